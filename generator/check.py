@@ -1,0 +1,72 @@
+"""`digest check`: every problem in content/, reported together."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content import PaperFile, load_paper_files
+from .errors import SourceError
+from .ingest import TAXONOMY_FILE, Catalog, digest_paths, read_digests
+from .model import Topic
+from .topics import fallback_slug, load_taxonomy
+
+
+@dataclass
+class CheckReport:
+    errors: list[SourceError] = field(default_factory=list)
+    notices: list[SourceError] = field(default_factory=list)  # worth a look, but not wrong
+    papers: int = 0
+
+
+def check_content(content_dir: Path) -> CheckReport:
+    report = CheckReport()
+    _, digest_errors = read_digests(digest_paths(content_dir))
+    topics, taxonomy_errors = load_taxonomy(content_dir / TAXONOMY_FILE)
+    files, paper_errors = load_paper_files(content_dir)
+    report.errors += digest_errors + taxonomy_errors + paper_errors
+    report.errors += unknown_topics(files, topics) + duplicate_papers(files)
+    report.notices += fallback_papers(files, topics) + empty_abstracts(files)
+    report.papers = len(files)
+    return report
+
+
+def unknown_topics(files: list[PaperFile], topics: list[Topic]) -> list[SourceError]:
+    known = {topic.slug for topic in topics}
+    if not known:
+        return []  # the taxonomy itself is broken; that error is reported already
+    return [
+        SourceError(file.paper.path, file.key_lines.get("topics", 1), f"unknown topic '{slug}'",
+                    "use a slug from content/topics.yaml or add the topic there")
+        for file in files for slug in file.paper.topics if slug not in known
+    ]
+
+
+def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:
+    """The same paper in two files: same normalized title, same abstract or same arXiv id."""
+    first_file: dict[str, PaperFile] = {}
+    errors: list[SourceError] = []
+    for file in files:
+        for key in Catalog.keys(file.paper.title, file.body, file.paper.arxiv_id):
+            other = first_file.setdefault(key, file)
+            if other is not file:
+                what = key.split(":", 1)[0]
+                errors.append(SourceError(file.paper.path, 1, f"same {what} as {other.paper.path}: one paper in two files",
+                                          "merge the featured dates into one file and delete the other"))
+                break
+    return errors
+
+
+def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceError]:
+    if not topics:
+        return []
+    fallback = fallback_slug(topics)
+    return [SourceError(file.paper.path, file.key_lines.get("topics", 1), f"only in the fallback topic '{fallback}'",
+                        "set its topics by hand, or add keywords to content/topics.yaml and run `digest retopic`")
+            for file in files if file.paper.topics == (fallback,)]
+
+
+def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
+    return [SourceError(file.paper.path, file.paper.body_line, "no abstract", "write the abstract below the '---' line")
+            for file in files if not file.paper.abstract]
+
+

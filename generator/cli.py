@@ -1,0 +1,127 @@
+"""`digest` command line: the only place that prints and picks exit codes.
+
+Exit codes: 0 success, 1 problems in the content or the theme (each printed as
+path:line: message), 2 wrong usage.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from .errors import BuildFailed, SourceError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    project = Path(args.project).resolve()
+    if not (project / "content").is_dir():
+        print(f"digest: no content/ folder in {project}; run this in a Paper Digest project "
+              "or pass --project DIR", file=sys.stderr)
+        return EXIT_USAGE
+    os.chdir(project)  # error messages show paths relative to the project
+    try:
+        return args.command(args, project)
+    except BuildFailed as failure:
+        _print_errors(failure.errors)
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="digest", description="Paper Digest: a static site of AI research papers.")
+    parser.add_argument("--project", default=".", help="the project folder (default: the current one)")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    ingest = commands.add_parser("ingest", help="turn digests into paper files under content/papers/")
+    ingest.add_argument("paths", nargs="*", type=Path, help="digest files (default: all of content/digests/)")
+    ingest.set_defaults(command=cmd_ingest)
+    build = commands.add_parser("build", help="ingest new digests, then render the site into site/")
+    build.set_defaults(command=cmd_build)
+    check = commands.add_parser("check", help="validate everything in content/ and list every problem")
+    check.set_defaults(command=cmd_check)
+    new = commands.add_parser("new", help="scaffold a paper file for a paper added by hand")
+    new.add_argument("title")
+    new.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today(),
+                     help="featured date, YYYY-MM-DD (default: today)")
+    new.set_defaults(command=cmd_new)
+    retopic = commands.add_parser("retopic", help="re-apply content/topics.yaml to papers whose topics no person set")
+    retopic.set_defaults(command=cmd_retopic)
+    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every save")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(command=cmd_serve)
+    return parser
+
+
+def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
+    from .ingest import run_ingest
+
+    paths = [path.resolve() for path in args.paths] or None
+    missing = [path for path in paths or () if not path.is_file()]
+    if missing:
+        print(f"digest: no such digest file: {missing[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    report = run_ingest(project / "content", paths)
+    print(f"ingest: {report.created} new, {report.updated} updated, {report.unchanged} unchanged paper files")
+    return EXIT_OK
+
+
+def cmd_build(args: argparse.Namespace, project: Path) -> int:
+    from .build import build_site
+    from .ingest import run_ingest
+
+    run_ingest(project / "content")
+    result = build_site(project)
+    if result.errors:
+        raise BuildFailed(result.errors)
+    print(f"build: wrote {len(result.written)} files to site/ in {result.seconds:.2f} s")
+    return EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace, project: Path) -> int:
+    from .check import check_content
+
+    report = check_content(project / "content")
+    for notice in report.notices:
+        print(f"{notice} [notice]")
+    _print_errors(report.errors)
+    print(f"check: {report.papers} papers, {len(report.errors)} errors, {len(report.notices)} notices")
+    return EXIT_PROBLEMS if report.errors else EXIT_OK
+
+
+def cmd_new(args: argparse.Namespace, project: Path) -> int:
+    from .curate import new_paper
+
+    path = new_paper(project / "content", args.title, args.date)
+    print(f"new: wrote {path.relative_to(project)}; add the abstract below the front matter")
+    return EXIT_OK
+
+
+def cmd_retopic(args: argparse.Namespace, project: Path) -> int:
+    from .curate import retopic
+
+    changed = retopic(project / "content")
+    print(f"retopic: {len(changed)} paper files changed")
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, project: Path) -> int:
+    from .serve import serve
+
+    return serve(project, args.host, args.port)
+
+
+def _print_errors(errors: list[SourceError]) -> None:
+    for error in errors:
+        print(f"{error}", file=sys.stderr)
+    if errors:
+        print(f"digest: {len(errors)} problem(s); nothing was changed", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Paper files <-> Paper objects: front matter parsing, validation and writing.
+
+A paper file is `content/papers/<slug>.md`: YAML front matter between `---`
+lines, then the abstract as a Markdown body. Every problem is reported as a
+SourceError with the file and line, never as a traceback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import SourceError, display_path
+from .frontmatter import FIELDS, FrontMatterError, parse_front_matter, validate_fields
+from .markdown import render_markdown  # noqa: F401  (re-exported for the build)
+from .model import Link, Paper
+
+PAPERS_DIR = "papers"
+
+
+@dataclass(frozen=True)
+class PaperFile:
+    """A paper file as read: the Paper, its raw front matter and its body text."""
+
+    paper: Paper
+    fields: dict[str, Any]
+    body: str
+    key_lines: dict[str, int]  # line of each front matter key, for error messages
+
+
+def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
+    shown = display_path(path)
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, [SourceError(shown, line, "not UTF-8 text", "save the file as UTF-8")]
+    try:
+        fields, key_lines, body, body_line = parse_front_matter(text)
+    except FrontMatterError as error:
+        return None, [SourceError(shown, error.line, error.message, error.hint)]
+    errors = validate_fields(fields, key_lines, shown, expected_slug=path.stem)
+    if errors:
+        return None, errors
+    paper = paper_from_fields(fields, body, shown, body_line, hashlib.sha1(data).hexdigest())
+    return PaperFile(paper, fields, body, key_lines), []
+
+
+def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int, version: str) -> Paper:
+    rule_topics = fields.get("rule_topics")
+    return Paper(
+        slug=fields["slug"],
+        title=fields["title"].strip(),
+        abstract=body.strip(),
+        featured=tuple(sorted(set(fields["featured"]))),
+        topics=tuple(fields["topics"]),
+        links=tuple(Link(link["url"], link.get("kind", "other")) for link in fields.get("links") or ()),
+        arxiv_id=str(fields.get("arxiv_id") or ""),
+        authors=tuple(fields.get("authors") or ()),
+        sources=tuple(fields.get("sources") or ()),
+        rule_topics=tuple(rule_topics) if rule_topics is not None else None,
+        path=path,
+        body_line=body_line,
+        version=version,
+    )
+
+
+def paper_paths(content_dir: Path) -> list[Path]:
+    return sorted((content_dir / PAPERS_DIR).glob("*.md"))
+
+
+def load_paper_files(content_dir: Path) -> tuple[list[PaperFile], list[SourceError]]:
+    files: list[PaperFile] = []
+    errors: list[SourceError] = []
+    for path in paper_paths(content_dir):
+        paper_file, file_errors = read_paper_file(path)
+        errors.extend(file_errors)
+        if paper_file:
+            files.append(paper_file)
+    return files, errors
+
+
+def load_papers(content_dir: Path) -> tuple[list[Paper], list[SourceError]]:
+    """Every paper under content/papers/, sorted by slug, with every problem found."""
+    files, errors = load_paper_files(content_dir)
+    return [paper_file.paper for paper_file in files], errors
+
+
+def fields_from_paper(paper: Paper) -> dict[str, Any]:
+    """Front matter for a paper, in the documented field order, empty optionals left out."""
+    fields: dict[str, Any] = {
+        "title": paper.title,
+        "slug": paper.slug,
+        "featured": list(paper.featured),
+        "topics": list(paper.topics),
+    }
+    if paper.rule_topics is not None:
+        fields["rule_topics"] = list(paper.rule_topics)
+    if paper.links:
+        fields["links"] = [{"url": link.url, "kind": link.kind} for link in paper.links]
+    if paper.arxiv_id:
+        fields["arxiv_id"] = paper.arxiv_id
+    if paper.authors:
+        fields["authors"] = list(paper.authors)
+    if paper.sources:
+        fields["sources"] = list(paper.sources)
+    return fields
+
+
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
+    """Block lists of mappings, flow lists of scalars: short and easy to edit."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
+    flow = all(not isinstance(item, (dict, list)) for item in items)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def format_paper_file(fields: dict[str, Any], body: str) -> str:
+    ordered = {key: fields[key] for key in FIELDS if key in fields}
+    front = yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
+                      default_flow_style=False)
+    return f"---\n{front}---\n{body.strip()}\n"
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temporary file and a rename, so a crash never leaves half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,216 @@
+"""Digest text -> draft papers. Pure: no disk, no clock.
+
+A digest is a copy of the "Daily Papers" page: some page boilerplate, then one
+or more date lines, each followed by papers written as a title paragraph and an
+abstract paragraph. Paragraphs are separated by blank lines; an abstract may be
+hard-wrapped over several lines.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from .errors import SourceError
+from .model import DraftPaper
+
+BOILERPLATE = {
+    "new",
+    "get trending papers in your email inbox!",
+    "subscribe",
+    "daily papers",
+    "byak and the research community",
+}
+MAX_TITLE_CHARS = 300
+MAX_ABSTRACT_CHARS = 20_000
+# Real abstracts are at least ~160 characters; a shorter "abstract" followed by
+# a long paragraph is almost surely a title whose own abstract is missing.
+MIN_ABSTRACT_CHARS = 100
+
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
+         ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
+         ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+         ("dec", "december")],
+        start=1,
+    )
+    for name in names
+}
+ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+MONTH_DAY = re.compile(r"^([A-Za-z]{3,9})\.? (\d{1,2})(?:(?:st|nd|rd|th))?(?:,? (\d{4}))?$")
+FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    line: int  # first line, 1-based
+    lines: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        return " ".join(" ".join(self.lines).split())
+
+
+def decode(data: bytes, name: str) -> tuple[str | None, list[SourceError]]:
+    """UTF-8 (with or without BOM) -> text; otherwise an error at the bad byte's line."""
+    try:
+        return data.decode("utf-8-sig"), []
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, [SourceError(
+            name, line, f"not UTF-8 text (byte 0x{data[error.start]:02x} cannot be decoded)",
+            "save the digest as UTF-8; copying the page from the browser into a plain-text editor does that")]
+
+
+def split_paragraphs(text: str) -> list[Paragraph]:
+    """Blank-line separated paragraphs; CRLF, CR, trailing spaces and a BOM are all fine."""
+    text = text.lstrip("\ufeff")
+    paragraphs: list[Paragraph] = []
+    current: list[str] = []
+    start = 0
+    for number, raw in enumerate(re.split(r"\r\n|\r|\n", text), start=1):
+        line = raw.strip()
+        if line:
+            if not current:
+                start = number
+            current.append(line)
+        elif current:
+            paragraphs.append(Paragraph(start, tuple(current)))
+            current = []
+    if current:
+        paragraphs.append(Paragraph(start, tuple(current)))
+    return paragraphs
+
+
+def year_from_name(name: str) -> int | None:
+    match = FILE_DATE.search(name)
+    return int(match.group(1)) if match else None
+
+
+def parse_date_line(line: str, default_year: int | None) -> dt.date | str | None:
+    """A date, an error message (a date line we cannot complete), or None (not a date line)."""
+    iso = ISO_DATE.match(line)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+        return _make_date(year, month, day)
+    match = MONTH_DAY.match(line)
+    if not match or match.group(1).lower() not in MONTHS:
+        return None
+    month, day = MONTHS[match.group(1).lower()], int(match.group(2))
+    year = int(match.group(3)) if match.group(3) else default_year
+    if year is None:
+        return "NO_YEAR"
+    return _make_date(year, month, day)
+
+
+def _make_date(year: int, month: int, day: int) -> dt.date | str:
+    try:
+        return dt.date(year, month, day)
+    except ValueError as error:
+        return f"not a real date ({error})"
+
+
+def parse_digest(text: str, name: str) -> tuple[list[DraftPaper], list[SourceError]]:
+    """The papers of one digest, or every problem found in it."""
+    paragraphs = split_paragraphs(text)
+    if not paragraphs:
+        return [], [SourceError(name, 1, "the digest is empty",
+                                "paste the Daily Papers page: a date line such as 'Aug 18', then title and abstract paragraphs")]
+    parser = _DigestParser(name, year_from_name(name))
+    for paragraph in paragraphs:
+        parser.feed(paragraph)
+    return parser.finish()
+
+
+class _DigestParser:
+    """Walks paragraphs: boilerplate, then (date line, (title, abstract)*)*."""
+
+    def __init__(self, name: str, default_year: int | None):
+        self.name = name
+        self.default_year = default_year
+        self.date: dt.date | None = None
+        self.title: Paragraph | None = None
+        self.drafts: list[DraftPaper] = []
+        self.errors: list[SourceError] = []
+
+    def error(self, line: int, message: str, hint: str = "") -> None:
+        self.errors.append(SourceError(self.name, line, message, hint))
+
+    def feed(self, paragraph: Paragraph) -> None:
+        first = paragraph.lines[0]
+        if len(first) > MAX_ABSTRACT_CHARS:
+            self.error(paragraph.line, f"line is {len(first):,} characters long; no title or abstract is that long",
+                       "is this file a copy of the Daily Papers page? remove the line or split it")
+            return
+        if len(paragraph.lines) == 1 and self._take_date(paragraph):
+            return
+        if self.date is None:
+            self._take_boilerplate(paragraph)
+        elif self.title is None:
+            self._take_title(paragraph)
+        else:
+            self._take_abstract(paragraph)
+
+    def _take_date(self, paragraph: Paragraph) -> bool:
+        date = parse_date_line(paragraph.lines[0], self.default_year)
+        if date is None:
+            return False
+        if self.title is not None:
+            self._missing_abstract(self.title)
+        if date == "NO_YEAR":
+            self.error(paragraph.line, f"date line '{paragraph.lines[0]}' has no year and the file name has none",
+                       "name the file YYYY-MM-DD.txt or write the date in full, e.g. 'August 18, 2025'")
+        elif isinstance(date, str):
+            self.error(paragraph.line, f"date line '{paragraph.lines[0]}' is {date}", "correct the date")
+        else:
+            self.date = date
+            return True
+        self.date = dt.date.min  # keep parsing so later errors are reported too
+        return True
+
+    def _take_boilerplate(self, paragraph: Paragraph) -> None:
+        for offset, line in enumerate(paragraph.lines):
+            if line.lower() not in BOILERPLATE:
+                self.error(paragraph.line + offset, f"expected a date line before the first paper, found '{_clip(line)}'",
+                           "add a line such as 'Aug 18' or '2025-08-18' above the first title")
+                return
+
+    def _take_title(self, paragraph: Paragraph) -> None:
+        if len(paragraph.lines) > 1 or len(paragraph.lines[0]) > MAX_TITLE_CHARS:
+            self.error(paragraph.line, f"expected a paper title (one line, at most {MAX_TITLE_CHARS} characters), "
+                       f"found {len(paragraph.lines)} line(s) of text: '{_clip(paragraph.text)}'",
+                       "is a title missing above this abstract, or a blank line missing after the title?")
+            return
+        self.title = paragraph
+
+    def _take_abstract(self, paragraph: Paragraph) -> None:
+        title, self.title = self.title, None
+        abstract = paragraph.text
+        if len(paragraph.lines) == 1 and len(abstract) < MIN_ABSTRACT_CHARS:
+            # Most likely the next title: the previous title has no abstract.
+            self._missing_abstract(title)
+            self.title = paragraph
+            return
+        if len(abstract) > MAX_ABSTRACT_CHARS:
+            self.error(paragraph.line, f"abstract is {len(abstract):,} characters; the limit is {MAX_ABSTRACT_CHARS:,}",
+                       "is a blank line missing between two papers?")
+            return
+        self.drafts.append(DraftPaper(title.text, abstract, self.date, self.name, title.line))
+
+    def _missing_abstract(self, title: Paragraph) -> None:
+        self.error(title.line, f"title '{_clip(title.text)}' has no abstract",
+                   "add the abstract as the paragraph after the title, separated by a blank line")
+
+    def finish(self) -> tuple[list[DraftPaper], list[SourceError]]:
+        if self.title is not None:
+            self._missing_abstract(self.title)
+        if not self.drafts and not self.errors:
+            self.error(1, "no papers found",
+                       "a digest needs a date line such as 'Aug 18', then title and abstract paragraphs")
+        return (self.drafts, []) if not self.errors else ([], self.errors)
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,39 @@
+"""Errors that point at the input: a file, a line, what is wrong and how to fix it.
+
+Every stage collects SourceErrors instead of raising on the first one, so a
+curator sees every problem of a run at once. Only cli.py prints them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceError:
+    path: str  # as the user should see it, relative to the project when possible
+    line: int  # 1-based; 0 when the problem is the file as a whole
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        text = f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class BuildFailed(Exception):
+    """Raised by a stage that cannot go on; carries every error found so far."""
+
+    def __init__(self, errors: list[SourceError]):
+        super().__init__("\n".join(str(error) for error in errors))
+        self.errors = list(errors)
+
+
+def display_path(path: Path | str) -> str:
+    """The path relative to the working directory when it is inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,166 @@
+"""Digests -> paper files. Everything is read and checked before anything is written.
+
+A paper file, once written, belongs to the curators: a later ingest only adds
+featured dates and source digests to it and never rewrites another field or the
+abstract. That is the whole rule that protects hand edits; see README.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from .content import PaperFile, format_paper_file, fields_from_paper, load_paper_files, write_atomic
+from .digest import decode, parse_digest
+from .errors import BuildFailed, SourceError, display_path
+from .links import extract_links
+from .markdown import escape_markdown, unescape_markdown
+from .model import DraftPaper, Paper
+from .topics import TopicMatcher, fallback_slug, load_taxonomy
+
+DIGESTS_DIR = "digests"
+TAXONOMY_FILE = "topics.yaml"
+MAX_SLUG = 60
+
+
+@dataclass
+class IngestReport:
+    written: list[Path] = field(default_factory=list)  # paper files created or updated
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def digest_paths(content_dir: Path) -> list[Path]:
+    return sorted((content_dir / DIGESTS_DIR).glob("*.txt"))
+
+
+def read_digests(paths: list[Path]) -> tuple[list[DraftPaper], list[SourceError]]:
+    drafts: list[DraftPaper] = []
+    errors: list[SourceError] = []
+    for path in paths:
+        text, decode_errors = decode(path.read_bytes(), display_path(path))
+        errors.extend(decode_errors)
+        if text is not None:
+            file_drafts, file_errors = parse_digest(text, display_path(path))
+            drafts.extend(replace(draft, digest=path.name) for draft in file_drafts)
+            errors.extend(file_errors)
+    return drafts, errors
+
+
+def run_ingest(content_dir: Path, digest_paths_: list[Path] | None = None) -> IngestReport:
+    """Ingest the given digests (default: all of content/digests/). Raises BuildFailed, writing nothing."""
+    paths = digest_paths(content_dir) if digest_paths_ is None else sorted(digest_paths_)
+    drafts, errors = read_digests(paths)
+    topics, taxonomy_errors = load_taxonomy(content_dir / TAXONOMY_FILE)
+    existing, paper_errors = load_paper_files(content_dir)
+    errors += taxonomy_errors + paper_errors
+    if errors:
+        raise BuildFailed(errors)
+    catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)))
+    for draft in drafts:
+        catalog.add(draft)
+    return catalog.write(content_dir / "papers")
+
+
+def normalize_title(title: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", title).casefold()).split())
+
+
+def abstract_key(text: str) -> str:
+    """Identity of an abstract, whether given as digest text or as an escaped Markdown body."""
+    plain = unescape_markdown(text)
+    return hashlib.sha1(" ".join(plain.casefold().split()).encode()).hexdigest()
+
+
+def slugify(title: str) -> str:
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^a-z0-9]+", " ", ascii_title.lower()).split()
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word}" if slug else word
+        if len(candidate) > MAX_SLUG:
+            break
+        slug = candidate
+    return slug or (words[0][:MAX_SLUG] if words else "paper-" + hashlib.sha1(title.encode()).hexdigest()[:8])
+
+
+class Catalog:
+    """The papers known so far, findable by title, abstract and arXiv id, with pending changes."""
+
+    def __init__(self, existing: list[PaperFile], matcher: TopicMatcher):
+        self.matcher = matcher
+        self.papers: dict[str, Paper] = {}
+        self.bodies: dict[str, str] = {}
+        self.original: dict[str, Paper] = {}
+        self.by_key: dict[str, str] = {}
+        for paper_file in existing:
+            self._index(paper_file.paper, paper_file.body)
+            self.original[paper_file.paper.slug] = paper_file.paper
+
+    def _index(self, paper: Paper, body: str) -> None:
+        self.papers[paper.slug] = paper
+        self.bodies[paper.slug] = body
+        for key in self.keys(paper.title, body, paper.arxiv_id):
+            self.by_key.setdefault(key, paper.slug)
+
+    @staticmethod
+    def keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
+        keys = ["title:" + normalize_title(title)]
+        if abstract.strip():
+            keys.append("abstract:" + abstract_key(abstract))
+        return keys + (["arxiv:" + arxiv_id] if arxiv_id else [])
+
+    def add(self, draft: DraftPaper) -> None:
+        slug = next((self.by_key[key] for key in self.keys(draft.title, draft.abstract) if key in self.by_key), None)
+        if slug is None:
+            self._create(draft)
+        else:
+            self._feature_again(self.papers[slug], draft)
+
+    def _create(self, draft: DraftPaper) -> None:
+        topics = self.matcher.assign(draft.title, draft.abstract)
+        paper = Paper(
+            slug=self.free_slug(slugify(draft.title)), title=draft.title, abstract=escape_markdown(draft.abstract),
+            featured=(draft.featured,), topics=topics, rule_topics=topics,
+            links=extract_links(draft.abstract), sources=(draft.digest,),
+        )
+        self._index(paper, paper.abstract)
+
+    def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:
+        featured = tuple(sorted(set(paper.featured) | {draft.featured}))
+        sources = paper.sources if draft.digest in paper.sources else tuple(sorted({*paper.sources, draft.digest}))
+        self.papers[paper.slug] = replace(paper, featured=featured, sources=sources)
+
+    def free_slug(self, base: str) -> str:
+        slug, number = base, 2
+        while slug in self.papers:
+            suffix = f"-{number}"
+            slug = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
+            number += 1
+        return slug
+
+    def write(self, papers_dir: Path) -> IngestReport:
+        report = IngestReport()
+        for slug, paper in sorted(self.papers.items()):
+            before = self.original.get(slug)
+            if before is not None and (before.featured, before.sources) == (paper.featured, paper.sources):
+                report.unchanged += 1
+                continue
+            path = papers_dir / f"{slug}.md"
+            write_atomic(path, format_paper_file(self._fields(paper, before), self.bodies[slug]))
+            report.written.append(path)
+            report.created += before is None
+            report.updated += before is not None
+        return report
+
+    def _fields(self, paper: Paper, before: Paper | None) -> dict:
+        """New papers get every field; known ones keep what is in their file and gain dates and sources."""
+        fields = fields_from_paper(paper)
+        if before is None:
+            return fields
+        kept = fields_from_paper(before)
+        kept.update(featured=fields["featured"], sources=fields["sources"])
+        return kept

@@ -1,0 +1,50 @@
+"""URLs in abstracts -> typed links (code, project page, dataset, model, demo)."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from .model import Link
+
+URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+TRAILING_PUNCTUATION = ".,;:!?'\"*"
+CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "gitee.com", "codeberg.org", "sourceforge.net"}
+PAPER_HOSTS = {"arxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
+
+
+def extract_links(text: str) -> tuple[Link, ...]:
+    """Every distinct http(s) URL in the text, in order of appearance."""
+    seen: dict[str, Link] = {}
+    for match in URL.finditer(text):
+        url = _trim(match.group(0))
+        host = urlsplit(url).hostname or ""
+        if url not in seen and "." in host:
+            seen[url] = Link(url, link_kind(url))
+    return tuple(seen.values())
+
+
+def _trim(url: str) -> str:
+    """Drop sentence punctuation and unbalanced closing brackets that end the sentence, not the URL."""
+    while url:
+        if url[-1] in TRAILING_PUNCTUATION:
+            url = url[:-1]
+        elif url[-1] in ")]" and url.count("(" if url[-1] == ")" else "[") < url.count(url[-1]):
+            url = url[:-1]
+        else:
+            return url
+    return url
+
+
+def link_kind(url: str) -> str:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.strip("/").split("/")
+    if host in CODE_HOSTS:
+        return "code"
+    if host == "huggingface.co" or host == "hf.co":
+        return {"datasets": "dataset", "spaces": "demo", "papers": "paper"}.get(path[0], "model" if len(path) >= 2 else "other")
+    if host in PAPER_HOSTS:
+        return "paper"
+    if host.endswith("kaggle.com") and path[0] == "datasets":
+        return "dataset"
+    return "project page"

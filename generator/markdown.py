@@ -1,0 +1,54 @@
+"""Markdown in and out: escaping digest text so it reads literally, and rendering bodies safely."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+# Characters that start Markdown syntax anywhere in a line. '<' is escaped even
+# though raw HTML is off, because '<https://…>' would still become an autolink.
+INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
+ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
+# Block syntax only counts at the start of a line: headings, quotes, lists, rules.
+LINE_START_SPECIAL = re.compile(r"^([#>+=|-])")
+ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])")
+
+SAFE_SCHEMES = ("http:", "https:", "mailto:")
+
+
+def escape_markdown(text: str) -> str:
+    """Plain text -> Markdown that renders back to exactly that text.
+
+    Digest abstracts are plain text full of characters Markdown would act on:
+    `$L_2$`, `x*y`, ``quotes'', `[1]`, `<think>`. Escaping keeps the file
+    readable while guaranteeing the site shows what the digest said.
+    """
+    escaped = INLINE_SPECIAL.sub(r"\\\1", text)
+    escaped = ENTITY.sub(r"\\&\1", escaped)
+    escaped = LINE_START_SPECIAL.sub(r"\\\1", escaped)
+    return ORDERED_LIST_START.sub(r"\1\\\2", escaped)
+
+
+def unescape_markdown(text: str) -> str:
+    """The plain text an escaped body stands for (for matching, not for display)."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+
+
+def is_safe_url(url: str) -> bool:
+    """Only http(s), mailto and relative links; no javascript:, data:, vbscript:…"""
+    candidate = re.sub(r"[\x00-\x20]", "", url).lower()
+    scheme = re.match(r"^[a-z][a-z0-9+.-]*:", candidate)
+    return scheme is None or scheme.group(0) in SAFE_SCHEMES
+
+
+@lru_cache(maxsize=1)
+def _parser() -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False})
+    parser.validateLink = is_safe_url
+    return parser
+
+
+def render_markdown(text: str) -> str:
+    """Markdown -> HTML with raw HTML disabled and only safe link schemes."""
+    return _parser().render(text)
