@@ -88,7 +88,7 @@ def cmd_check(args: argparse.Namespace, project: Path) -> int:
 
     report = check_content(project / "content")
     for notice in report.notices:
-        print(f"{notice} [notice]")
+        print(f"notice: {notice}")
     _print_errors(report.errors)
     print(f"check: {report.papers} papers, {len(report.errors)} errors, {len(report.notices)} notices")
     return EXIT_PROBLEMS if report.errors else EXIT_OK

@@ -48,6 +48,16 @@ class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignor
             seen[key] = line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise FrontMatterError(node.start_mark.line + 1, f"'{node.value}' is not a real date ({error})",
+                                   "write dates as YYYY-MM-DD") from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
+
 
 def parse_front_matter(text: str) -> tuple[dict[str, Any], dict[str, int], str, int]:
     """Text -> (fields, line of each key in the file, body, first body line)."""

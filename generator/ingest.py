@@ -10,6 +10,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 from pathlib import Path
 
 from .content import PaperFile, format_paper_file, fields_from_paper, load_paper_files, write_atomic
@@ -23,6 +24,7 @@ from .topics import TopicMatcher, fallback_slug, load_taxonomy
 DIGESTS_DIR = "digests"
 TAXONOMY_FILE = "topics.yaml"
 MAX_SLUG = 60
+SIMILAR_ABSTRACT = 0.9  # a typo fixed by hand, not a different paper
 
 
 @dataclass
@@ -77,14 +79,20 @@ def abstract_key(text: str) -> str:
 
 def slugify(title: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    words = re.sub(r"[^a-z0-9]+", " ", ascii_title.lower()).split()
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word}" if slug else word
-        if len(candidate) > MAX_SLUG:
-            break
-        slug = candidate
-    return slug or (words[0][:MAX_SLUG] if words else "paper-" + hashlib.sha1(title.encode()).hexdigest()[:8])
+    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", ascii_title.lower()).split())
+    return cut_at_word(slug, MAX_SLUG) or "paper-" + hashlib.sha1(title.encode()).hexdigest()[:8]
+
+
+def slug_stem(slug: str) -> str:
+    return "-".join(slug.split("-")[:3])
+
+
+def cut_at_word(slug: str, limit: int) -> str:
+    """At most `limit` characters, ending at a whole word unless the first word alone is longer."""
+    if len(slug) <= limit:
+        return slug
+    cut = slug[: limit + 1].rsplit("-", 1)[0]
+    return cut if len(cut) <= limit else slug[:limit]
 
 
 class Catalog:
@@ -96,6 +104,7 @@ class Catalog:
         self.bodies: dict[str, str] = {}
         self.original: dict[str, Paper] = {}
         self.by_key: dict[str, str] = {}
+        self.by_stem: dict[str, list[str]] = {}
         for paper_file in existing:
             self._index(paper_file.paper, paper_file.body)
             self.original[paper_file.paper.slug] = paper_file.paper
@@ -103,6 +112,7 @@ class Catalog:
     def _index(self, paper: Paper, body: str) -> None:
         self.papers[paper.slug] = paper
         self.bodies[paper.slug] = body
+        self.by_stem.setdefault(slug_stem(paper.slug), []).append(paper.slug)
         for key in self.keys(paper.title, body, paper.arxiv_id):
             self.by_key.setdefault(key, paper.slug)
 
@@ -115,10 +125,19 @@ class Catalog:
 
     def add(self, draft: DraftPaper) -> None:
         slug = next((self.by_key[key] for key in self.keys(draft.title, draft.abstract) if key in self.by_key), None)
+        slug = slug or self._edited_match(draft)
         if slug is None:
             self._create(draft)
         else:
             self._feature_again(self.papers[slug], draft)
+
+    def _edited_match(self, draft: DraftPaper) -> str | None:
+        """A paper whose title and abstract a curator both touched: same first words, nearly the same abstract."""
+        for slug in self.by_stem.get(slug_stem(slugify(draft.title)), ()):
+            matcher = SequenceMatcher(None, unescape_markdown(self.bodies[slug]), draft.abstract, autojunk=False)
+            if matcher.quick_ratio() >= SIMILAR_ABSTRACT and matcher.ratio() >= SIMILAR_ABSTRACT:
+                return slug
+        return None
 
     def _create(self, draft: DraftPaper) -> None:
         topics = self.matcher.assign(draft.title, draft.abstract)
@@ -138,7 +157,7 @@ class Catalog:
         slug, number = base, 2
         while slug in self.papers:
             suffix = f"-{number}"
-            slug = base[: MAX_SLUG - len(suffix)].rstrip("-") + suffix
+            slug = cut_at_word(base, MAX_SLUG - len(suffix)) + suffix
             number += 1
         return slug
 

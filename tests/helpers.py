@@ -1,0 +1,29 @@
+"""Small helpers shared by tests: a scratch project and a snapshot of a folder's bytes."""
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def make_project(tmp_path: Path, digests: list[Path] = ()) -> Path:
+    """A project folder with the real taxonomy and the given digests."""
+    project = tmp_path / "project"
+    (project / "content" / "digests").mkdir(parents=True)
+    shutil.copy(ROOT / "content" / "topics.yaml", project / "content" / "topics.yaml")
+    for digest in digests:
+        shutil.copy(digest, project / "content" / "digests" / digest.name)
+    return project
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def digest_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", "--project", str(project), *args],
+                          capture_output=True, text=True, cwd=ROOT)

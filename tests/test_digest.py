@@ -1,0 +1,82 @@
+"""The digest parser on real text and on every quirk of real copies."""
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.digest import decode, parse_digest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SAMPLE = json.loads((FIXTURES / "corpus_sample.json").read_text(encoding="utf-8"))
+
+
+def parse_file(name):
+    data = (FIXTURES / "digests" / name).read_bytes()
+    text, errors = decode(data, name)
+    assert not errors
+    return parse_digest(text, name)
+
+
+def test_bom_crlf_wrapped_abstracts_and_three_date_styles():
+    drafts, errors = parse_file("2025-08-18.txt")
+    assert errors == []
+    assert [d.featured for d in drafts] == [dt.date(2025, 8, 18)] * 3 + [dt.date(2025, 8, 19)] * 4 + [dt.date(2025, 8, 20)] * 4
+    by_title = {d.title: d for d in drafts}
+    star = SAMPLE["star"]
+    # hard-wrapped abstract with trailing spaces comes back as the one paragraph it was
+    assert by_title[star["title"]].abstract == star["abstract"]
+    assert by_title[SAMPLE["backticks"]["title"]].abstract == SAMPLE["backticks"]["abstract"]
+    assert drafts[0].line == 13 and drafts[0].title == star["title"]  # trailing spaces trimmed
+
+
+def test_same_paper_twice_in_one_file_is_two_drafts_on_two_days():
+    drafts, _ = parse_file("2025-08-18.txt")
+    days = [d.featured for d in drafts if d.title == SAMPLE["star"]["title"]]
+    assert days == [dt.date(2025, 8, 18), dt.date(2025, 8, 19)]
+
+
+def test_cr_only_line_endings_and_no_final_newline():
+    drafts, errors = parse_file("2025-08-22.txt")
+    assert errors == [] and len(drafts) == 1
+    assert drafts[0].abstract == SAMPLE["amp_title"]["abstract"]
+
+
+def test_seed_digest_has_82_papers():
+    seed = Path(__file__).parent.parent / "content" / "digests" / "2025-08-18.txt"
+    drafts, errors = parse_digest(seed.read_text(encoding="utf-8"), seed.name)
+    assert errors == [] and len(drafts) == 82
+    assert {d.featured for d in drafts} == {dt.date(2025, 8, 18)}
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("Aug 18\n\nA Title\n", 3, "has no abstract"),
+    ("Aug 18\n\nTitle One\n\nTitle Two\n\n" + SAMPLE["lt"]["abstract"], 3, "has no abstract"),
+    ("Aug 18\n\n" + SAMPLE["lt"]["abstract"] + "\n", 3, "expected a paper title"),
+    ("Some Title\n\n" + SAMPLE["lt"]["abstract"], 1, "expected a date line"),
+    ("new\n\nDaily Papers\n", 1, "no papers found"),
+    ("", 1, "empty"),
+    ("  \r\n \n", 1, "empty"),
+    ("Aug 18\n\nT\n\n" + "x" * 5_000_000, 5, "characters long"),
+    ("Feb 30\n\nT\n\n" + SAMPLE["lt"]["abstract"], 1, "not a real date"),
+])
+def test_bad_digests_name_the_line(text, line, words):
+    drafts, errors = parse_digest(text, "2025-08-18.txt")
+    assert drafts == []
+    assert errors and errors[0].line == line and words in errors[0].message
+    assert str(errors[0]).startswith(f"2025-08-18.txt:{line}: ")
+
+
+def test_year_comes_from_full_date_then_file_name_else_error():
+    abstract = SAMPLE["lt"]["abstract"]
+    drafts, _ = parse_digest(f"August 18, 2024\n\nT\n\n{abstract}", "2025-08-18.txt")
+    assert drafts[0].featured == dt.date(2024, 8, 18)
+    drafts, _ = parse_digest(f"Aug 18\n\nT\n\n{abstract}", "2023-01-01.txt")
+    assert drafts[0].featured == dt.date(2023, 8, 18)
+    drafts, errors = parse_digest(f"Aug 18\n\nT\n\n{abstract}", "monday.txt")
+    assert drafts == [] and "no year" in errors[0].message and "YYYY-MM-DD" in errors[0].hint
+
+
+def test_non_utf8_names_the_line():
+    text, errors = decode(b"Aug 18\n\nTitle\n\nabstract \xff here", "d.txt")
+    assert text is None and errors[0].line == 5 and "UTF-8" in errors[0].message

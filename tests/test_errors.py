@@ -1,0 +1,128 @@
+"""Bad input: a file:line message, a non-zero exit, no traceback, and content/ left exactly as it was."""
+import re
+
+import pytest
+
+from tests.helpers import ROOT, digest_cli, make_project, snapshot
+
+SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
+GOOD_PAPER = """---
+title: A Good Paper
+slug: {slug}
+featured: [2025-08-18]
+topics: [retrieval]
+---
+An abstract.
+"""
+
+
+@pytest.fixture
+def project(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    assert digest_cli(project, "ingest").returncode == 0
+    return project
+
+
+def assert_rejected(project, command, where, words):
+    before = snapshot(project / "content")
+    result = digest_cli(project, command)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{where}: " in result.stderr and words in result.stderr, result.stderr
+    assert snapshot(project / "content") == before
+
+
+@pytest.mark.parametrize("content, line, words", [
+    (b"Aug 18\n\nA Lonely Title\n", 3, "has no abstract"),
+    (b"", 1, "the digest is empty"),
+    (b"Aug 18\n\nTitle\n\nBad \xff\xfe bytes in the abstract\n", 5, "not UTF-8"),
+    (b"Aug 18\n\nTitle\n\n" + b"x" * 5_000_000 + b"\n", 5, "characters long"),
+    (b"Random text first\n\nAug 18\n", 1, "expected a date line"),
+])
+def test_bad_digest_changes_nothing(project, content, line, words):
+    (project / "content" / "digests" / "2025-08-19.txt").write_bytes(content)
+    for command in ("ingest", "check", "build"):
+        assert_rejected(project, command, f"content/digests/2025-08-19.txt:{line}", words)
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("---\ntitle: [unclosed\nslug: bad-yaml\n---\nx\n", 3, "not valid YAML"),
+    ("---\ntitle: T\n\tslug: bad-yaml\n---\nx\n", 3, "indent with spaces, not tabs"),
+    ("---\ntitle: T\ntitle: U\nslug: bad-yaml\nfeatured: [2025-08-18]\ntopics: [retrieval]\n---\n", 3, "duplicate key 'title'"),
+    ("---\ntitle: T\nslug: bad-yaml\nfeatured: [2025-02-30]\ntopics: [retrieval]\n---\n", 4, "not a real date"),
+    ("---\ntitle: T\nslug: bad-yaml\nfeatured: [2025-08-18]\ntopics: [retrieval]\ntopcis: [x]\n---\n", 6, "did you mean 'topics'"),
+    ("---\ntitle: T\nslug: bad-yaml\nfeatured: [2025-08-18]\ntopics: [no-such-topic]\n---\n", 5, "unknown topic"),
+    ("---\ntitle: T\nslug: bad-yaml\nfeatured: [2025-08-18]\ntopics: [retrieval]\nlinks: [{url: 'javascript:alert(1)', kind: code}]\n---\n", 6, "only http and https"),
+    ("title: T\n", 1, "forget the opening '---'"),
+    ("---\ntitle: T\nslug: bad-yaml\n", 1, "never closed"),
+])
+def test_bad_paper_file_is_reported_with_its_line(project, text, line, words):
+    (project / "content" / "papers" / "bad-yaml.md").write_text(text, encoding="utf-8")
+    assert_rejected(project, "check", f"content/papers/bad-yaml.md:{line}", words)
+
+
+def test_non_utf8_paper_file(project):
+    (project / "content" / "papers" / "bad-yaml.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    assert_rejected(project, "check", "content/papers/bad-yaml.md:2", "not UTF-8")
+
+
+def test_every_problem_is_reported_in_one_run(project):
+    papers = project / "content" / "papers"
+    (papers / "one.md").write_text("---\ntitle: T\nslug: one\nfeatured: [2025-08-18]\ntopics: [nope]\n---\n", encoding="utf-8")
+    (papers / "two.md").write_text("---\ntitle: T\n\tslug: two\n---\n", encoding="utf-8")
+    result = digest_cli(project, "check")
+    assert result.returncode == 1
+    assert "content/papers/one.md:5: unknown topic 'nope'" in result.stderr
+    assert "content/papers/two.md:3:" in result.stderr
+
+
+def test_same_paper_in_two_files_and_wrong_slug(project):
+    papers = project / "content" / "papers"
+    original = papers / "tutel-adaptive-mixture-of-experts-at-scale.md"
+    copy = original.read_text(encoding="utf-8").replace(
+        "slug: tutel-adaptive-mixture-of-experts-at-scale", "slug: tutel-copy")
+    (papers / "tutel-copy.md").write_text(copy, encoding="utf-8")
+    assert_rejected(project, "check", "content/papers/tutel-copy.md:1", "one paper in two files")
+    (papers / "tutel-copy.md").write_text(GOOD_PAPER.format(slug="other-slug"), encoding="utf-8")
+    assert_rejected(project, "check", "content/papers/tutel-copy.md:3", "does not match the file name")
+
+
+def test_clean_content_passes_check_and_lists_fallback_papers(project):
+    result = digest_cli(project, "check")
+    assert result.returncode == 0, result.stderr
+    assert "check: 82 papers, 0 errors" in result.stdout
+    assert re.search(r"^notice: content/papers/[a-z0-9-]+\.md:5: only in the fallback topic 'other'", result.stdout, re.M)
+
+
+def test_new_scaffolds_a_hand_added_paper_and_refuses_a_duplicate(project):
+    result = digest_cli(project, "new", "Sparse Mixture of Experts for Retrieval", "--date", "2025-08-20")
+    assert result.returncode == 0, result.stderr
+    path = project / "content" / "papers" / "sparse-mixture-of-experts-for-retrieval.md"
+    text = path.read_text(encoding="utf-8")
+    assert "featured: [2025-08-20]" in text and "mixture-of-experts" in text
+    assert digest_cli(project, "check").returncode == 0
+    again = digest_cli(project, "new", "Sparse mixture of experts for retrieval")
+    assert again.returncode == 1 and "exists already" in again.stderr
+
+
+def test_retopic_respects_topics_set_by_hand(project):
+    papers = project / "content" / "papers"
+    taxonomy = project / "content" / "topics.yaml"
+    hand = papers / "tutel-adaptive-mixture-of-experts-at-scale.md"
+    hand.write_text(re.sub(r"\ntopics: .*\n", "\ntopics: [retrieval]\n", hand.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    ruled = papers / "panopticsplatting-end-to-end-panoptic-gaussian-splatting.md"
+    assert "topics: [3d-vision]" in ruled.read_text(encoding="utf-8")
+    taxonomy.write_text("fallback: other\ntopics:\n"
+                        "  - {slug: splat, name: Splatting, description: d, keywords: [splatting]}\n"
+                        "  - {slug: retrieval, name: Retrieval, description: d, keywords: [retrieval]}\n"
+                        "  - {slug: other, name: Other, description: d}\n", encoding="utf-8")
+    result = digest_cli(project, "retopic")
+    assert result.returncode == 0, result.stderr
+    assert "topics: [splat]" in ruled.read_text(encoding="utf-8")
+    assert "topics: [retrieval]" in hand.read_text(encoding="utf-8")
+
+
+def test_bad_taxonomy_is_reported(project):
+    (project / "content" / "topics.yaml").write_text("fallback: other\ntopics:\n  - slug: Bad Slug\n    name: x\n", encoding="utf-8")
+    assert_rejected(project, "ingest", "content/topics.yaml:3", "topic slug must be")

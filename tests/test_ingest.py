@@ -1,0 +1,140 @@
+"""Ingest: digests become one Markdown file per paper; re-ingest is idempotent and respects edits."""
+import html
+import json
+import re
+
+import yaml
+
+from generator.content import load_papers
+from generator.ingest import run_ingest
+from generator.markdown import render_markdown
+from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot
+
+SAMPLE = json.loads((FIXTURES / "corpus_sample.json").read_text(encoding="utf-8"))
+SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
+QUIRKS = sorted((FIXTURES / "digests").glob("*.txt"))
+
+
+def front_matter(path):
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def shown_text(markdown_body):
+    """What a reader sees: the rendered paragraph's text."""
+    rendered = render_markdown(markdown_body)
+    assert rendered.startswith("<p>") and rendered.endswith("</p>\n"), rendered[:80]
+    return html.unescape(rendered[3:-5])
+
+
+def test_seed_digest_gives_82_papers_and_a_second_ingest_changes_no_byte(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    result = digest_cli(project, "ingest")
+    assert result.returncode == 0, result.stderr
+    papers_dir = project / "content" / "papers"
+    assert len(list(papers_dir.glob("*.md"))) == 82
+    before = snapshot(papers_dir)
+    again = digest_cli(project, "ingest")
+    assert again.returncode == 0 and "0 new, 0 updated, 82 unchanged" in again.stdout
+    assert snapshot(papers_dir) == before
+    papers, errors = load_papers(project / "content")
+    assert errors == [] and all(1 <= len(p.topics) <= 3 for p in papers)
+
+
+def test_abstracts_read_exactly_as_in_the_digest(tmp_path):
+    project = make_project(tmp_path, QUIRKS)
+    run_ingest(project / "content")
+    papers = {p.title: p for p in load_papers(project / "content")[0]}
+    for sample in SAMPLE.values():
+        if sample["title"] in papers:
+            assert shown_text(papers[sample["title"]].abstract) == sample["abstract"]
+    assert "Sharper $L_2$ Bounds for D^{2}MoE Routing & <Sparse> Experts" in papers
+
+
+def test_escaping_survives_every_markdown_trap():
+    from generator.markdown import escape_markdown
+    traps = ["$L_2$ and x_1 * y_2 *bold* __init__", "``quotes'' and `code`", "[1] see [link](http://x.org)",
+             "<think> & &amp; &#123; <https://a.b>", "# not a heading", "1. not a list", "- not a list",
+             "> not a quote", "--- not a rule", "a \\ backslash \\* and \\_", "![img](x.png) ~~no~~"]
+    for trap in traps:
+        assert shown_text(escape_markdown(trap)) == trap
+
+
+def test_paper_on_two_days_is_one_file_with_both_dates_and_sources(tmp_path):
+    project = make_project(tmp_path, QUIRKS)
+    run_ingest(project / "content")
+    papers = {p.title: p for p in load_papers(project / "content")[0]}
+    star = papers[SAMPLE["star"]["title"]]
+    assert [d.isoformat() for d in star.featured] == ["2025-08-18", "2025-08-19"]
+    across_files = papers[SAMPLE["amp_title"]["title"]]
+    assert across_files.sources == ("2025-08-18.txt", "2025-08-22.txt")
+    assert len(papers) == 11 + 1 - 1  # 11 drafts + 1 hand title, minus the repeat of 'star'
+
+
+def test_links_drop_trailing_punctuation_and_get_a_kind(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    run_ingest(project / "content")
+    links = [link for p in load_papers(project / "content")[0] for link in p.links]
+    urls = {link.url: link.kind for link in links}
+    assert urls["https://github.com/gensyn-ai/skippipe"] == "code"
+    assert not any(url.endswith((".", ",", ")", ";")) for url in urls)
+    from generator.links import extract_links
+    kinds = {l.url: l.kind for l in extract_links(
+        "Data at https://huggingface.co/datasets/a/b, model https://huggingface.co/org/m). "
+        "Page: https://x.github.io/proj/. Code (https://github.com/a/b_(c)).")}
+    assert kinds == {"https://huggingface.co/datasets/a/b": "dataset", "https://huggingface.co/org/m": "model",
+                     "https://x.github.io/proj/": "project page", "https://github.com/a/b_(c)": "code"}
+
+
+def test_slugs_are_short_ascii_unique_and_never_change(tmp_path):
+    from generator.ingest import slugify
+    assert slugify("Consistency^2: Consistent and Fast 3D Painting with Latent Consistency Models") == \
+        "consistency-2-consistent-and-fast-3d-painting-with-latent"
+    assert slugify("Ünïcödé Tïtle — déjà vu") == "unicode-title-deja-vu"
+    assert slugify("大模型").startswith("paper-")
+    project = make_project(tmp_path, [SEED])
+    run_ingest(project / "content")
+    slugs = [p.stem for p in (project / "content" / "papers").glob("*.md")]
+    assert len(set(slugs)) == 82 and all(len(s) <= 60 and re.fullmatch(r"[a-z0-9-]+", s) for s in slugs)
+    digest = project / "content" / "digests" / "2025-08-19.txt"
+    title = "Planning with Large Language Models for Code Generation"
+    digest.write_text(f"Aug 19\n\n{title}: Part Two\n\n{SAMPLE['lt']['abstract']}\n", encoding="utf-8")
+    run_ingest(project / "content")
+    assert (project / "content" / "papers" / "planning-with-large-language-models-for-code-generation-part.md").exists()
+    digest.write_text(f"Aug 19\n\n{title}!\n\n{SAMPLE['survey']['abstract']}\n", encoding="utf-8")
+    run_ingest(project / "content")  # same normalized title: the known paper, featured again
+    path = project / "content" / "papers" / "planning-with-large-language-models-for-code-generation.md"
+    assert [str(d) for d in front_matter(path)["featured"]] == ["2025-08-18", "2025-08-19"]
+
+
+def test_slug_collision_gets_a_suffix(tmp_path):
+    project = make_project(tmp_path)
+    long_start = "Scaling Laws for Mixture of Experts Language Models Trained on Very Large"
+    (project / "content" / "digests" / "2025-01-02.txt").write_text(
+        f"Jan 2\n\n{long_start} Corpora\n\n{SAMPLE['lt']['abstract']}\n\n"
+        f"{long_start} Clusters\n\n{SAMPLE['survey']['abstract']}\n", encoding="utf-8")
+    run_ingest(project / "content")
+    slugs = sorted(p.stem for p in (project / "content" / "papers").glob("*.md"))
+    assert slugs == ["scaling-laws-for-mixture-of-experts-language-models-2",
+                     "scaling-laws-for-mixture-of-experts-language-models-trained"]
+
+
+def test_curator_edits_survive_reingest_and_new_dates_are_added(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    run_ingest(project / "content")
+    path = project / "content" / "papers" / "tutel-adaptive-mixture-of-experts-at-scale.md"
+    edited = (path.read_text(encoding="utf-8")
+              .replace("title: 'Tutel: Adaptive Mixture-of-Experts at Scale'", "title: 'Tutel: Adaptive MoE at Scale'")
+              .replace("\ntopics: [mixture-of-experts]", "\ntopics: [distributed-training]")
+              .replace("Sparsely-gated", "Sparsely gated"))
+    assert edited != path.read_text(encoding="utf-8")
+    path.write_text(edited, encoding="utf-8")
+    seed_text = SEED.read_text(encoding="utf-8")
+    start = seed_text.index("Tutel: Adaptive Mixture-of-Experts at Scale")
+    paper_text = seed_text[start:].split("\n\n")[:2]
+    (project / "content" / "digests" / "2025-08-25.txt").write_text("Aug 25\n\n" + "\n\n".join(paper_text), encoding="utf-8")
+    report = run_ingest(project / "content")
+    assert report.created == 0 and report.updated == 1
+    fields = front_matter(path)
+    assert fields["title"] == "Tutel: Adaptive MoE at Scale" and fields["topics"] == ["distributed-training"]
+    assert [str(d) for d in fields["featured"]] == ["2025-08-18", "2025-08-25"]
+    assert "Sparsely gated" in path.read_text(encoding="utf-8")
