@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -134,7 +135,9 @@ class Catalog:
     def _edited_match(self, draft: DraftPaper) -> str | None:
         """A paper whose title and abstract a curator both touched: same first words, nearly the same abstract."""
         for slug in self.by_stem.get(slug_stem(slugify(draft.title)), ()):
-            matcher = SequenceMatcher(None, unescape_markdown(self.bodies[slug]), draft.abstract, autojunk=False)
+            # Word-level: as telling as characters for a typo fix, and a hundred times faster.
+            matcher = SequenceMatcher(None, unescape_markdown(self.bodies[slug]).split(), draft.abstract.split(),
+                                      autojunk=False)
             if matcher.quick_ratio() >= SIMILAR_ABSTRACT and matcher.ratio() >= SIMILAR_ABSTRACT:
                 return slug
         return None
@@ -163,16 +166,19 @@ class Catalog:
 
     def write(self, papers_dir: Path) -> IngestReport:
         report = IngestReport()
+        pending: dict[Path, str] = {}
         for slug, paper in sorted(self.papers.items()):
             before = self.original.get(slug)
             if before is not None and (before.featured, before.sources) == (paper.featured, paper.sources):
                 report.unchanged += 1
                 continue
-            path = papers_dir / f"{slug}.md"
-            write_atomic(path, format_paper_file(self._fields(paper, before), self.bodies[slug]))
-            report.written.append(path)
+            pending[papers_dir / f"{slug}.md"] = format_paper_file(self._fields(paper, before), self.bodies[slug])
             report.created += before is None
             report.updated += before is not None
+        # Creating files is system-call bound (the GIL is released): a few threads overlap the waits.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(write_atomic, pending, pending.values()))
+        report.written = list(pending)
         return report
 
     def _fields(self, paper: Paper, before: Paper | None) -> dict:

@@ -82,53 +82,74 @@ def _topic(entry: Any, line: int) -> tuple[Topic | None, str]:
 
 
 class TopicMatcher:
-    """Scores text against every topic's phrases with one compiled pattern."""
+    """Scores text against every topic's phrases.
+
+    One big alternation regex costs ~0.4 ms per abstract; checking first which
+    phrases can occur at all (all their words are in the text) and running
+    only those phrases' patterns is several times faster on the corpus.
+    """
 
     def __init__(self, topics: list[Topic], fallback: str):
         self.fallback = fallback
         self.order = {topic.slug: index for index, topic in enumerate(topics)}
-        self.title_pattern, self.title_owners = _compile(topics, title_only=True)
-        self.text_pattern, self.text_owners = _compile(topics, title_only=False)
+        self.title_phrases = _phrases(topics, title_only=True)
+        self.text_phrases = _phrases(topics, title_only=False)
 
     def assign(self, title: str, abstract: str) -> tuple[str, ...]:
-        scores = {topic: TITLE_SCORE for topic in _hits(self.title_pattern, self.title_owners, title.lower())}
-        for topic, phrases in _hits(self.text_pattern, self.text_owners, abstract.lower()).items():
+        scores = {topic: TITLE_SCORE for topic in _hits(self.title_phrases, title.lower())}
+        for topic, phrases in _hits(self.text_phrases, abstract.lower()).items():
             scores[topic] = scores.get(topic, 0) + phrases
         ranked = sorted((topic for topic, score in scores.items() if score >= MIN_SCORE),
                         key=lambda topic: (-scores[topic], self.order[topic]))
         return tuple(ranked[:MAX_TOPICS]) or (self.fallback,)
 
 
-def _compile(topics: list[Topic], title_only: bool) -> tuple[re.Pattern | None, dict[str, list[str]]]:
-    """One alternation of all phrases; a phrase ending in '*' matches any word ending."""
+WORD = re.compile(r"\w+")
+
+
+class _Phrase:
+    """A phrase, the words that must all occur for it to match, and its exact pattern."""
+
+    def __init__(self, phrase: str, owners: list[str]):
+        wildcard = phrase.endswith("*")
+        body = phrase[:-1] if wildcard else phrase
+        words = WORD.findall(body)
+        self.required = frozenset(words[:-1] if wildcard else words)
+        self.owners = owners
+        self.body = body
+        self.wildcard = wildcard
+
+    def occurs_in(self, text: str) -> bool:
+        """Found as whole words: not inside a longer word, nor after a hyphen ("llm" in "multi-llm")."""
+        start = text.find(self.body)
+        while start != -1:
+            end = start + len(self.body)
+            before_ok = start == 0 or not (text[start - 1].isalnum() or text[start - 1] in "_-")
+            after_ok = self.wildcard or end == len(text) or not (text[end].isalnum() or text[end] == "_")
+            if before_ok and after_ok:
+                return True
+            start = text.find(self.body, start + 1)
+        return False
+
+
+def _phrases(topics: list[Topic], title_only: bool) -> list[_Phrase]:
+    """Every phrase once, with the topics that list it; a phrase ending in '*' matches any word ending."""
     owners: dict[str, list[str]] = {}
     for topic in topics:
-        phrases = topic.keywords + topic.title_keywords if title_only else topic.keywords
-        for phrase in phrases:
+        for phrase in topic.keywords + topic.title_keywords if title_only else topic.keywords:
             owners.setdefault(phrase, []).append(topic.slug)
-    if not owners:
-        return None, owners
-    alternatives = sorted(owners, key=len, reverse=True)
-    pattern = "|".join(re.escape(p[:-1]) + r"\w*" if p.endswith("*") else re.escape(p) for p in alternatives)
-    return re.compile(rf"(?<![\w-])(?:{pattern})(?![\w])"), owners
+    return [_Phrase(phrase, slugs) for phrase, slugs in owners.items()]
 
 
-def _hits(pattern: re.Pattern | None, owners: dict[str, list[str]], text: str) -> dict[str, int]:
+def _hits(phrases: list[_Phrase], text: str) -> dict[str, int]:
     """Topic -> how many distinct phrases of it occur in the text."""
-    if pattern is None:
-        return {}
+    words = set(WORD.findall(text))
     counts: dict[str, int] = {}
-    for match in set(pattern.findall(text)):
-        for topic in _owners_of(match, owners):
-            counts[topic] = counts.get(topic, 0) + 1
+    for phrase in phrases:
+        if phrase.required <= words and phrase.occurs_in(text):
+            for topic in phrase.owners:
+                counts[topic] = counts.get(topic, 0) + 1
     return counts
-
-
-def _owners_of(match: str, owners: dict[str, list[str]]) -> Iterable[str]:
-    if match in owners:
-        return owners[match]
-    return [slug for phrase, slugs in owners.items()
-            if phrase.endswith("*") and match.startswith(phrase[:-1]) for slug in slugs]
 
 
 def fallback_slug(topics: list[Topic]) -> str:

@@ -1,0 +1,63 @@
+"""The real corpus as benchmark input: N papers written as digest files into a scratch project.
+
+The corpus stays in ../shared/corpus/ (read-only, never copied into the project);
+digests are written in the page shape of content/digests/2025-08-18.txt.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import textwrap
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "hf-daily-papers.jsonl.gz"
+BOILERPLATE = ["new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers",
+               "byAK and the research community"]
+
+
+def read_corpus(limit: int | None = None) -> list[dict]:
+    """The first `limit` papers of the corpus in date order (all 9,877 by default)."""
+    if not CORPUS.exists():
+        raise SystemExit(f"corpus not found at {CORPUS}; benchmarks need ../shared/corpus/ beside the project")
+    with gzip.open(CORPUS, "rt", encoding="utf-8") as stream:
+        papers = [json.loads(line) for line in stream]
+    papers.sort(key=lambda paper: paper["date"])
+    return papers[:limit]
+
+
+def digest_text(day: str, papers: list[dict]) -> str:
+    month_day = f"{_MONTHS[int(day[5:7]) - 1]} {int(day[8:10])}"
+    lines = [*BOILERPLATE, month_day]
+    for paper in papers:
+        # Hard-wrap like a copy from a narrow window: the parser must join the lines again.
+        lines += [paper["title"], "\n".join(textwrap.wrap(paper["abstract"], 100, break_on_hyphens=False,
+                                                           break_long_words=False))]
+    return "\n\n".join(lines) + "\n"
+
+
+_MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def write_digests(papers: list[dict], digests_dir: Path) -> int:
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for paper in papers:
+        by_day[paper["date"]].append(paper)
+    digests_dir.mkdir(parents=True, exist_ok=True)
+    for day, day_papers in sorted(by_day.items()):
+        (digests_dir / f"{day}.txt").write_text(digest_text(day, day_papers), encoding="utf-8")
+    return len(by_day)
+
+
+def make_project(folder: Path, count: int | None) -> Path:
+    """A fresh project with the real taxonomy, site config and theme, and `count` corpus papers as digests."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    (folder / "content").mkdir(parents=True)
+    for name in ("topics.yaml", "site.yaml"):
+        if (ROOT / "content" / name).exists():
+            shutil.copy(ROOT / "content" / name, folder / "content" / name)
+    write_digests(read_corpus(count), folder / "content" / "digests")
+    return folder
