@@ -67,6 +67,9 @@ def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
         print(f"digest: no such digest file: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
     report = run_ingest(project / "content", paths)
+    if report.skipped:
+        print("ingest: no digest or paper file changed since the last ingest")
+        return EXIT_OK
     print(f"ingest: {report.created} new, {report.updated} updated, {report.unchanged} unchanged paper files")
     return EXIT_OK
 

@@ -6,6 +6,7 @@ curator sees every problem of a run at once. Only cli.py prints them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import os
 from pathlib import Path
 
 
@@ -32,8 +33,6 @@ class BuildFailed(Exception):
 
 def display_path(path: Path | str) -> str:
     """The path relative to the working directory when it is inside it."""
-    path = Path(path)
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    absolute = os.path.abspath(path)
+    relative = os.path.relpath(absolute)
+    return absolute if relative.startswith("..") else relative

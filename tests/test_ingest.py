@@ -1,7 +1,9 @@
 """Ingest: digests become one Markdown file per paper; re-ingest is idempotent and respects edits."""
 import html
 import json
+import os
 import re
+import shutil
 
 import yaml
 
@@ -33,6 +35,7 @@ def test_seed_digest_gives_82_papers_and_a_second_ingest_changes_no_byte(tmp_pat
     papers_dir = project / "content" / "papers"
     assert len(list(papers_dir.glob("*.md"))) == 82
     before = snapshot(papers_dir)
+    shutil.rmtree(project / ".cache", ignore_errors=True)  # no shortcut: really read everything again
     again = digest_cli(project, "ingest")
     assert again.returncode == 0 and "0 new, 0 updated, 82 unchanged" in again.stdout
     assert snapshot(papers_dir) == before
@@ -138,3 +141,35 @@ def test_curator_edits_survive_reingest_and_new_dates_are_added(tmp_path):
     assert fields["title"] == "Tutel: Adaptive MoE at Scale" and fields["topics"] == ["distributed-training"]
     assert [str(d) for d in fields["featured"]] == ["2025-08-18", "2025-08-25"]
     assert "Sparsely gated" in path.read_text(encoding="utf-8")
+
+
+def test_an_ingest_with_nothing_changed_reads_nothing_but_a_change_is_seen(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    run_ingest(project / "content")
+    an_hour_ago = os.path.getmtime(SEED) - 3600
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
+    run_ingest(project / "content")
+    assert run_ingest(project / "content").skipped
+    digest = project / "content" / "digests" / "2025-08-19.txt"
+    digest.write_text("Aug 19\n\nA Brand New Paper\n\n" + SAMPLE["lt"]["abstract"] + "\n", encoding="utf-8")
+    report = run_ingest(project / "content")
+    assert not report.skipped and report.created == 1
+
+
+def test_the_paper_cache_never_returns_a_stale_file(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    run_ingest(project / "content")
+    path = project / "content" / "papers" / "tutel-adaptive-mixture-of-experts-at-scale.md"
+    text = path.read_text(encoding="utf-8")
+    for attempt in range(3):  # same-size edits in quick succession, each read at once
+        edited = text.replace("Tutel: Adaptive", f"Tutel: Adaptiv{attempt}")
+        path.write_text(edited, encoding="utf-8")
+        papers = {p.slug: p for p in load_papers(project / "content")[0]}
+        assert papers[path.stem].title.startswith(f"Tutel: Adaptiv{attempt}")
+    old = os.path.getmtime(path) - 3600
+    os.utime(path, (old, old))
+    assert load_papers(project / "content")[0]  # an old file is cached ...
+    path.write_text(text, encoding="utf-8")  # ... and its next edit gets a new mtime, so it is read again
+    papers = {p.slug: p for p in load_papers(project / "content")[0]}
+    assert papers[path.stem].title.startswith("Tutel: Adaptive")
