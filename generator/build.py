@@ -1,0 +1,287 @@
+"""`digest build`: content/ -> site/. Load and check everything, then render, then write.
+
+A full build renders into a staging folder swapped in only on success. SiteBuilder
+keeps what it read and rendered in memory, so `rebuild` (used by the dev server)
+re-reads only the changed paper files and re-renders only the pages whose context
+changed. Nothing is written when any error is found.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import json
+import time
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator import pages as page_builders
+from generator import search
+from generator.config import SiteConfig, load_config
+from generator.content import load_papers, read_paper_file
+from generator.errors import BuildFailed, SourceError, display_path
+from generator.model import Paper, Topic
+from generator.output import StagedSite, list_files, remove_file, resolve_inside, write_file_atomic
+from generator.pages import Page
+from generator.render import Renderer, Theme, asset_names, collect_static, find_theme, immutable_headers
+from generator.site import Site, assemble_site, check_topics
+from generator.topics import load_taxonomy
+
+CACHE_DIR = ".cache"  # at the project root, ignored by git
+GENERATOR_DIR = Path(__file__).resolve().parent
+
+
+@dataclass
+class BuildResult:
+    written: list[str]  # site-relative paths written (or rewritten)
+    removed: list[str]
+    errors: list[SourceError]  # empty on success
+    seconds: float
+
+
+@dataclass(frozen=True)
+class Resources:
+    """Everything but the papers: config, taxonomy, theme. A change to any of them re-renders all."""
+
+    config: SiteConfig
+    topics: tuple[Topic, ...]
+    theme: Theme
+    static_files: dict[str, bytes] = field(compare=False)  # static name -> bytes
+    renderer: Renderer = field(compare=False)
+
+    def static_outputs(self) -> dict[str, bytes]:
+        """Static files under their (fingerprinted) names, and the headers that cache them."""
+        outputs = {self.renderer.assets[name]: data for name, data in self.static_files.items()}
+        return {**outputs, "_headers": immutable_headers(self.renderer.assets)}
+
+
+class SiteBuilder:
+    def __init__(self, project_dir: Path, site_dir: Path | None = None, parallel: bool = False):
+        """parallel: build the search index in a forked process during full builds; only
+        for single-threaded callers such as the CLI (forking a threaded process is unsafe)."""
+        self.parallel = parallel
+        self.project_dir = Path(project_dir)
+        self.content_dir = self.project_dir / "content"
+        self.site_dir = Path(site_dir) if site_dir else self.project_dir / "site"
+        self._resources: Resources | None = None
+        self._papers: dict[Path, Paper] = {}  # by resolved file path
+        self._contexts: dict[str, object] = {}  # page path -> the context it was rendered from
+        self._site_files: set[str] = set()  # every site-relative path in site_dir
+        self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
+
+    def build(self) -> BuildResult:
+        """Full build, swapped into site_dir atomically."""
+        started = time.perf_counter()
+        try:
+            resources, papers, errors = self._load_everything()
+            site = self.assemble(resources, papers, errors)
+            written = self._write_everything(resources, site)
+        except BuildFailed as failed:
+            return BuildResult([], [], failed.errors, time.perf_counter() - started)
+        self._resources = resources
+        self._papers = {Path(paper.path).resolve(): paper for paper in papers}
+        self._failed_papers = set()
+        return BuildResult(written, [], [], time.perf_counter() - started)
+
+    def rebuild(self, changed: Iterable[Path]) -> BuildResult:
+        """Incremental build after `changed` files were edited, added or deleted."""
+        changed_papers, needs_full = self._classify(changed)
+        if needs_full or self._resources is None:
+            return self.build()
+        started = time.perf_counter()
+        try:
+            papers = self._reread(changed_papers | self._failed_papers)
+            site = self.assemble(self._resources, list(papers.values()), [])
+            written, removed = self._write_changes(self._resources, site)
+        except BuildFailed as failed:
+            self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
+            return BuildResult([], [], failed.errors, time.perf_counter() - started)
+        self._papers = papers
+        self._failed_papers = set()
+        return BuildResult(written, removed, [], time.perf_counter() - started)
+
+    def _load_everything(self) -> tuple[Resources, list[Paper], list[SourceError]]:
+        """Config, taxonomy, theme and papers; paper errors are raised with any others later."""
+        papers, errors = load_papers(self.content_dir)
+        try:
+            resources = self.load_resources()
+        except BuildFailed as failed:
+            raise BuildFailed(failed.errors + errors) from None
+        return resources, papers, errors
+
+    def load_resources(self) -> Resources:
+        config, errors = load_config(self.content_dir / "site.yaml")
+        topics, topic_errors = load_taxonomy(self.content_dir / "topics.yaml")
+        theme, theme_errors = find_theme(self.project_dir, config)
+        errors += topic_errors + theme_errors
+        if errors:
+            raise BuildFailed(errors)
+        static_files = collect_static(theme)
+        renderer = Renderer(theme, config, asset_names(static_files), topics)
+        template_errors = renderer.check_templates()
+        if template_errors:
+            raise BuildFailed(template_errors)
+        return Resources(config, tuple(topics), theme, static_files, renderer)
+
+    def assemble(self, resources: Resources, papers: list[Paper], errors: list[SourceError]) -> Site:
+        """Check the papers against the taxonomy; every content error is reported at once."""
+        taxonomy = display_path(self.content_dir / "topics.yaml")
+        errors = errors + check_topics(papers, list(resources.topics), taxonomy)
+        if errors:
+            raise BuildFailed(errors)
+        return assemble_site(papers, list(resources.topics))
+
+    def _write_everything(self, resources: Resources, site: Site) -> list[str]:
+        page_list = page_builders.all_pages(site, resources.config)
+        staged = StagedSite(self.site_dir)
+        try:
+            with SearchJob(site, in_background=self.parallel) as searched:
+                for path, data in self._render_pages(resources.renderer, page_list):
+                    staged.write(path, data)
+                extra = {**resources.static_outputs(), **searched.result()}
+            for path, data in sorted(extra.items()):
+                staged.write(path, data)
+            staged.commit()
+        except BaseException:
+            staged.discard()
+            raise
+        self._contexts = {page.path: page.context for page in page_list}
+        self._site_files = {page.path for page in page_list} | set(extra)
+        return sorted(self._site_files)
+
+    def _write_changes(self, resources: Resources, site: Site) -> tuple[list[str], list[str]]:
+        """Render the pages whose context changed, then write those whose bytes changed."""
+        page_list = page_builders.all_pages(site, resources.config)
+        stale = [page for page in page_list if self._contexts.get(page.path) != page.context]
+        outputs = dict(self._render_pages(resources.renderer, stale))
+        searched = search_files(site)
+        outputs.update(searched)
+        new_files = {page.path for page in page_list} | set(resources.static_outputs()) | set(searched)
+        written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
+        removed = sorted(self._site_files - new_files)
+        for path in removed:
+            remove_file(self.site_dir, path)
+        self._contexts = {page.path: page.context for page in page_list}
+        self._site_files = new_files
+        return written, removed
+
+    def _replace_if_changed(self, path: str, data: bytes) -> bool:
+        target = resolve_inside(self.site_dir, path)
+        if target.is_file() and target.read_bytes() == data:
+            return False
+        write_file_atomic(self.site_dir, path, data)
+        return True
+
+    @staticmethod
+    def _render_pages(renderer: Renderer, page_list: list[Page]) -> Iterable[tuple[str, bytes]]:
+        for page in page_list:
+            if page.produce is not None:
+                text = page.produce(page.context)
+            else:
+                text = renderer.render(page.template, dict(page.context), page.path)
+            yield page.path, text.encode("utf-8")
+
+    def _classify(self, changed: Iterable[Path]) -> tuple[set[Path], bool]:
+        """Split changed files into paper files and files that affect every page."""
+        papers_dir = (self.content_dir / "papers").resolve()
+        paper_files: set[Path] = set()
+        needs_full = False
+        for path in (Path(item).resolve() for item in changed):
+            if path.parent == papers_dir and path.suffix == ".md" and not path.name.startswith("."):
+                paper_files.add(path)
+            elif self._affects_every_page(path):
+                needs_full = True
+        return paper_files, needs_full
+
+    def _affects_every_page(self, path: Path) -> bool:
+        content = self.content_dir.resolve()
+        if path in (content / "site.yaml", content / "topics.yaml"):
+            return True
+        resources = self._resources
+        folders = [*resources.theme.template_dirs, *resources.theme.static_dirs] if resources else []
+        if resources:  # project override folders count even when they did not exist at the last build
+            folders += [self.project_dir / resources.config.templates_dir, self.project_dir / resources.config.static_dir]
+        return any(path.is_relative_to(folder.resolve()) for folder in folders)
+
+    def _reread(self, paths: set[Path]) -> dict[Path, Paper]:
+        """The known papers with the changed files read again; deleted files drop out."""
+        papers = dict(self._papers)
+        errors: list[SourceError] = []
+        for path in sorted(paths):
+            papers.pop(path, None)
+            if not path.is_file():
+                continue
+            paper_file, file_errors = read_paper_file(path)
+            errors += file_errors
+            if paper_file:
+                papers[path] = paper_file.paper
+        if errors:
+            self._failed_papers |= paths
+            raise BuildFailed(errors)
+        return papers
+
+
+def search_files(site: Site) -> dict[str, bytes]:
+    return search.build_search_files(list(site.papers), list(site.topics))
+
+
+class SearchJob:
+    """The search files, made in a forked process while pages render, or inline."""
+
+    def __init__(self, site: Site, in_background: bool):
+        self.site = site
+        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if in_background else None
+
+    def __enter__(self) -> SearchJob:
+        if self.pool:
+            self.future = self.pool.submit(search.build_search_files, list(self.site.papers), list(self.site.topics))
+        return self
+
+    def result(self) -> dict[str, bytes]:
+        return self.future.result() if self.pool else search_files(self.site)
+
+    def __exit__(self, *exc_info) -> None:
+        if self.pool:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:
+    """One full build for the CLI; raises BuildFailed with every error found.
+
+    When no input file changed since the last successful build (by size and mtime)
+    and site/ is exactly as that build left it, nothing is rebuilt.
+    """
+    started = time.perf_counter()
+    builder = SiteBuilder(project_dir, site_dir, parallel=True)
+    stamp_file = Path(project_dir) / CACHE_DIR / "build-stamp.json"
+    inputs = input_stamp(builder)
+    if builder.site_dir.is_dir() and read_stamp(stamp_file) == {"inputs": inputs, "site": site_stamp(builder.site_dir)}:
+        return BuildResult([], [], [], time.perf_counter() - started)
+    result = builder.build()
+    if result.errors:
+        raise BuildFailed(result.errors)
+    write_file_atomic(stamp_file.parent, stamp_file.name, json.dumps(
+        {"inputs": inputs, "site": site_stamp(builder.site_dir)}, sort_keys=True).encode())
+    return result
+
+
+def input_stamp(builder: SiteBuilder) -> str:
+    """A digest of the size and mtime of every file a build reads, and of the generator's code."""
+    config, _ = load_config(builder.content_dir / "site.yaml")
+    theme, _ = find_theme(builder.project_dir, config)
+    folders = (builder.content_dir, *theme.template_dirs, *theme.static_dirs)
+    listing = [(str(folder), sorted(list_files(folder).items())) for folder in folders if folder.is_dir()]
+    listing.append(("code", [(path.name, path.stat().st_mtime_ns) for path in sorted(GENERATOR_DIR.glob("*.py"))]))
+    return hashlib.sha256(repr((str(builder.site_dir.resolve()), listing)).encode()).hexdigest()
+
+
+def site_stamp(site_dir: Path) -> str:
+    return hashlib.sha256(repr(sorted(list_files(site_dir).items())).encode()).hexdigest()
+
+
+def read_stamp(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None

@@ -1,0 +1,96 @@
+"""Writing site/: a full build goes to a staging folder swapped in by renames only on success;
+an incremental build replaces single files atomically. Paths outside site/ are refused.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path, PurePosixPath
+
+
+class UnsafePath(ValueError):
+    """A site-relative path that would land outside the output folder."""
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """root/relative, refusing absolute paths and '..' so no output escapes root."""
+    parts = PurePosixPath(relative).parts
+    if not parts or relative.startswith("/") or any(part in ("..", "") for part in parts) or "\\" in relative:
+        raise UnsafePath(f"refusing to write outside the site folder: {relative!r}")
+    return root.joinpath(*parts)
+
+
+class StagedSite:
+    """A new site/ built next to the old one; `commit` swaps it in, `discard` throws it away.
+
+    The staging folder sits in the same parent as site/, so the swap is two renames on
+    one file system: readers see the old site or the new one, never half of each.
+    """
+
+    def __init__(self, site_dir: Path):
+        self.site_dir = site_dir
+        site_dir.parent.mkdir(parents=True, exist_ok=True)
+        self.folder = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
+        os.chmod(self.folder, 0o755)  # mkdtemp makes it private; a site is for everyone to read
+        self._made_dirs: set[Path] = {self.folder}
+
+    def write(self, relative: str, data: bytes) -> None:
+        target = resolve_inside(self.folder, relative)
+        if target.parent not in self._made_dirs:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made_dirs.add(target.parent)
+        target.write_bytes(data)
+
+    def commit(self) -> None:
+        old = None
+        if self.site_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{self.site_dir.name}-old-", dir=self.site_dir.parent))
+            os.rename(self.site_dir, old / "site")
+        os.rename(self.folder, self.site_dir)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def write_file_atomic(root: Path, relative: str, data: bytes) -> None:
+    """Replace one file under root through a temporary file and a rename."""
+    target = resolve_inside(root, relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)  # mkstemp makes files private; a site is for everyone to read
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def remove_file(root: Path, relative: str) -> None:
+    """Delete a file and the folders it leaves empty (a deleted paper's folder goes too)."""
+    target = resolve_inside(root, relative)
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
+
+
+def list_files(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file under root as site-relative path -> (size, mtime_ns); cheap, no reading."""
+    found: dict[str, tuple[int, int]] = {}
+    stack = [(root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                else:
+                    stat = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
+    return found

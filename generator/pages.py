@@ -1,0 +1,200 @@
+"""Site -> pages: one context builder per page kind; the only place template context is made.
+
+A page's context holds everything that varies from page to page, so it doubles
+as the page's cache key: same context + same templates and config -> same bytes.
+Contexts therefore hold immutable, comparable values (Papers, Topics, tuples).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import quote_plus, urlsplit
+
+from generator import feeds, sitemap
+from generator import site as urls
+from generator.config import SiteConfig
+from generator.model import LINK_KINDS, Paper, Topic
+from generator.render import abstract_text
+from generator.site import Site
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # site-relative output file, e.g. "papers/x/index.html"
+    context: Mapping  # also the cache key, see the module docstring
+    template: str = ""  # Jinja template name; "" when `produce` makes the text
+    produce: Callable[[Mapping], str] | None = field(default=None, compare=False)
+
+
+def all_pages(site: Site, config: SiteConfig) -> list[Page]:
+    """Every output of the site except static files and search files."""
+    pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page()]
+    pages += [paper_page(paper, site) for paper in site.papers]
+    for topic in site.topics:
+        pages += topic_pages(topic, site, config)
+    pages += [day_page(day, site) for day in site.days]
+    pages += feed_pages(site, config)
+    pages += [papers_json_page(site), sitemap_page(site, config), robots_page(config)]
+    return pages
+
+
+def home_page(site: Site, config: SiteConfig) -> Page:
+    latest = site.latest_day
+    recent_days = tuple((day, len(site.papers_by_day[day])) for day in reversed(site.days[-config.home_days:]))
+    return Page("index.html", {
+        "latest_day": latest,
+        "latest_papers": site.papers_by_day[latest] if latest else (),
+        "recent_days": recent_days,
+        "topic_counts": topic_counts(site),
+        "paper_count": len(site.papers),
+    }, "home.html")
+
+
+def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
+    return tuple((topic, len(site.papers_by_topic[topic.slug])) for topic in site.topics)
+
+
+def topics_index_page(site: Site) -> Page:
+    return Page(urls.output_path(urls.TOPICS_URL), {"topic_counts": topic_counts(site)}, "topics.html")
+
+
+def archive_page(site: Site) -> Page:
+    return Page(urls.output_path(urls.ARCHIVE_URL), {"years": site.archive()}, "dates.html")
+
+
+def search_page() -> Page:
+    return Page(urls.output_path(urls.SEARCH_URL), {}, "search.html")
+
+
+def not_found_page() -> Page:
+    return Page("404.html", {}, "404.html")
+
+
+def paper_page(paper: Paper, site: Site) -> Page:
+    return Page(urls.output_path(urls.paper_url(paper.slug)), {
+        "paper": paper,
+        "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
+        **paper_details(paper),
+    }, "paper.html")
+
+
+@lru_cache(maxsize=100_000)
+def paper_details(paper: Paper) -> dict:
+    """What a paper page derives from the paper alone; cached so a rebuild skips unchanged papers."""
+    return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "bibtex": bibtex(paper)}
+
+
+def is_web_url(url: str) -> bool:
+    """Only http and https links reach a page, whatever the content says."""
+    parts = urlsplit(url.strip())
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def link_groups(paper: Paper) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The paper's links as (kind, urls) in the order of LINK_KINDS, web links only."""
+    groups = []
+    for kind in LINK_KINDS:
+        found = tuple(link.url for link in paper.links if link.kind == kind and is_web_url(link.url))
+        if found:
+            groups.append((kind, found))
+    unknown = tuple(link.url for link in paper.links if link.kind not in LINK_KINDS and is_web_url(link.url))
+    return tuple(groups) + ((("other", unknown),) if unknown else ())
+
+
+def arxiv_url(paper: Paper) -> str:
+    if paper.arxiv_id:
+        return f"https://arxiv.org/abs/{quote_plus(paper.arxiv_id, safe='/.')}"
+    return f"https://arxiv.org/search/?query={quote_plus(paper.title)}&searchtype=title"
+
+
+def bibtex(paper: Paper) -> str:
+    """A BibTeX entry to copy; braces in fields are escaped so the entry stays balanced."""
+    def escape(text: str) -> str:
+        return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+
+    fields = [("title", "{" + escape(paper.title) + "}")]
+    if paper.authors:
+        fields.append(("author", escape(" and ".join(paper.authors))))
+    fields.append(("year", str(paper.first_featured.year)))
+    if paper.arxiv_id:
+        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
+    fields.append(("url", escape(arxiv_url(paper))))
+    body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
+    return f"@misc{{{paper.slug},\n{body}\n}}"
+
+
+def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
+    papers = site.papers_by_topic[topic.slug]
+    size = config.topic_page_size
+    page_count = site.topic_page_count(topic.slug, size)
+    pages = []
+    for number in range(1, page_count + 1):
+        pages.append(Page(urls.output_path(urls.topic_url(topic.slug, number)), {
+            "topic": topic,
+            "paper_count": len(papers),
+            "papers": papers[(number - 1) * size:number * size],
+            "page_number": number,
+            "page_count": page_count,
+        }, "topic.html"))
+    return pages
+
+
+def day_page(day: dt.date, site: Site) -> Page:
+    earlier, later = site.neighbour_days(day)
+    return Page(urls.output_path(urls.day_url(day)), {
+        "day": day,
+        "papers": site.papers_by_day[day],
+        "earlier_day": earlier,
+        "later_day": later,
+    }, "day.html")
+
+
+def feed_pages(site: Site, config: SiteConfig) -> list[Page]:
+    latest = site.papers[:config.feed_size]
+    pages = [Page(urls.output_path(urls.FEED_URL), {"feed": feeds.site_feed(config, latest)}, produce=feeds.atom_page)]
+    for topic in site.topics:
+        papers = site.papers_by_topic[topic.slug][:config.feed_size]
+        feed = feeds.topic_feed(config, topic, papers)
+        pages.append(Page(urls.output_path(urls.topic_feed_url(topic.slug)), {"feed": feed}, produce=feeds.atom_page))
+    return pages
+
+
+def papers_json_page(site: Site) -> Page:
+    return Page("papers.json", {"papers": site.papers}, produce=papers_json)
+
+
+def papers_json(context: Mapping) -> str:
+    """Every paper's metadata for reuse: sorted by slug, stable key order, one paper a line."""
+    records = [paper_record_json(paper) for paper in sorted(context["papers"], key=lambda paper: paper.slug)]
+    return '{"papers": [\n' + ",\n".join(records) + "\n]}\n"
+
+
+@lru_cache(maxsize=100_000)
+def paper_record_json(paper: Paper) -> str:
+    return json.dumps(paper_record(paper), ensure_ascii=False, sort_keys=True)
+
+
+def paper_record(paper: Paper) -> dict:
+    return {
+        "slug": paper.slug,
+        "url": urls.paper_url(paper.slug),
+        "title": paper.title,
+        "abstract": abstract_text(paper.abstract),
+        "featured": [day.isoformat() for day in paper.featured],
+        "topics": list(paper.topics),
+        "links": [{"url": link.url, "kind": link.kind} for link in paper.links if is_web_url(link.url)],
+        "arxiv_id": paper.arxiv_id,
+        "authors": list(paper.authors),
+    }
+
+
+def sitemap_page(site: Site, config: SiteConfig) -> Page:
+    entries = sitemap.find_entries(site, config)
+    return Page("sitemap.xml", {"entries": entries}, produce=sitemap.sitemap_xml)
+
+
+def robots_page(config: SiteConfig) -> Page:
+    return Page("robots.txt", {"base_url": config.base_url}, produce=sitemap.robots_txt)

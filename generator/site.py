@@ -1,0 +1,136 @@
+"""Papers and topics -> Site: every grouping the pages need, computed once; and URLs.
+
+This is the one place that knows what a URL looks like. Templates get these
+functions as globals, so a change of URL scheme is a change here only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import groupby
+from pathlib import Path
+
+from generator.errors import SourceError
+from generator.model import Paper, Topic
+
+HOME_URL = "/"
+TOPICS_URL = "/topics/"
+ARCHIVE_URL = "/dates/"
+SEARCH_URL = "/search/"
+FEED_URL = "/feed.xml"
+SITEMAP_URL = "/sitemap.xml"
+
+
+def paper_url(slug: str) -> str:
+    return f"/papers/{slug}/"
+
+
+def topic_url(slug: str, page: int = 1) -> str:
+    return f"/topics/{slug}/" if page == 1 else f"/topics/{slug}/page/{page}/"
+
+
+def topic_feed_url(slug: str) -> str:
+    return f"/topics/{slug}/feed.xml"
+
+
+def day_url(day: dt.date) -> str:
+    return f"/dates/{day.isoformat()}/"
+
+
+def output_path(url: str) -> str:
+    """The file under site/ that serves a URL: '/papers/x/' -> 'papers/x/index.html'."""
+    path = url.lstrip("/")
+    return f"{path}index.html" if path == "" or path.endswith("/") else path
+
+
+@dataclass(frozen=True)
+class MonthArchive:
+    year: int
+    month: int
+    days: tuple[tuple[dt.date, int], ...]  # (day, paper count), newest first
+
+
+@dataclass(frozen=True)
+class Site:
+    papers: tuple[Paper, ...]  # newest first: last featured date, then title
+    topics: tuple[Topic, ...]  # taxonomy order
+    topic_by_slug: dict[str, Topic]
+    papers_by_topic: dict[str, tuple[Paper, ...]]  # newest first; every topic has an entry
+    papers_by_day: dict[dt.date, tuple[Paper, ...]]  # by title
+    days: tuple[dt.date, ...]  # days with papers, oldest first
+
+    @property
+    def latest_day(self) -> dt.date | None:
+        return self.days[-1] if self.days else None
+
+    def topic_page_count(self, slug: str, page_size: int) -> int:
+        """Pages of a topic's list; an empty topic still has its first page."""
+        return max(1, -(-len(self.papers_by_topic[slug]) // page_size))
+
+    def neighbour_days(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
+        """The featured days just before and after `day`."""
+        index = self.days.index(day)
+        earlier = self.days[index - 1] if index > 0 else None
+        later = self.days[index + 1] if index + 1 < len(self.days) else None
+        return earlier, later
+
+    def archive(self) -> tuple[tuple[int, tuple[MonthArchive, ...]], ...]:
+        """Days grouped by year and month, newest first, with paper counts."""
+        newest_first = sorted(self.days, reverse=True)
+        years = []
+        for year, year_days in groupby(newest_first, key=lambda day: day.year):
+            months = tuple(
+                MonthArchive(year, month, tuple((day, len(self.papers_by_day[day])) for day in month_days))
+                for month, month_days in groupby(year_days, key=lambda day: day.month)
+            )
+            years.append((year, months))
+        return tuple(years)
+
+
+def newest_first_key(paper: Paper) -> tuple:
+    # Sorting by the negated ordinal keeps one ascending sort (stable, deterministic).
+    return (-paper.last_featured.toordinal(), paper.title.casefold(), paper.slug)
+
+
+def assemble_site(papers: list[Paper], topics: list[Topic]) -> Site:
+    """Group papers by topic and by day; pure, no checks (see check_topics)."""
+    ordered = tuple(sorted(papers, key=newest_first_key))
+    by_topic: dict[str, list[Paper]] = {topic.slug: [] for topic in topics}
+    by_day: dict[dt.date, list[Paper]] = defaultdict(list)
+    for paper in ordered:
+        for slug in paper.topics:
+            by_topic.setdefault(slug, []).append(paper)
+        for day in paper.featured:
+            by_day[day].append(paper)
+    return Site(
+        papers=ordered,
+        topics=tuple(topics),
+        topic_by_slug={topic.slug: topic for topic in topics},
+        papers_by_topic={slug: tuple(group) for slug, group in by_topic.items()},
+        papers_by_day={day: tuple(sorted(group, key=lambda p: (p.title.casefold(), p.slug))) for day, group in by_day.items()},
+        days=tuple(sorted(by_day)),
+    )
+
+
+def check_topics(papers: list[Paper], topics: list[Topic], taxonomy_path: str) -> list[SourceError]:
+    """Every topic a paper names must exist in the taxonomy."""
+    known = {topic.slug for topic in topics}
+    errors = []
+    for paper in papers:
+        for slug in paper.topics:
+            if slug not in known:
+                errors.append(SourceError(
+                    paper.path, _topics_line(paper.path), f"unknown topic '{slug}'",
+                    f"use one of the slugs in {taxonomy_path} or add the topic there",
+                ))
+    return errors
+
+
+def _topics_line(path: str) -> int:
+    """The front matter line that lists the topics; read only when reporting an error."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0
+    return next((number for number, line in enumerate(lines, 1) if line.startswith("topics:")), 0)

@@ -1,0 +1,68 @@
+"""Shared fixtures: a Chromium for browser tests and a static server for a built site."""
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():
+    """Debian's Chromium driven by Playwright; skipped locally when missing, a failure in CI."""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        print(f"skipping browser test: {reason}")
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep test output readable
+        pass
+
+
+@pytest.fixture
+def static_server() -> Iterator[Callable[[Path], str]]:
+    """static_server(site_dir) serves that folder on 127.0.0.1 and returns its base URL."""
+    servers: list[http.server.ThreadingHTTPServer] = []
+
+    def serve(site_dir: Path) -> str:
+        handler = functools.partial(_QuietHandler, directory=str(site_dir))
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield serve
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+@pytest.fixture
+def golden_project(tmp_path: Path) -> Path:
+    """A copy of the golden fixture project (content/ only; the theme is the default one)."""
+    import shutil
+
+    project = tmp_path / "project"
+    shutil.copytree(GOLDEN / "content", project / "content")
+    return project

@@ -1,0 +1,53 @@
+"""content/site.yaml: defaults, types, unknown keys; every error with file:line."""
+from pathlib import Path
+
+from generator.config import SiteConfig, load_config
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "site.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_missing_file_gives_the_defaults(tmp_path):
+    assert load_config(tmp_path / "site.yaml") == (SiteConfig(), [])
+
+
+def test_values_are_read_and_base_url_loses_its_trailing_slash(tmp_path):
+    config, errors = load_config(write(tmp_path, "title: My Digest\nbase_url: https://x.org/\nfeed_size: 7\n"))
+    assert errors == []
+    assert (config.title, config.base_url, config.feed_size) == ("My Digest", "https://x.org", 7)
+
+
+def test_unknown_keys_and_wrong_types_are_all_reported_with_lines(tmp_path):
+    path = write(tmp_path, "title: Ok\ntitel: typo\nfeed_size: ten\ntopic_page_size: true\nbase_url: ftp://x\n")
+    _, errors = load_config(path)
+    assert [(error.line, error.message.split(" ")[0]) for error in errors] == [
+        (2, "unknown"), (3, "'feed_size'"), (4, "'topic_page_size'"), (5, "'base_url'")]
+    assert "known keys:" in errors[0].hint and "title" in errors[0].hint
+    assert str(errors[1]).startswith(f"{path}:3: ")
+
+
+def test_a_page_size_must_be_positive(tmp_path):
+    _, errors = load_config(write(tmp_path, "topic_page_size: 0\n"))
+    assert errors and "at least 1" in errors[0].message
+
+
+def test_broken_yaml_names_the_line(tmp_path):
+    _, errors = load_config(write(tmp_path, "title: Ok\ndescription: [unclosed\n"))
+    assert len(errors) == 1 and errors[0].line >= 2
+
+
+def test_a_list_instead_of_a_mapping_is_an_error(tmp_path):
+    _, errors = load_config(write(tmp_path, "- title\n"))
+    assert errors and errors[0].line == 1
+
+
+def test_every_field_is_documented():
+    import inspect
+
+    source = inspect.getsource(SiteConfig)
+    for name in SiteConfig.__dataclass_fields__:
+        declaration = source.index(f"    {name}:")
+        assert '"""' in source[declaration:].split("\n")[1], f"{name} has no docstring"

@@ -1,0 +1,100 @@
+"""A failed build names file:line for every problem and leaves the previous site/ intact."""
+from pathlib import Path
+
+import pytest
+
+from generator.build import SiteBuilder, build_site
+from generator.errors import BuildFailed
+from tests.helpers import snapshot
+
+
+def built(project: Path) -> dict[str, str]:
+    build_site(project)
+    return snapshot(project / "site")
+
+
+def expect_failure(project: Path) -> list[str]:
+    with pytest.raises(BuildFailed) as failure:
+        build_site(project)
+    return [str(error) for error in failure.value.errors]
+
+
+def test_unknown_topics_and_bad_front_matter_are_reported_together(golden_project):
+    before = built(golden_project)
+    papers = golden_project / "content" / "papers"
+    skippipe = papers / "skippipe.md"
+    skippipe.write_text(skippipe.read_text().replace("topics: [language-models]", "topics: [robots]"))
+    (papers / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
+    messages = expect_failure(golden_project)
+    assert any("skippipe.md:5: unknown topic 'robots'" in message for message in messages)
+    assert any("broken.md:" in message for message in messages)
+    assert snapshot(golden_project / "site") == before
+
+
+def test_bad_site_config_fails_with_its_line(golden_project):
+    before = built(golden_project)
+    with (golden_project / "content" / "site.yaml").open("a") as config:
+        config.write("colour: blue\n")
+    assert any("site.yaml:6: unknown site config key 'colour'" in message for message in expect_failure(golden_project))
+    assert snapshot(golden_project / "site") == before
+
+
+def override(project: Path, name: str, text: str) -> Path:
+    path = project / "templates" / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_template_syntax_error_names_the_template_and_line(golden_project):
+    before = built(golden_project)
+    override(golden_project, "topics.html", '{% extends "base.html" %}\n{% block main %}\n{% if %}\n{% endblock %}\n')
+    messages = expect_failure(golden_project)
+    assert len(messages) == 1 and "templates/topics.html:3:" in messages[0]
+    assert snapshot(golden_project / "site") == before
+
+
+def test_template_runtime_error_names_the_template_line_and_page(golden_project):
+    before = built(golden_project)
+    override(golden_project, "day.html", '{% extends "base.html" %}\n{% block main %}\n\n{{ no_such_value.x }}\n{% endblock %}\n')
+    messages = expect_failure(golden_project)
+    assert len(messages) == 1 and "templates/day.html:4: cannot render dates/" in messages[0]
+    assert "no_such_value" in messages[0]
+    assert snapshot(golden_project / "site") == before
+
+
+def test_rebuild_with_an_error_writes_nothing_and_recovers(golden_project):
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    before = snapshot(golden_project / "site")
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    good = paper.read_text()
+    paper.write_text(good.replace("featured: [2025-08-18]", "featured: [someday]"))
+    result = builder.rebuild([paper])
+    assert result.errors and result.written == [] and snapshot(golden_project / "site") == before
+    paper.write_text(good.replace("SkipPipe:", "SkipPipe 2:"))
+    result = builder.rebuild([paper])
+    assert result.errors == [] and "papers/skippipe/index.html" in result.written
+    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+
+
+def test_config_and_paper_errors_are_reported_in_one_run(golden_project):
+    with (golden_project / "content" / "site.yaml").open("a") as config:
+        config.write("feed_size: many\n")
+    (golden_project / "content" / "papers" / "broken.md").write_text("no front matter\n")
+    messages = expect_failure(golden_project)
+    assert any("site.yaml:6:" in message for message in messages)
+    assert any("broken.md" in message for message in messages)
+    assert not (golden_project / "site").exists()
+
+
+def test_a_paper_that_failed_in_a_rebuild_is_not_published_stale_later(golden_project):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    papers = golden_project / "content" / "papers"
+    skippipe, corpusbrain = papers / "skippipe.md", papers / "corpusbrain.md"
+    skippipe.write_text(skippipe.read_text().replace("topics: [language-models]", "topics: [robots]"))
+    assert builder.rebuild([skippipe]).errors
+    corpusbrain.write_text(corpusbrain.read_text().replace("CorpusBrain:", "CorpusBrain 3:"))
+    result = builder.rebuild([corpusbrain])
+    assert any("unknown topic 'robots'" in str(error) for error in result.errors)

@@ -1,0 +1,106 @@
+"""What `digest build` writes: deterministic, atomic, incremental, nothing stale left behind."""
+import re
+import shutil
+
+from generator.build import SiteBuilder, build_site
+from tests.helpers import snapshot
+
+
+def test_two_builds_are_byte_identical(golden_project, tmp_path):
+    build_site(golden_project)
+    first = snapshot(golden_project / "site")
+    shutil.rmtree(golden_project / ".cache")  # force a real second build
+    SiteBuilder(golden_project, tmp_path / "other-site").build()
+    assert snapshot(tmp_path / "other-site") == first
+
+
+def test_no_staging_folders_are_left_next_to_site(golden_project):
+    build_site(golden_project)
+    build_site(golden_project)
+    assert sorted(path.name for path in golden_project.iterdir()) == [".cache", "content", "site"]
+
+
+def test_a_deleted_paper_disappears_on_the_next_build(golden_project):
+    build_site(golden_project)
+    (golden_project / "content" / "papers" / "skippipe.md").unlink()
+    build_site(golden_project)
+    site = golden_project / "site"
+    assert not (site / "papers" / "skippipe").exists()
+    assert "skippipe" not in (site / "index.html").read_text()
+    assert "skippipe" not in (site / "papers.json").read_text()
+
+
+def test_an_unchanged_project_is_not_rebuilt_but_a_touched_site_is(golden_project):
+    assert build_site(golden_project).written
+    assert build_site(golden_project).written == []
+    (golden_project / "site" / "index.html").write_text("tampered")
+    assert "index.html" in build_site(golden_project).written
+    assert "tampered" not in (golden_project / "site" / "index.html").read_text()
+
+
+def test_rebuild_rewrites_only_the_pages_of_the_edited_paper(golden_project):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    paper = golden_project / "content" / "papers" / "corpusbrain.md"
+    paper.write_text(paper.read_text().replace("CorpusBrain:", "CorpusBrain Two:"))
+    result = builder.rebuild([paper])
+    assert result.errors == [] and result.removed == []
+    assert "papers/corpusbrain/index.html" in result.written
+    assert "topics/other/index.html" in result.written and "dates/2025-08-15/index.html" in result.written
+    assert "papers/skippipe/index.html" not in result.written
+    assert "topics/vision/index.html" not in result.written
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def test_rebuild_removes_the_pages_of_a_deleted_paper_and_adds_new_ones(golden_project):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    papers = golden_project / "content" / "papers"
+    (papers / "corpusbrain.md").rename(papers / "corpus-brain.md")
+    moved = papers / "corpus-brain.md"
+    moved.write_text(moved.read_text().replace("slug: corpusbrain", "slug: corpus-brain"))
+    result = builder.rebuild([papers / "corpusbrain.md", moved])
+    assert result.errors == []
+    assert "papers/corpusbrain/index.html" in result.removed
+    assert "papers/corpus-brain/index.html" in result.written
+    assert not (golden_project / "site" / "papers" / "corpusbrain").exists()
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def fresh_build(project):
+    other = project.parent / "fresh-site"
+    shutil.rmtree(other, ignore_errors=True)
+    assert SiteBuilder(project, other).build().errors == []
+    return snapshot(other)
+
+
+def test_project_templates_and_static_files_override_the_theme(golden_project):
+    (golden_project / "templates").mkdir()
+    (golden_project / "templates" / "404.html").write_text('{% extends "base.html" %}{% block main %}Lost here.{% endblock %}')
+    (golden_project / "static").mkdir()
+    (golden_project / "static" / "style.css").write_text("body { color: teal; }\n")
+    build_site(golden_project)
+    site = golden_project / "site"
+    assert "Lost here." in (site / "404.html").read_text()
+    [stylesheet] = re.findall(r'href="/static/(style\.[0-9a-f]{8}\.css)"', (site / "index.html").read_text())
+    assert (site / "static" / stylesheet).read_text() == "body { color: teal; }\n"
+
+
+def test_css_and_js_are_fingerprinted_but_lunr_and_search_keep_their_names(golden_project):
+    build_site(golden_project)
+    names = sorted(path.name for path in (golden_project / "site" / "static").iterdir())
+    assert any(re.fullmatch(r"style\.[0-9a-f]{8}\.css", name) for name in names)
+    assert any(re.fullmatch(r"copy\.[0-9a-f]{8}\.js", name) for name in names)
+    assert "lunr-2.3.9.min.js" in names and "search.js" in names
+    assert "style.css" not in names
+
+
+def test_rebuild_after_a_template_change_renders_every_page_again(golden_project):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    template = golden_project / "templates" / "404.html"
+    template.parent.mkdir()
+    template.write_text('{% extends "base.html" %}{% block main %}Nothing here.{% endblock %}')
+    result = builder.rebuild([template])
+    assert result.errors == [] and "404.html" in result.written
+    assert "Nothing here." in (golden_project / "site" / "404.html").read_text()

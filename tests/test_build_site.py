@@ -1,0 +1,100 @@
+"""Groupings (site.py) and page contexts (pages.py), without touching the disk."""
+import datetime as dt
+
+from generator import pages
+from generator.config import SiteConfig
+from generator.model import Link, Paper, Topic
+from generator.site import assemble_site, day_url, output_path, paper_url, topic_url
+
+AUG = dt.date(2025, 8, 1)
+TOPICS = [Topic("llm", "Language Models", "LLMs."), Topic("vision", "Vision", "Images."), Topic("other", "Other", "")]
+
+
+def paper(slug: str, days: tuple[int, ...], topics=("llm",), title: str = "", **extra) -> Paper:
+    featured = tuple(AUG.replace(day=day) for day in days)
+    return Paper(slug=slug, title=title or slug.title(), abstract="Text.", featured=featured, topics=topics, **extra)
+
+
+def test_topic_lists_are_newest_first_and_every_topic_has_one():
+    site = assemble_site([paper("old", (1,)), paper("new", (3,)), paper("mid", (1, 2))], TOPICS)
+    assert [p.slug for p in site.papers_by_topic["llm"]] == ["new", "mid", "old"]
+    assert site.papers_by_topic["vision"] == ()
+
+
+def test_day_lists_hold_every_paper_featured_that_day_by_title():
+    site = assemble_site([paper("b", (1, 2), title="Beta"), paper("a", (2,), title="alpha")], TOPICS)
+    assert site.days == (AUG.replace(day=1), AUG.replace(day=2))
+    assert [p.slug for p in site.papers_by_day[AUG.replace(day=2)]] == ["a", "b"]
+    assert site.neighbour_days(AUG.replace(day=1)) == (None, AUG.replace(day=2))
+
+
+def test_archive_groups_days_by_year_and_month_newest_first():
+    papers = [paper("a", (1,)), paper("b", (5,)), paper("c", (5,)),
+              Paper("d", "D", "", (dt.date(2024, 12, 31),), ("llm",))]
+    (year_2025, months_2025), (year_2024, months_2024) = assemble_site(papers, TOPICS).archive()
+    assert (year_2025, year_2024) == (2025, 2024)
+    assert months_2025[0].days == ((AUG.replace(day=5), 2), (AUG.replace(day=1), 1))
+    assert months_2024[0].month == 12
+
+
+def test_urls_and_output_files():
+    assert paper_url("x") == "/papers/x/"
+    assert topic_url("llm") == "/topics/llm/" and topic_url("llm", 3) == "/topics/llm/page/3/"
+    assert day_url(AUG) == "/dates/2025-08-01/"
+    assert output_path("/") == "index.html" and output_path("/feed.xml") == "feed.xml"
+    assert output_path("/papers/x/") == "papers/x/index.html"
+
+
+def test_topic_pages_are_paginated_by_config():
+    site = assemble_site([paper(f"p{day}", (day,)) for day in range(1, 6)], TOPICS)
+    topic_pages = pages.topic_pages(TOPICS[0], site, SiteConfig(topic_page_size=2))
+    assert [page.path for page in topic_pages] == [
+        "topics/llm/index.html", "topics/llm/page/2/index.html", "topics/llm/page/3/index.html"]
+    assert [p.slug for p in topic_pages[0].context["papers"]] == ["p5", "p4"]
+    assert topic_pages[2].context["page_count"] == 3 and topic_pages[2].context["paper_count"] == 5
+
+
+def test_paper_context_drops_links_that_are_not_web_links():
+    links = (Link("javascript:alert(1)", "code"), Link("https://github.com/a/b", "code"),
+             Link("data:text/html,x", "demo"), Link("http://example.org/d", "dataset"))
+    page = pages.paper_page(paper("p", (1,), links=links), assemble_site([paper("p", (1,))], TOPICS))
+    assert page.context["link_groups"] == (("code", ("https://github.com/a/b",)), ("dataset", ("http://example.org/d",)))
+
+
+def test_arxiv_link_uses_the_id_or_searches_the_title():
+    assert pages.arxiv_url(paper("p", (1,), arxiv_id="2508.01234")) == "https://arxiv.org/abs/2508.01234"
+    searched = pages.arxiv_url(paper("p", (1,), title="A & B: C?"))
+    assert searched == "https://arxiv.org/search/?query=A+%26+B%3A+C%3F&searchtype=title"
+
+
+def test_bibtex_entry_is_balanced_and_names_the_eprint():
+    entry = pages.bibtex(paper("p", (1,), title="Odd {brace", arxiv_id="2508.01234", authors=("A B", "C D")))
+    assert entry.startswith("@misc{p,\n") and entry.endswith("\n}")
+    assert "title = {{Odd \\{brace}}" in entry and "author = {A B and C D}" in entry
+    assert "eprint = {2508.01234}" in entry
+
+
+def test_home_shows_the_latest_day_and_recent_days():
+    site = assemble_site([paper("a", (1,)), paper("b", (2,)), paper("c", (3,))], TOPICS)
+    context = pages.home_page(site, SiteConfig(home_days=2)).context
+    assert context["latest_day"] == AUG.replace(day=3)
+    assert [p.slug for p in context["latest_papers"]] == ["c"]
+    assert [day for day, _ in context["recent_days"]] == [AUG.replace(day=3), AUG.replace(day=2)]
+
+
+def test_contexts_are_equal_when_inputs_are_so_pages_can_be_skipped():
+    papers = [paper("a", (1,)), paper("b", (2,), topics=("vision",))]
+    first, second = (pages.all_pages(assemble_site(list(papers), TOPICS), SiteConfig()) for _ in range(2))
+    assert [p.context for p in first] == [p.context for p in second]
+    edited = [papers[0], paper("b", (2,), topics=("vision",), title="Changed")]
+    third = {p.path: p.context for p in pages.all_pages(assemble_site(edited, TOPICS), SiteConfig())}
+    changed = sorted(p.path for p in first if third[p.path] != p.context)
+    assert "papers/a/index.html" not in changed and "topics/llm/index.html" not in changed
+    assert {"papers/b/index.html", "topics/vision/index.html", "index.html", "feed.xml"} <= set(changed)
+
+
+def test_papers_json_is_sorted_and_stable():
+    site = assemble_site([paper("b", (1,)), paper("a", (2,))], TOPICS)
+    text = pages.papers_json(pages.papers_json_page(site).context)
+    assert text.index('"slug": "a"') < text.index('"slug": "b"')
+    assert text == pages.papers_json(pages.papers_json_page(site).context)

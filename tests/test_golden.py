@@ -1,0 +1,67 @@
+"""The golden fixture (tests/fixtures/golden/content) built and compared with expected/.
+
+After an intended change to the output, regenerate and review the diff like code:
+    UPDATE_GOLDEN=1 .venv/bin/pytest tests/test_golden.py
+"""
+import os
+import shutil
+from pathlib import Path
+
+from generator.build import SiteBuilder
+
+EXPECTED = Path(__file__).parent / "fixtures" / "golden" / "expected"
+# Made by the search module and lunr, checked by their own tests; here only their presence counts.
+NOT_COMPARED = ("search/index.json", "static/search.js", "static/lunr-2.3.9.min.js")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_golden_site_matches_the_expected_tree(golden_project, tmp_path):
+    site = tmp_path / "site"
+    assert SiteBuilder(golden_project, site).build().errors == []
+    built = tree(site)
+    assert all(name in built for name in NOT_COMPARED)
+    compared = {name: data for name, data in built.items() if name not in NOT_COMPARED}
+    if os.environ.get("UPDATE_GOLDEN") == "1":
+        shutil.rmtree(EXPECTED, ignore_errors=True)
+        for name, data in compared.items():
+            (EXPECTED / name).parent.mkdir(parents=True, exist_ok=True)
+            (EXPECTED / name).write_bytes(data)
+    expected = tree(EXPECTED)
+    assert sorted(compared) == sorted(expected)
+    for name, data in compared.items():
+        assert data.decode() == expected[name].decode(), f"{name} differs from the golden file"
+
+
+def test_hostile_title_and_links_render_as_text():
+    page = (EXPECTED / "papers" / "hostile-title" / "index.html").read_text()
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert 'href="javascript:' not in page
+    for name in ("index.html", "topics/language-models/index.html", "dates/2025-08-18/index.html", "feed.xml"):
+        text = (EXPECTED / name).read_text()
+        assert "<script>alert" not in text and "<img src=x" not in text, name
+
+
+def test_pages_have_no_inline_script_or_style_so_the_csp_holds():
+    for page in EXPECTED.rglob("*.html"):
+        text = page.read_text()
+        assert "<style" not in text and " style=" not in text, page
+        assert all(' src="/static/' in tag for tag in text.split("<script")[1:]), page
+
+
+def test_netlify_config_publishes_site_with_the_security_headers():
+    import tomllib
+
+    config = tomllib.loads((Path(__file__).parent.parent / "netlify.toml").read_text())
+    assert config["build"]["publish"] == "site" and "digest build" in config["build"]["command"]
+    assert config["build"]["environment"]["PYTHON_VERSION"] == "3.11"
+    values = config["headers"][0]["values"]
+    assert config["headers"][0]["for"] == "/*"
+    assert "script-src 'self'" in values["Content-Security-Policy"]
+    assert values["X-Content-Type-Options"] == "nosniff"
+    assert "immutable" in (EXPECTED / "_headers").read_text()
+    assert "search.js" not in (EXPECTED / "_headers").read_text()
