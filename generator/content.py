@@ -25,17 +25,19 @@ from .model import Link, Paper
 
 PAPERS_DIR = "papers"
 CACHE_FILE = ".cache/papers.pickle"  # at the project root, ignored by git
-CACHE_VERSION = 1  # bump when Paper or PaperFile change shape
+CACHE_VERSION = 2  # bump when Paper or PaperFile change shape
 
 
 @dataclass(frozen=True)
 class PaperFile:
-    """A paper file as read: the Paper, its raw front matter and its body text."""
+    """A paper file as read: the Paper and where each front matter key is, for error messages."""
 
     paper: Paper
-    fields: dict[str, Any]
-    body: str
-    key_lines: dict[str, int]  # line of each front matter key, for error messages
+    key_lines: dict[str, int]
+
+    @property
+    def body(self) -> str:
+        return self.paper.abstract
 
 
 def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
@@ -54,7 +56,7 @@ def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
     if errors:
         return None, errors
     paper = paper_from_fields(fields, body, shown, body_line, hashlib.sha1(data).hexdigest())
-    return PaperFile(paper, fields, body, key_lines), []
+    return PaperFile(paper, key_lines), []
 
 
 def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int, version: str) -> Paper:
@@ -137,8 +139,7 @@ class PaperCache:
         paper_file = entry[1]
         shown = display_path(path)
         if paper_file.paper.path != shown:
-            paper_file = PaperFile(replace(paper_file.paper, path=shown), paper_file.fields, paper_file.body,
-                                   paper_file.key_lines)
+            paper_file = PaperFile(replace(paper_file.paper, path=shown), paper_file.key_lines)
         return paper_file
 
     def put(self, path: Path, paper_file: PaperFile) -> None:
