@@ -1,0 +1,284 @@
+"""`digest serve`: build, serve site/, watch the sources, rebuild what changed, reload open pages.
+
+    PreviewSession.start()   bind the port -> watch -> full build -> serve
+    on each burst of changes ingest new digests -> SiteBuilder.rebuild(changed)
+                             -> reload event, or the errors shown on every page
+    PreviewSession.stop()    watcher, rebuild worker, event streams, server
+
+A failed rebuild keeps the last good pages served; the paths it could not
+build are retried with the next change, so fixing the file clears the error.
+"""
+from __future__ import annotations
+
+import errno
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+from generator.config import load_config
+from generator.errors import BuildFailed, display_path
+from generator.render import find_theme
+from generator.server import LiveReload, PreviewServer
+from generator.watch import Debouncer, FolderWatcher
+
+DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
+DEFAULT_PORT = 8000
+
+
+class Builder(Protocol):
+    def build(self) -> Any: ...
+    def rebuild(self, changed: Iterable[Path]) -> Any: ...
+
+
+BuilderFactory = Callable[[Path, Path], Builder]
+Ingest = Callable[[Path, list[Path] | None], Any]  # (content_dir, digests or None for all)
+
+
+class ServeError(Exception):
+    """A problem the curator can fix before serving (e.g. the port is taken); the message says how."""
+
+
+def say(message: str) -> None:
+    print(message, flush=True)  # flushed: the preview runs for hours, often with output piped
+
+
+def serve(project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          report: Callable[[str], None] = say) -> int:
+    """Runs the preview until Ctrl-C; returns the exit code for the command line."""
+    session = PreviewSession(project_dir, host, port, report=report)
+    previous_sigterm = _stop_on_sigterm()
+    try:
+        session.start()
+        report(f"Serving {display_path(session.site_dir)} at {session.url}  (Ctrl-C to stop)")
+        while True:
+            time.sleep(3600)
+    except ServeError as problem:
+        report(str(problem))
+        return 1
+    except KeyboardInterrupt:
+        report("Stopping.")
+        return 0
+    finally:
+        _ignore_interrupts_while(session.stop)
+        _restore_sigterm(previous_sigterm)
+
+
+class PreviewSession:
+    """One preview: the server, the watcher and the rebuild worker, started and stopped together."""
+
+    def __init__(self, project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+                 builder_factory: BuilderFactory | None = None, ingest: Ingest | None = None,
+                 report: Callable[[str], None] = say):
+        self.project_dir = Path(project_dir).resolve()
+        self.content_dir = self.project_dir / "content"
+        self.site_dir = self.project_dir / "site"
+        self.live = LiveReload()
+        self._address = (host, port)
+        self._builder_factory = builder_factory or _site_builder
+        self._ingest = ingest or _run_ingest
+        self._report = report
+        self._builder: Builder | None = None
+        self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
+        self._server: PreviewServer | None = None
+        self._debouncer = Debouncer(self._apply_changes)
+        self._watcher = FolderWatcher(self._debouncer)
+        self._server_thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "start() first"
+        return self._server.url
+
+    def start(self) -> None:
+        # The port first: a taken port should fail at once, not after a long build.
+        self._server = _bind(self._address, self.site_dir, self.live)
+        self._start_watching()  # before the build, so an edit made during it is not lost
+        self._full_build()
+        self._debouncer.start()
+        self._server_thread = threading.Thread(target=self._server.serve_forever, name="digest-serve", daemon=True)
+        self._server_thread.start()
+
+    def stop(self) -> None:
+        self._watcher.stop()
+        self._debouncer.stop()
+        self.live.close()
+        if self._server is not None:
+            if self._server_thread is not None:
+                self._server.shutdown()
+            self._server.server_close()
+
+    def _start_watching(self) -> None:
+        try:
+            for folder in self.watched_folders():
+                self._watcher.watch_folder(folder)
+            self._watcher.start()
+        except OSError as error:  # inotify limits: the kernel refuses more watches
+            raise ServeError(f"Cannot watch the project's folders: {error.strerror or error}. On Linux, raise "
+                             "fs.inotify.max_user_watches / max_user_instances (sysctl) and try again.") from None
+
+    def watched_folders(self) -> list[Path]:
+        """content/, themes/, and whatever folders the theme is really read from.
+
+        The theme's folders cover the project's own template and static override
+        folders and a theme shipped with the generator when the project has none.
+        """
+        config, _ = load_config(self.content_dir / "site.yaml")  # errors: the build reports them
+        theme, _ = find_theme(self.project_dir, config)
+        candidates = [self.content_dir, self.project_dir / "themes", *theme.template_dirs, *theme.static_dirs]
+        folders = sorted({folder.resolve() for folder in candidates if folder.is_dir()})
+        # A folder inside another watched one would report each change twice.
+        return [folder for folder in folders if not any(other in folder.parents for other in folders)]
+
+    def _full_build(self) -> None:
+        """Like `digest build`: ingest every digest, then build everything."""
+        self._report("Building the site...")
+        started = time.perf_counter()
+        result, errors = self._collect_errors(
+            lambda: self._ingest_then(None, lambda ingested: self._make_builder().build()))
+        self._finish(result, errors, changed=None, started=started)
+
+    def _make_builder(self) -> Builder:
+        self._builder = self._builder_factory(self.project_dir, self.site_dir)
+        return self._builder
+
+    def _apply_changes(self, changed: set[Path]) -> None:
+        """Runs on the rebuild worker thread, once per settled burst of changes."""
+        started = time.perf_counter()
+        changed = changed | self._unbuilt
+        digests = sorted(path for path in changed if self._is_digest(path) and path.is_file())
+        result, errors = self._collect_errors(
+            lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
+        self._unbuilt = changed if errors else set()
+        self._finish(result, errors, changed=changed, started=started)
+
+    def _rebuild(self, changed: set[Path]) -> Any:
+        if self._builder is None:  # the first build failed before a builder existed
+            return self._make_builder().build()
+        return self._builder.rebuild(sorted(changed))
+
+    def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], Any]) -> Any:
+        """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.
+
+        A digest that fails to ingest does not stop the build of everything else;
+        the errors of both are reported together.
+        """
+        written: set[Path] = set()
+        ingest_errors: list = []
+        if digests is None or digests:
+            try:
+                written = set(self._ingest(self.content_dir, digests).written)
+            except BuildFailed as failure:
+                ingest_errors = failure.errors
+        result = build(written)
+        if ingest_errors:
+            raise BuildFailed(ingest_errors + list(result.errors))
+        return result
+
+    def _is_digest(self, path: Path) -> bool:
+        return path.parent == self.content_dir / "digests" and path.suffix == ".txt"
+
+    def _collect_errors(self, build: Callable[[], Any]) -> tuple[Any, list[str]]:
+        """Runs one build; returns its result and its errors as `file:line: message` lines."""
+        try:
+            result = build()
+        except BuildFailed as failure:
+            return None, [str(error) for error in failure.errors] or [str(failure)]
+        except Exception as error:  # a broken template or a bug must not end the preview
+            return None, [describe_unexpected(error, self.watched_folders())]
+        return result, [str(error) for error in result.errors]
+
+    def _finish(self, result: Any, errors: list[str], changed: set[Path] | None, started: float) -> None:
+        milliseconds = (time.perf_counter() - started) * 1000
+        if errors:
+            self.live.publish_errors(errors)
+            self._report(f"Build failed ({len(errors)} error{'s' if len(errors) != 1 else ''}); "
+                         "still serving the last good pages:")
+            for error in errors:
+                self._report(f"  {error}")
+            return
+        was_failing = bool(self.live.errors)
+        if changed is None or result.written or result.removed or was_failing:
+            self.live.publish_reload()
+        what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
+        self._report(f"{what} {len(result.written)} file(s), removed {len(result.removed)} in {milliseconds:.0f} ms")
+
+
+def describe_unexpected(error: Exception, source_folders: list[Path]) -> str:
+    """`file:line: Error: message`, pointing at the curator's file (e.g. a template) when one is involved."""
+    filename, line = getattr(error, "filename", None), getattr(error, "lineno", None)
+    if not (filename and line):
+        # Jinja puts template frames into the traceback, so the last frame in a source folder is the culprit.
+        frames = traceback.extract_tb(error.__traceback__)
+        ours = [frame for frame in frames if any(_is_inside(Path(frame.filename), folder) for folder in source_folders)]
+        filename, line = (ours[-1].filename, ours[-1].lineno) if ours else (None, None)
+    where = f"{display_path(filename)}:{line}: " if filename and line else ""
+    return f"{where}{type(error).__name__}: {error}"
+
+
+def _is_inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except (ValueError, OSError):
+        return False
+    return True
+
+
+def _describe_changes(changed: set[Path]) -> str:
+    names = sorted(display_path(path) for path in changed)
+    shown = ", ".join(names[:3])
+    return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+
+def _bind(address: tuple[str, int], site_dir: Path, live: LiveReload) -> PreviewServer:
+    host, port = address
+    try:
+        return PreviewServer(address, site_dir, live)
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ServeError(f"Port {port} on {host} is already in use (another `digest serve`?). "
+                             f"Stop that server, or pick another port: digest serve --port {port + 1}") from None
+        if error.errno == errno.EACCES:
+            raise ServeError(f"Port {port} needs administrator rights; pick one above 1023: "
+                             "digest serve --port 8000") from None
+        raise ServeError(f"Cannot listen on {host}:{port}: {error.strerror or error}. "
+                         "Check --host (e.g. --host 127.0.0.1) and --port.") from None
+
+
+def _site_builder(project_dir: Path, site_dir: Path) -> Builder:
+    from generator.build import SiteBuilder  # imported here: importing serve must stay cheap
+
+    return SiteBuilder(project_dir, site_dir)
+
+
+def _run_ingest(content_dir: Path, digests: list[Path] | None) -> Any:
+    from generator.ingest import run_ingest
+
+    return run_ingest(content_dir, digests)
+
+
+def _stop_on_sigterm() -> Any:
+    """SIGTERM (e.g. from a process manager) stops the preview as cleanly as Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
+def _restore_sigterm(previous: Any) -> None:
+    if previous is not None:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _ignore_interrupts_while(action: Callable[[], None]) -> None:
+    """A second Ctrl-C while shutting down must not leave a traceback or a half-stopped server."""
+    if threading.current_thread() is not threading.main_thread():
+        action()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        action()
+    finally:
+        signal.signal(signal.SIGINT, previous)

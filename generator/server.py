@@ -1,0 +1,296 @@
+"""The preview HTTP server: serves site/ with live reload, never anything outside it.
+
+Standard library only (http.server). Every HTML response gets the reload client
+script, and while the last rebuild failed, an overlay listing the errors;
+site/ itself is never touched. Open pages listen on /__digest/events
+(server-sent events) and reload when LiveReload publishes a new version.
+"""
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import os
+import queue
+import re
+import socket
+import sys
+import threading
+import uuid
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+RELOAD_SCRIPT_PATH = "/__digest/reload.js"
+EVENTS_PATH = "/__digest/events"
+RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_bytes()
+KEEPALIVE_SECONDS = 15.0  # an idle stream still writes now and then, so closed tabs are noticed
+_CLOSED = None  # queued to an event stream to end it
+
+
+class LiveReload:
+    """What open pages need to know: the site version, the current build errors, and their streams."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._streams: set[queue.Queue] = set()
+        self._server_id = uuid.uuid4().hex[:8]  # a restarted server is a new version for open pages
+        self._generation = 0
+        self._errors: tuple[str, ...] = ()
+
+    @property
+    def version(self) -> str:
+        with self._lock:
+            return f"{self._server_id}-{self._generation}"
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        with self._lock:
+            return self._errors
+
+    def state(self) -> tuple[str, tuple[str, ...]]:
+        """The version and the errors read together, so a page never pairs one build's errors with another's version."""
+        with self._lock:
+            return f"{self._server_id}-{self._generation}", self._errors
+
+    def subscribe(self) -> queue.Queue:
+        stream: queue.Queue = queue.Queue()
+        with self._lock:
+            self._streams.add(stream)
+        return stream
+
+    def unsubscribe(self, stream: queue.Queue) -> None:
+        with self._lock:
+            self._streams.discard(stream)
+
+    def publish_reload(self) -> None:
+        """The site changed (or a failed build was fixed): every open page reloads."""
+        self._publish("reload", errors=())
+
+    def publish_errors(self, errors: list[str]) -> None:
+        """The last rebuild failed: open pages show the errors, pages stay as they were."""
+        self._publish("build-error", errors=tuple(errors))
+
+    def event_for_new_stream(self) -> str:
+        version, errors = self.state()
+        return format_event("hello", {"version": version, "errors": list(errors)})
+
+    def close(self) -> None:
+        with self._lock:
+            streams, self._streams = self._streams, set()
+        for stream in streams:
+            stream.put(_CLOSED)
+
+    def _publish(self, name: str, errors: tuple[str, ...]) -> None:
+        with self._lock:
+            self._generation += 1
+            self._errors = errors
+            message = format_event(name, {"version": f"{self._server_id}-{self._generation}", "errors": list(errors)})
+            streams = list(self._streams)
+        for stream in streams:
+            stream.put(message)
+
+
+def format_event(name: str, data: dict) -> str:
+    return f"event: {name}\ndata: {json.dumps(data, sort_keys=True)}\n\n"
+
+
+def resolve_site_path(site_dir: Path, url_path: str) -> Path | None:
+    """The file or folder a URL path names inside site_dir; None if it would leave it.
+
+    `..` is refused rather than normalised, after percent-decoding, and the real
+    path (symlinks followed) must still be inside the real site folder.
+    """
+    try:
+        decoded = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" in decoded or "\\" in decoded:
+        return None
+    parts = [part for part in decoded.split("/") if part not in ("", ".")]
+    if ".." in parts:
+        return None
+    root = Path(os.path.realpath(site_dir))
+    target = Path(os.path.realpath(root.joinpath(*parts)))
+    if target != root and root not in target.parents:
+        return None
+    return target
+
+
+def canonical_folder_url(url_path: str, query: str) -> str:
+    """Path-only Location for a folder asked without its trailing slash.
+
+    Built from the cleaned path segments, so it always starts with exactly one
+    slash: `//evil.example` can never become a redirect to another host.
+    """
+    parts = [part for part in url_path.split("/") if part not in ("", ".")]
+    location = "/" + "/".join(parts) + "/"
+    return f"{location}?{query}" if query else location
+
+
+def inject_live_reload(page: bytes, version: str, errors: tuple[str, ...]) -> bytes:
+    """Adds the reload client (and the error overlay, if any) just before </body>."""
+    snippet = error_overlay(errors) + (
+        f'<script src="{RELOAD_SCRIPT_PATH}" data-digest-version="{html.escape(version)}"></script>'
+    )
+    encoded = snippet.encode("utf-8")
+    closing = [match.start() for match in re.finditer(rb"</body\s*>", page, flags=re.IGNORECASE)]
+    if not closing:
+        return page + encoded
+    return page[: closing[-1]] + encoded + page[closing[-1]:]
+
+
+def error_overlay(errors: tuple[str, ...]) -> str:
+    if not errors:
+        return ""
+    items = "".join(f"<li>{html.escape(error)}</li>" for error in errors)
+    return (
+        '<div id="digest-build-error" role="alert" style="position:fixed;inset:auto 0 0 0;z-index:2147483647;'
+        "max-height:60vh;overflow:auto;margin:0;padding:1em 1.5em;background:#2b0b0b;color:#ffdede;"
+        'font:14px/1.5 monospace;border-top:4px solid #e5484d;white-space:pre-wrap">'
+        "<strong>Build failed; showing the last good pages. Fix the file and save to retry.</strong>"
+        f'<ul style="margin:.5em 0 0;padding-left:1.2em">{items}</ul></div>'
+    )
+
+
+class PreviewServer(ThreadingHTTPServer):
+    """Threaded server with daemon threads, so open event streams never block shutdown."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], site_dir: Path, live: LiveReload):
+        self.site_dir = site_dir
+        self.live = live
+        if ":" in address[0]:  # an IPv6 host such as ::1
+            self.address_family = socket.AF_INET6
+        super().__init__(address, PreviewRequestHandler)
+
+    def serve_forever(self, poll_interval: float = 0.1) -> None:
+        super().serve_forever(poll_interval)  # a short poll: Ctrl-C stops the preview without a pause
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the browser went away mid-response (a reload, a closed tab): nothing to report
+        super().handle_error(request, client_address)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+class PreviewRequestHandler(BaseHTTPRequestHandler):
+    server: PreviewServer
+    server_version = "PaperDigestPreview"
+
+    def do_GET(self) -> None:
+        self._respond(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._respond(send_body=False)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # a request log would bury the rebuild messages the curator is watching for
+
+    def _respond(self, send_body: bool) -> None:
+        if not self.path.startswith("/"):
+            self._send(HTTPStatus.BAD_REQUEST, b"bad request\n", "text/plain; charset=utf-8", send_body)
+            return
+        url_path, _, query = self.path.partition("#")[0].partition("?")
+        if url_path == EVENTS_PATH and send_body:
+            self._stream_events()
+        elif url_path == EVENTS_PATH:
+            self._send(HTTPStatus.OK, b"", "text/event-stream", send_body)
+        elif url_path == RELOAD_SCRIPT_PATH:
+            self._send(HTTPStatus.OK, RELOAD_SCRIPT, "text/javascript; charset=utf-8", send_body)
+        else:
+            self._serve_site_file(url_path, query, send_body)
+
+    def _serve_site_file(self, url_path: str, query: str, send_body: bool) -> None:
+        target = resolve_site_path(self.server.site_dir, url_path)
+        if target is not None and target.is_dir():
+            if not url_path.endswith("/"):
+                self._redirect(canonical_folder_url(url_path, query))
+                return
+            target = target / "index.html"
+        if target is None or not target.is_file():
+            self._send_not_found(send_body)
+            return
+        try:
+            body = target.read_bytes()
+        except OSError:  # removed or swapped by a rebuild between the check and the read
+            self._send_not_found(send_body)
+            return
+        self._send(HTTPStatus.OK, body, guess_type(target), send_body)
+
+    def _send_not_found(self, send_body: bool) -> None:
+        page = resolve_site_path(self.server.site_dir, "/404.html")
+        try:
+            body = page.read_bytes() if page is not None else b""
+        except OSError:
+            body = b""
+        body = body or b"<!doctype html><title>Not found</title><h1>Not found</h1>"
+        self._send(HTTPStatus.NOT_FOUND, body, "text/html; charset=utf-8", send_body)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(HTTPStatus.MOVED_PERMANENTLY)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, send_body: bool) -> None:
+        if content_type.startswith("text/html"):
+            body = inject_live_reload(body, *self.server.live.state())
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")  # a preview must always show the latest build
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body)
+
+    def _stream_events(self) -> None:
+        live = self.server.live
+        stream = live.subscribe()
+        try:
+            self.send_response(HTTPStatus.OK)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            self._write_event("retry: 500\n\n" + live.event_for_new_stream())
+            while (message := _next_message(stream)) is not _CLOSED:
+                self._write_event(message)
+        except OSError:
+            pass  # the page was closed or reloaded
+        finally:
+            live.unsubscribe(stream)
+            self.close_connection = True
+
+    def _write_event(self, message: str) -> None:
+        self.wfile.write(message.encode("utf-8"))
+        self.wfile.flush()
+
+
+def _next_message(stream: queue.Queue) -> str | None:
+    try:
+        return stream.get(timeout=KEEPALIVE_SECONDS)
+    except queue.Empty:
+        return ": keepalive\n\n"
+
+
+# The types a site has, fixed here: mimetypes alone depends on the machine's /etc/mime.types.
+CONTENT_TYPES = {
+    ".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".json": "application/json",
+    ".xml": "application/xml", ".txt": "text/plain", ".svg": "image/svg+xml", ".png": "image/png",
+    ".ico": "image/x-icon", ".webmanifest": "application/manifest+json", ".woff2": "font/woff2",
+}
+
+
+def guess_type(path: Path) -> str:
+    content_type = CONTENT_TYPES.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    content_type = content_type or "application/octet-stream"
+    if content_type.startswith("text/") or content_type in ("application/json", "application/xml"):
+        return f"{content_type}; charset=utf-8"
+    return content_type

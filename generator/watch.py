@@ -1,0 +1,141 @@
+"""Watch source folders and hand each burst of changes to one callback call.
+
+A save in an editor is several file system events (a probe file, a swap file,
+a rename); a `git checkout` is hundreds. The Debouncer waits until the folders
+have been quiet for a moment and then reports every changed path at once, so
+each burst costs one rebuild. Callbacks run one at a time on a single worker
+thread: changes that arrive during a rebuild wait for the next batch.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+QUIET_SECONDS = 0.05  # one save: its events come within milliseconds; waiting longer only delays the reload
+# Many files at once is a checkout, a copy or a script: wait longer, because on a busy
+# machine such a burst can pause for a moment and must still become one rebuild.
+BURST_FILES = 5
+BURST_QUIET_SECONDS = 0.3
+
+# Only events that mean "the content changed"; reading a file (opened, closed
+# without writing) must not count, or the build's own reads would start a rebuild.
+CONTENT_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
+
+
+def is_editor_noise(path: Path) -> bool:
+    """Files editors and tools write next to the real one: swap, backup, lock, probe files."""
+    name = path.name
+    return (
+        name.startswith((".", "#"))  # .file.swp, .#file (Emacs lock), #file# (Emacs autosave)
+        or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"))
+        or name == "4913"  # Vim probes whether it may write in the folder
+    )
+
+
+class Debouncer:
+    """Collects changed paths and calls `on_batch(paths)` once they stop coming."""
+
+    def __init__(self, on_batch: Callable[[set[Path]], None], quiet_seconds: float = QUIET_SECONDS,
+                 burst_quiet_seconds: float = BURST_QUIET_SECONDS):
+        self._on_batch = on_batch
+        self._quiet_seconds = quiet_seconds
+        self._burst_quiet_seconds = max(quiet_seconds, burst_quiet_seconds)
+        self._pending: set[Path] = set()
+        self._last_change = 0.0
+        self._stopping = False
+        self._condition = threading.Condition()
+        self._worker = threading.Thread(target=self._run, name="digest-rebuild", daemon=True)
+
+    def add(self, paths: Iterable[Path]) -> None:
+        with self._condition:
+            self._pending.update(paths)
+            self._last_change = time.monotonic()
+            self._condition.notify()
+
+    def start(self) -> None:
+        self._worker.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        with self._condition:
+            self._stopping = True
+            self._condition.notify()
+        if self._worker.is_alive():
+            self._worker.join(timeout)
+
+    def _run(self) -> None:
+        while (batch := self._next_batch()) is not None:
+            try:
+                self._on_batch(batch)
+            except Exception:  # the callback's bug must not silently end watching for the rest of the session
+                traceback.print_exc()
+
+    def _next_batch(self) -> set[Path] | None:
+        """Blocks until a burst of changes has settled; None when stopping."""
+        with self._condition:
+            while not self._stopping:
+                if not self._pending:
+                    self._condition.wait()
+                    continue
+                remaining = self._last_change + self._quiet_time() - time.monotonic()
+                if remaining <= 0:
+                    batch, self._pending = self._pending, set()
+                    return batch
+                self._condition.wait(remaining)
+            return None
+
+
+    def _quiet_time(self) -> float:
+        return self._burst_quiet_seconds if len(self._pending) >= BURST_FILES else self._quiet_seconds
+
+
+class _ChangeHandler(FileSystemEventHandler):
+    def __init__(self, debouncer: Debouncer, folder: Path):
+        self._debouncer = debouncer
+        self._folder = folder
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.event_type not in CONTENT_EVENTS:
+            return
+        if event.is_directory and event.event_type == "modified":
+            return  # a folder's mtime changes with every file in it; the file event says more
+        paths = [Path(os.fsdecode(event.src_path))]
+        if event.dest_path:
+            paths.append(Path(os.fsdecode(event.dest_path)))
+        changed = [path for path in paths if not is_editor_noise(path) and not self._in_hidden_folder(path)]
+        if changed:
+            self._debouncer.add(changed)
+
+    def _in_hidden_folder(self, path: Path) -> bool:
+        """Inside .git/, .obsidian/, .idea/ and the like: tools' state, not content."""
+        try:
+            parts = path.relative_to(self._folder).parts[:-1]
+        except ValueError:
+            return False
+        return any(part.startswith(".") for part in parts)
+
+
+class FolderWatcher:
+    """Watches folders (recursively), feeding one Debouncer."""
+
+    def __init__(self, debouncer: Debouncer):
+        self._debouncer = debouncer
+        self._observer = Observer()
+        self._observer.daemon = True
+
+    def watch_folder(self, folder: Path) -> None:
+        self._observer.schedule(_ChangeHandler(self._debouncer, folder), str(folder), recursive=True)
+
+    def start(self) -> None:
+        self._observer.start()
+
+    def stop(self) -> None:
+        self._observer.stop()
+        if self._observer.is_alive():
+            self._observer.join(timeout=5.0)

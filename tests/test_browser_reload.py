@@ -1,0 +1,55 @@
+"""In real Chromium: an open page reloads by itself after a save, and shows build errors until fixed."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator.serve import PreviewSession
+from test_serve_support import make_project, paper_file
+
+SLUG = "sparse-routing-for-tiny-models"
+
+
+@pytest.fixture
+def session(tmp_path: Path):
+    session = PreviewSession(make_project(tmp_path / "project"), "127.0.0.1", 0, report=lambda message: None)
+    session.start()
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def page(chromium_browser, session):  # chromium_browser (conftest.py): skipped locally without Chromium, fails in CI
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    page.goto(f"{session.url}papers/{SLUG}/")
+    page.wait_for_function("() => document.querySelector('script[data-digest-version]') !== null")
+    yield page
+    context.close()
+
+
+def test_an_open_page_reloads_itself_after_an_edit(page, session):
+    page.evaluate("window.marker = 1")
+    path = paper_file(session.project_dir, SLUG)
+    path.write_text(path.read_text().replace("simple to state", "refreshingly simple to state"))
+    page.wait_for_function("() => window.marker === undefined && document.body.innerText.includes('refreshingly')",
+                           timeout=15_000)
+
+
+def test_a_build_error_appears_on_the_open_page_and_clears_when_fixed(page, session):
+    path = paper_file(session.project_dir, SLUG)
+    good = path.read_text()
+    path.write_text(good.replace("title: ", 'title: "unclosed\n', 1))
+    overlay = page.locator("#digest-build-error")
+    overlay.wait_for(state="visible", timeout=15_000)
+    assert f"content/papers/{SLUG}.md:" in overlay.inner_text()
+    assert "Sparse Routing for Tiny Models" in page.locator("h1").first.inner_text()  # the last good page
+
+    path.write_text(good)
+    overlay.wait_for(state="detached", timeout=15_000)
+
+
+def test_the_published_page_has_no_reload_script(session):
+    page = session.site_dir / "papers" / SLUG / "index.html"
+    assert "__digest" not in page.read_text()

@@ -1,0 +1,260 @@
+"""`digest serve` end to end: the real builder, watcher and server on a small project.
+
+Each test edits files the way a curator would and checks what an open page
+would see: a reload event on /__digest/events, the new page, or the errors.
+"""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.serve import PreviewSession
+from test_serve_support import REPO, EventStream, digest_text, make_project, paper_file, raw_request
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return make_project(tmp_path / "project")
+
+
+@pytest.fixture
+def session(project: Path):
+    messages: list[str] = []
+    session = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
+    session.start()
+    session.messages = messages
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def events(session):
+    stream = EventStream(session_port(session))
+    name, _ = stream.next_event()
+    assert name == "hello"
+    yield stream
+    stream.close()
+
+
+def session_port(session: PreviewSession) -> int:
+    return int(session.url.rstrip("/").rsplit(":", 1)[1])
+
+
+def get(session: PreviewSession, target: str):
+    return raw_request(session_port(session), target)
+
+
+def test_serves_the_built_site_on_localhost(session):
+    assert session.url.startswith("http://127.0.0.1:")
+    page = get(session, "/papers/sparse-routing-for-tiny-models/")
+    assert page.status == 200
+    assert "Sparse Routing for Tiny Models" in page.text
+    assert page.headers["cache-control"] == "no-store"
+    written = session.site_dir / "papers" / "sparse-routing-for-tiny-models" / "index.html"
+    assert "reload.js" not in written.read_text()
+
+
+def test_paper_without_trailing_slash_redirects(session):
+    response = get(session, "/papers/sparse-routing-for-tiny-models")
+    assert response.status == 301
+    assert response.headers["location"] == "/papers/sparse-routing-for-tiny-models/"
+
+
+def test_missing_page_is_the_site_404(session):
+    response = get(session, "/papers/never-written/")
+    assert response.status == 404
+    assert "/__digest/reload.js" in response.text
+    assert _with_script_removed(response.body) == (session.site_dir / "404.html").read_bytes()
+
+
+def _with_script_removed(body: bytes) -> bytes:
+    return re.sub(rb'<script src="/__digest/reload.js"[^>]*></script>', b"", body)
+
+
+def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project):
+    path = paper_file(project, "sparse-routing-for-tiny-models")
+    path.write_text(path.read_text().replace("simple to state", "delightfully simple to state"))
+    name, _ = events.next_event()
+    assert name == "reload"
+    assert "delightfully simple to state" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+
+
+def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
+    path = paper_file(project, "fast-sampling-of-diffusion-models")
+    good = path.read_text()
+    path.write_text(good.replace("title: ", 'title: "unclosed\n', 1))
+    name, data = events.next_event()
+    assert name == "build-error"
+    where = "content/papers/fast-sampling-of-diffusion-models.md:"
+    assert any(where in error for error in data["errors"])
+    line = re.search(re.escape(where) + r"(\d+)", " ".join(data["errors"]))
+    assert line and int(line.group(1)) >= 2
+
+    page = get(session, "/papers/fast-sampling-of-diffusion-models/").text
+    assert "Fast Sampling of Diffusion Models" in page  # the last good page is still served
+    assert 'id="digest-build-error"' in page and where in page
+
+    path.write_text(good.replace("simple to state", "simple to explain"))
+    name, data = events.next_event()
+    assert name == "reload"
+    assert data["errors"] == []
+    page = get(session, "/papers/fast-sampling-of-diffusion-models/").text
+    assert "digest-build-error" not in page
+    assert "simple to explain" in page
+
+
+def test_broken_template_shows_its_line_and_keeps_pages(session, events, project):
+    template = project / "themes" / "default" / "templates" / "paper.html"
+    good = template.read_text()
+    lines = good.splitlines(keepends=True)
+    broken_line = len(lines) // 2 + 1
+    lines.insert(broken_line - 1, "{% if %}\n")
+    template.write_text("".join(lines))
+    name, data = events.next_event()
+    assert name == "build-error"
+    assert any(f"paper.html:{broken_line}" in error for error in data["errors"]), data["errors"]
+    assert get(session, "/papers/robots-that-fold-laundry/").status == 200
+
+    template.write_text(good)
+    name, _ = events.next_event()
+    assert name == "reload"
+    assert "digest-build-error" not in get(session, "/papers/robots-that-fold-laundry/").text
+
+
+def test_broken_taxonomy_then_paper_edit_then_fix_shows_the_edit(session, events, project):
+    taxonomy = project / "content" / "topics.yaml"
+    good = taxonomy.read_text()
+    taxonomy.write_text(good.replace("topics:", "topics: [unclosed\n", 1))
+    assert events.next_event()[0] == "build-error"
+
+    path = paper_file(project, "robots-that-fold-laundry")
+    path.write_text(path.read_text().replace("simple to state", "easy to state"))
+    name, data = events.next_event()
+    assert name == "build-error"  # the taxonomy is still broken
+    assert any("topics.yaml" in error for error in data["errors"])
+
+    taxonomy.write_text(good)
+    assert events.next_event()[0] == "reload"
+    assert "easy to state" in get(session, "/papers/robots-that-fold-laundry/").text
+
+
+def test_a_dropped_digest_is_ingested_and_its_papers_served(session, events, project):
+    digest = project / "content" / "digests" / "2025-08-19.txt"
+    digest.write_text(digest_text("Aug 19", ["Counting Stars with Transformers", "Quiet Agents Plan Better"]))
+    assert events.next_event(timeout=20)[0] == "reload"
+    for slug, title in [("counting-stars-with-transformers", "Counting Stars with Transformers"),
+                        ("quiet-agents-plan-better", "Quiet Agents Plan Better")]:
+        assert paper_file(project, slug).is_file()
+        page = get(session, f"/papers/{slug}/")
+        assert page.status == 200 and title in page.text
+
+
+def test_a_broken_digest_shows_its_line(session, events, project):
+    digest = project / "content" / "digests" / "2025-08-20.txt"
+    digest.write_text("Daily Papers\n\nAug 20\n\nA Title Without Its Abstract\n")
+    name, data = events.next_event()
+    assert name == "build-error"
+    assert any("2025-08-20.txt:5" in error for error in data["errors"]), data["errors"]
+    digest.write_text(digest_text("Aug 20", ["A Title With Its Abstract"]))
+    assert events.next_event()[0] == "reload"
+    assert get(session, "/papers/a-title-with-its-abstract/").status == 200
+
+
+def test_deleting_a_paper_removes_its_page(session, events, project):
+    paper_file(project, "robots-that-fold-laundry").unlink()
+    assert events.next_event()[0] == "reload"
+    assert get(session, "/papers/robots-that-fold-laundry/").status == 404
+
+
+def test_editor_noise_does_not_rebuild(session, events, project):
+    papers = project / "content" / "papers"
+    (papers / ".robots-that-fold-laundry.md.swp").write_bytes(b"swap")
+    (papers / "4913").write_text("")
+    (papers / "robots-that-fold-laundry.md~").write_text("backup")
+    with pytest.raises(TimeoutError):
+        events.next_event_named({"reload", "build-error"}, timeout=1.0)
+
+
+def test_a_project_template_override_is_watched(project):
+    override = project / "templates"
+    override.mkdir()
+    template = override / "paper.html"
+    template.write_text((project / "themes" / "default" / "templates" / "paper.html").read_text()
+                        .replace("{{ paper.title }}", "{{ paper.title }} [override one]", 1))
+    session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
+    session.start()
+    try:
+        events = EventStream(session_port(session))
+        events.next_event()  # hello
+        assert "[override one]" in get(session, "/papers/robots-that-fold-laundry/").text
+        template.write_text(template.read_text().replace("[override one]", "[override two]"))
+        assert events.next_event()[0] == "reload"
+        assert "[override two]" in get(session, "/papers/robots-that-fold-laundry/").text
+        events.close()
+    finally:
+        session.stop()
+
+
+def test_the_shipped_theme_is_watched_when_the_project_has_none(project):
+    shutil.rmtree(project / "themes")
+    session = PreviewSession(project, "127.0.0.1", 0)
+    assert REPO / "themes" / "default" / "templates" in session.watched_folders()
+    assert project / "content" in session.watched_folders()
+
+
+# --- the command itself, in a subprocess: ports, Ctrl-C ---------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_digest(project: Path, *args: str) -> subprocess.Popen:
+    environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.Popen([sys.executable, "-m", "generator", "--project", str(project), "serve", *args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+
+
+def test_busy_port_names_the_port_and_the_way_out(project):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = run_digest(project, "--port", str(port))
+        stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode != 0
+    assert f"Port {port}" in stdout + stderr and "--port" in stdout + stderr
+    assert "Traceback" not in stdout + stderr
+
+
+def test_ctrl_c_stops_cleanly(project):
+    port = free_port()
+    process = run_digest(project, "--port", str(port))
+    try:
+        lines = []
+        for line in process.stdout:
+            lines.append(line)
+            if "Serving" in line:
+                break
+        assert f"http://127.0.0.1:{port}/" in "".join(lines)
+        assert raw_request(port, "/").status == 200
+        events = EventStream(port)  # an open page must not keep the server alive
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=20)
+        events.close()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0
+    assert "Traceback" not in stdout + stderr and "KeyboardInterrupt" not in stderr
+    with pytest.raises(OSError):
+        raw_request(port, "/")

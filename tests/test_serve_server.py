@@ -1,0 +1,196 @@
+"""The preview HTTP server on a real socket: what it serves, what it refuses, live reload events."""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from generator.server import LiveReload, PreviewServer, inject_live_reload, resolve_site_path
+from test_serve_support import EventStream, raw_request
+
+SECRET = "TOP-SECRET-OUTSIDE-SITE"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "secret.txt").write_text(SECRET)
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside" / "index.html").write_text(f"<p>{SECRET}</p>")
+    site = tmp_path / "site"
+    (site / "papers" / "x").mkdir(parents=True)
+    (site / "index.html").write_text("<!doctype html><html><body><h1>Home</h1></body></html>")
+    (site / "papers" / "x" / "index.html").write_text("<html><body><h1>Paper X</h1></body></html>")
+    (site / "404.html").write_text("<html><body><h1>No such page here</h1></body></html>")
+    (site / "style.css").write_text("body { color: black }")
+    (site / "evil.example").mkdir()
+    (site / "evil.example" / "index.html").write_text("<html><body>local folder</body></html>")
+    return site
+
+
+@pytest.fixture
+def server(site: Path):
+    live = LiveReload()
+    server = PreviewServer(("127.0.0.1", 0), site, live)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    live.close()
+    server.shutdown()
+    server.server_close()
+
+
+def port_of(server: PreviewServer) -> int:
+    return server.server_address[1]
+
+
+def test_serves_pages_with_the_reload_script_and_no_caching(server):
+    response = raw_request(port_of(server), "/")
+    assert response.status == 200
+    assert "<h1>Home</h1>" in response.text
+    assert '<script src="/__digest/reload.js"' in response.text
+    assert response.text.index("reload.js") < response.text.index("</body>")
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert int(response.headers["content-length"]) == len(response.body)
+
+
+def test_the_reload_script_is_not_written_into_the_site(server, site):
+    raw_request(port_of(server), "/")
+    assert "reload.js" not in (site / "index.html").read_text()
+    assert not (site / "__digest").exists()
+
+
+def test_non_html_files_are_served_unchanged(server):
+    response = raw_request(port_of(server), "/style.css")
+    assert response.status == 200
+    assert response.body == b"body { color: black }"
+    assert response.headers["content-type"] == "text/css; charset=utf-8"
+
+
+def test_serves_the_reload_client(server):
+    response = raw_request(port_of(server), "/__digest/reload.js")
+    assert response.status == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert "EventSource" in response.text
+
+
+def test_folder_without_slash_redirects_to_a_path_on_the_same_host(server):
+    response = raw_request(port_of(server), "/papers/x?ref=feed")
+    assert response.status == 301
+    assert response.headers["location"] == "/papers/x/?ref=feed"
+    assert "<h1>Paper X</h1>" in raw_request(port_of(server), "/papers/x/").text
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "///evil.example", "/.//evil.example", "//evil.example/."])
+def test_redirects_never_leave_the_host(server, target):
+    response = raw_request(port_of(server), target)
+    assert response.status == 301
+    assert response.headers["location"] == "/evil.example/"
+
+
+def test_protocol_relative_path_is_just_a_missing_page(server):
+    response = raw_request(port_of(server), "//evil.example.org/")
+    assert response.status == 404
+    assert "location" not in response.headers
+
+
+def test_missing_page_answers_404_with_the_site_404_page(server):
+    response = raw_request(port_of(server), "/papers/no-such-paper/")
+    assert response.status == 404
+    assert "No such page here" in response.text
+    assert "/__digest/reload.js" in response.text
+
+
+def test_head_sends_headers_only(server):
+    response = raw_request(port_of(server), "/", method="HEAD")
+    assert response.status == 200
+    assert response.body == b""
+    assert int(response.headers["content-length"]) > 0
+
+
+TRAVERSALS = [
+    "/../secret.txt", "/%2e%2e/secret.txt", "/%2E%2E/secret.txt", "/..%2fsecret.txt", "/..%2Fsecret.txt",
+    "/%2e%2e%2fsecret.txt", "/papers/../../secret.txt", "/papers/%2e%2e/%2e%2e/secret.txt",
+    "/..%5csecret.txt", "/..\\secret.txt", "/%252e%252e/secret.txt", "/../outside/", "/%2e%2e/outside/index.html",
+    "/secret.txt%00.html", "/%c0%ae%c0%ae/secret.txt",
+]
+
+
+@pytest.mark.parametrize("target", TRAVERSALS)
+def test_traversal_attempts_get_404_and_nothing_from_outside(server, target):
+    response = raw_request(port_of(server), target)
+    assert response.status in (400, 404)
+    assert SECRET not in response.text
+
+
+def test_symlinks_out_of_the_site_are_404(server, site):
+    (site / "leak.txt").symlink_to(site.parent / "secret.txt")
+    (site / "leakdir").symlink_to(site.parent / "outside")
+    for target in ("/leak.txt", "/leakdir/", "/leakdir/index.html", "/leakdir"):
+        response = raw_request(port_of(server), target)
+        assert response.status == 404, target
+        assert SECRET not in response.text
+
+
+def test_symlinks_inside_the_site_are_served(server, site):
+    (site / "latest").symlink_to(site / "papers" / "x")
+    assert "<h1>Paper X</h1>" in raw_request(port_of(server), "/latest/").text
+
+
+def test_absolute_form_request_is_refused(server):
+    response = raw_request(port_of(server), "http://evil.example/secret.txt")
+    assert response.status == 400
+
+
+def test_resolve_site_path_refuses_dot_dot_before_touching_the_disk(tmp_path):
+    assert resolve_site_path(tmp_path, "/a/%2e%2e/b") is None
+    assert resolve_site_path(tmp_path, "/a/./b") == (tmp_path / "a" / "b").resolve()
+
+
+def test_event_stream_says_hello_then_reload(server):
+    stream = EventStream(port_of(server))
+    try:
+        assert "content-type: text/event-stream" in stream.headers
+        assert "cache-control: no-store" in stream.headers
+        name, hello = stream.next_event()
+        assert name == "hello"
+        server.live.publish_reload()
+        name, data = stream.next_event()
+        assert name == "reload"
+        assert data["version"] != hello["version"]
+    finally:
+        stream.close()
+
+
+def test_every_open_stream_gets_the_event(server):
+    streams = [EventStream(port_of(server)) for _ in range(3)]
+    try:
+        for stream in streams:
+            stream.next_event()  # hello
+        server.live.publish_reload()
+        assert [stream.next_event()[0] for stream in streams] == ["reload"] * 3
+    finally:
+        for stream in streams:
+            stream.close()
+
+
+def test_build_errors_show_on_every_page_until_a_good_build(server):
+    server.live.publish_errors(["content/topics.yaml:3: mapping values are not allowed here"])
+    for target in ("/", "/papers/x/", "/missing/"):
+        page = raw_request(port_of(server), target).text
+        assert 'id="digest-build-error"' in page
+        assert "content/topics.yaml:3: mapping values are not allowed here" in page
+    server.live.publish_reload()
+    assert "digest-build-error" not in raw_request(port_of(server), "/").text
+
+
+def test_error_overlay_escapes_the_message():
+    page = inject_live_reload(b"<body></body>", "v1", ("x.md:1: <script>alert(1)</script>",))
+    assert b"<script>alert(1)" not in page
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_page_carries_the_version_it_was_served_at(server):
+    version = server.live.version
+    assert f'data-digest-version="{version}"' in raw_request(port_of(server), "/").text
