@@ -8,8 +8,9 @@ changed. Nothing is written when any error is found.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import json
+import multiprocessing
+import os
 import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -58,8 +59,9 @@ class Resources:
 
 class SiteBuilder:
     def __init__(self, project_dir: Path, site_dir: Path | None = None, parallel: bool = False):
-        """parallel: build the search index in a forked process during full builds; only
-        for single-threaded callers such as the CLI (forking a threaded process is unsafe)."""
+        """parallel: render pages and build the search index in forked processes during full
+        builds; only for single-threaded callers such as the CLI (forking a threaded process
+        is unsafe). Incremental rebuilds always run in the calling thread."""
         self.parallel = parallel
         self.project_dir = Path(project_dir)
         self.content_dir = self.project_dir / "content"
@@ -136,10 +138,13 @@ class SiteBuilder:
         page_list = page_builders.all_pages(site, resources.config)
         staged = StagedSite(self.site_dir)
         try:
-            with SearchJob(site, in_background=self.parallel) as searched:
-                for path, data in self._render_pages(resources.renderer, page_list):
-                    staged.write(path, data)
-                extra = {**resources.static_outputs(), **searched.result()}
+            staged.make_folders(page.path for page in page_list)
+            if self.parallel:
+                searched = FullBuildJob(resources.renderer, page_list, staged, site).run()
+            else:
+                write_pages(resources.renderer, page_list, staged)
+                searched = search_files(site)
+            extra = {**resources.static_outputs(), **searched}
             for path, data in sorted(extra.items()):
                 staged.write(path, data)
             staged.commit()
@@ -154,7 +159,7 @@ class SiteBuilder:
         """Render the pages whose context changed, then write those whose bytes changed."""
         page_list = page_builders.all_pages(site, resources.config)
         stale = [page for page in page_list if self._contexts.get(page.path) != page.context]
-        outputs = dict(self._render_pages(resources.renderer, stale))
+        outputs = dict(render_pages(resources.renderer, stale))
         searched = search_files(site)
         outputs.update(searched)
         new_files = {page.path for page in page_list} | set(resources.static_outputs()) | set(searched)
@@ -172,15 +177,6 @@ class SiteBuilder:
             return False
         write_file_atomic(self.site_dir, path, data)
         return True
-
-    @staticmethod
-    def _render_pages(renderer: Renderer, page_list: list[Page]) -> Iterable[tuple[str, bytes]]:
-        for page in page_list:
-            if page.produce is not None:
-                text = page.produce(page.context)
-            else:
-                text = renderer.render(page.template, dict(page.context), page.path)
-            yield page.path, text.encode("utf-8")
 
     def _classify(self, changed: Iterable[Path]) -> tuple[set[Path], bool]:
         """Split changed files into paper files and files that affect every page."""
@@ -226,24 +222,75 @@ def search_files(site: Site) -> dict[str, bytes]:
     return search.build_search_files(list(site.papers), list(site.topics))
 
 
-class SearchJob:
-    """The search files, made in a forked process while pages render, or inline."""
+def render_pages(renderer: Renderer, page_list: list[Page]) -> Iterable[tuple[str, bytes]]:
+    for page in page_list:
+        if page.produce is not None:
+            text = page.produce(page.context)
+        else:
+            text = renderer.render(page.template, dict(page.context), page.path)
+        yield page.path, text.encode("utf-8")
 
-    def __init__(self, site: Site, in_background: bool):
-        self.site = site
-        self.pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) if in_background else None
 
-    def __enter__(self) -> SearchJob:
-        if self.pool:
-            self.future = self.pool.submit(search.build_search_files, list(self.site.papers), list(self.site.topics))
-        return self
+def write_pages(renderer: Renderer, page_list: list[Page], staged: StagedSite) -> None:
+    for path, data in render_pages(renderer, page_list):
+        staged.write(path, data)
 
-    def result(self) -> dict[str, bytes]:
-        return self.future.result() if self.pool else search_files(self.site)
 
-    def __exit__(self, *exc_info) -> None:
-        if self.pool:
-            self.pool.shutdown(cancel_futures=True)
+@dataclass
+class FullBuildJob:
+    """A full build's pages and search files, made by forked worker processes, one per core.
+
+    The pages are cut into chunks that idle workers pick up, so the search index (one
+    long task, queued first) and the pages share the cores. Workers inherit the job
+    through fork instead of receiving it pickled, and write their pages straight into
+    the staging folder, whose folders already exist; only errors and the search files
+    travel back. Forking is unsafe in a threaded process, hence SiteBuilder(parallel=...).
+    """
+
+    renderer: Renderer
+    pages: list[Page]
+    staged: StagedSite
+    site: Site
+    chunk_size: int = 400
+
+    def run(self) -> dict[str, bytes]:
+        """The search files, once every page is written; raises the first failing page's error."""
+        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=(self,)) as pool:
+            try:
+                searched = pool.submit(_search_in_worker)
+                chunks = [pool.submit(_write_in_worker, start, start + self.chunk_size)
+                          for start in range(0, len(self.pages), self.chunk_size)]
+                for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
+                    if errors := chunk.result():
+                        raise BuildFailed(errors)
+                return searched.result()
+            except BaseException:
+                pool.shutdown(cancel_futures=True)
+                raise
+
+
+MAX_WORKERS = 8
+_job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in each forked worker
+
+
+def _adopt_job(job: FullBuildJob) -> None:
+    global _job_in_worker
+    _job_in_worker = job
+
+
+def _write_in_worker(start: int, stop: int) -> list[SourceError]:
+    """Render and write pages[start:stop]; errors come back as a list (BuildFailed does not pickle)."""
+    try:
+        write_pages(_job_in_worker.renderer, _job_in_worker.pages[start:stop], _job_in_worker.staged)
+    except BuildFailed as failed:
+        return failed.errors
+    return []
+
+
+def _search_in_worker() -> dict[str, bytes]:
+    return search_files(_job_in_worker.site)
 
 
 def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:

@@ -6,19 +6,26 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from pathlib import Path, PurePosixPath
+from collections.abc import Iterable
+from pathlib import Path
 
 
 class UnsafePath(ValueError):
     """A site-relative path that would land outside the output folder."""
 
 
-def resolve_inside(root: Path, relative: str) -> Path:
-    """root/relative, refusing absolute paths and '..' so no output escapes root."""
-    parts = PurePosixPath(relative).parts
-    if not parts or relative.startswith("/") or any(part in ("..", "") for part in parts) or "\\" in relative:
+def safe_parts(relative: str) -> list[str]:
+    """The folders and file name of a site-relative path, refusing anything that could leave the root:
+    absolute paths, '..', '.', empty parts and backslashes. Plain string work: it runs once per file."""
+    parts = relative.split("/")
+    if "\\" in relative or any(part in ("", ".", "..") for part in parts):
         raise UnsafePath(f"refusing to write outside the site folder: {relative!r}")
-    return root.joinpath(*parts)
+    return parts
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """root/relative, refusing paths that would escape root (see safe_parts)."""
+    return root.joinpath(*safe_parts(relative))
 
 
 class StagedSite:
@@ -33,14 +40,32 @@ class StagedSite:
         site_dir.parent.mkdir(parents=True, exist_ok=True)
         self.folder = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-build-", dir=site_dir.parent))
         os.chmod(self.folder, 0o755)  # mkdtemp makes it private; a site is for everyone to read
-        self._made_dirs: set[Path] = {self.folder}
+        self._made_folders: set[str] = {str(self.folder)}
+
+    def make_folders(self, relatives: Iterable[str]) -> None:
+        """Create the folders of all these files at once, parents first, one mkdir each.
+
+        Done before pages are written (possibly by several processes), so writing
+        a file is a single open and no process races another to a folder.
+        """
+        needed: set[str] = set()
+        for relative in relatives:
+            folder = os.path.dirname(os.path.join(self.folder, *safe_parts(relative)))
+            while folder not in self._made_folders and folder not in needed:
+                needed.add(folder)
+                folder = os.path.dirname(folder)
+        for folder in sorted(needed):  # a parent sorts before its children
+            os.mkdir(folder)
+        self._made_folders |= needed
 
     def write(self, relative: str, data: bytes) -> None:
-        target = resolve_inside(self.folder, relative)
-        if target.parent not in self._made_dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._made_dirs.add(target.parent)
-        target.write_bytes(data)
+        target = os.path.join(self.folder, *safe_parts(relative))
+        folder = os.path.dirname(target)
+        if folder not in self._made_folders:
+            os.makedirs(folder, exist_ok=True)
+            self._made_folders.add(folder)
+        with open(target, "wb") as stream:
+            stream.write(data)
 
     def commit(self) -> None:
         old = None
