@@ -4,7 +4,8 @@
 // The page knows the site version it was served at. Any event from the server
 // means a new version (a rebuild, or a failed rebuild whose errors the server
 // shows in an overlay on the page), so the page reloads; after a reconnect the
-// "hello" event says whether anything was missed.
+// "hello" event says whether anything was missed. The one exception is the
+// "search-index" event, which follows a rebuild and matters to search pages only.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -30,5 +31,11 @@
     }
   });
   source.addEventListener("reload", reload);
+  // The search index is rewritten just after the pages; only a search page needs it.
+  source.addEventListener("search-index", function () {
+    if (window.location.pathname.indexOf("/search/") === 0) {
+      reload();
+    }
+  });
   source.addEventListener("build-error", reload);
 })();

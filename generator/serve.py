@@ -154,11 +154,23 @@ class PreviewSession:
             lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
         self._unbuilt = changed if errors else set()
         self._finish(result, errors, changed=changed, started=started)
+        if not errors:
+            self._write_search(started)
 
     def _rebuild(self, changed: set[Path]) -> Any:
         if self._builder is None:  # the first build failed before a builder existed
             return self._make_builder().build()
+        if hasattr(self._builder, "write_search"):
+            return self._builder.rebuild(sorted(changed), defer_search=True)
         return self._builder.rebuild(sorted(changed))
+
+    def _write_search(self, started: float) -> None:
+        """After open pages were told to reload: the search index, and a reload of search pages only."""
+        write_search = getattr(self._builder, "write_search", None)
+        written = write_search() if write_search else []
+        if written:
+            self.live.publish_search_index()
+            self._report(f"  search index updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
 
     def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], Any]) -> Any:
         """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.

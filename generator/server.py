@@ -68,6 +68,10 @@ class LiveReload:
         """The site changed (or a failed build was fixed): every open page reloads."""
         self._publish("reload", errors=())
 
+    def publish_search_index(self) -> None:
+        """The search index was rewritten after the pages: only search pages reload."""
+        self._publish("search-index", errors=())
+
     def publish_errors(self, errors: list[str]) -> None:
         """The last rebuild failed: open pages show the errors, pages stay as they were."""
         self._publish("build-error", errors=tuple(errors))

@@ -61,6 +61,10 @@ def test_template_runtime_error_names_the_template_line_and_page(golden_project)
     assert len(messages) == 1 and "templates/day.html:4: cannot render dates/" in messages[0]
     assert "no_such_value" in messages[0]
     assert snapshot(golden_project / "site") == before
+    # build_site renders on forked workers: the same error comes back, and no staging folder is left
+    assert sorted(path.name for path in golden_project.iterdir() if path.name.startswith(".site")) == []
+    serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
+    assert [str(error) for error in serial.errors] == messages
 
 
 def test_rebuild_with_an_error_writes_nothing_and_recovers(golden_project):

@@ -87,6 +87,17 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
     assert "delightfully simple to state" in get(session, "/papers/sparse-routing-for-tiny-models/").text
 
 
+def test_the_search_index_follows_the_reload_and_reloads_search_pages_only(session, events, project):
+    path = paper_file(project, "sparse-routing-for-tiny-models")
+    path.write_text(path.read_text().replace("title: Sparse Routing for Tiny Models", "title: Sparse Routing for Wee Models"))
+    assert events.next_event()[0] == "reload"  # pages first
+    assert events.next_event()[0] == "search-index"  # then the index, which search pages reload for
+    index = (session.site_dir / "search" / "index.json").read_text(encoding="utf-8")
+    assert "Sparse Routing for Wee Models" in index and "Sparse Routing for Tiny Models" not in index
+    script = get(session, "/__digest/reload.js").text
+    assert '"search-index"' in script and 'pathname.indexOf("/search/") === 0' in script
+
+
 def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     path = paper_file(project, "fast-sampling-of-diffusion-models")
     good = path.read_text()
