@@ -20,7 +20,7 @@ from pathlib import Path
 from generator import pages as page_builders
 from generator import search
 from generator.config import SiteConfig, load_config
-from generator.content import load_papers, read_paper_file
+from generator.content import is_racy, load_papers, read_paper_file
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.model import Paper, Topic
 from generator.output import StagedSite, list_files, remove_file, resolve_inside, write_file_atomic
@@ -319,22 +319,28 @@ def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:
     builder = SiteBuilder(project_dir, site_dir, parallel=True)
     stamp_file = Path(project_dir) / CACHE_DIR / "build-stamp.json"
     inputs = input_stamp(builder)
-    if builder.site_dir.is_dir() and read_stamp(stamp_file) == {"inputs": inputs, "site": site_stamp(builder.site_dir)}:
+    if inputs and builder.site_dir.is_dir() and read_stamp(stamp_file) == {"inputs": inputs,
+                                                                          "site": site_stamp(builder.site_dir)}:
         return BuildResult([], [], [], time.perf_counter() - started)
     result = builder.build()
     if result.errors:
         raise BuildFailed(result.errors)
+    if inputs is None:
+        return result  # an input changed moments ago: a stamp could miss its next same-size edit
     write_file_atomic(stamp_file.parent, stamp_file.name, json.dumps(
         {"inputs": inputs, "site": site_stamp(builder.site_dir)}, sort_keys=True).encode())
     return result
 
 
-def input_stamp(builder: SiteBuilder) -> str:
-    """A digest of the size and mtime of every file a build reads, and of the generator's code."""
+def input_stamp(builder: SiteBuilder) -> str | None:
+    """A digest of the size and mtime of every file a build reads, and of the generator's code;
+    None while a file changed in the last two seconds (see content.is_racy)."""
     config, _ = load_config(builder.content_dir / "site.yaml")
     theme, _ = find_theme(builder.project_dir, config)
     folders = (builder.content_dir, *theme.template_dirs, *theme.static_dirs)
     listing = [(str(folder), sorted(list_files(folder).items())) for folder in folders if folder.is_dir()]
+    if any(is_racy(mtime) for _, files in listing for _, (_, mtime) in files):
+        return None
     listing.append(("code", [(path.name, path.stat().st_mtime_ns) for path in sorted(GENERATOR_DIR.glob("*.py"))]))
     return hashlib.sha256(repr((str(builder.site_dir.resolve()), listing)).encode()).hexdigest()
 

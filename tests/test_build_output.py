@@ -1,4 +1,5 @@
 """What `digest build` writes: deterministic, atomic, incremental, nothing stale left behind."""
+import os
 import re
 import shutil
 
@@ -104,3 +105,16 @@ def test_rebuild_after_a_template_change_renders_every_page_again(golden_project
     result = builder.rebuild([template])
     assert result.errors == [] and "404.html" in result.written
     assert "Nothing here." in (golden_project / "site" / "404.html").read_text()
+
+
+def test_a_same_size_edit_within_one_clock_tick_of_a_build_is_not_skipped(golden_project):
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    text = paper.read_text(encoding="utf-8")
+    paper.write_text(re.sub(r"(?m)^title: .*$", "title: SkipPipe Edition A", text), encoding="utf-8")
+    build_site(golden_project)
+    tick = paper.stat().st_mtime_ns
+    paper.write_text(re.sub(r"(?m)^title: .*$", "title: SkipPipe Edition B", text), encoding="utf-8")
+    os.utime(paper, ns=(tick, tick))  # as when both saves fall in one tick of the file system's clock
+    build_site(golden_project)
+    page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
+    assert "SkipPipe Edition B" in page
