@@ -1,4 +1,4 @@
-"""Time a full ingest of corpus papers (digests -> paper files); prints the median of several runs.
+"""Time ingest on the corpus: a full ingest, and re-ingests with nothing new. Prints medians.
 
     python bench/bench_ingest.py            # all 9,877 papers, 3 runs
     python bench/bench_ingest.py 1000 5     # 1,000 papers, 5 runs
@@ -18,27 +18,46 @@ from bench.corpus import make_project  # noqa: E402
 from generator.ingest import run_ingest  # noqa: E402
 
 
-def time_ingest(project: Path) -> tuple[float, int]:
-    shutil.rmtree(project / "content" / "papers", ignore_errors=True)
+def move_aside(path: Path, trash: Path) -> None:
+    """Not deleted: see bench_build.cold_build on this machine's file system."""
+    if path.exists():
+        path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
+
+
+def timed(action) -> tuple[float, object]:
     start = time.perf_counter()
-    report = run_ingest(project / "content")
-    return time.perf_counter() - start, report.created
+    result = action()
+    return time.perf_counter() - start, result
 
 
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else None
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     with tempfile.TemporaryDirectory() as scratch:
+        trash = Path(scratch) / "moved-aside"
+        trash.mkdir()
         project = make_project(Path(scratch) / "project", count)
-        timings = [time_ingest(project) for _ in range(runs)]
-        created = timings[0][1]
-        start = time.perf_counter()
-        report = run_ingest(project / "content")
-        again = time.perf_counter() - start
-    seconds = [t for t, _ in timings]
-    print(f"ingest {created} papers: median {statistics.median(seconds):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in seconds)}); "
-          f"re-ingest with nothing new: {again:.2f} s, {len(report.written)} files written")
+        content = project / "content"
+        full = []
+        for _ in range(runs):
+            move_aside(content / "papers", trash)
+            move_aside(project / ".cache", trash)
+            seconds, report = timed(lambda: run_ingest(content))
+            full.append(seconds)
+        created = report.created
+        fresh_clone = []
+        for _ in range(runs):  # as on a fresh clone: every file read, nothing cached
+            move_aside(project / ".cache", trash)
+            seconds, report = timed(lambda: run_ingest(content))
+            fresh_clone.append(seconds)
+        time.sleep(2.1)  # files younger than 2 s are never trusted to the cache
+        run_ingest(content)  # writes the stamp
+        stamped, report = timed(lambda: run_ingest(content))
+        shutil.rmtree(trash, ignore_errors=True)
+    print(f"ingest {created} papers: median {statistics.median(full):.2f} s "
+          f"(runs: {', '.join(f'{s:.2f}' for s in full)})")
+    print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
+    print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")
 
 
 if __name__ == "__main__":

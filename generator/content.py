@@ -16,12 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import SourceError, display_path
 from .frontmatter import FIELDS, FrontMatterError, parse_front_matter, validate_fields
 from .markdown import render_markdown  # noqa: F401  (re-exported for the build)
 from .model import Link, Paper
+from .yamlout import dump_fields
 
 PAPERS_DIR = "papers"
 CACHE_FILE = ".cache/papers.pickle"  # at the project root, ignored by git
@@ -190,23 +189,9 @@ def fields_from_paper(paper: Paper) -> dict[str, Any]:
     return fields
 
 
-class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
-    """Block lists of mappings, flow lists of scalars: short and easy to edit."""
-
-
-def _represent_list(dumper: yaml.SafeDumper, items: list) -> yaml.Node:
-    flow = all(not isinstance(item, (dict, list)) for item in items)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=flow)
-
-
-_Dumper.add_representer(list, _represent_list)
-
-
 def format_paper_file(fields: dict[str, Any], body: str) -> str:
     ordered = {key: fields[key] for key in FIELDS if key in fields}
-    front = yaml.dump(ordered, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100_000,
-                      default_flow_style=False)
-    return f"---\n{front}---\n{body.strip()}\n"
+    return f"---\n{dump_fields(ordered)}---\n{body.strip()}\n"
 
 
 def write_atomic(path: Path, text: str) -> None:

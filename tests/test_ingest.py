@@ -126,7 +126,7 @@ def test_curator_edits_survive_reingest_and_new_dates_are_added(tmp_path):
     run_ingest(project / "content")
     path = project / "content" / "papers" / "tutel-adaptive-mixture-of-experts-at-scale.md"
     edited = (path.read_text(encoding="utf-8")
-              .replace("title: 'Tutel: Adaptive Mixture-of-Experts at Scale'", "title: 'Tutel: Adaptive MoE at Scale'")
+              .replace("title: \"Tutel: Adaptive Mixture-of-Experts at Scale\"", "title: \"Tutel: Adaptive MoE at Scale\"")
               .replace("\ntopics: [mixture-of-experts]", "\ntopics: [distributed-training]")
               .replace("Sparsely-gated", "Sparsely gated"))
     assert edited != path.read_text(encoding="utf-8")
