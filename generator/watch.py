@@ -9,6 +9,7 @@ thread: changes that arrive during a rebuild wait for the next batch.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 import traceback
@@ -29,6 +30,9 @@ BURST_QUIET_SECONDS = 0.3
 CONTENT_EVENTS = frozenset({"created", "modified", "deleted", "moved", "closed"})
 
 
+SED_TEMPORARY = re.compile(r"sed[A-Za-z0-9]{6}")
+
+
 def is_editor_noise(path: Path) -> bool:
     """Files editors and tools write next to the real one: swap, backup, lock, probe files."""
     name = path.name
@@ -36,6 +40,7 @@ def is_editor_noise(path: Path) -> bool:
         name.startswith((".", "#"))  # .file.swp, .#file (Emacs lock), #file# (Emacs autosave)
         or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"))
         or name == "4913"  # Vim probes whether it may write in the folder
+        or SED_TEMPORARY.fullmatch(name) is not None  # `sed -i` writes sedXXXXXX, then renames it
     )
 
 

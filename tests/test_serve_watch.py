@@ -43,7 +43,7 @@ def watched(tmp_path: Path):
     debouncer.stop()
 
 
-@pytest.mark.parametrize("name", ["a.md.swp", ".a.md.swx", "a.md~", "4913", ".#a.md", "#a.md#", ".a.md.x1y2.tmp"])
+@pytest.mark.parametrize("name", ["a.md.swp", ".a.md.swx", "a.md~", "4913", ".#a.md", "#a.md#", ".a.md.x1y2.tmp", "sedsU5dDh"])
 def test_editor_files_are_noise(name):
     assert is_editor_noise(Path("content/papers") / name)
 
