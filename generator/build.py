@@ -83,7 +83,8 @@ class SiteBuilder:
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         self._resources = resources
-        self._papers = {Path(paper.path).resolve(): paper for paper in papers}
+        papers_dir = (self.content_dir / "papers").resolve()  # a paper's file name is its slug (checked on load)
+        self._papers = {papers_dir / f"{paper.slug}.md": paper for paper in papers}
         self._failed_papers = set()
         return BuildResult(written, [], [], time.perf_counter() - started)
 
@@ -143,7 +144,9 @@ class SiteBuilder:
         page_list = page_builders.all_pages(site, resources.config)
         staged = StagedSite(self.site_dir)
         try:
-            staged.make_folders(page.path for page in page_list)
+            # Workers make each page's own folder (papers/<slug>/) while they render: that is
+            # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
+            staged.make_folders((page.path for page in page_list), own_folders=not self.parallel)
             if self.parallel:
                 searched = FullBuildJob(resources.renderer, page_list, staged, site).run()
             else:

@@ -42,15 +42,19 @@ class StagedSite:
         os.chmod(self.folder, 0o755)  # mkdtemp makes it private; a site is for everyone to read
         self._made_folders: set[str] = {str(self.folder)}
 
-    def make_folders(self, relatives: Iterable[str]) -> None:
+    def make_folders(self, relatives: Iterable[str], own_folders: bool = True) -> None:
         """Create the folders of all these files at once, parents first, one mkdir each.
 
         Done before pages are written (possibly by several processes), so writing
-        a file is a single open and no process races another to a folder.
+        a file is a single open. With own_folders=False only the folders above each
+        file's own folder are made; write() makes the rest (makedirs tolerates a
+        folder another process made first).
         """
         needed: set[str] = set()
         for relative in relatives:
             folder = os.path.dirname(os.path.join(self.folder, *safe_parts(relative)))
+            if not own_folders and folder != str(self.folder):
+                folder = os.path.dirname(folder)
             while folder not in self._made_folders and folder not in needed:
                 needed.add(folder)
                 folder = os.path.dirname(folder)
