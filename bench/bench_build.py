@@ -94,8 +94,7 @@ def main() -> None:
                 project = seed_project(folder)
             else:
                 project = make_project(folder, None if size == "all" else int(size))
-            bench(size, project, args.runs)
-            shutil.rmtree(folder)
+            bench(size, project, args.runs)  # nothing deleted until the end: see cold_build
 
 
 if __name__ == "__main__":
