@@ -119,9 +119,8 @@ def bibtex(paper: Paper) -> str:
     if paper.authors:
         fields.append(("author", escape(" and ".join(paper.authors))))
     fields.append(("year", str(paper.first_featured.year)))
-    if paper.arxiv_id:
-        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
-    fields.append(("url", escape(arxiv_url(paper))))
+    if paper.arxiv_id:  # without one, a search address is no citation target: no url at all
+        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv"), ("url", escape(arxiv_url(paper)))]
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{paper.slug},\n{body}\n}}"
 
