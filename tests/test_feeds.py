@@ -1,0 +1,65 @@
+"""Feeds, sitemap and robots.txt of the site built from the seed digest are valid and complete."""
+import shutil
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from generator.build import build_site
+from generator.config import load_config
+from tests.helpers import ROOT
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    project = tmp_path_factory.mktemp("seed")
+    shutil.copytree(ROOT / "content", project / "content")
+    build_site(project)
+    return project / "site"
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    config, errors = load_config(ROOT / "content" / "site.yaml")
+    assert errors == []
+    return config.base_url
+
+
+def entries(feed_path):
+    root = ET.parse(feed_path).getroot()
+    assert root.tag == f"{ATOM}feed"
+    for required in ("id", "title", "updated"):
+        assert root.find(f"{ATOM}{required}").text
+    return root.findall(f"{ATOM}entry")
+
+
+def test_site_feed_has_the_latest_papers_with_absolute_unique_links(site, base_url):
+    found = entries(site / "feed.xml")
+    assert len(found) == 50  # feed_size in content/site.yaml; the seed has 82 papers
+    ids = [entry.find(f"{ATOM}id").text for entry in found]
+    assert len(set(ids)) == len(ids)
+    for entry in found:
+        link = entry.find(f"{ATOM}link").get("href")
+        assert link.startswith(base_url + "/papers/") and link.endswith("/")
+        path = link.removeprefix(base_url).strip("/")
+        assert (site / path / "index.html").is_file()
+        assert entry.find(f"{ATOM}updated").text.endswith("T00:00:00Z")  # featured dates, not the clock
+
+
+def test_every_topic_with_papers_has_a_feed_of_its_own_papers(site):
+    topic_feeds = sorted((site / "topics").glob("*/feed.xml"))
+    assert len(topic_feeds) >= 10
+    moe = entries(site / "topics" / "mixture-of-experts" / "feed.xml")
+    titles = {entry.find(f"{ATOM}title").text for entry in moe}
+    assert "Tutel: Adaptive Mixture-of-Experts at Scale" in titles
+    assert all(entries(feed) is not None for feed in topic_feeds)
+
+
+def test_sitemap_lists_every_page_and_robots_points_to_it(site, base_url):
+    locs = [url.find(f"{SITEMAP}loc").text for url in ET.parse(site / "sitemap.xml").getroot()]
+    pages = {str(path.parent.relative_to(site)) for path in site.rglob("index.html")}
+    listed = {loc.removeprefix(base_url).strip("/") or "." for loc in locs}
+    assert listed == pages - {"search"}  # every page a search engine should index; not the search page
+    assert f"Sitemap: {base_url}/sitemap.xml" in (site / "robots.txt").read_text()
