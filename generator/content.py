@@ -18,7 +18,6 @@ from typing import Any
 
 from .errors import SourceError, display_path
 from .frontmatter import FIELDS, FrontMatterError, parse_front_matter, validate_fields
-from .markdown import render_markdown  # noqa: F401  (re-exported for the build)
 from .model import Link, Paper
 from .yamlout import dump_fields
 

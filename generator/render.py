@@ -19,7 +19,7 @@ import jinja2
 
 from generator import site as urls
 from generator.config import SiteConfig
-from generator.content import render_markdown
+from generator.markdown import render_markdown
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.model import Topic
 
