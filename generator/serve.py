@@ -50,7 +50,7 @@ def serve(project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           report: Callable[[str], None] = say) -> int:
     """Runs the preview until Ctrl-C; returns the exit code for the command line."""
     session = PreviewSession(project_dir, host, port, report=report)
-    previous_sigterm = _stop_on_sigterm()
+    previous_handlers = _stop_on_signals()
     try:
         session.start()
         report(f"Serving {display_path(session.site_dir)} at {session.url}  (Ctrl-C to stop)")
@@ -64,7 +64,7 @@ def serve(project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
         return 0
     finally:
         _ignore_interrupts_while(session.stop)
-        _restore_sigterm(previous_sigterm)
+        _restore_handlers(previous_handlers)
 
 
 class PreviewSession:
@@ -272,16 +272,20 @@ def _run_ingest(content_dir: Path, digests: list[Path] | None) -> Any:
     return run_ingest(content_dir, digests)
 
 
-def _stop_on_sigterm() -> Any:
-    """SIGTERM (e.g. from a process manager) stops the preview as cleanly as Ctrl-C."""
+def _stop_on_signals() -> dict[int, Any]:
+    """Ctrl-C and SIGTERM (e.g. from a process manager) both stop the preview cleanly.
+
+    SIGINT is set explicitly: a shell script that starts the preview in the background
+    hands it SIGINT ignored, and the preview could then only be killed.
+    """
     if threading.current_thread() is not threading.main_thread():
-        return None
-    return signal.signal(signal.SIGTERM, signal.default_int_handler)
+        return {}
+    return {number: signal.signal(number, signal.default_int_handler) for number in (signal.SIGINT, signal.SIGTERM)}
 
 
-def _restore_sigterm(previous: Any) -> None:
-    if previous is not None:
-        signal.signal(signal.SIGTERM, previous)
+def _restore_handlers(previous: dict[int, Any]) -> None:
+    for number, handler in previous.items():
+        signal.signal(number, handler)
 
 
 def _ignore_interrupts_while(action: Callable[[], None]) -> None:

@@ -229,10 +229,13 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def run_digest(project: Path, *args: str) -> subprocess.Popen:
+def run_digest(project: Path, *args: str, sigint_ignored: bool = False) -> subprocess.Popen:
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
+    # A shell script starting a program in the background hands it SIGINT ignored.
+    ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     return subprocess.Popen([sys.executable, "-m", "generator", "--project", str(project), "serve", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+                            preexec_fn=ignore)
 
 
 def test_busy_port_names_the_port_and_the_way_out(project):
@@ -247,9 +250,10 @@ def test_busy_port_names_the_port_and_the_way_out(project):
     assert "Traceback" not in stdout + stderr
 
 
-def test_ctrl_c_stops_cleanly(project):
+@pytest.mark.parametrize("sigint_ignored", [False, True], ids=["from a terminal", "started in the background"])
+def test_ctrl_c_stops_cleanly(project, sigint_ignored):
     port = free_port()
-    process = run_digest(project, "--port", str(port))
+    process = run_digest(project, "--port", str(port), sigint_ignored=sigint_ignored)
     try:
         lines = []
         for line in process.stdout:
