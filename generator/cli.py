@@ -76,9 +76,15 @@ def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
 
 def cmd_build(args: argparse.Namespace, project: Path) -> int:
     from .build import build_site
+    from .check import check_content
     from .ingest import run_ingest
 
-    run_ingest(project / "content")
+    try:
+        run_ingest(project / "content")
+    except BuildFailed as failure:
+        # Ingest stops at the digests; list every other problem too, so one run shows them all.
+        found = failure.errors + check_content(project / "content").errors
+        raise BuildFailed(list(dict.fromkeys(found))) from None
     result = build_site(project)
     if not result.written:
         print("build: site/ is up to date (no input changed since the last build)")

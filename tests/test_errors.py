@@ -126,3 +126,16 @@ def test_retopic_respects_topics_set_by_hand(project):
 def test_bad_taxonomy_is_reported(project):
     (project / "content" / "topics.yaml").write_text("fallback: other\ntopics:\n  - slug: Bad Slug\n    name: x\n", encoding="utf-8")
     assert_rejected(project, "ingest", "content/topics.yaml:3", "topic slug must be")
+
+
+def test_build_lists_every_problem_even_when_a_digest_stops_ingest(project):
+    (project / "content" / "digests" / "2025-08-19.txt").write_text("Aug 19\n\nLonely title\n", encoding="utf-8")
+    tutel = project / "content" / "papers" / "tutel-adaptive-mixture-of-experts-at-scale.md"
+    tutel.write_text(re.sub(r"\ntopics: .*\n", "\ntopics: [no-such-topic]\n", tutel.read_text(encoding="utf-8")),
+                     encoding="utf-8")
+    result = digest_cli(project, "build")
+    assert result.returncode == 1
+    assert "content/digests/2025-08-19.txt:3: title 'Lonely title' has no abstract" in result.stderr
+    assert "tutel-adaptive-mixture-of-experts-at-scale.md:5: unknown topic 'no-such-topic'" in result.stderr
+    assert result.stderr.count("Lonely title") == 1  # reported once, not by ingest and check both
+    assert not (project / "site").exists()
