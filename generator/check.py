@@ -5,9 +5,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import PaperFile, load_paper_files
-from .errors import SourceError
+from .errors import SourceError, display_path
 from .ingest import TAXONOMY_FILE, Catalog, digest_paths, read_digests
 from .model import Topic
+from .site import check_topics
 from .topics import fallback_slug, load_taxonomy
 
 
@@ -24,21 +25,16 @@ def check_content(content_dir: Path) -> CheckReport:
     topics, taxonomy_errors = load_taxonomy(content_dir / TAXONOMY_FILE)
     files, paper_errors = load_paper_files(content_dir)
     report.errors += digest_errors + taxonomy_errors + paper_errors
-    report.errors += unknown_topics(files, topics) + duplicate_papers(files)
+    report.errors += unknown_topics(files, topics, display_path(content_dir / TAXONOMY_FILE)) + duplicate_papers(files)
     report.notices += fallback_papers(files, topics) + empty_abstracts(files)
     report.papers = len(files)
     return report
 
 
-def unknown_topics(files: list[PaperFile], topics: list[Topic]) -> list[SourceError]:
-    known = {topic.slug for topic in topics}
-    if not known:
+def unknown_topics(files: list[PaperFile], topics: list[Topic], taxonomy: str) -> list[SourceError]:
+    if not topics:
         return []  # the taxonomy itself is broken; that error is reported already
-    return [
-        SourceError(file.paper.path, file.key_lines.get("topics", 1), f"unknown topic '{slug}'",
-                    "use a slug from content/topics.yaml or add the topic there")
-        for file in files for slug in file.paper.topics if slug not in known
-    ]
+    return check_topics([file.paper for file in files], topics, taxonomy)
 
 
 def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:

@@ -186,8 +186,8 @@ class PreviewSession:
             except BuildFailed as failure:
                 ingest_errors = failure.errors
         result = build(written)
-        if ingest_errors:
-            raise BuildFailed(ingest_errors + list(result.errors))
+        if ingest_errors:  # a broken paper file is reported by both: once is enough
+            raise BuildFailed(list(dict.fromkeys(ingest_errors + list(result.errors))))
         return result
 
     def _is_digest(self, path: Path) -> bool:
