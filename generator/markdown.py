@@ -15,6 +15,7 @@ LINE_START_SPECIAL = re.compile(r"^([#>+=|-])")
 ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])")
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
+BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # what CommonMark lets a backslash escape
 
 
 def escape_markdown(text: str) -> str:
@@ -31,8 +32,13 @@ def escape_markdown(text: str) -> str:
 
 
 def unescape_markdown(text: str) -> str:
-    """The plain text an escaped body stands for (for matching, not for display)."""
-    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", text)
+    """The plain text an escaped body stands for: CommonMark's backslash escapes removed."""
+    return BACKSLASH_ESCAPE.sub(r"\1", text)
+
+
+def plain_text(markdown_text: str) -> str:
+    """A body as one line of plain text (meta descriptions, search snippets, feeds)."""
+    return unescape_markdown(" ".join(markdown_text.split()))
 
 
 def is_safe_url(url: str) -> bool:

@@ -19,7 +19,7 @@ import jinja2
 
 from generator import site as urls
 from generator.config import SiteConfig
-from generator.markdown import render_markdown
+from generator.markdown import plain_text, render_markdown
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.model import Topic
 
@@ -33,12 +33,11 @@ PAGE_TEMPLATES = ("home.html", "paper.html", "topic.html", "topics.html", "day.h
                   "search.html", "404.html")
 
 
-MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark backslash escapes
 
 
 def abstract_text(markdown_text: str) -> str:
     """A paper body as plain text (for meta descriptions): the escapes ingest added removed."""
-    return MARKDOWN_ESCAPE.sub(r"\1", " ".join(markdown_text.split()))
+    return plain_text(markdown_text)
 
 
 # One paragraph of lines that start with a letter and hold no character Markdown acts on

@@ -20,6 +20,7 @@ from lunr.stemmer import stemmer as lunr_stemmer_label  # serialized as "stemmer
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.vector import Vector
 
+from generator.markdown import plain_text
 from generator.model import Paper, Topic
 
 INDEX_PATH = "search/index.json"
@@ -34,7 +35,6 @@ ABSTRACT_WORDS = 10
 # JavaScript's \s (ECMAScript WhiteSpace + LineTerminator) and the hyphen: lunr.tokenizer.separator.
 _JS_SEPARATOR = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff\\-]+")
 _JS_TRIM = re.compile(r"^\W+|\W+\Z", re.ASCII)  # JavaScript's \W is ASCII-only
-_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark backslash escapes
 _STOP_WORDS = frozenset(STOP_WORDS)
 
 
@@ -141,11 +141,6 @@ def js_term(token: str) -> str:
     if trimmed in _STOP_WORDS:
         return ""
     return js_stem(trimmed)
-
-
-def plain_text(markdown_abstract: str) -> str:
-    """The abstract as a reader sees it: backslash escapes removed, whitespace collapsed."""
-    return " ".join(_MARKDOWN_ESCAPE.sub(r"\1", markdown_abstract).split())
 
 
 def snippet(text: str) -> str:
