@@ -36,7 +36,10 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="digest", description="Paper Digest: a static site of AI research papers.")
     parser.add_argument("--project", default=".", help="the project folder (default: the current one)")
-    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    # Accepted after the command too (`digest build --project site-a`); SUPPRESS keeps the default above.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--project", default=argparse.SUPPRESS, help="the project folder (default: the current one)")
+    commands = _Commands(parser.add_subparsers(required=True, metavar="COMMAND"), common)
     ingest = commands.add_parser("ingest", help="turn digests into paper files under content/papers/")
     ingest.add_argument("paths", nargs="*", type=Path, help="digest files (default: all of content/digests/)")
     ingest.set_defaults(command=cmd_ingest)
@@ -56,6 +59,16 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(command=cmd_serve)
     return parser
+
+
+class _Commands:
+    """add_subparsers' add_parser, with the options every command shares."""
+
+    def __init__(self, subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser):
+        self._subparsers, self._common = subparsers, common
+
+    def add_parser(self, name: str, **options) -> argparse.ArgumentParser:
+        return self._subparsers.add_parser(name, parents=[self._common], **options)
 
 
 def cmd_ingest(args: argparse.Namespace, project: Path) -> int:

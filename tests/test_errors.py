@@ -139,3 +139,15 @@ def test_build_lists_every_problem_even_when_a_digest_stops_ingest(project):
     assert "tutel-adaptive-mixture-of-experts-at-scale.md:5: unknown topic 'no-such-topic'" in result.stderr
     assert result.stderr.count("Lonely title") == 1  # reported once, not by ingest and check both
     assert not (project / "site").exists()
+
+
+def test_project_may_be_named_before_or_after_the_command(project, tmp_path):
+    import subprocess
+    import sys
+    for args in (["--project", str(project), "check"], ["check", "--project", str(project)]):
+        result = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True, text=True,
+                                cwd=tmp_path)
+        assert result.returncode == 0 and "check: 82 papers, 0 errors" in result.stdout, result.stderr
+    elsewhere = subprocess.run([sys.executable, "-m", "generator", "check"], capture_output=True, text=True,
+                               cwd=tmp_path)
+    assert elsewhere.returncode == 2 and "no content/ folder" in elsewhere.stderr
