@@ -69,13 +69,13 @@ class SiteBuilder:
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
         self._pending_search: Site | None = None  # a rebuild whose search index is still to be written
 
-    def build(self) -> BuildResult:
-        """Full build, swapped into site_dir atomically."""
+    def build(self, parallel: bool | None = None) -> BuildResult:
+        """Full build, swapped into site_dir atomically; parallel overrides the builder's setting."""
         started = time.perf_counter()
         try:
             resources, papers, errors = self._load_everything()
             site = self.assemble(resources, papers, errors)
-            written = self._write_everything(resources, site)
+            written = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         self._resources = resources
@@ -136,14 +136,14 @@ class SiteBuilder:
             raise BuildFailed(errors)
         return assemble_site(papers, list(resources.topics))
 
-    def _write_everything(self, resources: Resources, site: Site) -> list[str]:
+    def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> list[str]:
         page_list = page_builders.all_pages(site, resources.config)
         staged = StagedSite(self.site_dir)
         try:
             # Workers make each page's own folder (papers/<slug>/) while they render: that is
             # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
-            staged.make_folders((page.path for page in page_list), own_folders=not self.parallel)
-            if self.parallel:
+            staged.make_folders((page.path for page in page_list), own_folders=not parallel)
+            if parallel:
                 searched = FullBuildJob(resources.renderer, page_list, staged, site).run()
             else:
                 write_pages(resources.renderer, page_list, staged)

@@ -23,7 +23,8 @@ from generator.config import load_config
 from generator.errors import BuildFailed, display_path
 from generator.render import find_theme
 from generator.server import LiveReload, PreviewServer
-from generator.watch import Debouncer, FolderWatcher
+from generator.output import list_files
+from generator.watch import Debouncer, FolderWatcher, is_editor_noise
 
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
@@ -83,6 +84,7 @@ class PreviewSession:
         self._report = report
         self._builder: Builder | None = None
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
+        self._before_first_build: dict[Path, tuple[int, int]] = {}  # source files as the first build read them
         self._server: PreviewServer | None = None
         self._debouncer = Debouncer(self._apply_changes)
         self._watcher = FolderWatcher(self._debouncer)
@@ -96,8 +98,12 @@ class PreviewSession:
     def start(self) -> None:
         # The port first: a taken port should fail at once, not after a long build.
         self._server = _bind(self._address, self.site_dir, self.live)
-        self._start_watching()  # before the build, so an edit made during it is not lost
-        self._full_build()
+        # Before any thread of ours runs, the first build may fork a worker per core (half
+        # the wait at 10,000 papers); the watcher starts after it, so what was saved during
+        # the build is caught up by comparing the source files before and after.
+        self._full_build(on_every_core=threading.active_count() == 1)
+        self._start_watching()
+        self._catch_up()
         self._debouncer.start()
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="digest-serve", daemon=True)
         self._server_thread.start()
@@ -133,13 +139,35 @@ class PreviewSession:
         # A folder inside another watched one would report each change twice.
         return [folder for folder in folders if not any(other in folder.parents for other in folders)]
 
-    def _full_build(self) -> None:
+    def _full_build(self, on_every_core: bool = False) -> None:
         """Like `digest build`: ingest every digest, then build everything."""
         self._report("Building the site...")
         started = time.perf_counter()
         result, errors = self._collect_errors(
-            lambda: self._ingest_then(None, lambda ingested: self._make_builder().build()))
+            lambda: self._ingest_then(None, lambda ingested: self._first_build(on_every_core)))
         self._finish(result, errors, changed=None, started=started)
+
+    def _first_build(self, on_every_core: bool) -> Any:
+        self._before_first_build = self._source_files()  # after ingest: its own writes are built
+        builder = self._make_builder()
+        if on_every_core and self._builder_factory is _site_builder:
+            return builder.build(parallel=True)
+        return builder.build()
+
+    def _source_files(self) -> dict[Path, tuple[int, int]]:
+        """Every watched file with its size and mtime (folders that do not exist are skipped)."""
+        files: dict[Path, tuple[int, int]] = {}
+        for folder in self.watched_folders():
+            files.update({folder / name: stamp for name, stamp in list_files(folder).items()})
+        return files
+
+    def _catch_up(self) -> None:
+        """Queue the files added, changed or deleted while the first build ran."""
+        before, after = self._before_first_build, self._source_files()
+        changed = {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+        changed = {path for path in changed if not is_editor_noise(path)}
+        if changed:
+            self._debouncer.add(changed)
 
     def _make_builder(self) -> Builder:
         self._builder = self._builder_factory(self.project_dir, self.site_dir)

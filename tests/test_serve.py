@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.serve import PreviewSession
-from test_serve_support import REPO, EventStream, digest_text, make_project, paper_file, raw_request
+from test_serve_support import REPO, EventStream, digest_text, make_project, paper_file, raw_request, wait_for
 
 
 @pytest.fixture
@@ -85,6 +85,28 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
     name, _ = events.next_event()
     assert name == "reload"
     assert "delightfully simple to state" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+
+
+def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
+    from generator.build import SiteBuilder
+
+    path = paper_file(project, "robots-that-fold-laundry")
+
+    class SavesDuringTheBuild(SiteBuilder):
+        def _load_everything(self):
+            loaded = super()._load_everything()  # the build has read the papers ...
+            if "folded mid-build" not in path.read_text():  # ... when a curator saves one
+                path.write_text(path.read_text().replace("simple to state", "folded mid-build, simple to state"))
+            return loaded
+
+    session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None,
+                             builder_factory=lambda project_dir, site_dir: SavesDuringTheBuild(project_dir, site_dir))
+    session.start()
+    try:
+        # The first build read the file before the edit (the watcher was not running yet).
+        assert wait_for(lambda: "folded mid-build" in get(session, "/papers/robots-that-fold-laundry/").text)
+    finally:
+        session.stop()
 
 
 def test_the_search_index_follows_the_reload_and_reloads_search_pages_only(session, events, project):
