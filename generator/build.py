@@ -7,26 +7,23 @@ changed. Nothing is written when any error is found.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import pages as page_builders
+from generator import stamp
 from generator.config import SiteConfig, load_config
-from generator.content import is_racy, load_papers, read_paper_file
+from generator.content import load_papers, read_paper_file
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.model import Paper, Topic
-from generator.output import StagedSite, list_files, remove_file, resolve_inside, write_file_atomic
+from generator.output import StagedSite, remove_file, resolve_inside, write_file_atomic
 from generator.parallel import SEARCH_PATHS, FullBuildJob, render_pages, search_files, write_pages
 from generator.render import Renderer, Theme, asset_names, collect_static, find_theme, immutable_headers
 from generator.site import Site, assemble_site, check_topics
 from generator.topics import load_taxonomy
 
-CACHE_DIR = ".cache"  # at the project root, ignored by git
-GENERATOR_DIR = Path(__file__).resolve().parent
 
 
 @dataclass
@@ -78,11 +75,31 @@ class SiteBuilder:
             written = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
+        self._remember(resources, papers)
+        return BuildResult(written, [], [], time.perf_counter() - started)
+
+    def adopt(self) -> BuildResult | None:
+        """Take over site/ as the last full build left it, when no input changed since: the state
+        a build leaves in memory for rebuild(), without rendering or writing a page. None: build."""
+        started = time.perf_counter()
+        if not stamp.is_up_to_date(self):
+            return None
+        try:
+            resources, papers, errors = self._load_everything()
+            site = self.assemble(resources, papers, errors)
+        except BuildFailed:
+            return None
+        page_list = page_builders.all_pages(site, resources.config)
+        self._contexts = {page.path: page.context for page in page_list}
+        self._site_files = {page.path for page in page_list} | set(resources.static_outputs()) | set(SEARCH_PATHS)
+        self._remember(resources, papers)
+        return BuildResult([], [], [], time.perf_counter() - started)
+
+    def _remember(self, resources: Resources, papers: list[Paper]) -> None:
         self._resources = resources
         papers_dir = (self.content_dir / "papers").resolve()  # a paper's file name is its slug (checked on load)
         self._papers = {papers_dir / f"{paper.slug}.md": paper for paper in papers}
         self._failed_papers = set()
-        return BuildResult(written, [], [], time.perf_counter() - started)
 
     def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildResult:
         """Incremental build after `changed` files were edited, added or deleted.
@@ -238,40 +255,10 @@ def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:
     """
     started = time.perf_counter()
     builder = SiteBuilder(project_dir, site_dir, parallel=True)
-    stamp_file = Path(project_dir) / CACHE_DIR / "build-stamp.json"
-    inputs = input_stamp(builder)
-    if inputs and builder.site_dir.is_dir() and read_stamp(stamp_file) == {"inputs": inputs,
-                                                                          "site": site_stamp(builder.site_dir)}:
+    if stamp.is_up_to_date(builder):
         return BuildResult([], [], [], time.perf_counter() - started)
     result = builder.build()
     if result.errors:
         raise BuildFailed(result.errors)
-    if inputs is None:
-        return result  # an input changed moments ago: a stamp could miss its next same-size edit
-    write_file_atomic(stamp_file.parent, stamp_file.name, json.dumps(
-        {"inputs": inputs, "site": site_stamp(builder.site_dir)}, sort_keys=True).encode())
+    stamp.save(builder)
     return result
-
-
-def input_stamp(builder: SiteBuilder) -> str | None:
-    """A digest of the size and mtime of every file a build reads, and of the generator's code;
-    None while a file changed in the last two seconds (see content.is_racy)."""
-    config, _ = load_config(builder.content_dir / "site.yaml")
-    theme, _ = find_theme(builder.project_dir, config)
-    folders = (builder.content_dir, *theme.template_dirs, *theme.static_dirs)
-    listing = [(str(folder), sorted(list_files(folder).items())) for folder in folders if folder.is_dir()]
-    if any(is_racy(mtime) for _, files in listing for _, (_, mtime) in files):
-        return None
-    listing.append(("code", [(path.name, path.stat().st_mtime_ns) for path in sorted(GENERATOR_DIR.glob("*.py"))]))
-    return hashlib.sha256(repr((str(builder.site_dir.resolve()), listing)).encode()).hexdigest()
-
-
-def site_stamp(site_dir: Path) -> str:
-    return hashlib.sha256(repr(sorted(list_files(site_dir).items())).encode()).hexdigest()
-
-
-def read_stamp(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

@@ -150,9 +150,16 @@ class PreviewSession:
     def _first_build(self, on_every_core: bool) -> Any:
         self._before_first_build = self._source_files()  # after ingest: its own writes are built
         builder = self._make_builder()
-        if on_every_core and self._builder_factory is _site_builder:
-            return builder.build(parallel=True)
-        return builder.build()
+        if self._builder_factory is not _site_builder:
+            return builder.build()
+        from generator import stamp
+
+        # A site/ that `digest build` (or the last preview's first build) left up to date is
+        # taken over as it is; otherwise everything is built, and stamped for the next start.
+        result = builder.adopt() or builder.build(parallel=on_every_core)
+        if not result.errors:
+            stamp.save(builder)
+        return result
 
     def _source_files(self) -> dict[Path, tuple[int, int]]:
         """Every watched file with its size and mtime (folders that do not exist are skipped)."""
@@ -243,6 +250,9 @@ class PreviewSession:
         was_failing = bool(self.live.errors)
         if changed is None or result.written or result.removed or was_failing:
             self.live.publish_reload()
+        if changed is None and not result.written:
+            self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
+            return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
         self._report(f"{what} {len(result.written)} file(s), removed {len(result.removed)} in {milliseconds:.0f} ms")
 

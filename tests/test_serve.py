@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,6 +108,30 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
         assert wait_for(lambda: "folded mid-build" in get(session, "/papers/robots-that-fold-laundry/").text)
     finally:
         session.stop()
+
+
+def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(project):
+    an_hour_ago = time.time() - 3600
+    for path in [*project.rglob("*")]:
+        os.utime(path, (an_hour_ago, an_hour_ago))  # sources older than 2 s are trusted to the stamp
+    first = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
+    first.start()
+    first.stop()
+    written = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*") if path.is_file()}
+
+    second = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
+    second.start()
+    try:
+        assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*") if path.is_file()} == written
+        stream = EventStream(session_port(second))
+        assert stream.next_event()[0] == "hello"
+        path = paper_file(project, "sparse-routing-for-tiny-models")
+        path.write_text(path.read_text().replace("simple to state", "taken over, then edited"))
+        assert stream.next_event()[0] == "reload"
+        assert "taken over, then edited" in get(second, "/papers/sparse-routing-for-tiny-models/").text
+        stream.close()
+    finally:
+        second.stop()
 
 
 def test_the_search_index_follows_the_reload_and_reloads_search_pages_only(session, events, project):
