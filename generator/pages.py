@@ -16,8 +16,8 @@ from urllib.parse import quote_plus, urlsplit
 from generator import feeds, sitemap
 from generator import site as urls
 from generator.config import SiteConfig
+from generator.markdown import plain_text
 from generator.model import LINK_KINDS, Paper, Topic
-from generator.render import abstract_text
 from generator.site import Site
 
 
@@ -181,7 +181,7 @@ def paper_record(paper: Paper) -> dict:
         "slug": paper.slug,
         "url": urls.paper_url(paper.slug),
         "title": paper.title,
-        "abstract": abstract_text(paper.abstract),
+        "abstract": plain_text(paper.abstract),
         "featured": [day.isoformat() for day in paper.featured],
         "topics": list(paper.topics),
         "links": [{"url": link.url, "kind": link.kind} for link in paper.links if is_web_url(link.url)],

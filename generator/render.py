@@ -19,8 +19,8 @@ import jinja2
 
 from generator import site as urls
 from generator.config import SiteConfig
-from generator.markdown import plain_text, render_markdown
 from generator.errors import BuildFailed, SourceError, display_path
+from generator.markdown import plain_text, render_markdown
 from generator.model import Topic
 
 THEMES_DIR = Path(__file__).resolve().parent.parent / "themes"
@@ -31,13 +31,6 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
           "October", "November", "December")
 PAGE_TEMPLATES = ("home.html", "paper.html", "topic.html", "topics.html", "day.html", "dates.html",
                   "search.html", "404.html")
-
-
-
-
-def abstract_text(markdown_text: str) -> str:
-    """A paper body as plain text (for meta descriptions): the escapes ingest added removed."""
-    return plain_text(markdown_text)
 
 
 # One paragraph of lines that start with a letter and hold no character Markdown acts on
@@ -136,7 +129,7 @@ class Renderer:
             auto_reload=False, keep_trailing_newline=True,
         )
         self.environment.globals.update(
-            config=config, asset=self.asset_url, abstract_html=abstract_html, abstract_text=abstract_text, paper_url=urls.paper_url,
+            config=config, asset=self.asset_url, abstract_html=abstract_html, abstract_text=plain_text, paper_url=urls.paper_url,
             topic_url=urls.topic_url, topic_feed_url=urls.topic_feed_url, day_url=urls.day_url,
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,
             topic_name=self.topic_names.__getitem__, search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, long_date=long_date, month_name=month_name,
