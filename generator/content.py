@@ -6,11 +6,8 @@ SourceError with the file and line, never as a traceback.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import os
 import pickle
-import tempfile
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -19,6 +16,7 @@ from typing import Any
 from .errors import SourceError, display_path
 from .frontmatter import FIELDS, FrontMatterError, parse_front_matter, validate_fields
 from .model import Link, Paper
+from .output import write_file_atomic
 from .yamlout import dump_fields
 
 PAPERS_DIR = "papers"
@@ -152,11 +150,8 @@ class PaperCache:
         if not self.dirty:
             return
         try:
-            self.path.parent.mkdir(exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            with temporary.open("wb") as stream:
-                pickle.dump((CACHE_VERSION, self.entries), stream, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.path)
+            data = pickle.dumps((CACHE_VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
+            write_file_atomic(self.path.parent, self.path.name, data)
         except OSError:
             pass  # a read-only checkout still builds, only slower
 
@@ -194,17 +189,5 @@ def format_paper_file(fields: dict[str, Any], body: str) -> str:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write through a temporary file and a rename, so a crash never leaves half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def today() -> dt.date:
-    return dt.date.today()
+    """A paper file written through a temporary file and a rename, so a crash never leaves half a file."""
+    write_file_atomic(path.parent, path.name, text.encode("utf-8"))

@@ -34,6 +34,7 @@ def test_seed_digest_gives_82_papers_and_a_second_ingest_changes_no_byte(tmp_pat
     assert result.returncode == 0, result.stderr
     papers_dir = project / "content" / "papers"
     assert len(list(papers_dir.glob("*.md"))) == 82
+    assert all(path.stat().st_mode & 0o777 == 0o644 for path in papers_dir.glob("*.md"))  # like any checkout
     before = snapshot(papers_dir)
     shutil.rmtree(project / ".cache", ignore_errors=True)  # no shortcut: really read everything again
     again = digest_cli(project, "ingest")
