@@ -78,11 +78,12 @@ class SiteBuilder:
         self._remember(resources, papers)
         return BuildResult(written, [], [], time.perf_counter() - started)
 
-    def adopt(self) -> BuildResult | None:
-        """Take over site/ as the last full build left it, when no input changed since: the state
-        a build leaves in memory for rebuild(), without rendering or writing a page. None: build."""
+    def adopt(self, inputs: str | None) -> BuildResult | None:
+        """Take over site/ as the last full build left it, when no input changed since (inputs:
+        stamp.input_stamp(self), taken now): the state a build leaves in memory for rebuild(),
+        without rendering or writing a page. None: build instead."""
         started = time.perf_counter()
-        if not stamp.is_up_to_date(self):
+        if not stamp.is_up_to_date(self, inputs):
             return None
         try:
             resources, papers, errors = self._load_everything()
@@ -255,10 +256,11 @@ def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:
     """
     started = time.perf_counter()
     builder = SiteBuilder(project_dir, site_dir, parallel=True)
-    if stamp.is_up_to_date(builder):
+    inputs = stamp.input_stamp(builder)
+    if stamp.is_up_to_date(builder, inputs):
         return BuildResult([], [], [], time.perf_counter() - started)
     result = builder.build()
     if result.errors:
         raise BuildFailed(result.errors)
-    stamp.save(builder)
+    stamp.save(builder, inputs)
     return result

@@ -156,9 +156,10 @@ class PreviewSession:
 
         # A site/ that `digest build` (or the last preview's first build) left up to date is
         # taken over as it is; otherwise everything is built, and stamped for the next start.
-        result = builder.adopt() or builder.build(parallel=on_every_core)
+        inputs = stamp.input_stamp(builder)
+        result = builder.adopt(inputs) or builder.build(parallel=on_every_core)
         if not result.errors:
-            stamp.save(builder)
+            stamp.save(builder, inputs)
         return result
 
     def _source_files(self) -> dict[Path, tuple[int, int]]:

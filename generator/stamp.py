@@ -2,6 +2,7 @@
 
 Stored in .cache/build-stamp.json. `digest build` skips a build whose stamp still
 matches; `digest serve` takes over such a site/ instead of rendering it again.
+Callers take input_stamp once, before building, and pass it to is_up_to_date and save.
 """
 from __future__ import annotations
 
@@ -23,15 +24,16 @@ STAMP_FILE = "build-stamp.json"
 GENERATOR_DIR = Path(__file__).resolve().parent
 
 
-def is_up_to_date(builder: SiteBuilder) -> bool:
-    inputs = input_stamp(builder)
+def is_up_to_date(builder: SiteBuilder, inputs: str | None) -> bool:
+    """inputs: input_stamp(builder), taken now."""
     return bool(inputs) and builder.site_dir.is_dir() and read_stamp(_path(builder)) == {
         "inputs": inputs, "site": site_stamp(builder.site_dir)}
 
 
-def save(builder: SiteBuilder) -> None:
-    """After a successful full build; skipped while an input changed moments ago (see input_stamp)."""
-    inputs = input_stamp(builder)
+def save(builder: SiteBuilder, inputs: str | None) -> None:
+    """After a successful full build, with the input_stamp taken before it: a file changed
+    while it ran then differs from the stamp, and the next build does not skip it.
+    Nothing is saved while an input changed moments ago (inputs is None)."""
     if inputs is None:
         return
     path = _path(builder)

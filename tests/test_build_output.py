@@ -2,6 +2,7 @@
 import os
 import re
 import shutil
+import time
 
 from generator.build import SiteBuilder, build_site
 from tests.helpers import snapshot
@@ -118,3 +119,26 @@ def test_a_same_size_edit_within_one_clock_tick_of_a_build_is_not_skipped(golden
     build_site(golden_project)
     page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
     assert "SkipPipe Edition B" in page
+
+
+def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, monkeypatch):
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    an_hour_ago = time.time() - 3600
+    for path in golden_project.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
+    original_load = SiteBuilder._load_everything
+
+    def load_then_copy_in_a_new_version(builder):
+        loaded = original_load(builder)
+        text = paper.read_text(encoding="utf-8")
+        # e.g. `cp -p` or an rsync that keeps the source's (old) mtime, landing mid-build
+        paper.write_text(re.sub(r"(?m)^title: .*$", "title: Arrived Mid-Build", text), encoding="utf-8")
+        os.utime(paper, (an_hour_ago + 60, an_hour_ago + 60))
+        return loaded
+
+    monkeypatch.setattr(SiteBuilder, "_load_everything", load_then_copy_in_a_new_version)
+    build_site(golden_project)
+    monkeypatch.setattr(SiteBuilder, "_load_everything", original_load)
+    build_site(golden_project)
+    page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
+    assert "Arrived Mid-Build" in page
