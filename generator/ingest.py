@@ -19,6 +19,7 @@ from .digest import decode, parse_digest
 from .errors import BuildFailed, SourceError, display_path
 from .links import extract_links
 from .markdown import escape_markdown, unescape_markdown
+from .output import write_file_atomic
 from .model import DraftPaper, Paper
 from .topics import TopicMatcher, fallback_slug, load_taxonomy
 
@@ -84,36 +85,46 @@ class IngestStamp:
 
     def __init__(self, content_dir: Path, digests: list[Path]):
         self.path = content_dir.parent / STAMP_FILE
-        self.inputs = [*digests, content_dir / TAXONOMY_FILE]
         self.papers_dir = content_dir / "papers"
+        # The sources as this ingest is about to read them: one changed while it runs then
+        # differs from the saved stamp, and the next ingest reads it again.
+        self.sources = _file_entries([*digests, content_dir / TAXONOMY_FILE])
 
-    def current(self) -> str | None:
-        entries = []
-        for path in [*self.inputs, *sorted(self.papers_dir.glob("*.md"))]:
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
-            if is_racy(stat.st_mtime_ns):
-                return None
-            entries.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-        return hashlib.sha1("\n".join(entries).encode()).hexdigest()
+    def _stamp(self) -> str | None:
+        papers = _file_entries(sorted(self.papers_dir.glob("*.md")))
+        if self.sources is None or papers is None:
+            return None
+        return hashlib.sha1("\n".join(self.sources + papers).encode()).hexdigest()
 
     def unchanged(self) -> bool:
         try:
-            return self.current() == self.path.read_text(encoding="utf-8")
+            return self._stamp() == self.path.read_text(encoding="utf-8")
         except OSError:
             return False
 
     def save(self) -> None:
-        stamp = self.current()
+        """After the ingest wrote its paper files, which the stamp includes as they are now."""
+        stamp = self._stamp()
         if stamp is None:
             return
         try:
-            self.path.parent.mkdir(exist_ok=True)
-            self.path.write_text(stamp, encoding="utf-8")
+            write_file_atomic(self.path.parent, self.path.name, stamp.encode())
         except OSError:
             pass  # only a speed-up
+
+
+def _file_entries(paths: list[Path]) -> list[str] | None:
+    """name:size:mtime of each file that exists; None while one changed moments ago (is_racy)."""
+    entries = []
+    for path in paths:
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if is_racy(stat.st_mtime_ns):
+            return None
+        entries.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return entries
 
 
 def normalize_title(title: str) -> str:

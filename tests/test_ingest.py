@@ -174,3 +174,30 @@ def test_the_paper_cache_never_returns_a_stale_file(tmp_path):
     path.write_text(text, encoding="utf-8")  # ... and its next edit gets a new mtime, so it is read again
     papers = {p.slug: p for p in load_papers(project / "content")[0]}
     assert papers[path.stem].title.startswith("Tutel: Adaptive")
+
+
+def test_a_digest_replaced_while_ingest_runs_is_read_again_next_time(tmp_path, monkeypatch):
+    import generator.ingest as ingest_module
+    project = make_project(tmp_path, [SEED])
+    digest = project / "content" / "digests" / "2025-08-19.txt"
+    digest.write_text("Aug 19\n\nFirst Version of a Paper\n\n" + SAMPLE["lt"]["abstract"] + "\n", encoding="utf-8")
+    run_ingest(project / "content")
+    an_hour_ago = os.path.getmtime(SEED) - 3600
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
+    original_read = ingest_module.read_digests
+
+    def read_then_replace(paths):
+        read = original_read(paths)
+        # e.g. `cp -p` of a corrected digest landing mid-ingest, keeping an old mtime
+        digest.write_text("Aug 19\n\nSecond Version of a Paper\n\n" + SAMPLE["survey"]["abstract"] + "\n",
+                          encoding="utf-8")
+        os.utime(digest, (an_hour_ago + 60, an_hour_ago + 60))
+        return read
+
+    monkeypatch.setattr(ingest_module, "read_digests", read_then_replace)
+    assert run_ingest(project / "content").created == 0  # read the first version: nothing new, stamp saved
+    monkeypatch.setattr(ingest_module, "read_digests", original_read)
+    report = run_ingest(project / "content")
+    assert not report.skipped and report.created == 1
+    assert "Second Version of a Paper" in {p.title for p in load_papers(project / "content")[0]}
