@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import make_project  # noqa: E402
-from generator.ingest import run_ingest  # noqa: E402
+from generator.ingest.catalog import run_ingest  # noqa: E402
 
 
 def move_aside(path: Path, trash: Path) -> None:

@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from bench import corpus  # noqa: E402
-from generator.ingest import run_ingest  # noqa: E402
+from generator.ingest.catalog import run_ingest  # noqa: E402
 
 SEED_DIGEST = REPO / "content" / "digests" / "2025-08-18.txt"
 FULL_CORPUS = 9877

@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-from .errors import BuildFailed, SourceError
+from generator.errors import BuildFailed, SourceError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -72,7 +72,7 @@ class _Commands:
 
 
 def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
-    from .ingest import run_ingest
+    from generator.ingest.catalog import run_ingest
 
     paths = [path.resolve() for path in args.paths] or None
     missing = [path for path in paths or () if not path.is_file()]
@@ -88,9 +88,9 @@ def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
 
 
 def cmd_build(args: argparse.Namespace, project: Path) -> int:
-    from .build import build_site
-    from .check import check_content
-    from .ingest import run_ingest
+    from generator.build.builder import build_site
+    from generator.content.check import check_content
+    from generator.ingest.catalog import run_ingest
 
     try:
         run_ingest(project / "content")
@@ -107,7 +107,7 @@ def cmd_build(args: argparse.Namespace, project: Path) -> int:
 
 
 def cmd_check(args: argparse.Namespace, project: Path) -> int:
-    from .check import check_content
+    from generator.content.check import check_content
 
     report = check_content(project / "content")
     for notice in report.notices:
@@ -118,7 +118,7 @@ def cmd_check(args: argparse.Namespace, project: Path) -> int:
 
 
 def cmd_new(args: argparse.Namespace, project: Path) -> int:
-    from .curate import new_paper
+    from generator.ingest.curate import new_paper
 
     path = new_paper(project / "content", args.title, args.date)
     print(f"new: wrote {path.relative_to(project)}; add the abstract below the front matter")
@@ -126,7 +126,7 @@ def cmd_new(args: argparse.Namespace, project: Path) -> int:
 
 
 def cmd_retopic(args: argparse.Namespace, project: Path) -> int:
-    from .curate import retopic
+    from generator.ingest.curate import retopic
 
     changed = retopic(project / "content")
     print(f"retopic: {len(changed)} paper files changed")
@@ -134,7 +134,7 @@ def cmd_retopic(args: argparse.Namespace, project: Path) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, project: Path) -> int:
-    from .serve import serve
+    from generator.preview.session import serve
 
     return serve(project, args.host, args.port)
 

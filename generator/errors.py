@@ -5,8 +5,8 @@ curator sees every problem of a run at once. Only cli.py prints them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 

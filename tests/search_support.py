@@ -6,7 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from generator.model import Paper, Topic
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic
 
 FIXTURES = Path(__file__).parent / "fixtures"
 TOPICS = [

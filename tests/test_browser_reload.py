@@ -4,9 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from generator.serve import PreviewSession
 from test_serve_support import make_project, paper_file
+
+from generator.preview.session import PreviewSession
 
 SLUG = "sparse-routing-for-tiny-models"
 

@@ -1,7 +1,7 @@
 """A reader clicks through the built golden site in Chromium: home -> topic -> paper -> day."""
 from urllib.parse import urlsplit
 
-from generator.build import SiteBuilder
+from generator.build.builder import SiteBuilder
 
 
 def test_reader_can_click_from_home_to_a_topic_a_paper_and_its_day(golden_project, tmp_path, chromium_browser,

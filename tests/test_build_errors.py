@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import SiteBuilder, build_site
+from generator.build.builder import SiteBuilder, build_site
 from generator.errors import BuildFailed
 from tests.helpers import snapshot
 

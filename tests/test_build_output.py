@@ -4,7 +4,7 @@ import re
 import shutil
 import time
 
-from generator.build import SiteBuilder, build_site
+from generator.build.builder import SiteBuilder, build_site
 from tests.helpers import snapshot
 
 

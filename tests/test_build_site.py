@@ -1,10 +1,12 @@
 """Groupings (site.py) and page contexts (pages.py), without touching the disk."""
 import datetime as dt
 
-from generator import pages
+from generator.build import pages
+from generator.build.site import assemble_site
+from generator.build.urls import day_url, output_path, paper_url, topic_url
 from generator.config import SiteConfig
-from generator.model import Link, Paper, Topic
-from generator.site import assemble_site, day_url, output_path, paper_url, topic_url
+from generator.content.schema import Link, Paper
+from generator.content.taxonomy import Topic
 
 AUG = dt.date(2025, 8, 1)
 TOPICS = [Topic("llm", "Language Models", "LLMs."), Topic("vision", "Vision", "Images."), Topic("other", "Other", "")]

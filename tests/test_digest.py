@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.digest import decode, parse_digest
+from generator.ingest.pagecopy import decode, parse_digest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = json.loads((FIXTURES / "corpus_sample.json").read_text(encoding="utf-8"))

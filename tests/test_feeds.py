@@ -4,7 +4,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from generator.build import build_site
+from generator.build.builder import build_site
 from generator.config import load_config
 from tests.helpers import ROOT
 

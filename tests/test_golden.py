@@ -7,7 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
-from generator.build import SiteBuilder
+from generator.build.builder import SiteBuilder
 
 EXPECTED = Path(__file__).parent / "fixtures" / "golden" / "expected"
 # Made by the search module and lunr, checked by their own tests; here only their presence counts.

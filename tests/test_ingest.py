@@ -7,9 +7,9 @@ import shutil
 
 import yaml
 
-from generator.content import load_papers
-from generator.ingest import run_ingest
-from generator.markdown import render_markdown
+from generator.content.markdown import render_markdown
+from generator.content.papers import load_papers
+from generator.ingest.catalog import run_ingest
 from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot
 
 SAMPLE = json.loads((FIXTURES / "corpus_sample.json").read_text(encoding="utf-8"))
@@ -55,7 +55,7 @@ def test_abstracts_read_exactly_as_in_the_digest(tmp_path):
 
 
 def test_escaping_survives_every_markdown_trap():
-    from generator.markdown import escape_markdown
+    from generator.content.markdown import escape_markdown
     traps = ["$L_2$ and x_1 * y_2 *bold* __init__", "``quotes'' and `code`", "[1] see [link](http://x.org)",
              "<think> & &amp; &#123; <https://a.b>", "# not a heading", "1. not a list", "- not a list",
              "> not a quote", "--- not a rule", "a \\ backslash \\* and \\_", "![img](x.png) ~~no~~"]
@@ -81,7 +81,7 @@ def test_links_drop_trailing_punctuation_and_get_a_kind(tmp_path):
     urls = {link.url: link.kind for link in links}
     assert urls["https://github.com/gensyn-ai/skippipe"] == "code"
     assert not any(url.endswith((".", ",", ")", ";")) for url in urls)
-    from generator.links import extract_links
+    from generator.ingest.links import extract_links
     kinds = {l.url: l.kind for l in extract_links(
         "Data at https://huggingface.co/datasets/a/b, model https://huggingface.co/org/m). "
         "Page: https://x.github.io/proj/. Code (https://github.com/a/b_(c)).")}
@@ -90,7 +90,7 @@ def test_links_drop_trailing_punctuation_and_get_a_kind(tmp_path):
 
 
 def test_slugs_are_short_ascii_unique_and_never_change(tmp_path):
-    from generator.ingest import slugify
+    from generator.ingest.catalog import slugify
     assert slugify("Consistency^2: Consistent and Fast 3D Painting with Latent Consistency Models") == \
         "consistency-2-consistent-and-fast-3d-painting-with-latent"
     assert slugify("Ünïcödé Tïtle — déjà vu") == "unicode-title-deja-vu"
@@ -177,7 +177,7 @@ def test_the_paper_cache_never_returns_a_stale_file(tmp_path):
 
 
 def test_a_digest_replaced_while_ingest_runs_is_read_again_next_time(tmp_path, monkeypatch):
-    import generator.ingest as ingest_module
+    import generator.ingest.catalog as ingest_module
     project = make_project(tmp_path, [SEED])
     digest = project / "content" / "digests" / "2025-08-19.txt"
     digest.write_text("Aug 19\n\nFirst Version of a Paper\n\n" + SAMPLE["lt"]["abstract"] + "\n", encoding="utf-8")

@@ -8,9 +8,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from generator.build import SiteBuilder
+from generator.build.builder import SiteBuilder
 from generator.config import load_config
-from generator.ingest import run_ingest
+from generator.ingest.catalog import run_ingest
 from tests.helpers import ROOT, make_project
 
 

@@ -9,9 +9,9 @@ import re
 from pathlib import Path
 
 from lunr import lunr as stock_lunr
-
-from generator import search
 from search_support import TOPICS, fixture_papers, make_paper
+
+from generator.build import search
 
 STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 VENDORED_LUNR = STATIC / "lunr-2.3.9.min.js"

@@ -8,9 +8,9 @@ from urllib.parse import quote, urlparse
 
 import pytest
 from playwright.sync_api import expect
-
-from generator import search
 from search_support import TOPICS, fixture_papers, make_paper
+
+from generator.build import search
 
 STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 XSS_TITLE = "<img src=x onerror=alert(1)>"

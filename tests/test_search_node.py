@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from lunr import lunr as stock_lunr
-
-from generator import search
 from search_support import TOPICS, fixture_papers
+
+from generator.build import search
 
 CHECK_SCRIPT = Path(__file__).parent / "search_check.js"
 

@@ -16,9 +16,17 @@ import time
 from pathlib import Path
 
 import pytest
+from test_serve_support import (
+    REPO,
+    EventStream,
+    digest_text,
+    make_project,
+    paper_file,
+    raw_request,
+    wait_for,
+)
 
-from generator.serve import PreviewSession
-from test_serve_support import REPO, EventStream, digest_text, make_project, paper_file, raw_request, wait_for
+from generator.preview.session import PreviewSession
 
 
 @pytest.fixture
@@ -89,7 +97,7 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
 
 
 def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
-    from generator.build import SiteBuilder
+    from generator.build.builder import SiteBuilder
 
     path = paper_file(project, "robots-that-fold-laundry")
 

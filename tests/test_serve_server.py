@@ -5,9 +5,14 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from generator.server import LiveReload, PreviewServer, inject_live_reload, resolve_site_path
 from test_serve_support import EventStream, raw_request
+
+from generator.preview.server import (
+    LiveReload,
+    PreviewServer,
+    inject_live_reload,
+    resolve_site_path,
+)
 
 SECRET = "TOP-SECRET-OUTSIDE-SITE"
 

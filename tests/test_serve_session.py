@@ -5,9 +5,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-
-from generator.serve import PreviewSession, describe_unexpected
 from test_serve_support import EventStream, raw_request
+
+from generator.preview.session import PreviewSession, describe_unexpected
 
 
 @dataclass

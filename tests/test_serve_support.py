@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.ingest import run_ingest
+from generator.ingest.catalog import run_ingest
 
 
 @dataclass

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 import pytest
-
-from generator.watch import Debouncer, FolderWatcher, is_editor_noise
 from test_serve_support import wait_for
+
+from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
 
 
 class BatchRecorder:

@@ -5,7 +5,7 @@ import json
 import pytest
 import yaml
 
-from generator.yamlout import dump_fields
+from generator.content.yamlout import dump_fields
 from tests.helpers import FIXTURES
 
 NASTY = ["yes", "No", "null", "~", "2025-08-18", "1e3", "0x1F", ".inf", "a: b", "a #b", "- x", "[x]", "x, y",

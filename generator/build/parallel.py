@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from generator import search
+from generator.build import search
+from generator.build.output import StagedSite
+from generator.build.pages import Page
+from generator.build.render import Renderer
+from generator.build.site import Site
 from generator.errors import BuildFailed, SourceError
-from generator.output import StagedSite
-from generator.pages import Page
-from generator.render import Renderer
-from generator.site import Site
-
 
 SEARCH_PATHS = (search.INDEX_PATH,)
 

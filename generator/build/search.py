@@ -16,12 +16,15 @@ import re
 
 from lunr.builder import Builder
 from lunr.idf import idf
-from lunr.stemmer import stemmer as lunr_stemmer_label  # serialized as "stemmer": lunr.js uses its own
+from lunr.stemmer import (
+    stemmer as lunr_stemmer_label,  # serialized as "stemmer": lunr.js uses its own
+)
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 from lunr.vector import Vector
 
-from generator.markdown import plain_text
-from generator.model import Paper, Topic
+from generator.content.markdown import plain_text
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic
 
 INDEX_PATH = "search/index.json"
 SNIPPET_CHARS = 140

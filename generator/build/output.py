@@ -9,23 +9,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
-
-class UnsafePath(ValueError):
-    """A site-relative path that would land outside the output folder."""
-
-
-def safe_parts(relative: str) -> list[str]:
-    """The folders and file name of a site-relative path, refusing anything that could leave the root:
-    absolute paths, '..', '.', empty parts and backslashes. Plain string work: it runs once per file."""
-    parts = relative.split("/")
-    if "\\" in relative or any(part in ("", ".", "..") for part in parts):
-        raise UnsafePath(f"refusing to write outside the site folder: {relative!r}")
-    return parts
-
-
-def resolve_inside(root: Path, relative: str) -> Path:
-    """root/relative, refusing paths that would escape root (see safe_parts)."""
-    return root.joinpath(*safe_parts(relative))
+from generator.files import resolve_inside, safe_parts
 
 
 class StagedSite:
@@ -84,19 +68,6 @@ class StagedSite:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def write_file_atomic(root: Path, relative: str, data: bytes) -> None:
-    """Replace one file under root through a temporary file and a rename."""
-    target = resolve_inside(root, relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)  # mkstemp makes files private; a site is for everyone to read
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def remove_file(root: Path, relative: str) -> None:
@@ -108,18 +79,3 @@ def remove_file(root: Path, relative: str) -> None:
         folder.rmdir()
         folder = folder.parent
 
-
-def list_files(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file under root as site-relative path -> (size, mtime_ns); cheap, no reading."""
-    found: dict[str, tuple[int, int]] = {}
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
-                else:
-                    stat = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
-    return found

@@ -1,8 +1,4 @@
-"""Papers and topics -> Site: every grouping the pages need, computed once; and URLs.
-
-This is the one place that knows what a URL looks like. Templates get these
-functions as globals, so a change of URL scheme is a change here only.
-"""
+"""Papers and topics -> Site: every grouping the pages need, computed once."""
 from __future__ import annotations
 
 import datetime as dt
@@ -11,37 +7,9 @@ from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
 
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic
 from generator.errors import SourceError
-from generator.model import Paper, Topic
-
-HOME_URL = "/"
-TOPICS_URL = "/topics/"
-ARCHIVE_URL = "/dates/"
-SEARCH_URL = "/search/"
-FEED_URL = "/feed.xml"
-SITEMAP_URL = "/sitemap.xml"
-
-
-def paper_url(slug: str) -> str:
-    return f"/papers/{slug}/"
-
-
-def topic_url(slug: str, page: int = 1) -> str:
-    return f"/topics/{slug}/" if page == 1 else f"/topics/{slug}/page/{page}/"
-
-
-def topic_feed_url(slug: str) -> str:
-    return f"/topics/{slug}/feed.xml"
-
-
-def day_url(day: dt.date) -> str:
-    return f"/dates/{day.isoformat()}/"
-
-
-def output_path(url: str) -> str:
-    """The file under site/ that serves a URL: '/papers/x/' -> 'papers/x/index.html'."""
-    path = url.lstrip("/")
-    return f"{path}index.html" if path == "" or path.endswith("/") else path
 
 
 @dataclass(frozen=True)

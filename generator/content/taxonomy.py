@@ -7,20 +7,31 @@ MAX_TOPICS best topics scoring at least MIN_SCORE, else the fallback topic.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from .errors import SourceError, display_path
-from .frontmatter import SLUG
-from .model import Topic
+from generator.content.frontmatter import SLUG
+from generator.errors import SourceError, display_path
 
 TITLE_SCORE = 3
 MIN_SCORE = 2
 MAX_TOPICS = 3
 TOPIC_KEYS = {"slug", "name", "description", "keywords", "title_keywords"}
 FILE_KEYS = {"fallback", "topics"}
+
+
+
+@dataclass(frozen=True)
+class Topic:
+    slug: str
+    name: str
+    description: str
+    keywords: tuple[str, ...] = ()  # phrases matched in title and abstract
+    title_keywords: tuple[str, ...] = ()  # phrases matched in the title only
+    line: int = 0  # where the topic starts in topics.yaml
 
 
 def load_taxonomy(path: Path) -> tuple[list[Topic], list[SourceError]]:

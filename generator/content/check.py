@@ -4,12 +4,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .content import PaperFile, load_paper_files
-from .errors import SourceError, display_path
-from .ingest import TAXONOMY_FILE, Catalog, digest_paths, read_digests
-from .model import Topic
-from .site import check_topics
-from .topics import fallback_slug, load_taxonomy
+from generator.build.site import check_topics
+from generator.content.papers import PaperFile, load_paper_files
+from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
+from generator.errors import SourceError, display_path
+from generator.ingest.catalog import TAXONOMY_FILE, Catalog, digest_paths, read_digests
 
 
 @dataclass

@@ -11,8 +11,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from .errors import SourceError
-from .model import DraftPaper
+from generator.errors import SourceError
+from generator.ingest.draft import DraftPaper
 
 BOILERPLATE = {
     "new",

@@ -11,17 +11,16 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from generator.build.theme import find_theme
 from generator.config import load_config
-from generator.content import is_racy
-from generator.output import list_files, write_file_atomic
-from generator.render import find_theme
+from generator.files import is_racy, list_files, write_file_atomic
 
 if TYPE_CHECKING:
-    from generator.build import SiteBuilder
+    from generator.build.builder import SiteBuilder
 
 CACHE_DIR = ".cache"  # at the project root, ignored by git
 STAMP_FILE = "build-stamp.json"
-GENERATOR_DIR = Path(__file__).resolve().parent
+GENERATOR_DIR = Path(__file__).resolve().parent.parent
 
 
 def is_up_to_date(builder: SiteBuilder, inputs: str | None) -> bool:
@@ -54,7 +53,7 @@ def input_stamp(builder: SiteBuilder) -> str | None:
     listing = [(str(folder), sorted(list_files(folder).items())) for folder in folders if folder.is_dir()]
     if any(is_racy(mtime) for _, files in listing for _, (_, mtime) in files):
         return None
-    listing.append(("code", [(path.name, path.stat().st_mtime_ns) for path in sorted(GENERATOR_DIR.glob("*.py"))]))
+    listing.append(("code", [(str(path.relative_to(GENERATOR_DIR)), path.stat().st_mtime_ns) for path in sorted(GENERATOR_DIR.rglob("*.py"))]))
     return hashlib.sha256(repr((str(builder.site_dir.resolve()), listing)).encode()).hexdigest()
 
 

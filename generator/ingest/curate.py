@@ -5,12 +5,17 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from .content import fields_from_paper, format_paper_file, load_paper_files, write_atomic
-from .errors import BuildFailed, SourceError
-from .markdown import unescape_markdown
-from .ingest import TAXONOMY_FILE, Catalog, slugify
-from .model import Paper
-from .topics import TopicMatcher, fallback_slug, load_taxonomy
+from generator.content.markdown import unescape_markdown
+from generator.content.papers import (
+    fields_from_paper,
+    format_paper_file,
+    load_paper_files,
+    write_atomic,
+)
+from generator.content.schema import Paper
+from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
+from generator.errors import BuildFailed, SourceError
+from generator.ingest.catalog import TAXONOMY_FILE, Catalog, slugify
 
 
 def _matcher(content_dir: Path) -> TopicMatcher:

@@ -14,17 +14,6 @@ class Link:
 
 
 @dataclass(frozen=True)
-class DraftPaper:
-    """One paper as read from a digest, before it has a file of its own."""
-
-    title: str
-    abstract: str  # plain text, one paragraph, whitespace collapsed
-    featured: dt.date
-    digest: str  # digest file name, e.g. "2025-08-18.txt"
-    line: int  # line of the title in the digest, 1-based
-
-
-@dataclass(frozen=True)
 class Paper:
     """One paper as stored in content/papers/<slug>.md."""
 
@@ -49,14 +38,3 @@ class Paper:
     @property
     def last_featured(self) -> dt.date:
         return self.featured[-1]
-
-
-@dataclass(frozen=True)
-class Topic:
-    slug: str
-    name: str
-    description: str
-    keywords: tuple[str, ...] = ()  # phrases matched in title and abstract
-    title_keywords: tuple[str, ...] = ()  # phrases matched in the title only
-    weight: float = 1.0
-    line: int = 0  # where the topic starts in topics.yaml

@@ -19,12 +19,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
+from generator.build.theme import find_theme
 from generator.config import load_config
 from generator.errors import BuildFailed, display_path
-from generator.render import find_theme
-from generator.server import LiveReload, PreviewServer
-from generator.output import list_files
-from generator.watch import Debouncer, FolderWatcher, is_editor_noise
+from generator.files import list_files
+from generator.preview.server import LiveReload, PreviewServer
+from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
 
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
@@ -152,7 +152,7 @@ class PreviewSession:
         builder = self._make_builder()
         if self._builder_factory is not _site_builder:
             return builder.build()
-        from generator import stamp
+        from generator.build import stamp
 
         # A site/ that `digest build` (or the last preview's first build) left up to date is
         # taken over as it is; otherwise everything is built, and stamped for the next start.
@@ -300,13 +300,15 @@ def _bind(address: tuple[str, int], site_dir: Path, live: LiveReload) -> Preview
 
 
 def _site_builder(project_dir: Path, site_dir: Path) -> Builder:
-    from generator.build import SiteBuilder  # imported here: importing serve must stay cheap
+    from generator.build.builder import (
+        SiteBuilder,  # imported here: importing serve must stay cheap
+    )
 
     return SiteBuilder(project_dir, site_dir)
 
 
 def _run_ingest(content_dir: Path, digests: list[Path] | None) -> Any:
-    from generator.ingest import run_ingest
+    from generator.ingest.catalog import run_ingest
 
     return run_ingest(content_dir, digests)
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import yaml
 
-from .errors import SourceError
-from .markdown import is_safe_url
-from .model import LINK_KINDS
+from generator.content.markdown import is_safe_url
+from generator.content.schema import LINK_KINDS
+from generator.errors import SourceError
 
 # The schema of a paper file, in the order fields are written. Each entry: (required, description).
 FIELDS: dict[str, tuple[bool, str]] = {

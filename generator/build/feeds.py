@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.sax.saxutils import escape, quoteattr
 
-from generator import site as urls
+from generator.build import urls
+from generator.build.render import abstract_html
 from generator.config import SiteConfig
-from generator.model import Paper, Topic
-from generator.render import abstract_html
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from .model import Link
+from generator.content.schema import Link
 
 URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?'\"*"

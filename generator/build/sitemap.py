@@ -5,9 +5,9 @@ import datetime as dt
 from collections.abc import Mapping
 from xml.sax.saxutils import escape
 
-from generator import site as urls
+from generator.build import urls
+from generator.build.site import Site
 from generator.config import SiteConfig
-from generator.site import Site
 
 
 def find_entries(site: Site, config: SiteConfig) -> tuple[tuple[str, dt.date | None], ...]:

@@ -14,14 +14,21 @@ from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from .content import PaperFile, fields_from_paper, format_paper_file, is_racy, load_paper_files, write_atomic
-from .digest import decode, parse_digest
-from .errors import BuildFailed, SourceError, display_path
-from .links import extract_links
-from .markdown import escape_markdown, unescape_markdown
-from .output import write_file_atomic
-from .model import DraftPaper, Paper
-from .topics import TopicMatcher, fallback_slug, load_taxonomy
+from generator.content.markdown import escape_markdown, unescape_markdown
+from generator.content.papers import (
+    PaperFile,
+    fields_from_paper,
+    format_paper_file,
+    load_paper_files,
+    write_atomic,
+)
+from generator.content.schema import Paper
+from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
+from generator.errors import BuildFailed, SourceError, display_path
+from generator.files import is_racy, write_file_atomic
+from generator.ingest.draft import DraftPaper
+from generator.ingest.links import extract_links
+from generator.ingest.pagecopy import decode, parse_digest
 
 DIGESTS_DIR = "digests"
 TAXONOMY_FILE = "topics.yaml"

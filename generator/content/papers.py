@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import SourceError, display_path
-from .frontmatter import FIELDS, FrontMatterError, parse_front_matter, validate_fields
-from .model import Link, Paper
-from .output import write_file_atomic
-from .yamlout import dump_fields
+from generator.content.frontmatter import (
+    FIELDS,
+    FrontMatterError,
+    parse_front_matter,
+    validate_fields,
+)
+from generator.content.schema import Link, Paper
+from generator.content.yamlout import dump_fields
+from generator.errors import SourceError, display_path
+from generator.files import is_racy, write_file_atomic
 
 PAPERS_DIR = "papers"
 CACHE_FILE = ".cache/papers.pickle"  # at the project root, ignored by git
@@ -96,10 +100,6 @@ def load_paper_files(content_dir: Path) -> tuple[list[PaperFile], list[SourceErr
     return files, errors
 
 
-def is_racy(mtime_ns: int) -> bool:
-    """A file changed in the last two seconds may change again within the clock's granularity
-    without its size or mtime changing; such files are never trusted to a cache (as git does)."""
-    return time.time_ns() - mtime_ns < 2_000_000_000
 
 
 class PaperCache:

@@ -12,18 +12,31 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import pages as page_builders
-from generator import stamp
+from generator.build import pages as page_builders
+from generator.build import stamp
+from generator.build.output import StagedSite, remove_file
+from generator.build.parallel import (
+    SEARCH_PATHS,
+    FullBuildJob,
+    render_pages,
+    search_files,
+    write_pages,
+)
+from generator.build.render import Renderer
+from generator.build.site import Site, assemble_site, check_topics
+from generator.build.theme import (
+    Theme,
+    asset_names,
+    collect_static,
+    find_theme,
+    immutable_headers,
+)
 from generator.config import SiteConfig, load_config
-from generator.content import load_papers, read_paper_file
+from generator.content.papers import load_papers, read_paper_file
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.model import Paper, Topic
-from generator.output import StagedSite, remove_file, resolve_inside, write_file_atomic
-from generator.parallel import SEARCH_PATHS, FullBuildJob, render_pages, search_files, write_pages
-from generator.render import Renderer, Theme, asset_names, collect_static, find_theme, immutable_headers
-from generator.site import Site, assemble_site, check_topics
-from generator.topics import load_taxonomy
-
+from generator.files import resolve_inside, write_file_atomic
 
 
 @dataclass

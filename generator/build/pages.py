@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import quote_plus, urlsplit
 
-from generator import feeds, sitemap
-from generator import site as urls
+from generator.build import feeds, sitemap, urls
+from generator.build.site import Site
 from generator.config import SiteConfig
-from generator.markdown import plain_text
-from generator.model import LINK_KINDS, Paper, Topic
-from generator.site import Site
+from generator.content.markdown import plain_text
+from generator.content.schema import LINK_KINDS, Paper
+from generator.content.taxonomy import Topic
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""The URL scheme: the one place that knows what every URL of the site looks like.
+
+Templates get these functions as globals, so a change of URL scheme is a change here only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+HOME_URL = "/"
+TOPICS_URL = "/topics/"
+ARCHIVE_URL = "/dates/"
+SEARCH_URL = "/search/"
+FEED_URL = "/feed.xml"
+SITEMAP_URL = "/sitemap.xml"
+
+
+def paper_url(slug: str) -> str:
+    return f"/papers/{slug}/"
+
+
+def topic_url(slug: str, page: int = 1) -> str:
+    return f"/topics/{slug}/" if page == 1 else f"/topics/{slug}/page/{page}/"
+
+
+def topic_feed_url(slug: str) -> str:
+    return f"/topics/{slug}/feed.xml"
+
+
+def day_url(day: dt.date) -> str:
+    return f"/dates/{day.isoformat()}/"
+
+
+def output_path(url: str) -> str:
+    """The file under site/ that serves a URL: '/papers/x/' -> 'papers/x/index.html'."""
+    path = url.lstrip("/")
+    return f"{path}index.html" if path == "" or path.endswith("/") else path
