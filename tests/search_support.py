@@ -24,7 +24,7 @@ def slugify(title: str) -> str:
 def make_paper(title: str, abstract: str = "", day: str = "2025-08-18", **fields) -> Paper:
     fields.setdefault("topics", ("other",))
     featured = (dt.date.fromisoformat(day),)
-    return Paper(slug=fields.pop("slug", slugify(title)), title=title, abstract=abstract, featured=featured, **fields)
+    return Paper(slug=fields.pop("slug", slugify(title)), title=title, body=abstract, featured=featured, **fields)
 
 
 def fixture_papers(name: str = "search_papers.json") -> list[Paper]:

@@ -14,7 +14,7 @@ TOPICS = [Topic("llm", "Language Models", "LLMs."), Topic("vision", "Vision", "I
 
 def paper(slug: str, days: tuple[int, ...], topics=("llm",), title: str = "", **extra) -> Paper:
     featured = tuple(AUG.replace(day=day) for day in days)
-    return Paper(slug=slug, title=title or slug.title(), abstract="Text.", featured=featured, topics=topics, **extra)
+    return Paper(slug=slug, title=title or slug.title(), body="Text.", featured=featured, topics=topics, **extra)
 
 
 def test_topic_lists_are_newest_first_and_every_topic_has_one():

@@ -50,7 +50,7 @@ def test_abstracts_read_exactly_as_in_the_digest(tmp_path):
     papers = {p.title: p for p in load_papers(project / "content")[0]}
     for sample in SAMPLE.values():
         if sample["title"] in papers:
-            assert shown_text(papers[sample["title"]].abstract) == sample["abstract"]
+            assert shown_text(papers[sample["title"]].body) == sample["abstract"]
     assert "Sharper $L_2$ Bounds for D^{2}MoE Routing & <Sparse> Experts" in papers
 
 

@@ -62,7 +62,7 @@ def test_fixtures_catch_lunr_py_stemming(node, tmp_path):
 
 def test_index_terms_are_the_terms_lunr_js_makes(node, tmp_path):
     papers = fixture_papers() + fixture_papers("search_titles_500.json")
-    texts = [paper.title for paper in papers] + [paper.abstract for paper in papers if paper.abstract]
+    texts = [paper.title for paper in papers] + [paper.body for paper in papers if paper.body]
     texts.append("Pass@k: x,y; 3:1 — naïve café 🤗Transformers yay(s) flyby’s \u00a0 TODAY'S")
     path = tmp_path / "texts.json"
     path.write_text(json.dumps(texts), encoding="utf-8")

@@ -77,6 +77,6 @@ def entry_xml(paper: Paper, base_url: str) -> str:
     ]
     lines += [f"    <author><name>{escape(author)}</name></author>" for author in paper.authors]
     lines += [f"    <category term={quoteattr(slug)}/>" for slug in paper.topics]
-    lines.append(f'    <content type="html">{escape(abstract_html(paper.abstract))}</content>')
+    lines.append(f'    <content type="html">{escape(abstract_html(paper.body))}</content>')
     lines.append("  </entry>")
     return "\n".join(lines)

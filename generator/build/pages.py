@@ -181,7 +181,7 @@ def paper_record(paper: Paper) -> dict:
         "slug": paper.slug,
         "url": urls.paper_url(paper.slug),
         "title": paper.title,
-        "abstract": plain_text(paper.abstract),
+        "abstract": plain_text(paper.body),
         "featured": [day.isoformat() for day in paper.featured],
         "topics": list(paper.topics),
         "links": [{"url": link.url, "kind": link.kind} for link in paper.links if is_web_url(link.url)],

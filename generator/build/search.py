@@ -56,7 +56,7 @@ def document_store(papers: list[Paper], topic_names: dict[str, str]) -> dict[str
     puts it in the page with textContent."""
     return {
         "day": [paper.first_featured.isoformat() for paper in papers],
-        "snippet": [snippet(plain_text(paper.abstract)) for paper in papers],
+        "snippet": [snippet(plain_text(paper.body)) for paper in papers],
         "title": [paper.title for paper in papers],
         "topics": [[topic_names.get(slug, slug) for slug in paper.topics] for paper in papers],
         "url": [f"/papers/{paper.slug}/" for paper in papers],
@@ -119,7 +119,7 @@ class PretokenizedBuilder(Builder):
 
 def indexed_fields(paper: Paper) -> dict[str, list[str]]:
     """The terms of every field in INDEXED_FIELDS, as lunr.js would index them."""
-    return _field_terms(paper.title, paper.abstract)
+    return _field_terms(paper.title, paper.body)
 
 
 @functools.lru_cache(maxsize=100_000)

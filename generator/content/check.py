@@ -62,6 +62,6 @@ def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceE
 
 def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
     return [SourceError(file.paper.path, file.paper.body_line, "no abstract", "write the abstract below the '---' line")
-            for file in files if not file.paper.abstract]
+            for file in files if not file.paper.body]
 
 

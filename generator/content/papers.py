@@ -6,7 +6,6 @@ SourceError with the file and line, never as a traceback.
 """
 from __future__ import annotations
 
-import hashlib
 import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -25,7 +24,7 @@ from generator.files import is_racy, write_file_atomic
 
 PAPERS_DIR = "papers"
 CACHE_FILE = ".cache/papers.pickle"  # at the project root, ignored by git
-CACHE_VERSION = 2  # bump when Paper or PaperFile change shape
+CACHE_VERSION = 3  # bump when Paper or PaperFile change shape
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ class PaperFile:
 
     @property
     def body(self) -> str:
-        return self.paper.abstract
+        return self.paper.body
 
 
 def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
@@ -55,16 +54,16 @@ def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
     errors = validate_fields(fields, key_lines, shown, expected_slug=path.stem)
     if errors:
         return None, errors
-    paper = paper_from_fields(fields, body, shown, body_line, hashlib.sha1(data).hexdigest())
+    paper = paper_from_fields(fields, body, shown, body_line)
     return PaperFile(paper, key_lines), []
 
 
-def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int, version: str) -> Paper:
+def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int) -> Paper:
     rule_topics = fields.get("rule_topics")
     return Paper(
         slug=fields["slug"],
         title=fields["title"].strip(),
-        abstract=body.strip(),
+        body=body.strip(),
         featured=tuple(sorted(set(fields["featured"]))),
         topics=tuple(fields["topics"]),
         links=tuple(Link(link["url"], link.get("kind", "other")) for link in fields.get("links") or ()),
@@ -74,7 +73,6 @@ def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: i
         rule_topics=tuple(rule_topics) if rule_topics is not None else None,
         path=path,
         body_line=body_line,
-        version=version,
     )
 
 

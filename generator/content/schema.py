@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
 
@@ -19,7 +19,7 @@ class Paper:
 
     slug: str  # stable once written: the paper's URL is /papers/<slug>/
     title: str
-    abstract: str  # the Markdown body of the file (ingest escapes it to read as plain text)
+    body: str  # the abstract as the file's Markdown body (ingest escapes digest text so it reads literally)
     featured: tuple[dt.date, ...]  # sorted, oldest first, at least one
     topics: tuple[str, ...]  # topic slugs, in the order a reader should see them
     links: tuple[Link, ...] = ()
@@ -29,7 +29,6 @@ class Paper:
     rule_topics: tuple[str, ...] | None = None  # what the taxonomy chose; None: set by hand
     path: str = ""  # the file it was read from, for error messages
     body_line: int = 0  # line where the body starts, for error messages
-    version: str = field(default="", compare=False)  # hash of the file's bytes
 
     @property
     def first_featured(self) -> dt.date:

@@ -211,11 +211,11 @@ class Catalog:
     def _create(self, draft: DraftPaper) -> None:
         topics = self.matcher.assign(draft.title, draft.abstract)
         paper = Paper(
-            slug=self.free_slug(slugify(draft.title)), title=draft.title, abstract=escape_markdown(draft.abstract),
+            slug=self.free_slug(slugify(draft.title)), title=draft.title, body=escape_markdown(draft.abstract),
             featured=(draft.featured,), topics=topics, rule_topics=topics,
             links=extract_links(draft.abstract), sources=(draft.digest,),
         )
-        self._index(paper, paper.abstract)
+        self._index(paper, paper.body)
 
     def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:
         featured = tuple(sorted(set(paper.featured) | {draft.featured}))

@@ -39,7 +39,7 @@ def new_paper(content_dir: Path, title: str, featured: dt.date) -> Path:
                                        "edit that file instead")])
     slug = catalog.free_slug(slugify(title))
     topics = matcher.assign(title, "")
-    paper = Paper(slug=slug, title=title, abstract="", featured=(featured,), topics=topics, rule_topics=topics)
+    paper = Paper(slug=slug, title=title, body="", featured=(featured,), topics=topics, rule_topics=topics)
     path = content_dir / "papers" / f"{slug}.md"
     write_atomic(path, format_paper_file(fields_from_paper(paper), ""))
     return path
