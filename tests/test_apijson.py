@@ -1,0 +1,92 @@
+"""The Daily Papers API format: every real shape parses; broken files give file:line errors."""
+import json
+from pathlib import Path
+
+import pytest
+
+from generator.ingest.apijson import entry_lines, normalize_abstract, parse_api_digest
+
+REAL = Path(__file__).parent / "fixtures" / "hf-api"
+
+
+def parse(name: str, text: str | None = None):
+    return parse_api_digest(text if text is not None else (REAL / name).read_text(encoding="utf-8"), name)
+
+
+@pytest.mark.parametrize("name, count, first_id, first_title", [
+    ("2025-08-18.json", 7, "2508.11630", "Thyme: Think Beyond Images"),  # a list of objects
+    ("2024-12-20.json", 16, "2412.15115", "Qwen2.5 Technical Report"),  # a list of Python-repr strings
+    ("2025-01-10.json", 9, "2501.05441", "The GAN is dead; long live the GAN! A Modern GAN Baseline"),  # a wrapper
+    ("2025-03-11.json", 26, "2503.03601",
+     "Feature-Level Insights into Artificial Text Detection with Sparse Autoencoders"),  # a wrapped title
+])
+def test_each_real_shape_gives_every_paper_in_rank_order(name, count, first_id, first_title):
+    drafts, errors = parse(name)
+    assert errors == []
+    assert len(drafts) == count
+    assert (drafts[0].arxiv_id, drafts[0].title, drafts[0].rank) == (first_id, first_title, 1)
+    assert [draft.rank for draft in drafts] == list(range(1, count + 1))
+    assert all(draft.featured.isoformat() == name[:10] and draft.digest == name for draft in drafts)
+
+
+def test_metadata_comes_from_the_paper_object():
+    thyme = parse("2025-08-18.json")[0][0]
+    assert thyme.authors[:3] == ("Yi-Fan Zhang", "Xingyu Lu", "Shukang Yin")
+    assert [(link.kind, link.url) for link in thyme.links] == [
+        ("code", "https://github.com/yfzhang114/Thyme"), ("project page", "https://thyme-vl.github.io/")]
+    assert "\n" not in thyme.abstract and thyme.abstract.startswith("Following OpenAI's introduction")
+    assert "``thinking with images''" in thyme.abstract  # the text as the authors wrote it
+
+
+def test_hidden_authors_and_non_web_links_are_left_out():
+    entry = _entry(authors=[{"name": "Shown"}, {"name": "Hidden", "hidden": True}],
+                   githubRepo="javascript:alert(1)", projectPage="https://example.org/p")
+    draft = parse("2025-08-18.json", json.dumps([entry]))[0][0]
+    assert draft.authors == ("Shown",)
+    assert [link.url for link in draft.links] == ["https://example.org/p"]
+
+
+def test_paragraph_breaks_survive_and_hard_wraps_do_not():
+    assert normalize_abstract("One line\nwrapped.\n\n  Second   paragraph.\n") == "One line wrapped.\n\nSecond paragraph."
+
+
+def test_a_title_with_markup_stays_text():
+    draft = parse("2025-08-18.json", json.dumps([_entry(title="Why <think> tags <img src=x onerror=alert(1)>")]))[0][0]
+    assert draft.title == "Why <think> tags <img src=x onerror=alert(1)>"
+
+
+@pytest.mark.parametrize("text, line, message", [
+    ('[{"paper": {"id": "2508.1', 1, "not valid JSON"),
+    ('{"status": "ok"}', 1, "expected a list of papers"),
+    ("[]", 1, "lists no papers"),
+    ('[\n  {"paper": {"id": "2508.11630", "title": "A", "summary": "B", "authors": []}},\n  {"title": "no paper"}\n]',
+     3, "entry 2: has no 'paper' object"),
+    ('[\n  {"paper": {"id": "not-an-id", "title": "A", "summary": "B", "authors": []}}\n]', 2, "is not an arXiv identifier"),
+    ('[\n  {"paper": {"id": "2508.11630", "title": "", "summary": "B", "authors": []}}\n]', 2, "'title' is missing"),
+    ('[\n  {"paper": {"id": "2508.11630", "title": "A\\u0000", "summary": "B", "authors": []}}\n]', 2, "control character"),
+    ('["__import__(\'os\').system(\'touch /tmp/pwned\')"]', 1, "not a Python literal"),
+    ('{"date": "2025-08-19", "data": []}', 1, "named 2025-08-18"),
+])
+def test_broken_files_say_where_and_what(text, line, message):
+    drafts, errors = parse("2025-08-18.json", text)
+    assert drafts == [] and len(errors) >= 1
+    assert errors[0].path == "2025-08-18.json" and errors[0].line == line
+    assert message in errors[0].message, errors[0]
+    assert "daily_papers" in errors[0].hint
+
+
+def test_a_file_not_named_after_its_day_is_refused():
+    drafts, errors = parse_api_digest("[]", "latest.json")
+    assert drafts == [] and "YYYY-MM-DD.json" in errors[0].message
+
+
+def test_entry_lines_point_at_each_entry_in_the_real_file():
+    text = (REAL / "2025-08-18.json").read_text(encoding="utf-8")
+    lines = entry_lines(text, 7)
+    source = text.split("\n")
+    assert len(lines) == 7 and all(source[line - 1].strip() == "{" for line in lines)
+
+
+def _entry(**paper: object) -> dict:
+    fields = {"id": "2508.11630", "title": "A title", "summary": "An abstract.", "authors": [{"name": "A. Author"}]}
+    return {"paper": {**fields, **paper}}
