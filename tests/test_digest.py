@@ -80,3 +80,28 @@ def test_year_comes_from_full_date_then_file_name_else_error():
 def test_non_utf8_names_the_line():
     text, errors = decode(b"Aug 18\n\nTitle\n\nabstract \xff here", "d.txt")
     assert text is None and errors[0].line == 5 and "UTF-8" in errors[0].message
+
+
+ONE_SENTENCE = [  # real arXiv papers whose whole abstract is one short sentence
+    ("A symmetric recursive algorithm for mean-payoff games",
+     "We propose a new deterministic symmetric recursive algorithm for solving mean-payoff games."),
+    ("Cyclic codes over the ring Z2[u,v](u2(1+u),v2(1+v2))",
+     "In this paper, we describe linear and cyclic codes over the ring Z2[u,v](u2(1+u),v2(1+v2))."),
+]
+
+
+def test_one_sentence_abstracts_parse_where_titles_and_abstracts_alternate():
+    long_one = SAMPLE["lt"]
+    papers = [ONE_SENTENCE[0], (long_one["title"], long_one["abstract"]), ONE_SENTENCE[1]]
+    text = "Mar 10\n\n" + "\n\n".join(f"{title}\n\n{abstract}" for title, abstract in papers)
+    drafts, errors = parse_digest(text, "2026-03-10.txt")
+    assert errors == []
+    assert [(draft.title, draft.abstract) for draft in drafts] == papers
+    assert [draft.rank for draft in drafts] == [1, 2, 3]  # the page's order is the day's ranking
+
+
+def test_a_missing_abstract_is_still_found_when_the_alternation_breaks():
+    title, abstract = ONE_SENTENCE[0]
+    text = f"Mar 10\n\n{title}\n\n{abstract}\n\nLonely Title\n\nAnother Title\n\n{SAMPLE['lt']['abstract']}"
+    drafts, errors = parse_digest(text, "2026-03-10.txt")
+    assert drafts == [] and [(error.line, "has no abstract" in error.message) for error in errors] == [(7, True)]

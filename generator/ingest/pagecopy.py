@@ -23,8 +23,8 @@ BOILERPLATE = {
 }
 MAX_TITLE_CHARS = 300
 MAX_ABSTRACT_CHARS = 20_000
-# Real abstracts are at least ~160 characters; a shorter "abstract" followed by
-# a long paragraph is almost surely a title whose own abstract is missing.
+# Only where a day's titles and abstracts do not alternate: a one-line paragraph shorter
+# than this where an abstract should be is more likely the next title.
 MIN_ABSTRACT_CHARS = 100
 
 MONTHS = {
@@ -125,13 +125,20 @@ def parse_digest(text: str, name: str) -> tuple[list[DraftPaper], list[SourceErr
 
 
 class _DigestParser:
-    """Walks paragraphs: boilerplate, then (date line, (title, abstract)*)*."""
+    """Walks paragraphs: boilerplate, then (date line, (title, abstract)*)*.
+
+    A day's paragraphs are collected and paired when the next date line or the end
+    comes: within a day titles and abstracts alternate, so an even number of
+    paragraphs whose every other one can be a title is a day of whole papers, even
+    when an abstract is one short sentence. Only a day where that cannot hold is
+    searched for the title whose abstract is missing.
+    """
 
     def __init__(self, name: str, default_year: int | None):
         self.name = name
         self.default_year = default_year
         self.date: dt.date | None = None
-        self.title: Paragraph | None = None
+        self.day: list[Paragraph] = []  # the current day's paragraphs, not yet paired
         self.drafts: list[DraftPaper] = []
         self.errors: list[SourceError] = []
 
@@ -148,17 +155,14 @@ class _DigestParser:
             return
         if self.date is None:
             self._take_boilerplate(paragraph)
-        elif self.title is None:
-            self._take_title(paragraph)
         else:
-            self._take_abstract(paragraph)
+            self.day.append(paragraph)
 
     def _take_date(self, paragraph: Paragraph) -> bool:
         date = parse_date_line(paragraph.lines[0], self.default_year)
         if date is None:
             return False
-        if self.title is not None:
-            self._missing_abstract(self.title)
+        self._finish_day()
         if date == "NO_YEAR":
             self.error(paragraph.line, f"date line '{paragraph.lines[0]}' has no year and the file name has none",
                        "name the file YYYY-MM-DD.txt or write the date in full, e.g. 'August 18, 2025'")
@@ -177,39 +181,88 @@ class _DigestParser:
                            "add a line such as 'Aug 18' or '2025-08-18' above the first title")
                 return
 
-    def _take_title(self, paragraph: Paragraph) -> None:
-        if len(paragraph.lines) > 1 or len(paragraph.lines[0]) > MAX_TITLE_CHARS:
-            self.error(paragraph.line, f"expected a paper title (one line, at most {MAX_TITLE_CHARS} characters), "
-                       f"found {len(paragraph.lines)} line(s) of text: '{_clip(paragraph.text)}'",
-                       "is a title missing above this abstract, or a blank line missing after the title?")
-            return
-        self.title = paragraph
+    def _finish_day(self) -> None:
+        paragraphs, self.day = self.day, []
+        if len(paragraphs) % 2 == 0 and all(_can_be_title(title) for title in paragraphs[0::2]):
+            for title, abstract in zip(paragraphs[0::2], paragraphs[1::2]):
+                self._add(title, abstract)
+        else:
+            self._find_missing_abstract(paragraphs)
 
-    def _take_abstract(self, paragraph: Paragraph) -> None:
-        title, self.title = self.title, None
-        abstract = paragraph.text
-        if len(paragraph.lines) == 1 and len(abstract) < MIN_ABSTRACT_CHARS:
-            # Most likely the next title: the previous title has no abstract.
-            self._missing_abstract(title)
-            self.title = paragraph
-            return
-        if len(abstract) > MAX_ABSTRACT_CHARS:
-            self.error(paragraph.line, f"abstract is {len(abstract):,} characters; the limit is {MAX_ABSTRACT_CHARS:,}",
+    def _find_missing_abstract(self, paragraphs: list[Paragraph]) -> None:
+        """Pairs a day whose titles and abstracts do not alternate, reporting where they stop.
+
+        Of all readings of the day (each paragraph a title with its abstract, a title
+        without one, or text that cannot be a title), the one with the fewest problems
+        wins; among those, the one whose titles and abstracts look most like titles and
+        abstracts (see _pair_cost).
+        """
+        best: list[tuple[float, list[tuple[str, int]]]] = [(0.0, [])] * (len(paragraphs) + 1)
+        for start in range(len(paragraphs) - 1, -1, -1):
+            best[start] = min(self._readings(paragraphs, start, best), key=lambda reading: reading[0])
+        for kind, index in best[0][1]:
+            if kind == "pair":
+                self._add(paragraphs[index], paragraphs[index + 1])
+            elif kind == "lone":
+                self._missing_abstract(paragraphs[index])
+            else:
+                self._not_a_title(paragraphs[index])
+
+    @staticmethod
+    def _readings(paragraphs: list[Paragraph], start: int,
+                  best: list[tuple[float, list[tuple[str, int]]]]) -> list[tuple[float, list[tuple[str, int]]]]:
+        paragraph = paragraphs[start]
+        if not _can_be_title(paragraph):
+            cost, rest = best[start + 1]
+            return [(cost + 1, [("text", start), *rest])]
+        cost, rest = best[start + 1]
+        readings = [(cost + 1 + _title_cost(paragraph), [("lone", start), *rest])]
+        if start + 1 < len(paragraphs):
+            cost, rest = best[start + 2]
+            readings.append((cost + _pair_cost(paragraph, paragraphs[start + 1]), [("pair", start), *rest]))
+        return readings
+
+    def _add(self, title: Paragraph, abstract: Paragraph) -> None:
+        if len(abstract.text) > MAX_ABSTRACT_CHARS:
+            self.error(abstract.line, f"abstract is {len(abstract.text):,} characters; the limit is {MAX_ABSTRACT_CHARS:,}",
                        "is a blank line missing between two papers?")
             return
-        self.drafts.append(DraftPaper(title.text, abstract, self.date, self.name, title.line))
+        rank = sum(draft.featured == self.date for draft in self.drafts) + 1
+        assert self.date is not None
+        self.drafts.append(DraftPaper(title.text, abstract.text, self.date, self.name, title.line, rank=rank))
+
+    def _not_a_title(self, paragraph: Paragraph) -> None:
+        self.error(paragraph.line, f"expected a paper title (one line, at most {MAX_TITLE_CHARS} characters), "
+                   f"found {len(paragraph.lines)} line(s) of text: '{_clip(paragraph.text)}'",
+                   "is a title missing above this abstract, or a blank line missing after the title?")
 
     def _missing_abstract(self, title: Paragraph) -> None:
         self.error(title.line, f"title '{_clip(title.text)}' has no abstract",
                    "add the abstract as the paragraph after the title, separated by a blank line")
 
     def finish(self) -> tuple[list[DraftPaper], list[SourceError]]:
-        if self.title is not None:
-            self._missing_abstract(self.title)
+        self._finish_day()
         if not self.drafts and not self.errors:
             self.error(1, "no papers found",
                        "a digest needs a date line such as 'Aug 18', then title and abstract paragraphs")
         return (self.drafts, []) if not self.errors else ([], self.errors)
+
+
+def _can_be_title(paragraph: Paragraph) -> bool:
+    return len(paragraph.lines) == 1 and len(paragraph.lines[0]) <= MAX_TITLE_CHARS
+
+
+def _title_cost(title: Paragraph) -> float:
+    """Titles rarely end with a full stop; sentences do."""
+    return 0.05 if title.text.endswith(".") else 0.0
+
+
+def _pair_cost(title: Paragraph, abstract: Paragraph) -> float:
+    """How unlike a title and its abstract the two look: a short one-line abstract, or one that
+    does not end like a sentence, is more likely the next title."""
+    short = len(abstract.lines) == 1 and len(abstract.text) < MIN_ABSTRACT_CHARS
+    unfinished = not abstract.text.endswith((".", "!", "?", ")", '"', "'"))
+    return _title_cost(title) + 0.1 * short + 0.05 * unfinished
 
 
 def _clip(text: str, limit: int = 60) -> str:
