@@ -1,0 +1,131 @@
+"""The arXiv API client against a local server that answers in the shapes arXiv documents."""
+import datetime as dt
+import http.server
+import threading
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from generator.ingest.arxiv import USER_AGENT, ArxivClient, ArxivError
+
+FEEDS = Path(__file__).parent / "fixtures" / "arxiv"
+
+
+class FakeArxiv:
+    """Answers each request with the next scripted (status, headers, body); records what was asked."""
+
+    def __init__(self, script: list[tuple[int, dict[str, str], bytes]]):
+        self.script = list(script)
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        fake = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                fake.requests.append((self.path, dict(self.headers)))
+                status, headers, body = fake.script.pop(0) if fake.script else (500, {}, b"")
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/query"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def arxiv():
+    servers = []
+
+    def start(*script):
+        server = FakeArxiv(list(script))
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def feed(name: str) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "application/atom+xml"}, (FEEDS / name).read_bytes()
+
+
+def client(server: FakeArxiv, pauses: list[float] | None = None) -> ArxivClient:
+    return ArxivClient(server.url, sleep=(pauses if pauses is not None else []).append, retries=2)
+
+
+def test_an_exact_title_match_gives_the_id_authors_date_and_category(arxiv):
+    server = arxiv(feed("exact.xml"))
+    record = client(server).find_by_title("Thyme: Think Beyond Images")
+    assert record is not None
+    assert (record.arxiv_id, record.published, record.primary_category) == ("2508.11630", dt.date(2025, 8, 15), "cs.CV")
+    assert record.authors == ("Yi-Fan Zhang", "Xingyu Lu", "Shukang Yin")
+    path, headers = server.requests[0]
+    assert parse_qs(urlsplit(path).query)["search_query"] == ['ti:"Thyme Think Beyond Images"']
+    assert headers["User-Agent"] == USER_AGENT and "paper-digest" in USER_AGENT
+
+
+def test_a_near_miss_title_is_no_match(arxiv):
+    server = arxiv(feed("exact.xml"))
+    assert client(server).find_by_title("Thyme: Think Beyond Images and Video") is None
+
+
+def test_no_result_is_no_match(arxiv):
+    assert client(arxiv(feed("empty.xml"))).find_by_title("No Such Paper") is None
+
+
+def test_a_503_is_retried_after_the_time_it_asks(arxiv):
+    server = arxiv((503, {"Retry-After": "7"}, b"busy"), feed("exact.xml"))
+    pauses: list[float] = []
+    record = client(server, pauses).find_by_title("Thyme: Think Beyond Images")
+    assert record is not None and len(server.requests) == 2
+    assert 7 in pauses
+
+
+def test_giving_up_after_the_retries_says_how_to_continue(arxiv):
+    server = arxiv(*[(503, {}, b"busy")] * 3)
+    with pytest.raises(ArxivError, match="continues where it stopped"):
+        client(server).find_by_title("Anything")
+    assert len(server.requests) == 3
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"<html>not a feed", "not a valid Atom feed"),
+    (b"<rss/>", "not an Atom feed"),
+    ((FEEDS / "error.xml").read_bytes(), "incorrect id format"),
+])
+def test_a_malformed_feed_or_an_error_entry_is_an_error(arxiv, body, message):
+    with pytest.raises(ArxivError, match=message):
+        client(arxiv((200, {}, body))).find_by_title("Anything")
+
+
+def test_requests_are_spaced_three_seconds_apart():
+    now = [100.0]
+    pauses: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        pauses.append(seconds)
+        now[0] += seconds
+
+    arxiv_client = ArxivClient("http://unused.invalid", sleep=sleep, clock=lambda: now[0])
+    arxiv_client._wait_turn()
+    now[0] += 1.0
+    arxiv_client._wait_turn()
+    assert pauses == [pytest.approx(2.0)]
+
+
+def test_without_network_the_message_says_so():
+    arxiv_client = ArxivClient("http://no-such-host.invalid/api/query", sleep=lambda _: None, retries=0)
+    with pytest.raises(ArxivError, match="cannot reach arXiv|did not answer"):
+        arxiv_client.find_by_title("Anything")
