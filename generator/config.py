@@ -11,9 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from generator.errors import SourceError, display_path
+from generator.errors import SourceError, display_path, unknown_key
+from generator.yamlio import YamlDocument, YamlError, load_yaml_file
 
 
 @dataclass(frozen=True)
@@ -65,30 +64,27 @@ def load_config(path: Path) -> tuple[SiteConfig, list[SourceError]]:
         return SiteConfig(), []
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
-        line = getattr(getattr(error, "problem_mark", None), "line", -1) + 1
-        return SiteConfig(), [SourceError(shown, line, f"cannot read site config: {error}")]
-    if root is None:
+        document = load_yaml_file(path)
+    except YamlError as error:
+        return SiteConfig(), [SourceError(shown, error.line, error.message, error.hint)]
+    except OSError as error:
+        return SiteConfig(), [SourceError(shown, 0, f"cannot read site config: {error.strerror}")]
+    if document.data is None:
         return SiteConfig(), []
-    if not isinstance(root, yaml.MappingNode):
-        return SiteConfig(), [SourceError(shown, root.start_mark.line + 1, "site config must be a mapping of keys to values")]
-    values, errors = _read_mapping(root, shown)
+    if not isinstance(document.data, dict):
+        return SiteConfig(), [SourceError(shown, document.line(), "site config must be a mapping of keys to values")]
+    values, errors = _read_mapping(document, shown)
     return (SiteConfig(**values) if not errors else SiteConfig()), errors
 
 
-def _read_mapping(root: yaml.MappingNode, shown: str) -> tuple[dict[str, Any], list[SourceError]]:
+def _read_mapping(document: YamlDocument, shown: str) -> tuple[dict[str, Any], list[SourceError]]:
     values: dict[str, Any] = {}
     errors: list[SourceError] = []
-    for key_node, value_node in root.value:
-        line = key_node.start_mark.line + 1
-        key = key_node.value
+    for key, value in document.data.items():
+        line = document.line(key)
         if key not in FIELD_TYPES:
-            known = ", ".join(sorted(FIELD_TYPES))
-            errors.append(SourceError(shown, line, f"unknown site config key '{key}'", f"known keys: {known}"))
+            errors.append(unknown_key(shown, line, key, list(FIELD_TYPES), what="site config key"))
             continue
-        value = yaml.safe_load(yaml.serialize(value_node))
         problem = _check_value(key, value)
         if problem:
             errors.append(SourceError(shown, line, problem))

@@ -5,7 +5,9 @@ curator sees every problem of a run at once. Only cli.py prints them.
 """
 from __future__ import annotations
 
+import difflib
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,3 +38,14 @@ def display_path(path: Path | str) -> str:
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute)
     return absolute if relative.startswith("..") else relative
+
+
+def unknown_key(path: str, line: int, key: object, known: Sequence[str], what: str = "key") -> SourceError:
+    """An "unknown <what> '<key>'" error; its hint is the closest known name, else all of them.
+
+    `what` names the key as the file's reader knows it: "field", "site config key", "topic key".
+    """
+    close = difflib.get_close_matches(str(key), known, n=1)
+    names = what.split()[-1] + "s"  # "site config key" -> "known keys: ..."
+    hint = f"did you mean '{close[0]}'?" if close else f"known {names}: " + ", ".join(known)
+    return SourceError(path, line, f"unknown {what} '{key}'", hint)

@@ -25,8 +25,43 @@ def test_unknown_keys_and_wrong_types_are_all_reported_with_lines(tmp_path):
     _, errors = load_config(path)
     assert [(error.line, error.message.split(" ")[0]) for error in errors] == [
         (2, "unknown"), (3, "'feed_size'"), (4, "'topic_page_size'"), (5, "'base_url'")]
-    assert "known keys:" in errors[0].hint and "title" in errors[0].hint
+    assert (errors[0].message, errors[0].hint) == ("unknown site config key 'titel'", "did you mean 'title'?")
     assert str(errors[1]).startswith(f"{path}:3: ")
+
+
+def test_an_unknown_key_like_no_other_lists_the_known_keys(tmp_path: Path) -> None:
+    _, errors = load_config(write(tmp_path, "title: Ok\n\ncolour: red\n"))
+    assert errors[0].line == 3 and errors[0].hint.startswith("known keys: title, description, base_url")
+
+
+def test_a_duplicate_key_names_both_lines(tmp_path: Path) -> None:
+    path = write(tmp_path, "title: A\nfeed_size: 5\ntitle: B\n")
+    config, errors = load_config(path)
+    assert [str(error) for error in errors] == [
+        f"{path}:3: duplicate key 'title' (first on line 1) (keep one of the two)"]
+    assert config == SiteConfig()
+
+
+def test_a_wrong_type_on_a_later_line_is_reported_at_its_key(tmp_path: Path) -> None:
+    _, errors = load_config(write(tmp_path, "title: Ok\n# the feed\nfeed_size:\n  - 10\n  - 20\n"))
+    assert [(error.line, error.message.split(" ")[0]) for error in errors] == [(3, "'feed_size'")]
+
+
+def test_a_key_that_is_not_text_is_an_error_with_its_line(tmp_path: Path) -> None:
+    _, errors = load_config(write(tmp_path, "title: Ok\n1: one\n"))
+    assert errors[0].line == 2 and "key '1' is read as a number" in errors[0].message
+
+
+def test_tab_indentation_is_reported_at_its_line(tmp_path: Path) -> None:
+    _, errors = load_config(write(tmp_path, "title: Ok\ndescription: >\n\tindented with a tab\n"))
+    assert errors[0].line == 3 and errors[0].hint == "indent with spaces, not tabs"
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "site.yaml"
+    path.write_bytes(b"title: caf\xe9\n")
+    _, errors = load_config(path)
+    assert (errors[0].line, errors[0].message) == (1, "not UTF-8 text")
 
 
 def test_a_page_size_must_be_positive(tmp_path):
@@ -36,7 +71,7 @@ def test_a_page_size_must_be_positive(tmp_path):
 
 def test_broken_yaml_names_the_line(tmp_path):
     _, errors = load_config(write(tmp_path, "title: Ok\ndescription: [unclosed\n"))
-    assert len(errors) == 1 and errors[0].line >= 2
+    assert len(errors) == 1 and errors[0].line == 2 and "not valid YAML" in errors[0].message
 
 
 def test_a_list_instead_of_a_mapping_is_an_error(tmp_path):
