@@ -6,25 +6,23 @@ SourceError with the file and line, never as a traceback.
 """
 from __future__ import annotations
 
-import pickle
+import datetime as dt
+import os
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from generator.content.frontmatter import (
-    FIELDS,
-    FrontMatterError,
-    parse_front_matter,
-    validate_fields,
-)
-from generator.content.schema import Link, Paper
+from generator.content import schema
+from generator.content.frontmatter import FrontMatterError, parse_front_matter
+from generator.content.schema import Paper, front_matter_fields
+from generator.content.validate import validate_fields
 from generator.content.yamlout import dump_fields
+from generator.cache import FileStampCache, Stamp, file_stamp
 from generator.errors import SourceError, display_path
-from generator.files import is_racy, write_file_atomic
+from generator.files import write_file_atomic
+from generator.project import Project
 
-PAPERS_DIR = "papers"
-CACHE_FILE = ".cache/papers.pickle"  # at the project root, ignored by git
-CACHE_VERSION = 3  # bump when Paper or PaperFile change shape
+CACHE_FILE = "papers.json"  # in the project's cache folder
 
 
 @dataclass(frozen=True)
@@ -59,130 +57,146 @@ def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
 
 
 def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int) -> Paper:
-    rule_topics = fields.get("rule_topics")
-    return Paper(
-        slug=fields["slug"],
-        title=fields["title"].strip(),
-        body=body.strip(),
-        featured=tuple(sorted(set(fields["featured"]))),
-        topics=tuple(fields["topics"]),
-        links=tuple(Link(link["url"], link.get("kind", "other")) for link in fields.get("links") or ()),
-        arxiv_id=str(fields.get("arxiv_id") or ""),
-        authors=tuple(fields.get("authors") or ()),
-        sources=tuple(fields.get("sources") or ()),
-        rule_topics=tuple(rule_topics) if rule_topics is not None else None,
-        path=path,
-        body_line=body_line,
-    )
+    """A Paper from validated front matter; absent optional fields take their declared defaults."""
+    # Looked up on each call, so that a variant of Paper installed in `schema` is the one made.
+    paper_type = schema.Paper
+    values = {schema_field.name: schema_field.spec.kind.read(fields[schema_field.name])
+              for schema_field in front_matter_fields(paper_type) if schema_field.name in fields}
+    return paper_type(**values, body=body.strip(), path=path, body_line=body_line)
 
 
-def paper_paths(content_dir: Path) -> list[Path]:
-    return sorted((content_dir / PAPERS_DIR).glob("*.md"))
+def paper_paths(project: Project) -> list[Path]:
+    # Sorted as text: comparing Path objects would cost more than the rest of a cached load.
+    return sorted(project.papers.glob("*.md"), key=str)
 
 
-def load_paper_files(content_dir: Path) -> tuple[list[PaperFile], list[SourceError]]:
+def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
     """Every paper file, parsed; unchanged files come from the cache of the previous run."""
-    cache = PaperCache(content_dir.parent / CACHE_FILE)
+    cache = PaperCache.of(project)
     files: list[PaperFile] = []
     errors: list[SourceError] = []
-    for path in paper_paths(content_dir):
-        paper_file = cache.get(path)
+    paths = paper_paths(project)
+    shown_folder = display_path(project.papers)
+    for path in paths:
+        stamp = file_stamp(path)  # before reading: an edit made while reading then misses the cache
+        if stamp is None:
+            continue  # deleted since the folder was listed
+        paper_file = cache.get(path.name, stamp, _shown_in(shown_folder, path.name))
         if paper_file is None:
             paper_file, file_errors = read_paper_file(path)
             errors.extend(file_errors)
             if paper_file:
-                cache.put(path, paper_file)
+                cache.put(path.name, stamp, paper_file)
         if paper_file:
             files.append(paper_file)
-    cache.save()
+    cache.save(paths)
     return files, errors
 
 
-
-
 class PaperCache:
-    """Parsed paper files keyed by (size, mtime): parsing YAML is most of the time of loading 10,000 papers.
+    """Parsed paper files by file name, in .cache/papers.json: parsing YAML is most of the time
+    of loading 10,000 papers.
 
-    Only files that parsed cleanly are kept, so every error is found again on every run.
+    It stores what read_paper_file found (the front matter fields with dates as ISO text,
+    the line of each key, the body and its first line) and makes the Paper again with
+    paper_from_fields, so a paper is defined in one place only. Only files that parsed
+    cleanly are kept, so every error is found again on every run.
     """
 
-    _memory: dict[Path, dict] = {}  # the same process (ingest, then build) reads the file once
+    # One per cache file and process, so that ingest and then build in one run decode it once.
+    _open: ClassVar[dict[Path, PaperCache]] = {}
+
+    @classmethod
+    def of(cls, project: Project) -> PaperCache:
+        path = project.cache_dir / CACHE_FILE
+        if path not in cls._open:
+            cls._open[path] = cls(path)
+        return cls._open[path]
 
     def __init__(self, path: Path):
-        self.path = path
-        self.entries = self._memory.get(path)
-        if self.entries is None:
-            self.entries = self._read()
-        self.dirty = False
+        self._stored = FileStampCache(path, kind="paper files")
+        self._decoded: dict[str, tuple[Stamp, PaperFile]] = {}
 
-    def _read(self) -> dict:
-        try:
-            with self.path.open("rb") as stream:
-                version, entries = pickle.load(stream)
-            return entries if version == CACHE_VERSION else {}
-        except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-            return {}  # no cache, or one from another version: parse everything
-
-    def get(self, path: Path) -> PaperFile | None:
-        entry = self.entries.get(path.name)
-        if entry is None:
-            return None
-        stat = path.stat()
-        if entry[0] != (stat.st_size, stat.st_mtime_ns):
-            return None
-        paper_file = entry[1]
-        shown = display_path(path)
-        if paper_file.paper.path != shown:
+    def get(self, name: str, stamp: Stamp, shown: str) -> PaperFile | None:
+        """The paper file `name` as parsed when it had this stamp; shown: its display_path."""
+        decoded = self._decoded.get(name)
+        if decoded is None or decoded[0] != stamp:
+            paper_file = _paper_file_from_json(self._stored.get(name, stamp), shown)
+            if paper_file is None:
+                return None
+            self._decoded[name] = stamp, paper_file
+            return paper_file
+        paper_file = decoded[1]
+        if paper_file.paper.path != shown:  # the same file seen from another working directory
             paper_file = PaperFile(replace(paper_file.paper, path=shown), paper_file.key_lines)
         return paper_file
 
-    def put(self, path: Path, paper_file: PaperFile) -> None:
-        stat = path.stat()
-        if is_racy(stat.st_mtime_ns):
-            return
-        self.entries[path.name] = ((stat.st_size, stat.st_mtime_ns), paper_file)
-        self.dirty = True
+    def put(self, name: str, stamp: Stamp, paper_file: PaperFile) -> None:
+        if self._stored.put(name, stamp, _paper_file_to_json(paper_file)):
+            self._decoded[name] = stamp, paper_file
 
-    def save(self) -> None:
-        self._memory[self.path] = self.entries
-        if not self.dirty:
-            return
-        try:
-            data = pickle.dumps((CACHE_VERSION, self.entries), protocol=pickle.HIGHEST_PROTOCOL)
-            write_file_atomic(self.path.parent, self.path.name, data)
-        except OSError:
-            pass  # a read-only checkout still builds, only slower
+    def save(self, paths: list[Path]) -> None:
+        """Keep the entries of these files only, and write the cache if it changed."""
+        names = {path.name for path in paths}
+        self._stored.keep_only(names)
+        self._decoded = {name: entry for name, entry in self._decoded.items() if name in names}
+        self._stored.save()
 
 
-def load_papers(content_dir: Path) -> tuple[list[Paper], list[SourceError]]:
+def _shown_in(shown_folder: str, name: str) -> str:
+    """display_path of the file `name` in a folder shown as shown_folder, without asking the system
+    again for each of 10,000 files."""
+    return name if shown_folder == "." else f"{shown_folder}{os.sep}{name}"
+
+
+def _paper_file_to_json(paper_file: PaperFile) -> dict[str, Any]:
+    paper = paper_file.paper
+    fields = fields_from_paper(paper)
+    dates = sorted(key for key, value in fields.items() if _holds_dates(value))
+    for key in dates:
+        fields[key] = [day.isoformat() for day in fields[key]]
+    return {"fields": fields, "dates": dates, "key_lines": paper_file.key_lines,
+            "body": paper.body, "body_line": paper.body_line}
+
+
+def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
+    """None for anything but what _paper_file_to_json wrote: the file is parsed instead."""
+    if value is None:
+        return None
+    try:
+        fields = dict(value["fields"])
+        for key in value["dates"]:
+            fields[key] = [dt.date.fromisoformat(day) for day in fields[key]]
+        paper = paper_from_fields(fields, value["body"], shown, value["body_line"])
+        return PaperFile(paper, dict(value["key_lines"]))
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+
+
+def _holds_dates(value: Any) -> bool:
+    return isinstance(value, list) and bool(value) and all(isinstance(item, dt.date) for item in value)
+
+
+def load_papers(project: Project) -> tuple[list[Paper], list[SourceError]]:
     """Every paper under content/papers/, sorted by slug, with every problem found."""
-    files, errors = load_paper_files(content_dir)
+    files, errors = load_paper_files(project)
     return [paper_file.paper for paper_file in files], errors
 
 
 def fields_from_paper(paper: Paper) -> dict[str, Any]:
-    """Front matter for a paper, in the documented field order, empty optionals left out."""
-    fields: dict[str, Any] = {
-        "title": paper.title,
-        "slug": paper.slug,
-        "featured": list(paper.featured),
-        "topics": list(paper.topics),
-    }
-    if paper.rule_topics is not None:
-        fields["rule_topics"] = list(paper.rule_topics)
-    if paper.links:
-        fields["links"] = [{"url": link.url, "kind": link.kind} for link in paper.links]
-    if paper.arxiv_id:
-        fields["arxiv_id"] = paper.arxiv_id
-    if paper.authors:
-        fields["authors"] = list(paper.authors)
-    if paper.sources:
-        fields["sources"] = list(paper.sources)
+    """Front matter for a paper, in the declared field order, optionals left at their default left out."""
+    fields: dict[str, Any] = {}
+    for schema_field in front_matter_fields(type(paper)):
+        value = getattr(paper, schema_field.name)
+        if schema_field.is_written(value):
+            fields[schema_field.name] = schema_field.spec.kind.write(value)
     return fields
 
 
 def format_paper_file(fields: dict[str, Any], body: str) -> str:
-    ordered = {key: fields[key] for key in FIELDS if key in fields}
+    """The file's text: fields in the declared order; a key the schema does not declare goes last, never lost."""
+    order = {schema_field.name: position for position, schema_field in enumerate(front_matter_fields(schema.Paper))}
+    ordered = {key: fields[key] for key in sorted(fields, key=lambda key: order.get(key, len(order)))}
     return f"---\n{dump_fields(ordered)}---\n{body.strip()}\n"
 
 

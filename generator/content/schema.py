@@ -1,10 +1,30 @@
-"""The data that flows between stages: typed, immutable, no I/O."""
+"""The data that flows between stages: typed, immutable, no I/O.
+
+`Paper` is the one declaration of a paper file's front matter. Each front matter
+attribute carries a FieldSpec: required or not, what it means, how its YAML
+value is checked, read and written back, and whether papers.json exports it.
+Validation, reading and writing paper files, papers.json and the README's field
+table are all derived from it, so a new field is one attribute here.
+"""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+import re
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any
+
+from generator.content.markdown import is_safe_url
 
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
+# \Z, not $: "$" also matches before a final newline, which would let "slug\n" through.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\Z")
+# Front matter values end up in XML, HTTP headers and file paths, so each is one line of
+# printable text: no C0 control (tab included), DEL, C1 control, line or paragraph separator,
+# the noncharacters U+FFFE/U+FFFF, or lone surrogate (which cannot even be written as UTF-8).
+NOT_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
+SPEC = "front_matter"  # the dataclass metadata key holding a field's FieldSpec, or None
 
 
 @dataclass(frozen=True)
@@ -14,21 +34,154 @@ class Link:
 
 
 @dataclass(frozen=True)
-class Paper:
-    """One paper as stored in content/papers/<slug>.md."""
+class FieldKind:
+    """How one kind of front matter value is checked, read from YAML and written back to YAML."""
 
-    slug: str  # stable once written: the paper's URL is /papers/<slug>/
-    title: str
-    body: str  # the abstract as the file's Markdown body (ingest escapes digest text so it reads literally)
-    featured: tuple[dt.date, ...]  # sorted, oldest first, at least one
-    topics: tuple[str, ...]  # topic slugs, in the order a reader should see them
-    links: tuple[Link, ...] = ()
-    arxiv_id: str = ""
-    authors: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()  # digest file names the paper was ingested from
-    rule_topics: tuple[str, ...] | None = None  # what the taxonomy chose; None: set by hand
-    path: str = ""  # the file it was read from, for error messages
-    body_line: int = 0  # line where the body starts, for error messages
+    check: Callable[[Any], str | None]  # what is wrong with a value as loaded from YAML, or None
+    read: Callable[[Any], Any]  # a checked YAML value -> the Paper attribute
+    write: Callable[[Any], Any]  # the Paper attribute -> the YAML value
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One front matter field: the metadata of a Paper attribute."""
+
+    kind: FieldKind
+    description: str  # one line, for the README's field table and error hints
+    required: bool = False
+    exported: bool = True  # part of each paper's record in papers.json
+
+
+@dataclass(frozen=True)
+class SchemaField:
+    """A front matter field as declared on a Paper class: its key, spec and default."""
+
+    name: str
+    spec: FieldSpec
+    default: Any  # MISSING for a required field
+
+    def is_written(self, value: Any) -> bool:
+        """Required fields always; optional ones only when they hold more than their default."""
+        return self.spec.required or value != self.default
+
+
+def front_matter(kind: FieldKind, description: str, *, required: bool = False, exported: bool = True,
+                 default: Any = MISSING) -> Any:
+    """A Paper attribute that is a front matter field."""
+    spec = FieldSpec(kind, description, required, exported)
+    return field(default=default, metadata={SPEC: spec})
+
+
+def not_front_matter(default: Any = MISSING) -> Any:
+    """A Paper attribute that exists only in memory (the body, where the file is)."""
+    return field(default=default, metadata={SPEC: None})
+
+
+def _text(value: Any) -> str | None:
+    return None if isinstance(value, str) and value.strip() else "must be non-empty text"
+
+
+def _slug(value: Any) -> str | None:
+    if not isinstance(value, str) or not SLUG.fullmatch(value):
+        return "must be lowercase ASCII words joined by '-'"
+    return None
+
+
+def _text_list(value: Any) -> str | None:
+    if not isinstance(value, list) or not all(isinstance(item, str) and item.strip() for item in value):
+        return "must be a list of text values, e.g. [a, b]"
+    return None
+
+
+def _topics(value: Any) -> str | None:
+    return _text_list(value) or (None if value else "must name at least one topic")
+
+
+def _dates(value: Any) -> str | None:
+    if not isinstance(value, list) or not value:
+        return "must be a non-empty list of dates, e.g. [2025-08-18]"
+    for item in value:
+        if not isinstance(item, dt.date) or isinstance(item, dt.datetime):
+            return f"has '{item}', which is not a real date in the form YYYY-MM-DD"
+    return None
+
+
+def _links(value: Any) -> str | None:
+    if not isinstance(value, list):
+        return "must be a list of {url, kind} entries"
+    for link in value:
+        if not isinstance(link, dict) or not isinstance(link.get("url"), str) or set(link) - {"url", "kind"}:
+            return f"has an entry that is not {{url, kind}}: {link!r}"
+        if not link["url"].lower().startswith(("http://", "https://")) or not is_safe_url(link["url"]):
+            return f"has '{link['url']}': only http and https links are published"
+        if link.get("kind", "other") not in LINK_KINDS:
+            return f"has kind '{link.get('kind')}'"
+    return None
+
+
+def _arxiv(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return "must be quoted text (unquoted, YAML reads 2508.01234 as a number and may drop a zero)"
+    return None if ARXIV_ID.fullmatch(value) else f"'{value}' is not an arXiv identifier"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _sorted_dates(dates: list[dt.date]) -> tuple[dt.date, ...]:
+    return tuple(sorted(set(dates)))
+
+
+def _read_links(links: list[dict[str, str]]) -> tuple[Link, ...]:
+    return tuple(Link(link["url"], link.get("kind", "other")) for link in links)
+
+
+def _write_links(links: tuple[Link, ...]) -> list[dict[str, str]]:
+    return [{"url": link.url, "kind": link.kind} for link in links]
+
+
+TEXT = FieldKind(_text, str.strip, _same)
+SLUG_TEXT = FieldKind(_slug, _same, _same)
+ARXIV_TEXT = FieldKind(_arxiv, _same, _same)
+TEXT_LIST = FieldKind(_text_list, tuple, list)
+TOPIC_LIST = FieldKind(_topics, tuple, list)
+DATES = FieldKind(_dates, _sorted_dates, list)
+LINKS = FieldKind(_links, _read_links, _write_links)
+_KINDS_TEXT = ", ".join(f"`{kind}`" for kind in LINK_KINDS[:-1]) + f" or `{LINK_KINDS[-1]}`"
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper as stored in content/papers/<slug>.md; front matter fields in the order files list them.
+
+    That order puts the title first, so build Papers with keywords, not positions.
+    """
+
+    title: str = front_matter(TEXT, "the paper's title, plain text", required=True)
+    slug: str = front_matter(
+        SLUG_TEXT, "the file name without `.md`; the page is `/papers/<slug>/`. ASCII (other scripts "
+        "transliterated: μ becomes m), lowercase, at most 60 "
+        "characters cut at a word, unique (a collision gets `-2`, `-3`…). It never changes once written, "
+        "even when the title is corrected", required=True)
+    # The abstract as the file's Markdown body (ingest escapes digest text so it reads literally).
+    body: str = not_front_matter()
+    featured: tuple[dt.date, ...] = front_matter(  # sorted, oldest first
+        DATES, "list of dates (`YYYY-MM-DD`) the paper was featured", required=True)
+    topics: tuple[str, ...] = front_matter(
+        TOPIC_LIST, "list of topic slugs from `content/topics.yaml`, best first", required=True)
+    rule_topics: tuple[str, ...] | None = front_matter(  # None: no rule chose them, a person did
+        TEXT_LIST, "what the taxonomy rules chose. While `topics` equals it, `digest retopic` may update both; "
+        "once a person changes `topics`, the paper's topics are theirs", exported=False, default=None)
+    links: tuple[Link, ...] = front_matter(
+        LINKS, "`{url, kind}` entries; URLs from the abstract without trailing punctuation; kind is "
+        f"{_KINDS_TEXT}. Only `http`/`https` links are accepted", default=())
+    arxiv_id: str = front_matter(ARXIV_TEXT, 'quoted, e.g. `"2508.01234"`', default="")
+    authors: tuple[str, ...] = front_matter(TEXT_LIST, "list of names", default=())
+    sources: tuple[str, ...] = front_matter(
+        TEXT_LIST, "the digest files the paper came from", exported=False, default=())
+    path: str = not_front_matter("")  # the file it was read from, for error messages
+    body_line: int = not_front_matter(0)  # line where the body starts, for error messages
 
     @property
     def first_featured(self) -> dt.date:
@@ -37,3 +190,49 @@ class Paper:
     @property
     def last_featured(self) -> dt.date:
         return self.featured[-1]
+
+
+_DECLARED: dict[type[Paper], tuple[SchemaField, ...]] = {}  # worked out once per class: read for every paper
+
+
+def front_matter_fields(paper_type: type[Paper]) -> tuple[SchemaField, ...]:
+    """The front matter fields of a Paper class, in the order files list them."""
+    if paper_type not in _DECLARED:
+        _DECLARED[paper_type] = _declared_fields(paper_type)
+    return _DECLARED[paper_type]
+
+
+def _declared_fields(paper_type: type[Paper]) -> tuple[SchemaField, ...]:
+    declared = []
+    for attribute in fields(paper_type):
+        if SPEC not in attribute.metadata:
+            raise TypeError(f"{paper_type.__name__}.{attribute.name}: declare it with front_matter() "
+                            "or not_front_matter()")
+        spec = attribute.metadata[SPEC]
+        if spec is not None:
+            declared.append(SchemaField(attribute.name, spec, attribute.default))
+    return tuple(declared)
+
+
+def exported_fields(paper: Paper) -> dict[str, Any]:
+    """The fields papers.json publishes, as JSON values."""
+    return {schema_field.name: _json_value(schema_field.spec.kind.write(getattr(paper, schema_field.name)))
+            for schema_field in front_matter_fields(type(paper)) if schema_field.spec.exported}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    return value
+
+
+def markdown_table(paper_type: type[Paper] = Paper) -> str:
+    """The README's table of front matter fields."""
+    rows = ["| field | required | meaning |", "|---|---|---|"]
+    rows += [f"| `{schema_field.name}` | {'yes' if schema_field.spec.required else 'no'} | "
+             f"{schema_field.spec.description} |" for schema_field in front_matter_fields(paper_type)]
+    return "\n".join(rows) + "\n"
