@@ -14,7 +14,11 @@ from pathlib import Path, PurePosixPath
 from generator.config import SiteConfig
 from generator.errors import SourceError, display_path
 
-THEMES_DIR = Path(__file__).resolve().parent.parent.parent / "themes"
+# Where themes shipped with the generator are looked for, in order: inside the
+# installed package (the wheel maps the repository's themes/ to generator/themes/),
+# then the repository's themes/ next to the package when running from a checkout.
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+THEMES_DIRS = (PACKAGE_DIR / "themes", PACKAGE_DIR.parent / "themes")
 FINGERPRINTED = (".css", ".js")
 # Other code and docs refer to these by name; lunr's name already carries its version.
 STABLE_NAMES = ("lunr-*.js", "search.js")
@@ -28,7 +32,7 @@ class Theme:
 
 def find_theme(project_dir: Path, config: SiteConfig) -> tuple[Theme, list[SourceError]]:
     """The project's own theme folder if it has one, else the theme shipped with the generator."""
-    candidates = [project_dir / "themes" / config.theme, THEMES_DIR / config.theme]
+    candidates = [project_dir / "themes" / config.theme, *(themes / config.theme for themes in THEMES_DIRS)]
     theme_dir = next((path for path in candidates if (path / "templates").is_dir()), None)
     if theme_dir is None:
         error = SourceError(display_path(project_dir / "content" / "site.yaml"), 0,

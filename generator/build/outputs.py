@@ -1,0 +1,76 @@
+"""The data behind the machine-read outputs: Atom feeds, sitemap.xml and robots.txt.
+
+Each function here is pure and returns frozen values; the theme's templates
+(feed.xml, sitemap.xml, robots.txt) turn them into text, so a theme can change
+any of these files without touching code. The values double as the pages'
+cache keys (see pages.py).
+
+Feed times come from the papers' featured dates, never from the clock, so two
+builds of the same content give the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from generator.build import urls
+from generator.build.site import Site
+from generator.config import SiteConfig
+from generator.content.schema import Paper
+from generator.content.taxonomy import Topic
+
+# An empty feed still needs an <updated>; the epoch keeps it deterministic.
+EMPTY_FEED_UPDATED = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    subtitle: str
+    feed_url: str  # absolute
+    page_url: str  # absolute: the HTML page the feed follows
+    language: str
+    base_url: str  # papers' absolute URLs are base_url + paper_url(slug)
+    updated: dt.date  # the latest featured day of its papers
+    papers: tuple[Paper, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class SitemapEntry:
+    url: str  # absolute
+    last_modified: dt.date | None  # None: a page with no paper yet, e.g. an empty topic
+
+
+def site_feed(config: SiteConfig, papers: tuple[Paper, ...]) -> Feed:
+    return Feed(config.title, config.description, config.base_url + urls.FEED_URL,
+                config.base_url + urls.HOME_URL, config.language, config.base_url, latest_day(papers), papers)
+
+
+def topic_feed(config: SiteConfig, topic: Topic, papers: tuple[Paper, ...]) -> Feed:
+    return Feed(f"{topic.name} — {config.title}", topic.description,
+                config.base_url + urls.topic_feed_url(topic.slug), config.base_url + urls.topic_url(topic.slug),
+                config.language, config.base_url, latest_day(papers), papers)
+
+
+def latest_day(papers: tuple[Paper, ...]) -> dt.date:
+    return max((paper.last_featured for paper in papers), default=EMPTY_FEED_UPDATED)
+
+
+def find_entries(site: Site, config: SiteConfig) -> tuple[SitemapEntry, ...]:
+    """Every HTML page worth indexing (not the search page), sorted by URL."""
+    latest = site.latest_day
+    entries = [(urls.HOME_URL, latest), (urls.TOPICS_URL, latest), (urls.ARCHIVE_URL, latest)]
+    entries += [(urls.paper_url(paper.slug), paper.last_featured) for paper in site.papers]
+    for topic in site.topics:
+        papers = site.papers_by_topic[topic.slug]
+        newest = papers[0].last_featured if papers else None
+        page_count = site.topic_page_count(topic.slug, config.topic_page_size)
+        entries += [(urls.topic_url(topic.slug, number), newest) for number in range(1, page_count + 1)]
+    entries += [(urls.day_url(day), day) for day in site.days]
+    found = (SitemapEntry(config.base_url + url, day) for url, day in entries)
+    return tuple(sorted(found, key=lambda entry: entry.url))
+
+
+def sitemap_url(config: SiteConfig) -> str:
+    """The sitemap's absolute address, which robots.txt points crawlers to."""
+    return config.base_url + urls.SITEMAP_URL
