@@ -1,8 +1,8 @@
 """The taxonomy (content/topics.yaml) and rule-based topic assignment.
 
-Each topic lists phrases. A phrase found in the title scores TITLE_SCORE, one
-found in the abstract scores 1 (each distinct phrase once). A paper gets the
-MAX_TOPICS best topics scoring at least MIN_SCORE, else the fallback topic.
+Each topic lists phrases; TopicMatcher says how they score. A paper gets the
+MAX_TOPICS best topics scoring at least MIN_SCORE; below that its single best
+topic, then the best of its weak phrases' topics; else the fallback topic.
 """
 from __future__ import annotations
 
@@ -11,15 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.content.frontmatter import SLUG
-from generator.errors import SourceError, display_path
+from generator.errors import SourceError, display_path, unknown_key
+from generator.yamlio import YamlDocument, YamlError, YamlPath, load_yaml_file
 
 TITLE_SCORE = 3
+PHRASE_SCORE = 2  # a phrase of several words found in the abstract
 MIN_SCORE = 2
 MAX_TOPICS = 3
-TOPIC_KEYS = {"slug", "name", "description", "keywords", "title_keywords"}
+TOPIC_KEYS = {"slug", "name", "description", "keywords", "title_keywords", "weak_keywords"}
 FILE_KEYS = {"fallback", "topics"}
 
 
@@ -31,6 +31,7 @@ class Topic:
     description: str
     keywords: tuple[str, ...] = ()  # phrases matched in title and abstract
     title_keywords: tuple[str, ...] = ()  # phrases matched in the title only
+    weak_keywords: tuple[str, ...] = ()  # phrases that place a paper only when nothing else does
     line: int = 0  # where the topic starts in topics.yaml
 
 
@@ -38,66 +39,91 @@ def load_taxonomy(path: Path) -> tuple[list[Topic], list[SourceError]]:
     """The topics in file order, the fallback topic last; or every problem found."""
     shown = display_path(path)
     try:
-        node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
+        document = load_yaml_file(path)
     except FileNotFoundError:
         return [], [SourceError(shown, 0, "the taxonomy file is missing", "create it; see README, 'Topics'")]
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        return [], [SourceError(shown, (mark.line + 1) if mark else 1, f"not valid YAML: {error.problem}",
-                                "indent with spaces, not tabs")]
-    except UnicodeDecodeError:
-        return [], [SourceError(shown, 1, "not UTF-8 text", "save the file as UTF-8")]
-    return _topics_from_node(node, shown)
+    except YamlError as error:
+        return [], [SourceError(shown, error.line, error.message, error.hint)]
+    return _topics_from_document(document, shown)
 
 
-def _topics_from_node(node: Any, shown: str) -> tuple[list[Topic], list[SourceError]]:
-    data = yaml.SafeLoader("").construct_document(node) if node is not None else None
+def _topics_from_document(document: YamlDocument, shown: str) -> tuple[list[Topic], list[SourceError]]:
+    data = document.data
     if not isinstance(data, dict) or not isinstance(data.get("topics"), list):
-        return [], [SourceError(shown, 1, "expected 'fallback:' and a 'topics:' list", "see README, 'Topics'")]
-    errors = [SourceError(shown, 1, f"unknown key '{key}'", "known keys: fallback, topics")
-              for key in data if key not in FILE_KEYS]
-    topic_nodes = next(value for key, value in node.value if key.value == "topics").value
+        return [], [SourceError(shown, document.line("topics"), "expected 'fallback:' and a 'topics:' list",
+                                "see README, 'Topics'")]
+    errors = [unknown_key(shown, document.line(key), key, sorted(FILE_KEYS)) for key in data if key not in FILE_KEYS]
     topics: list[Topic] = []
-    for entry, entry_node in zip(data["topics"], topic_nodes):
-        line = entry_node.start_mark.line + 1
-        topic, problem = _topic(entry, line)
-        if problem:
-            errors.append(SourceError(shown, line, problem, "see README, 'Topics'"))
-        elif topic.slug in {known.slug for known in topics}:
-            errors.append(SourceError(shown, line, f"topic '{topic.slug}' is defined twice", "keep one"))
+    slug_lines: dict[str, int] = {}
+    for index, entry in enumerate(data["topics"]):
+        topic, problems = _topic(entry, document, ("topics", index), shown)
+        errors += problems
+        if topic is None:
+            continue
+        line = document.line("topics", index, "slug")
+        if topic.slug in slug_lines:
+            errors.append(SourceError(shown, line, f"topic '{topic.slug}' is defined twice "
+                                                   f"(first on line {slug_lines[topic.slug]})", "keep one"))
         else:
+            slug_lines[topic.slug] = line
             topics.append(topic)
     fallback = data.get("fallback")
-    if fallback not in {topic.slug for topic in topics}:
-        errors.append(SourceError(shown, 1, f"fallback topic '{fallback}' is not one of the topics",
+    if fallback not in [entry.get("slug") for entry in data["topics"] if isinstance(entry, dict)]:
+        errors.append(SourceError(shown, document.line("fallback"), f"fallback topic '{fallback}' is not one of the topics",
                                   "set 'fallback:' to the slug of a topic defined below"))
     topics.sort(key=lambda topic: topic.slug == fallback)  # stable: file order, fallback last
-    return topics, errors
+    return (topics, []) if not errors else ([], errors)  # no partial taxonomy: papers would cascade "unknown topic"
 
 
-def _topic(entry: Any, line: int) -> tuple[Topic | None, str]:
+def _topic(entry: Any, document: YamlDocument, place: YamlPath, shown: str) -> tuple[Topic | None, list[SourceError]]:
+    """One entry of 'topics:'; each problem is reported at the line of the key or phrase concerned."""
     if not isinstance(entry, dict):
-        return None, "each topic is a mapping with slug, name, description, keywords"
-    unknown = set(entry) - TOPIC_KEYS
-    if unknown:
-        return None, f"unknown key(s) {', '.join(sorted(map(str, unknown)))} in topic"
-    if not isinstance(entry.get("slug"), str) or not SLUG.match(entry["slug"]):
-        return None, "topic slug must be lowercase ASCII words joined by '-'"
-    if not isinstance(entry.get("name"), str) or not isinstance(entry.get("description", ""), str):
-        return None, f"topic '{entry['slug']}' needs a name and a description (text)"
-    phrases = [entry.get("keywords") or [], entry.get("title_keywords") or []]
-    if not all(isinstance(group, list) and all(isinstance(p, str) and p.strip() for p in group) for group in phrases):
-        return None, f"topic '{entry['slug']}': keywords must be lists of phrases"
+        return None, [SourceError(shown, document.line(*place), "each topic is a mapping with slug, name, "
+                                  "description, keywords", "see README, 'Topics'")]
+    errors = [unknown_key(shown, document.line(*place, key), key, sorted(TOPIC_KEYS), what="topic key")
+              for key in entry if key not in TOPIC_KEYS]
+    errors += [SourceError(shown, document.line(*place, *where), problem, "see README, 'Topics'")
+               for where, problem in _topic_problems(entry)]
+    if errors:
+        return None, errors
     return Topic(entry["slug"], entry["name"], entry.get("description", ""),
-                 tuple(p.lower() for p in phrases[0]), tuple(p.lower() for p in phrases[1]), line=line), ""
+                 tuple(p.lower() for p in entry.get("keywords") or []),
+                 tuple(p.lower() for p in entry.get("title_keywords") or []),
+                 tuple(p.lower() for p in entry.get("weak_keywords") or []), line=document.line(*place)), []
+
+
+def _topic_problems(entry: dict[str, Any]) -> list[tuple[YamlPath, str]]:
+    """(where in the topic, what is wrong) for each value of the wrong type."""
+    problems: list[tuple[YamlPath, str]] = []
+    slug = entry.get("slug")
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        problems.append((("slug",), "topic slug must be lowercase ASCII words joined by '-'"))
+    if not isinstance(entry.get("name"), str):
+        problems.append((("name",), f"topic '{slug}' needs a name and a description (text)"))
+    if not isinstance(entry.get("description", ""), str):
+        problems.append((("description",), f"topic '{slug}' needs a name and a description (text)"))
+    for key in ("keywords", "title_keywords", "weak_keywords"):
+        phrases = entry.get(key) or []
+        if not isinstance(phrases, list):
+            problems.append(((key,), f"topic '{slug}': keywords must be lists of phrases"))
+            continue
+        problems += [((key, index), f"topic '{slug}': keywords must be lists of phrases")
+                     for index, phrase in enumerate(phrases) if not isinstance(phrase, str) or not phrase.strip()]
+    return problems
 
 
 class TopicMatcher:
-    """Scores text against every topic's phrases.
+    """Scores a paper's title and abstract against every topic's phrases.
 
-    One big alternation regex costs ~0.4 ms per abstract; checking first which
-    phrases can occur at all (all their words are in the text) and running
-    only those phrases' patterns is several times faster on the corpus.
+    A phrase in the title scores TITLE_SCORE; in the abstract a phrase of several
+    words ("gaussian splatting") scores PHRASE_SCORE and a single word 1, since one
+    word alone is often ambiguous. A phrase written "diffusion if image|video" counts
+    only where one of the words after "if" occurs too (title or abstract). A paper
+    whose best topic scores below MIN_SCORE gets that topic anyway when no other
+    topic scores as much, else the best of its weak_keywords topics, else the fallback.
+
+    Checking first which phrases can occur at all (all their words are in the text)
+    and running only those phrases' patterns keeps this fast on the corpus.
     """
 
     def __init__(self, topics: list[Topic], fallback: str):
@@ -105,33 +131,54 @@ class TopicMatcher:
         self.order = {topic.slug: index for index, topic in enumerate(topics)}
         self.title_phrases = _phrases(topics, title_only=True)
         self.text_phrases = _phrases(topics, title_only=False)
+        self.weak_phrases = _phrases(topics, weak=True)
 
     def assign(self, title: str, abstract: str) -> tuple[str, ...]:
-        scores = {topic: TITLE_SCORE for topic in _hits(self.title_phrases, title.lower())}
-        for topic, phrases in _hits(self.text_phrases, abstract.lower()).items():
-            scores[topic] = scores.get(topic, 0) + phrases
-        ranked = sorted((topic for topic, score in scores.items() if score >= MIN_SCORE),
-                        key=lambda topic: (-scores[topic], self.order[topic]))
-        return tuple(ranked[:MAX_TOPICS]) or (self.fallback,)
+        return tuple(topic for topic, _ in self.ranked(title, abstract)[:MAX_TOPICS]) or (self.fallback,)
+
+    def ranked(self, title: str, abstract: str) -> list[tuple[str, int]]:
+        """(topic, score) of the topics the paper gets, best first; [] means the fallback."""
+        scores = self.scores(title, abstract)
+        placed = [(topic, score) for topic, score in self._best_first(scores) if score >= MIN_SCORE]
+        if placed:
+            return placed
+        ranked = self._best_first(scores)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):  # one word of evidence beats none,
+            return ranked[:1]  # unless other topics have as much: then it decides nothing
+        weak = _hits(self.weak_phrases, f"{title}\n{abstract}".lower(), "")
+        return [(topic, 0) for topic, _ in self._best_first(weak)[:1]]
+
+    def scores(self, title: str, abstract: str) -> dict[str, int]:
+        """Topic -> score, for every topic with at least one phrase found."""
+        lowered_title, lowered_abstract = title.lower(), abstract.lower()
+        context = f"{lowered_title}\n{lowered_abstract}"
+        scores = dict.fromkeys(_hits(self.title_phrases, lowered_title, context), TITLE_SCORE)
+        for topic, score in _hits(self.text_phrases, lowered_abstract, context).items():
+            scores[topic] = scores.get(topic, 0) + score
+        return scores
+
+    def _best_first(self, scores: dict[str, int]) -> list[tuple[str, int]]:
+        return sorted(scores.items(), key=lambda item: (-item[1], self.order[item[0]]))
 
 
 WORD = re.compile(r"\w+")
+CONTEXT_MARK = " if "
 
 
-class _Phrase:
-    """A phrase, the words that must all occur for it to match, and its exact pattern."""
+class _Pattern:
+    """Words or a phrase matched as whole words; a trailing '*' matches any word ending."""
 
-    def __init__(self, phrase: str, owners: list[str]):
-        wildcard = phrase.endswith("*")
-        body = phrase[:-1] if wildcard else phrase
-        words = WORD.findall(body)
-        self.required = frozenset(words[:-1] if wildcard else words)
-        self.owners = owners
-        self.body = body
-        self.wildcard = wildcard
+    def __init__(self, phrase: str):
+        self.wildcard = phrase.endswith("*")
+        self.body = phrase[:-1] if self.wildcard else phrase
+        words = WORD.findall(self.body)
+        self.required = frozenset(words[:-1] if self.wildcard else words)
+        self.word_count = len(self.body.split())
 
-    def occurs_in(self, text: str) -> bool:
+    def occurs_in(self, text: str, words: set[str] | frozenset[str]) -> bool:
         """Found as whole words: not inside a longer word, nor after a hyphen ("llm" in "multi-llm")."""
+        if not self.required <= words:
+            return False
         start = text.find(self.body)
         while start != -1:
             end = start + len(self.body)
@@ -143,23 +190,45 @@ class _Phrase:
         return False
 
 
-def _phrases(topics: list[Topic], title_only: bool) -> list[_Phrase]:
-    """Every phrase once, with the topics that list it; a phrase ending in '*' matches any word ending."""
+class _Phrase:
+    """A phrase, the topics that list it, and the context words one of which must occur with it."""
+
+    def __init__(self, phrase: str, owners: list[str]):
+        text, _, context = phrase.partition(CONTEXT_MARK)
+        self.pattern = _Pattern(text.strip())
+        self.context = [_Pattern(word.strip()) for word in context.split("|") if word.strip()]
+        self.owners = owners
+        self.score = PHRASE_SCORE if self.pattern.word_count > 1 else 1  # in an abstract
+
+    def matches(self, text: str, words: set[str], context: str, context_words: set[str]) -> bool:
+        if not self.pattern.occurs_in(text, words):
+            return False
+        return not self.context or any(word.occurs_in(context, context_words) for word in self.context)
+
+
+def _phrases(topics: list[Topic], title_only: bool = False, weak: bool = False) -> list[_Phrase]:
+    """Every phrase once, with the topics that list it."""
     owners: dict[str, list[str]] = {}
     for topic in topics:
-        for phrase in topic.keywords + topic.title_keywords if title_only else topic.keywords:
+        if weak:
+            listed = topic.weak_keywords
+        else:
+            listed = topic.keywords + topic.title_keywords if title_only else topic.keywords
+        for phrase in listed:
             owners.setdefault(phrase, []).append(topic.slug)
     return [_Phrase(phrase, slugs) for phrase, slugs in owners.items()]
 
 
-def _hits(phrases: list[_Phrase], text: str) -> dict[str, int]:
-    """Topic -> how many distinct phrases of it occur in the text."""
+def _hits(phrases: list[_Phrase], text: str, context: str) -> dict[str, int]:
+    """Topic -> the summed scores of its distinct phrases found in the text."""
     words = set(WORD.findall(text))
+    context_words = set(WORD.findall(context)) if context else words
     counts: dict[str, int] = {}
     for phrase in phrases:
-        if phrase.required <= words and phrase.occurs_in(text):
+        # The word-set test first: it rules out nearly every phrase at the cost of one set operation.
+        if phrase.pattern.required <= words and phrase.matches(text, words, context or text, context_words):
             for topic in phrase.owners:
-                counts[topic] = counts.get(topic, 0) + 1
+                counts[topic] = counts.get(topic, 0) + phrase.score
     return counts
 
 

@@ -1,0 +1,102 @@
+"""TeX between dollars in titles and abstracts -> MathML, at build time, with no JavaScript.
+
+`math_html` takes HTML (an escaped title, a rendered abstract) and replaces each
+`$…$` span in its text with MathML from latex2mathml. The converter's output is
+not trusted: it is parsed, every element and attribute is checked against
+MATHML_ELEMENTS and MATHML_ATTRIBUTES, and the tree is written out again by this
+module. A span the converter fails on, or whose output breaks the allowlist
+(`\\text{<b>}` yields a raw `<b>`, `\\href` a link), stays as the escaped text it was,
+dollars included. The TeX source itself is kept for search and feeds, which never
+pass through here.
+
+What counts as a span (Pandoc's rule, so that prices stay text):
+- an opening `$` is followed by a character other than whitespace;
+- the closing `$` is the next one that is preceded by a character other than
+  whitespace and not followed by a digit ("$5 and $10" is no span);
+- `\\$` is a dollar, not a delimiter; `$$` is not a delimiter either;
+- never inside <code> or <pre>, and never across a tag;
+- a span that looks like markup (`<` before a letter, `/`, `!` or `?`) stays text.
+"""
+from __future__ import annotations
+
+import html
+import re
+from functools import lru_cache
+from xml.etree import ElementTree
+
+from latex2mathml.converter import convert
+from markupsafe import Markup, escape
+
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+# Presentation MathML that browsers render (MathML Core) and latex2mathml writes.
+MATHML_ELEMENTS = frozenset(["math", "mrow", "mi", "mn", "mo", "ms", "mtext", "mspace", "msub", "msup", "msubsup", "mfrac", "msqrt", "mroot", "mover", "munder", "munderover", "mtable", "mtr", "mtd", "mstyle", "mpadded", "mphantom", "menclose", "merror", "mmultiscripts", "mprescripts", "none", "semantics"])
+MATHML_ATTRIBUTES = frozenset(["display", "mathvariant", "stretchy", "fence", "separator", "accent", "accentunder", "lspace", "rspace", "minsize", "maxsize", "movablelimits", "symmetric", "largeop", "columnalign", "columnspacing", "columnlines", "rowspacing", "rowlines", "rowalign", "frame", "framespacing", "equalrows", "equalcolumns", "displaystyle", "scriptlevel", "width", "height", "depth", "linethickness", "notation", "mathcolor", "mathbackground", "mathsize", "form", "voffset"])
+SAFE_VALUE = re.compile(r"[\w#.%+ -]*\Z")  # lengths, colours, keywords: no url(), quotes or colons
+LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!?]")  # TeX writes "a < b"; "<b" opens a tag
+MAX_TEX = 300  # characters; a longer "span" is two dollars far apart, not one formula
+TAG = re.compile(r"(<[^>]*>)")
+VERBATIM = re.compile(r"<(/?)(code|pre)\b", re.IGNORECASE)
+# The rule in the module docstring, on escaped text: the TeX is group 1 (backslash pairs kept whole).
+SPAN = re.compile(rf"(?<![\\$])\$(?=[^\s$])((?:[^$\\]|\\.){{1,{MAX_TEX}}}?)(?<![\s\\])\$(?![\d$])")
+
+
+def math_html(value: object) -> Markup:
+    """HTML with every convertible `$…$` span as MathML; a str is escaped first, Markup taken as HTML."""
+    markup = escape(value)
+    if "$" not in markup:
+        return markup
+    parts = TAG.split(str(markup))
+    verbatim_depth = 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            if found := VERBATIM.match(part):
+                verbatim_depth = max(0, verbatim_depth + (-1 if found.group(1) else 1))
+        elif verbatim_depth == 0 and "$" in part:
+            parts[index] = SPAN.sub(_span_html, part)
+    return Markup("".join(parts))
+
+
+def _span_html(span: re.Match[str]) -> str:
+    tex = html.unescape(span.group(1))
+    if LOOKS_LIKE_MARKUP.search(tex):  # `$<img src=x>$` is a tag someone typed, not a formula: it stays text
+        return span.group(0)
+    return tex_to_mathml(tex) or span.group(0)
+
+
+@lru_cache(maxsize=20_000)
+def tex_to_mathml(tex: str) -> str:
+    """Checked MathML for `tex`, or "" when the converter fails or writes anything off the allowlist."""
+    try:
+        tree = ElementTree.fromstring(convert(tex))
+    except Exception:  # noqa: BLE001 - the converter raises many kinds of errors on bad TeX; all mean "text"
+        return ""
+    if not _allowed(tree):
+        return ""
+    return _serialize(tree)
+
+
+def _allowed(element: ElementTree.Element) -> bool:
+    """Only allowlisted MathML elements and attributes with plain values, and no unknown command
+    (latex2mathml writes those as text: `<mi>\\foo</mi>`)."""
+    namespace, _, name = element.tag.rpartition("}")
+    if namespace != "{" + MATHML_NAMESPACE or name not in MATHML_ELEMENTS:
+        return False
+    if any(key not in MATHML_ATTRIBUTES or not SAFE_VALUE.match(value) for key, value in element.attrib.items()):
+        return False
+    if name in ("mi", "mo") and (element.text or "").startswith("\\"):
+        return False
+    return all(_allowed(child) for child in element)
+
+
+def _serialize(element: ElementTree.Element) -> str:
+    """The tree written by us: names from the allowlist, text and attribute values escaped."""
+    name = element.tag.rpartition("}")[2]
+    attributes = "".join(f' {key}="{_escaped(value)}"' for key, value in sorted(element.attrib.items()))
+    if name == "math":
+        attributes = f' xmlns="{MATHML_NAMESPACE}"' + attributes
+    children = "".join(_serialize(child) + _escaped(child.tail) for child in element)
+    return f"<{name}{attributes}>{_escaped(element.text)}{children}</{name}>"
+
+
+def _escaped(text: str | None) -> str:
+    return str(escape(text or ""))

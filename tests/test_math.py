@@ -1,0 +1,101 @@
+"""TeX in titles and abstracts becomes checked MathML; everything else stays escaped text."""
+import pytest
+from markupsafe import Markup
+
+from generator.content import math
+from generator.content.markdown import escape_markdown, render_markdown
+from generator.content.math import math_html, tex_to_mathml
+
+
+def test_real_titles_become_mathml():
+    assert math_html("Bounds in $L_2$") == Markup(
+        'Bounds in <math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">'
+        "<mrow><msub><mi>L</mi><mn>2</mn></msub></mrow></math>")
+    assert "<msup><mo>∇</mo><mn>2</mn></msup>" in math_html("$\\nabla^2$DFT: a universal model")
+    assert math_html("$\\nabla^2$DFT").endswith("</math>DFT")
+    assert math_html("$τ$-bench").startswith('<math xmlns="http://www.w3.org/1998/Math/MathML" display="inline">'
+                                            "<mrow><mi>τ</mi></mrow></math>-bench")
+    assert "<msub><mi>μ</mi><mn>0</mn></msub>" in math_html("Transfer of $\\mu_0$ across widths")
+
+
+@pytest.mark.parametrize("text", [
+    "Consistency^2: no dollars",
+    "A lone $ stays",
+    "Costs $5 and $10 a month",
+    "From $5 to $10M",
+    "$ spaced $",
+    "Display $$x$$ is left alone",
+    "An escaped \\$x\\$ pair",
+    "$x$5 closes before a digit",
+])
+def test_text_that_is_no_span_stays_text(text):
+    assert math_html(text) == Markup.escape(text)
+
+
+@pytest.mark.parametrize("hostile", [
+    "$<img src=x onerror=alert(1)>$",
+    "$\\text{<b>bold</b>}$",
+    "$\\text{<script>alert(1)</script>}$",
+    "$\\href{javascript:alert(1)}{x}$",
+    "$\\style{background:url(x)}{y}$",
+    "$\\unknowncommand{x}$",
+    '$x" onmouseover="alert(1)$',
+    "$</math><script>alert(1)</script>$",
+])
+def test_hostile_or_unconvertible_input_stays_escaped_text(hostile):
+    out = str(math_html(hostile))
+    assert "<script" not in out and "<img" not in out and "<b>" not in out
+    assert " href=" not in out and " style=" not in out and " onmouseover=" not in out
+    if "<math" not in out:
+        assert out == str(Markup.escape(hostile))
+
+
+def test_angle_brackets_in_real_tex_are_escaped_inside_mathml():
+    out = str(math_html("$a < b$"))
+    assert "<mo>&lt;</mo>" in out and "<b" not in out.replace("<mo>&lt;</mo>", "")
+
+
+def test_a_tag_between_dollars_stays_text_even_where_the_converter_would_take_it():
+    assert math_html("$<img src=x onerror=alert(1)>$") == Markup("$&lt;img src=x onerror=alert(1)&gt;$")
+    assert math_html("$a<b$") == Markup("$a&lt;b$")
+
+
+def test_only_allowlisted_mathml_passes(monkeypatch):
+    monkeypatch.setattr(math, "convert", lambda tex: '<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                                                     '<mi onclick="x()">a</mi></math>')
+    tex_to_mathml.cache_clear()
+    assert tex_to_mathml("a") == ""
+    monkeypatch.setattr(math, "convert", lambda tex: '<math xmlns="http://www.w3.org/1999/xhtml"><mi>a</mi></math>')
+    tex_to_mathml.cache_clear()
+    assert tex_to_mathml("a") == ""
+    monkeypatch.setattr(math, "convert", lambda tex: '<math xmlns="http://www.w3.org/1998/Math/MathML">'
+                                                     '<mstyle mathcolor="url(javascript:x)"><mi>a</mi></mstyle></math>')
+    tex_to_mathml.cache_clear()
+    assert tex_to_mathml("a") == ""
+    tex_to_mathml.cache_clear()
+
+
+def test_a_converter_error_falls_back_to_text(monkeypatch):
+    def broken(tex):
+        raise ValueError("bad TeX")
+    monkeypatch.setattr(math, "convert", broken)
+    tex_to_mathml.cache_clear()
+    assert math_html("Loss $L_2$ here") == Markup("Loss $L_2$ here")
+    tex_to_mathml.cache_clear()
+
+
+def test_abstract_html_from_escaped_markdown():
+    body = escape_markdown("We bound the $L_2$ error and keep `$x$` and <b>$y$</b> literal.")
+    out = str(math_html(Markup(render_markdown(body))))
+    assert out.count("<math") == 3  # the backticks and <b> were escaped: text like any other
+    assert "&lt;b&gt;" in out
+
+
+def test_spans_inside_code_stay_text():
+    out = str(math_html(Markup("<p>Use <code>$x$</code> and <pre>$y$</pre> but $z$</p>")))
+    assert "<code>$x$</code>" in out and "<pre>$y$</pre>" in out and out.count("<math") == 1
+
+
+def test_markup_is_not_escaped_twice_and_text_is():
+    assert math_html(Markup("<p>a &amp; b</p>")) == Markup("<p>a &amp; b</p>")
+    assert math_html("a & b <i>") == Markup("a &amp; b &lt;i&gt;")
