@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import groupby
 from urllib.parse import quote_plus, urlsplit
 
-from generator.build import feeds, sitemap, urls
+from generator.build import outputs, urls
+from generator.build.related import related_papers
 from generator.build.site import Site
 from generator.config import SiteConfig
 from generator.content.markdown import plain_text
-from generator.content.schema import LINK_KINDS, Paper
+from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 
 
@@ -31,7 +34,8 @@ class Page:
 
 def all_pages(site: Site, config: SiteConfig) -> list[Page]:
     """Every output of the site except static files and search files."""
-    pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page()]
+    pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page(),
+             reading_list_page()]
     pages += [paper_page(paper, site) for paper in site.papers]
     for topic in site.topics:
         pages += topic_pages(topic, site, config)
@@ -47,6 +51,7 @@ def home_page(site: Site, config: SiteConfig) -> Page:
     return Page("index.html", {
         "latest_day": latest,
         "latest_papers": site.papers_by_day[latest] if latest else (),
+        "filter_topics": filter_topics(site, site.papers_by_day[latest] if latest else ()),
         "recent_days": recent_days,
         "topic_counts": topic_counts(site),
         "paper_count": len(site.papers),
@@ -54,15 +59,29 @@ def home_page(site: Site, config: SiteConfig) -> Page:
 
 
 def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
-    return tuple((topic, len(site.papers_by_topic[topic.slug])) for topic in site.topics)
+    """Readers' topics with their paper counts; the fallback topic is no topic to browse."""
+    return tuple((topic, len(site.papers_by_topic[topic.slug])) for topic in site.reader_topics)
+
+
+def filter_topics(site: Site, papers: tuple[Paper, ...]) -> tuple[tuple[Topic, int], ...]:
+    """The readers' topics of a list of papers, most papers first, for the topic filter."""
+    counts = Counter(slug for paper in papers for slug in paper.topics if slug != site.fallback_slug)
+    order = {topic.slug: position for position, topic in enumerate(site.topics)}
+    ranked = sorted(counts, key=lambda slug: (-counts[slug], order[slug]))
+    return tuple((site.topic_by_slug[slug], counts[slug]) for slug in ranked)
 
 
 def topics_index_page(site: Site) -> Page:
-    return Page(urls.output_path(urls.TOPICS_URL), {"topic_counts": topic_counts(site)}, "topics.html")
+    rows = tuple((topic, count, site.topic_year_counts(topic.slug)) for topic, count in topic_counts(site))
+    return Page(urls.output_path(urls.TOPICS_URL), {"topic_rows": rows}, "topics.html")
 
 
 def archive_page(site: Site) -> Page:
-    return Page(urls.output_path(urls.ARCHIVE_URL), {"years": site.archive()}, "dates.html")
+    return Page(urls.output_path(urls.ARCHIVE_URL), {"calendar": site.calendar()}, "dates.html")
+
+
+def reading_list_page() -> Page:
+    return Page(urls.output_path(urls.READING_LIST_URL), {}, "reading-list.html")
 
 
 def search_page() -> Page:
@@ -77,14 +96,49 @@ def paper_page(paper: Paper, site: Site) -> Page:
     return Page(urls.output_path(urls.paper_url(paper.slug)), {
         "paper": paper,
         "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
+        "related": related_to(paper, site),
         **paper_details(paper),
     }, "paper.html")
+
+
+def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
+    """The papers most similar to this one (generator/build/related.py), worked out once per Site."""
+    if _related_memo.site is not site:
+        by_slug = {other.slug: other for other in site.papers}
+        slugs = related_papers(site.papers)
+        _related_memo.site = site
+        _related_memo.papers = {slug: tuple(by_slug[other] for other in others) for slug, others in slugs.items()}
+    return _related_memo.papers.get(paper.slug, ())
+
+
+@dataclass
+class _RelatedMemo:
+    """The related papers of the last Site seen: every paper page of one build asks for them."""
+
+    site: Site | None = None
+    papers: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
+
+
+_related_memo = _RelatedMemo()
 
 
 @lru_cache(maxsize=100_000)
 def paper_details(paper: Paper) -> dict:
     """What a paper page derives from the paper alone; cached so a rebuild skips unchanged papers."""
     return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "bibtex": bibtex(paper)}
+
+
+@lru_cache(maxsize=100_000)
+def quick_links(paper: Paper) -> tuple[tuple[str, str], ...]:
+    """(label, url) of the links a paper's row offers: arXiv and its PDF, the code, the project page."""
+    found = []
+    if paper.arxiv_id:
+        found += [("arXiv", arxiv_url(paper)), ("PDF", urls.arxiv_pdf_url(paper.arxiv_id))]
+    for kind, label in (("code", "Code"), ("project page", "Project page")):
+        url = next((link.url for link in paper.links if link.kind == kind and is_web_url(link.url)), None)
+        if url:
+            found.append((label, url))
+    return tuple(found)
 
 
 def is_web_url(url: str) -> bool:
@@ -131,14 +185,39 @@ def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
     page_count = site.topic_page_count(topic.slug, size)
     pages = []
     for number in range(1, page_count + 1):
+        shown = papers[(number - 1) * size:number * size]
         pages.append(Page(urls.output_path(urls.topic_url(topic.slug, number)), {
             "topic": topic,
+            "is_fallback": topic.slug == site.fallback_slug,
             "paper_count": len(papers),
-            "papers": papers[(number - 1) * size:number * size],
+            "papers": shown,
+            "day_groups": day_groups(shown),
             "page_number": number,
             "page_count": page_count,
+            "page_links": page_window(number, page_count),
         }, "topic.html"))
     return pages
+
+
+def day_groups(papers: tuple[Paper, ...]) -> tuple[tuple[dt.date, tuple[Paper, ...]], ...]:
+    """Newest-first papers under their latest featured day, so each date is shown once."""
+    return tuple((day, tuple(group)) for day, group in groupby(papers, key=lambda paper: paper.last_featured))
+
+
+def page_window(current: int, count: int, radius: int = 2) -> tuple[int | None, ...]:
+    """Page numbers to link: the first, the last and `radius` around the current; None marks a gap.
+
+    A gap that would hide a single page shows that page instead, since "…" would take its room.
+    """
+    shown = sorted({1, count} | set(range(max(1, current - radius), min(count, current + radius) + 1)))
+    window: list[int | None] = []
+    for number in shown:
+        if window and number - (window[-1] or 0) == 2:
+            window.append(number - 1)
+        elif window and number - (window[-1] or 0) > 2:
+            window.append(None)
+        window.append(number)
+    return tuple(window)
 
 
 def day_page(day: dt.date, site: Site) -> Page:
@@ -146,6 +225,7 @@ def day_page(day: dt.date, site: Site) -> Page:
     return Page(urls.output_path(urls.day_url(day)), {
         "day": day,
         "papers": site.papers_by_day[day],
+        "filter_topics": filter_topics(site, site.papers_by_day[day]),
         "earlier_day": earlier,
         "later_day": later,
     }, "day.html")
@@ -153,11 +233,11 @@ def day_page(day: dt.date, site: Site) -> Page:
 
 def feed_pages(site: Site, config: SiteConfig) -> list[Page]:
     latest = site.papers[:config.feed_size]
-    pages = [Page(urls.output_path(urls.FEED_URL), {"feed": feeds.site_feed(config, latest)}, produce=feeds.atom_page)]
+    pages = [Page(urls.output_path(urls.FEED_URL), {"feed": outputs.site_feed(config, latest)}, "feed.xml")]
     for topic in site.topics:
         papers = site.papers_by_topic[topic.slug][:config.feed_size]
-        feed = feeds.topic_feed(config, topic, papers)
-        pages.append(Page(urls.output_path(urls.topic_feed_url(topic.slug)), {"feed": feed}, produce=feeds.atom_page))
+        feed = outputs.topic_feed(config, topic, papers)
+        pages.append(Page(urls.output_path(urls.topic_feed_url(topic.slug)), {"feed": feed}, "feed.xml"))
     return pages
 
 
@@ -177,23 +257,15 @@ def paper_record_json(paper: Paper) -> str:
 
 
 def paper_record(paper: Paper) -> dict:
-    return {
-        "slug": paper.slug,
-        "url": urls.paper_url(paper.slug),
-        "title": paper.title,
-        "abstract": plain_text(paper.body),
-        "featured": [day.isoformat() for day in paper.featured],
-        "topics": list(paper.topics),
-        "links": [{"url": link.url, "kind": link.kind} for link in paper.links if is_web_url(link.url)],
-        "arxiv_id": paper.arxiv_id,
-        "authors": list(paper.authors),
-    }
+    """The fields the schema exports, plus the page's URL and the abstract as plain text."""
+    record = exported_fields(paper)
+    record["links"] = [link for link in record["links"] if is_web_url(link["url"])]
+    return {**record, "url": urls.paper_url(paper.slug), "abstract": plain_text(paper.body)}
 
 
 def sitemap_page(site: Site, config: SiteConfig) -> Page:
-    entries = sitemap.find_entries(site, config)
-    return Page("sitemap.xml", {"entries": entries}, produce=sitemap.sitemap_xml)
+    return Page("sitemap.xml", {"entries": outputs.find_entries(site, config)}, "sitemap.xml")
 
 
 def robots_page(config: SiteConfig) -> Page:
-    return Page("robots.txt", {"base_url": config.base_url}, produce=sitemap.robots_txt)
+    return Page("robots.txt", {"sitemap_url": outputs.sitemap_url(config)}, "robots.txt")

@@ -4,21 +4,33 @@ from __future__ import annotations
 import datetime as dt
 import re
 import traceback
-from functools import lru_cache
+from functools import cache
 
 import jinja2
+from markupsafe import Markup, escape
 
 from generator.build import urls
+from generator.build.pages import quick_links
 from generator.build.theme import Theme
 from generator.config import SiteConfig
 from generator.content.markdown import plain_text, render_markdown
-from generator.content.taxonomy import Topic
+from generator.content.math import math_html
+from generator.content.taxonomy import Topic, fallback_slug
 from generator.errors import BuildFailed, SourceError, display_path
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 PAGE_TEMPLATES = ("home.html", "paper.html", "topic.html", "topics.html", "day.html", "dates.html",
-                  "search.html", "404.html")
+                  "search.html", "404.html", "reading-list.html", "feed.xml", "sitemap.xml", "robots.txt")
+# HTML escaping is valid XML escaping, so .xml templates escape like pages do; plain
+# text (robots.txt) must not, or an `&` would reach crawlers as `&amp;`. Any other
+# name, including templates a theme adds, escapes.
+AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"), disabled_extensions=("txt",),
+                                      default_for_string=True, default=True)
+# Characters XML 1.0 forbids anywhere, even escaped: most C0 controls, lone surrogates,
+# U+FFFE and U+FFFF. One of them in a title would make a whole feed unreadable.
+NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+XML_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
 
 # One paragraph of lines that start with a letter and hold no character Markdown acts on
@@ -30,12 +42,22 @@ PLAIN_LINE = r"[^\W\d_][^`*_\[\]<>!&~\\\x00-\x1f\x7f]*(?<!\s)"
 PLAIN_PARAGRAPH = re.compile(rf"{PLAIN_LINE}(?:\n{PLAIN_LINE})*")
 
 
-@lru_cache(maxsize=None)
+@cache
 def abstract_html(markdown_text: str) -> str:
     """A paper body as safe HTML; cached because feeds show the same papers again."""
     if PLAIN_PARAGRAPH.fullmatch(markdown_text):
         return f"<p>{markdown_text.replace(chr(34), '&quot;')}</p>\n"
     return render_markdown(markdown_text)
+
+
+def xml_text(value: object) -> Markup:
+    """Element text for XML: forbidden characters dropped, & < > escaped, quotes kept as written."""
+    return Markup(NOT_XML_CHARACTER.sub("", str(value)).translate(XML_TEXT_ESCAPES))
+
+
+def xml_attr(value: object) -> Markup:
+    """A double-quoted XML attribute value: forbidden characters dropped, quotes escaped too."""
+    return escape(NOT_XML_CHARACTER.sub("", str(value)))
 
 
 def long_date(day: dt.date) -> str:
@@ -47,17 +69,28 @@ def month_name(month: int) -> str:
     return MONTHS[month - 1]
 
 
+def count_of(count: int, noun: str) -> str:
+    """'1 paper', '9,877 papers': the noun in the plural unless there is exactly one."""
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 class Renderer:
     """One Jinja environment for the whole build; renders Pages to bytes."""
 
     def __init__(self, theme: Theme, config: SiteConfig, assets: dict[str, str], topics: list[Topic]):
         self.theme = theme
         self.topic_names = {topic.slug: topic.name for topic in topics}
+        self.fallback_topic = fallback_slug(topics) if topics else ""
         self.assets = assets
         self.environment = jinja2.Environment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in theme.template_dirs]),
-            autoescape=True, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+            autoescape=AUTOESCAPE, undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
             auto_reload=False, keep_trailing_newline=True,
+        )
+        self.environment.filters.update(xml_text=xml_text, xml_attr=xml_attr, math_html=math_html)
+        self.environment.globals.update(
+            quick_links=quick_links, reader_topics=self.reader_topics, fallback_topic=self.fallback_topic,
+            reading_list_url=urls.READING_LIST_URL, count_of=count_of,
         )
         self.environment.globals.update(
             config=config, asset=self.asset_url, abstract_html=abstract_html, abstract_text=plain_text, paper_url=urls.paper_url,
@@ -65,6 +98,10 @@ class Renderer:
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,
             topic_name=self.topic_names.__getitem__, search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, long_date=long_date, month_name=month_name,
         )
+
+    def reader_topics(self, slugs: tuple[str, ...]) -> tuple[str, ...]:
+        """A paper's topics as readers see them: the fallback topic sorts nothing, so it is left out."""
+        return tuple(slug for slug in slugs if slug != self.fallback_topic)
 
     def asset_url(self, name: str) -> str:
         if name not in self.assets:

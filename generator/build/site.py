@@ -1,8 +1,9 @@
 """Papers and topics -> Site: every grouping the pages need, computed once."""
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -20,6 +21,18 @@ class MonthArchive:
 
 
 @dataclass(frozen=True)
+class CalendarMonth:
+    """One month of the archive as a calendar row: every day of the month, with its paper count."""
+    year: int
+    month: int
+    days: tuple[tuple[dt.date, int], ...]  # every day of the month, oldest first; 0 for a day without papers
+
+    @property
+    def paper_count(self) -> int:
+        return sum(count for _, count in self.days)
+
+
+@dataclass(frozen=True)
 class Site:
     papers: tuple[Paper, ...]  # newest first: last featured date, then title
     topics: tuple[Topic, ...]  # taxonomy order
@@ -31,6 +44,21 @@ class Site:
     @property
     def latest_day(self) -> dt.date | None:
         return self.days[-1] if self.days else None
+
+    @property
+    def fallback_slug(self) -> str:
+        """The topic of papers no rule matched; the taxonomy loader puts it last."""
+        return self.topics[-1].slug if self.topics else ""
+
+    @property
+    def reader_topics(self) -> tuple[Topic, ...]:
+        """The topics shown to readers: every topic but the fallback, which sorts nothing."""
+        return tuple(topic for topic in self.topics if topic.slug != self.fallback_slug)
+
+    def topic_year_counts(self, slug: str) -> tuple[tuple[int, int], ...]:
+        """(year, papers first featured that year) for one topic, newest year first."""
+        years = Counter(paper.first_featured.year for paper in self.papers_by_topic[slug])
+        return tuple(sorted(years.items(), reverse=True))
 
     def topic_page_count(self, slug: str, page_size: int) -> int:
         """Pages of a topic's list; an empty topic still has its first page."""
@@ -54,6 +82,24 @@ class Site:
             )
             years.append((year, months))
         return tuple(years)
+
+    def calendar(self) -> tuple[tuple[int, tuple[CalendarMonth, ...]], ...]:
+        """Every month from the latest day back to the first, grouped by year, newest first."""
+        if not self.days:
+            return ()
+        months = [self._calendar_month(year, month) for year, month in _months_between(self.days[0], self.days[-1])]
+        return tuple((year, tuple(group)) for year, group in groupby(reversed(months), key=lambda month: month.year))
+
+    def _calendar_month(self, year: int, month: int) -> CalendarMonth:
+        length = calendar.monthrange(year, month)[1]
+        dates = (dt.date(year, month, number) for number in range(1, length + 1))
+        return CalendarMonth(year, month, tuple((day, len(self.papers_by_day.get(day, ()))) for day in dates))
+
+
+def _months_between(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
+    """(year, month) from first's month to last's month, oldest first."""
+    start, stop = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
+    return [(index // 12, index % 12 + 1) for index in range(start, stop + 1)]
 
 
 def newest_first_key(paper: Paper) -> tuple:

@@ -5,6 +5,7 @@ Templates get these functions as globals, so a change of URL scheme is a change 
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import quote
 
 HOME_URL = "/"
 TOPICS_URL = "/topics/"
@@ -12,6 +13,7 @@ ARCHIVE_URL = "/dates/"
 SEARCH_URL = "/search/"
 FEED_URL = "/feed.xml"
 SITEMAP_URL = "/sitemap.xml"
+READING_LIST_URL = "/reading-list/"
 
 
 def paper_url(slug: str) -> str:
@@ -28,6 +30,10 @@ def topic_feed_url(slug: str) -> str:
 
 def day_url(day: dt.date) -> str:
     return f"/dates/{day.isoformat()}/"
+
+
+def arxiv_pdf_url(arxiv_id: str) -> str:
+    return f"https://arxiv.org/pdf/{quote(arxiv_id, safe='/.')}"
 
 
 def output_path(url: str) -> str:

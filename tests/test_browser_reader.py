@@ -1,0 +1,426 @@
+"""What a reader does on the built site, in Chromium: open abstracts, filter a day by topic, page
+through a topic, use the calendar, keep a reading list, see what is new; and axe-core finds no
+accessibility violation on any kind of page, light or dark.
+
+The site is the golden fixture plus papers made here: one with 3,303 authors, and enough
+language-model papers, from December 2024 to August 2025, for a topic to run to many pages.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    FloatRect,
+    Locator,
+    Page,
+    Request,
+    Response,
+    WebError,
+    expect,
+)
+
+from generator.build.builder import SiteBuilder
+from generator.build.pages import page_window
+
+GOLDEN_CONTENT = Path(__file__).parent / "fixtures" / "golden" / "content"
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
+FILLER_PAPERS = 19  # in July 2025; with the others, language-models runs to 12 pages of 2
+AUTHOR_COUNT = 3303
+LATEST = "2025-08-18"
+SEEN_KEY = "paper-digest:last-seen-day"
+VISIT_KEY = "paper-digest:visit"
+
+
+def paper_file(slug: str, title: str, day: dt.date, authors: Sequence[str] = ()) -> str:
+    lines = ["---", f'title: "{title}"', f"slug: {slug}", f"featured: [{day.isoformat()}]", "topics: [language-models]"]
+    if authors:
+        lines.append("authors: [" + ", ".join(authors) + "]")
+    return "\n".join([*lines, "---", f"An abstract about {title.lower()} and language models.", ""])
+
+
+@pytest.fixture(scope="module")
+def reader_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    project = tmp_path_factory.mktemp("reader") / "project"
+    shutil.copytree(GOLDEN_CONTENT, project / "content")
+    papers = project / "content" / "papers"
+    authors = [f"Author Number {number}" for number in range(1, AUTHOR_COUNT + 1)]
+    (papers / "many-authors.md").write_text(paper_file("many-authors", "A Model Trained by Everyone",
+                                                       dt.date(2025, 8, 18), authors))
+    for number in range(1, FILLER_PAPERS + 1):
+        slug = f"filler-{number:02d}"
+        day = dt.date(2025, 7, number)
+        (papers / f"{slug}.md").write_text(paper_file(slug, f"Filler Study {number:02d}", day))
+    (papers / "last-year.md").write_text(paper_file("last-year", "A Study From Last Year", dt.date(2024, 12, 31)))
+    result = SiteBuilder(project, project / "site").build()
+    assert result.errors == []
+    return project / "site"
+
+
+@pytest.fixture
+def base_url(reader_site: Path, static_server) -> str:
+    return static_server(reader_site)
+
+
+def watched(context: BrowserContext, base: str) -> list[str]:
+    """Console errors, failed responses and requests to other hosts, collected as they happen."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    def on_error(error: WebError) -> None:
+        problems.append(str(error.error))
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            problems.append(f"{response.status} {response.url}")
+
+    def on_request(request: Request) -> None:
+        if urlsplit(request.url).netloc != urlsplit(base).netloc and not request.url.startswith("blob:"):
+            problems.append(f"request to another host: {request.url}")
+
+    context.on("console", on_console)
+    context.on("weberror", on_error)
+    context.on("response", on_response)
+    context.on("request", on_request)
+    return problems
+
+
+@pytest.fixture
+def reader(chromium_browser: Browser, base_url: str):
+    """A page with scripts on; every problem seen on the way fails the test."""
+    context = chromium_browser.new_context(viewport={"width": 1200, "height": 800}, accept_downloads=True)
+    problems = watched(context, base_url)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert problems == []
+
+
+@pytest.fixture
+def reader_without_scripts(chromium_browser: Browser, base_url: str):
+    context = chromium_browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def visible_rows(page: Page) -> list[str]:
+    return [row.get_attribute("data-slug") or "" for row in page.locator(".paper-list > .paper-item").all()
+            if row.is_visible()]
+
+
+def box(locator: Locator) -> FloatRect:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not shown"
+    return found
+
+
+# --- Rows ---
+
+def test_the_abstract_opens_and_closes_without_javascript(reader_without_scripts: Page, base_url: str):
+    page = reader_without_scripts
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    row = page.locator(".paper-item[data-slug=skippipe]")
+    abstract = row.locator(".abstract-text")
+    expect(abstract).to_be_hidden()
+    row.locator("summary", has_text="Abstract").click()
+    expect(abstract).to_be_visible()
+    expect(abstract).to_contain_text("stage skipping in pipeline training")
+    row.locator("summary").click()
+    expect(abstract).to_be_hidden()
+
+
+def test_a_row_stays_short_with_3303_authors_on_phones_and_desktops(chromium_browser: Browser, base_url: str):
+    for width in (375, 1200):
+        context = chromium_browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(f"{base_url}/dates/{LATEST}/")
+        row = page.locator(".paper-item[data-slug=many-authors]")
+        expect(row.locator(".paper-authors")).to_have_text("Author Number 1, Author Number 2, Author Number 3 et al.")
+        assert box(row)["height"] < 160, width
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the phone
+        context.close()
+
+
+def test_the_paper_page_shows_15_authors_and_folds_the_rest(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/papers/many-authors/")
+    shown = page.locator(".paper-header > .authors")
+    expect(shown).to_have_text(", ".join(f"Author Number {number}" for number in range(1, 16)))
+    rest = page.locator(".more-authors")
+    expect(rest.locator("summary")).to_have_text("and 3,288 more authors")
+    expect(rest.locator(".authors")).to_be_hidden()
+    rest.locator("summary").click()
+    expect(rest.locator(".authors")).to_contain_text(f"Author Number {AUTHOR_COUNT}")
+
+
+def test_paper_pages_have_two_columns_on_wide_screens_and_one_on_phones(chromium_browser: Browser, base_url: str):
+    for width, side_by_side in ((1200, True), (375, False)):
+        context = chromium_browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(f"{base_url}/papers/panopticsplatting/")
+        abstract = box(page.locator(".paper-content"))
+        aside = box(page.locator(".paper-aside"))
+        assert (aside["x"] >= abstract["x"] + abstract["width"]) is side_by_side, width
+        assert (aside["y"] >= abstract["y"] + abstract["height"]) is not side_by_side, width
+        context.close()
+
+
+# --- The day's topic filter ---
+
+def topic_box(page: Page, topic_name: str):
+    return page.locator(".filter-option", has_text=topic_name).locator("input[type=checkbox]")
+
+
+def test_the_topic_filter_hides_the_rows_of_other_topics(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    everything = ["hostile-title", "many-authors", "panopticsplatting", "skippipe"]
+    assert sorted(visible_rows(page)) == everything
+    page.locator(".topic-filter summary").click()
+    topic_box(page, "Computer Vision").check()
+    assert sorted(visible_rows(page)) == ["hostile-title", "panopticsplatting"]
+    expect(page.locator(".filter-status")).to_have_text("Showing 2 of 4 papers.")
+    topic_box(page, "Language Models").check()  # topics add up
+    assert sorted(visible_rows(page)) == everything
+    topic_box(page, "Computer Vision").uncheck()
+    assert sorted(visible_rows(page)) == ["hostile-title", "many-authors", "skippipe"]
+    page.get_by_role("button", name="Show all").click()
+    assert sorted(visible_rows(page)) == everything
+    expect(page.locator(".filter-status")).to_have_text("")
+
+
+def test_without_javascript_there_is_no_filter_and_every_paper_shows(reader_without_scripts: Page, base_url: str):
+    page = reader_without_scripts
+    for path in (f"/dates/{LATEST}/", "/"):
+        page.goto(base_url + path)
+        expect(page.locator(".topic-filter")).to_be_hidden()
+        assert sorted(visible_rows(page)) == ["hostile-title", "many-authors", "panopticsplatting", "skippipe"]
+        expect(page.locator(".save-toggle").first).to_be_hidden()  # the reading list needs scripts
+
+
+# --- Navigation at scale ---
+
+@pytest.mark.parametrize(("current", "count", "window"), [
+    (1, 1, (1,)),
+    (1, 5, (1, 2, 3, 4, 5)),  # a gap of one page shows the page instead
+    (1, 42, (1, 2, 3, None, 42)),
+    (10, 42, (1, None, 8, 9, 10, 11, 12, None, 42)),
+    (5, 42, (1, 2, 3, 4, 5, 6, 7, None, 42)),
+    (42, 42, (1, None, 40, 41, 42)),
+])
+def test_page_window_keeps_first_last_and_the_pages_around_the_current(current: int, count: int,
+                                                                        window: tuple[int | None, ...]):
+    assert page_window(current, count) == window
+
+
+def page_numbers(page: Page) -> list[str]:
+    return [" ".join((item.text_content() or "").split()) for item in page.locator(".pagination li").all()]
+
+
+def test_topic_pages_have_numbered_pagination(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/topics/language-models/page/6/")
+    assert page_numbers(page) == ["← Newer", "Page 1", "…", "Page 4", "Page 5", "Page 6", "Page 7", "Page 8",
+                                  "…", "Page 12", "Older →"]
+    current = page.locator(".pagination [aria-current=page]")
+    expect(current).to_have_count(1)
+    expect(current).to_have_attribute("href", "/topics/language-models/page/6/")
+    page.locator(".pagination a", has_text=re.compile(r"^Page 12$")).click()
+    page.wait_for_url(re.compile(r"/topics/language-models/page/12/$"))
+    assert page_numbers(page) == ["← Newer", "Page 1", "…", "Page 10", "Page 11", "Page 12"]
+    page.locator(".pagination a[rel=prev]").click()
+    page.wait_for_url(re.compile(r"/topics/language-models/page/11/$"))
+    page.locator(".pagination a", has_text=re.compile(r"^Page 1$")).click()
+    page.wait_for_url(re.compile(r"/topics/language-models/$"))
+    assert page_numbers(page) == ["Page 1", "Page 2", "Page 3", "…", "Page 12", "Older →"]
+    for href in page.locator(".pagination a").evaluate_all("links => links.map(link => link.href)"):
+        assert page.request.get(href).ok, href
+
+
+def test_topic_pages_show_each_date_once_and_only_the_other_topics_as_chips(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/topics/language-models/")
+    expect(page.locator(".day-group .day-heading")).to_have_text(["August 18, 2025"])
+    expect(page.locator(".paper-item time")).to_have_count(0)  # no date on the rows themselves
+    expect(page.locator(".paper-item[data-slug=hostile-title] .chip")).to_have_text(["Computer Vision"])
+    expect(page.locator(".paper-item[data-slug=many-authors] .chips")).to_have_count(0)
+
+
+def test_the_calendar_links_every_day_to_its_page(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/")
+    expect(page.locator(".calendar-year h2")).to_have_text(["2025", "2024"])
+    months = page.locator(".calendar-month .month-name").all_inner_texts()
+    assert [month.split()[0] for month in months] == [  # newest first, one row each, empty months too
+        "August", "July", "June", "May", "April", "March", "February", "January", "December"]
+    august = page.locator(".calendar-month").first
+    expect(august.locator(".day-cell")).to_have_count(31)
+    expect(page.locator(".calendar-month").nth(6).locator(".day-cell")).to_have_count(28)  # February 2025
+    cells = page.locator("a.day-cell")
+    expect(cells).to_have_count(FILLER_PAPERS + 3)
+    expect(cells.first).to_have_accessible_name(re.compile(r"^August 15\s*:\s*2 papers\s*$"))
+    targets = cells.evaluate_all("""cells => cells.map(cell => [cell.getAttribute('href'),
+        cell.querySelector('.day-number').textContent.match(/\\d+/)[0], cell.querySelector('.day-count').firstChild.textContent])""")
+    for href, day, count in targets:
+        assert href.endswith(f"-{int(day):02d}/")
+        response = page.request.get(base_url + href)
+        assert response.ok and response.text().count('class="paper-item"') == int(count), href
+    august.get_by_role("link", name=re.compile(r"^August 18\b")).click()
+    page.wait_for_url(re.compile(rf"/dates/{LATEST}/$"))
+
+
+def test_the_fallback_topic_is_no_topic_to_readers(reader: Page, base_url: str):
+    page = reader
+    for path in ("/", "/topics/", "/dates/2025-08-15/", "/papers/corpusbrain/"):
+        page.goto(base_url + path)
+        expect(page.locator("a[href^='/topics/other/']")).to_have_count(0)
+    expect(page.locator(".facts")).to_contain_text("Language Models")
+    page.goto(f"{base_url}/topics/other/")
+    expect(page.locator("h1")).to_have_text("Not yet sorted")
+
+
+def test_topics_show_papers_per_year(reader: Page, base_url: str, reader_site: Path):
+    page = reader
+    page.goto(f"{base_url}/topics/")
+    card = page.locator(".topic-cards li", has=page.locator("a", has_text="Language Models"))
+    expect(card.locator(".count")).to_have_text(f"{FILLER_PAPERS + 5} papers")
+    expect(card.locator(".year-counts div")).to_have_text(["2025 " + str(FILLER_PAPERS + 4), "2024 1"])
+    vision = page.locator(".topic-cards li", has=page.locator("a", has_text="Computer Vision"))
+    expect(vision.locator(".year-counts")).to_have_count(0)  # one year only: nothing to compare
+
+
+# --- Reading state ---
+
+def star(page: Page, slug: str):
+    return page.locator(f".paper-item[data-slug='{slug}'] .save-toggle")
+
+
+def test_the_reading_list_keeps_papers_across_reloads_and_exports_bibtex(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    for slug in ("panopticsplatting", "skippipe"):
+        star(page, slug).click()
+        expect(star(page, slug)).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    expect(star(page, "panopticsplatting")).to_have_attribute("aria-pressed", "true")
+    expect(star(page, "hostile-title")).to_have_attribute("aria-pressed", "false")
+    page.goto(f"{base_url}/papers/skippipe/")
+    expect(page.locator(".paper-actions .save-toggle")).to_have_attribute("aria-pressed", "true")
+    skippipe_bibtex = page.locator("#bibtex").inner_text()
+    page.goto(f"{base_url}/papers/panopticsplatting/")
+    panoptic_bibtex = page.locator("#bibtex").inner_text()
+
+    page.get_by_role("link", name="Reading list").click()
+    page.wait_for_url(re.compile(r"/reading-list/$"))
+    titles = page.locator(".saved-list .paper-title")
+    expect(titles).to_have_text(["PanopticSplatting: End-to-End Panoptic Gaussian Splatting",
+                                 "SkipPipe: Partial and Reordered Pipelining for LLMs"])
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download BibTeX").click()
+    exported = Path(download.value.path()).read_text(encoding="utf-8")
+    assert exported == f"{panoptic_bibtex}\n\n{skippipe_bibtex}\n"
+    assert download.value.suggested_filename == "reading-list.bib"
+
+    page.get_by_role("button", name=re.compile("^Remove from reading list: PanopticSplatting")).click()
+    expect(titles).to_have_text(["SkipPipe: Partial and Reordered Pipelining for LLMs"])
+    page.reload()
+    expect(titles).to_have_text(["SkipPipe: Partial and Reordered Pipelining for LLMs"])
+    page.goto(f"{base_url}/papers/panopticsplatting/")
+    toggle = page.locator(".paper-actions .save-toggle")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    toggle.click()  # saved from its own page too
+    expect(toggle).to_have_text("★ Saved to reading list")
+    page.goto(f"{base_url}/reading-list/")
+    expect(titles).to_have_count(2)
+
+
+def test_new_papers_are_marked_since_the_last_visit(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/")
+    expect(page.locator(".new-badge")).to_have_count(0)  # a first visit: nothing to compare with
+    assert page.evaluate(f"localStorage.getItem('{SEEN_KEY}')") == LATEST
+
+    page.evaluate(f"localStorage.setItem('{SEEN_KEY}', '2025-08-15'); localStorage.removeItem('{VISIT_KEY}')")
+    page.reload()  # a later visit, after August 15 was the newest day seen
+    latest_rows = page.locator("#latest-papers > .paper-item")
+    expect(latest_rows.locator(".new-badge")).to_have_count(latest_rows.count())
+    expect(page.locator(f".day-list li[data-day='{LATEST}'] .new-badge")).to_have_count(1)
+    expect(page.locator(".day-list li[data-day='2025-08-15'] .new-badge")).to_have_count(0)
+    page.goto(f"{base_url}/dates/2025-08-15/")
+    expect(page.locator(".new-badge")).to_have_count(0)
+    page.goto(f"{base_url}/dates/{LATEST}/")  # still the same visit: still new
+    expect(page.locator(".paper-item.is-new")).to_have_count(4)
+
+    page.evaluate(f"localStorage.setItem('{VISIT_KEY}', JSON.stringify({{before: '2025-08-15', at: 0}}))")
+    page.reload()  # the next visit: everything was seen last time
+    expect(page.locator(".new-badge")).to_have_count(0)
+
+
+# --- Accessibility ---
+
+# Each kind of page, and what shows once its scripts have run.
+PAGE_KINDS = {
+    "home": ("/", ".paper-item.is-new"),
+    "day": (f"/dates/{LATEST}/", ".topic-filter"),
+    "topic": ("/topics/language-models/page/3/", ".pagination"),
+    "topics": ("/topics/", ".year-counts"),
+    "dates": ("/dates/", ".calendar"),
+    "paper": ("/papers/panopticsplatting/", ".copy-button"),
+    "many-authors paper": ("/papers/many-authors/", ".more-authors"),
+    "search": ("/search/?q=language", "#search-results li"),
+    "404": ("/404.html", ".search-form"),
+    "reading list": ("/reading-list/", ".saved-list li"),
+}
+
+
+def open_everything(page: Page) -> None:
+    """Open every <details> and show what scripts show, so axe checks hidden content too."""
+    page.evaluate("document.querySelectorAll('details').forEach(node => { node.open = true; })")
+
+
+def axe_violations(page: Page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    return [f"{violation['id']}: {violation['help']} -> {[node['target'] for node in violation['nodes']][:5]}"
+            for violation in results["violations"]]
+
+
+def test_axe_core_is_vendored_and_unchanged():
+    recorded = re.search(r"sha256: `([0-9a-f]{64})`", (AXE.parent / "VENDORED.md").read_text()).group(1)
+    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == recorded
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("kind", list(PAGE_KINDS))
+def test_axe_finds_no_violations(chromium_browser: Browser, base_url: str, kind: str,
+                                 scheme: Literal["light", "dark"]):
+    context = chromium_browser.new_context(color_scheme=scheme, viewport={"width": 1200, "height": 800})
+    problems = watched(context, base_url)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    page.evaluate("""localStorage.setItem('paper-digest:reading-list', JSON.stringify([
+        {slug: 'skippipe', title: 'SkipPipe', url: '/papers/skippipe/', day: '2025-08-18'}]));
+        localStorage.setItem('paper-digest:last-seen-day', '2025-08-15');
+        localStorage.removeItem('paper-digest:visit');""")
+    path, shown = PAGE_KINDS[kind]
+    page.goto(base_url + path)
+    page.locator(shown).first.wait_for()
+    open_everything(page)
+    violations = axe_violations(page)
+    context.close()
+    assert violations == [], "\n".join(violations)
+    assert problems == []

@@ -1,0 +1,291 @@
+// Reading state for one reader, kept in this browser only (localStorage; nothing is sent anywhere):
+// the reading list (the ☆ toggles and the /reading-list/ page), the "new since your last visit"
+// markers, and the topic filter of day lists. Every page works without this file: the toggles and
+// the filter stay hidden and every paper shows.
+(function () {
+  "use strict";
+
+  var LIST_KEY = "paper-digest:reading-list";
+  var SEEN_KEY = "paper-digest:last-seen-day";
+  // The visit: the newest day seen before it began, and when a page was last opened. Pages opened
+  // less than VISIT_GAP_MS apart belong to one visit, so a reload, the next page or a new tab still
+  // marks what was new when the visit began.
+  var VISIT_KEY = "paper-digest:visit";
+  var VISIT_GAP_MS = 30 * 60 * 1000;
+
+  // localStorage may be missing or refuse access (private modes, blocked cookies): then
+  // nothing is remembered and the page behaves as without JavaScript.
+  function localStore() {
+    try {
+      var storage = window.localStorage;
+      storage.getItem(LIST_KEY);
+      return storage;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function element(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) { node.className = className; }
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  // --- The reading list ---
+
+  // Only paths on this site: "/x", never "//host" or "/\host", which browsers read as another host.
+  function isEntry(entry) {
+    return entry && typeof entry.slug === "string" && typeof entry.title === "string" &&
+      typeof entry.url === "string" && /^\/(?![\/\\])/.test(entry.url);
+  }
+
+  function readList(storage) {
+    try {
+      var saved = JSON.parse(storage.getItem(LIST_KEY) || "[]");
+      return Array.isArray(saved) ? saved.filter(isEntry) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function writeList(storage, list) {
+    try {
+      storage.setItem(LIST_KEY, JSON.stringify(list));
+    } catch (error) {
+      // Storage full or refused: the list stays as it was.
+    }
+  }
+
+  function isSaved(list, slug) {
+    return list.some(function (entry) { return entry.slug === slug; });
+  }
+
+  function entryOf(button) {
+    return { slug: button.dataset.slug, title: button.dataset.title, url: button.dataset.url, day: button.dataset.day };
+  }
+
+  function showSaved(button, saved) {
+    button.setAttribute("aria-pressed", saved ? "true" : "false");
+    button.querySelector(".save-icon").textContent = saved ? "★" : "☆";
+    var label = button.querySelector(".save-label");
+    if (label) { label.textContent = saved ? "Saved to reading list" : "Save to reading list"; }
+  }
+
+  function toggleSaved(storage, button) {
+    var list = readList(storage);
+    var slug = button.dataset.slug;
+    var saved = !isSaved(list, slug);
+    list = saved ? list.concat([entryOf(button)]) : list.filter(function (entry) { return entry.slug !== slug; });
+    writeList(storage, list);
+    showSaved(button, saved);
+  }
+
+  function startSaveToggles(storage) {
+    var list = readList(storage);
+    document.querySelectorAll("button.save-toggle").forEach(function (button) {
+      showSaved(button, isSaved(list, button.dataset.slug));
+      button.hidden = false;
+      button.addEventListener("click", function () { toggleSaved(storage, button); });
+    });
+  }
+
+  // --- The reading list page ---
+
+  function savedItem(storage, entry, onRemove) {
+    var item = element("li", "paper-item");
+    var main = element("div", "paper-main");
+    var head = element("div", "paper-head");
+    var link = element("a", "paper-title", entry.title);
+    link.href = entry.url;
+    var remove = element("button", "remove-saved", "Remove");
+    remove.type = "button";
+    remove.setAttribute("aria-label", "Remove from reading list: " + entry.title);
+    remove.addEventListener("click", function () {
+      writeList(storage, readList(storage).filter(function (other) { return other.slug !== entry.slug; }));
+      onRemove();
+    });
+    head.appendChild(link);
+    head.appendChild(remove);
+    main.appendChild(head);
+    if (entry.day) {
+      var meta = element("div", "paper-meta");
+      var featured = element("span", "", "Featured ");
+      var day = element("time", "", entry.day);
+      day.setAttribute("datetime", entry.day);
+      featured.appendChild(day);
+      meta.appendChild(featured);
+      main.appendChild(meta);
+    }
+    item.appendChild(main);
+    return item;
+  }
+
+  function showReadingList(storage, root) {
+    var list = readList(storage);
+    var items = root.querySelector(".saved-list");
+    var status = root.querySelector(".reading-list-status");
+    items.textContent = "";
+    list.forEach(function (entry) {
+      items.appendChild(savedItem(storage, entry, function () { showReadingList(storage, root); }));
+    });
+    status.textContent = list.length ? list.length + (list.length === 1 ? " paper saved." : " papers saved.")
+      : "No papers saved yet. Save one with ☆ on any list or paper page.";
+    root.querySelector(".export-bibtex").disabled = !list.length;
+  }
+
+  // BibTeX comes from each paper's own page (the entry under "Cite"), so the export is the
+  // exact entry the site shows; pages are fetched from this site only.
+  function fetchBibtex(entry) {
+    return fetch(entry.url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(response.status + " " + entry.url); }
+        return response.text();
+      })
+      .then(function (html) {
+        var page = new DOMParser().parseFromString(html, "text/html");
+        var cite = page.getElementById("bibtex");
+        if (!cite) { throw new Error("no BibTeX on " + entry.url); }
+        return cite.textContent;
+      })
+      .catch(function () {
+        return "% " + entry.title.replace(/[\r\n]+/g, " ") + " (" + entry.url + "): no longer on this site";
+      });
+  }
+
+  function download(text, filename) {
+    var link = element("a");
+    link.href = URL.createObjectURL(new Blob([text], { type: "application/x-bibtex" }));
+    link.download = filename;
+    document.body.appendChild(link);
+    link.click();
+    link.remove();
+    setTimeout(function () { URL.revokeObjectURL(link.href); }, 1000);
+  }
+
+  function exportBibtex(storage, root) {
+    var status = root.querySelector(".reading-list-status");
+    var list = readList(storage);
+    status.textContent = "Preparing BibTeX for " + list.length + (list.length === 1 ? " paper…" : " papers…");
+    Promise.all(list.map(fetchBibtex)).then(function (entries) {
+      download(entries.join("\n\n") + "\n", "reading-list.bib");
+      status.textContent = "Downloaded reading-list.bib with " + entries.length +
+        (entries.length === 1 ? " entry." : " entries.");
+    });
+  }
+
+  function startReadingListPage(storage) {
+    var root = document.querySelector("[data-reading-list]");
+    if (!root) { return; }
+    root.hidden = false;
+    showReadingList(storage, root);
+    root.querySelector(".export-bibtex").addEventListener("click", function () { exportBibtex(storage, root); });
+    window.addEventListener("storage", function (event) {
+      if (event.key === LIST_KEY) { showReadingList(storage, root); }
+    });
+  }
+
+  // --- New since the last visit ---
+
+  // Days are ISO dates (YYYY-MM-DD), so comparing the strings compares the days.
+  function newestDayOnPage() {
+    var newest = "";
+    document.querySelectorAll("[data-day]").forEach(function (node) {
+      if (node.dataset.day > newest) { newest = node.dataset.day; }
+    });
+    return newest;
+  }
+
+  function readVisit(storage) {
+    try {
+      var visit = JSON.parse(storage.getItem(VISIT_KEY) || "null");
+      return visit && typeof visit.before === "string" && typeof visit.at === "number" ? visit : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function seenBeforeVisit(storage) {
+    var now = Date.now();
+    var visit = readVisit(storage);
+    if (!visit || now - visit.at > VISIT_GAP_MS || visit.at > now) {
+      visit = { before: storage.getItem(SEEN_KEY) || "", at: now };
+    }
+    visit.at = now;
+    try { storage.setItem(VISIT_KEY, JSON.stringify(visit)); } catch (error) { /* not remembered */ }
+    return visit.before;
+  }
+
+  function markNew(node) {
+    node.classList.add("is-new");
+    var badge = element("span", "new-badge", "New");
+    var head = node.querySelector(".paper-head");
+    if (head) {
+      head.insertBefore(badge, head.firstChild);
+    } else {
+      node.appendChild(document.createTextNode(" "));
+      node.appendChild(badge);
+    }
+  }
+
+  // Marks rows and days newer than the newest day the reader had seen before this visit; a
+  // first visit marks nothing. Lists of days (home, day pages) then count as seen.
+  function startNewMarkers(storage) {
+    var rows = document.querySelectorAll(".paper-list > .paper-item[data-day], .day-list > li[data-day]");
+    if (!rows.length || !document.querySelector("[data-new-markers]")) { return; }
+    var seen = seenBeforeVisit(storage);
+    if (seen) {
+      rows.forEach(function (row) { if (row.dataset.day > seen) { markNew(row); } });
+    }
+    var newest = newestDayOnPage();
+    if (newest > (storage.getItem(SEEN_KEY) || "")) {
+      try { storage.setItem(SEEN_KEY, newest); } catch (error) { /* not remembered */ }
+    }
+  }
+
+  // --- The topic filter ---
+
+  function startTopicFilter(filter) {
+    var list = document.getElementById(filter.dataset.filterList);
+    if (!list) { return; }
+    var rows = Array.prototype.slice.call(list.querySelectorAll(":scope > .paper-item"));
+    var boxes = Array.prototype.slice.call(filter.querySelectorAll("input[type=checkbox]"));
+    var reset = filter.querySelector(".filter-reset");
+    var summary = filter.querySelector(".filter-summary");
+    var status = document.querySelector("[data-filter-status='" + filter.dataset.filterList + "']");
+
+    function apply() {
+      var chosen = boxes.filter(function (box) { return box.checked; }).map(function (box) { return box.value; });
+      var shown = 0;
+      rows.forEach(function (row) {
+        var topics = (row.dataset.topics || "").split(" ");
+        var visible = !chosen.length || chosen.some(function (slug) { return topics.indexOf(slug) !== -1; });
+        row.hidden = !visible;
+        if (visible) { shown += 1; }
+      });
+      reset.disabled = !chosen.length;
+      summary.textContent = chosen.length ? "(" + chosen.length + " chosen)" : "";
+      status.textContent = chosen.length ? "Showing " + shown + " of " + rows.length + " papers." : "";
+    }
+
+    boxes.forEach(function (box) { box.addEventListener("change", apply); });
+    reset.addEventListener("click", function () {
+      boxes.forEach(function (box) { box.checked = false; });
+      apply();
+    });
+    filter.hidden = false;
+    apply();  // a checkbox the browser restored on "back" applies at once
+  }
+
+  function start() {
+    document.querySelectorAll(".topic-filter[data-filter-list]").forEach(startTopicFilter);
+    var storage = localStore();
+    if (!storage) { return; }
+    document.querySelectorAll(".needs-script").forEach(function (node) { node.hidden = false; });
+    startSaveToggles(storage);
+    startReadingListPage(storage);
+    startNewMarkers(storage);
+  }
+
+  start();
+}());
