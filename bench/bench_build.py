@@ -25,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, make_project  # noqa: E402
 from generator.ingest.catalog import run_ingest  # noqa: E402
+from generator.project import Project  # noqa: E402
 
 SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
 
@@ -65,7 +66,7 @@ def search_payload(project: Path) -> dict:
 
 
 def bench(label: str, project: Path, runs: int) -> dict:
-    run_ingest(project / "content")
+    run_ingest(Project.at(project))
     time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp; a person's next build comes later
     papers = len(list((project / "content" / "papers").glob("*.md")))
     cold = [cold_build(project) for _ in range(runs)]

@@ -16,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import make_project  # noqa: E402
 from generator.ingest.catalog import run_ingest  # noqa: E402
+from generator.project import Project  # noqa: E402
 
 
 def move_aside(path: Path, trash: Path) -> None:
@@ -42,17 +43,17 @@ def main() -> None:
         for _ in range(runs):
             move_aside(content / "papers", trash)
             move_aside(project / ".cache", trash)
-            seconds, report = timed(lambda: run_ingest(content))
+            seconds, report = timed(lambda: run_ingest(Project.at(project)))
             full.append(seconds)
         created = report.created
         fresh_clone = []
         for _ in range(runs):  # as on a fresh clone: every file read, nothing cached
             move_aside(project / ".cache", trash)
-            seconds, report = timed(lambda: run_ingest(content))
+            seconds, report = timed(lambda: run_ingest(Project.at(project)))
             fresh_clone.append(seconds)
         time.sleep(2.1)  # files younger than 2 s are never trusted to the cache
-        run_ingest(content)  # writes the stamp
-        stamped, report = timed(lambda: run_ingest(content))
+        run_ingest(Project.at(project))  # writes the stamp
+        stamped, report = timed(lambda: run_ingest(Project.at(project)))
         shutil.rmtree(trash, ignore_errors=True)
     print(f"ingest {created} papers: median {statistics.median(full):.2f} s "
           f"(runs: {', '.join(f'{s:.2f}' for s in full)})")

@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import corpus  # noqa: E402
 from generator.ingest.catalog import run_ingest  # noqa: E402
+from generator.project import Project  # noqa: E402
 
 SEED_DIGEST = REPO / "content" / "digests" / "2025-08-18.txt"
 FULL_CORPUS = 9877
@@ -43,7 +44,7 @@ def make_project(root: Path, size: int | None) -> Path:
     shutil.copytree(REPO / "themes", root / "themes")
     if size is None:
         shutil.copy(SEED_DIGEST, root / "content" / "digests" / SEED_DIGEST.name)
-    run_ingest(root / "content")
+    run_ingest(Project.at(root))
     return root
 
 

@@ -9,23 +9,27 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from generator.errors import BuildFailed, SourceError
+from generator.project import Project
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    project = Path(args.project).resolve()
-    if not (project / "content").is_dir():
-        print(f"digest: no content/ folder in {project}; run this in a Paper Digest project "
+    project = Project.at(Path(args.project).resolve())
+    if not project.content.is_dir():
+        print(f"digest: no content/ folder in {project.root}; run this in a Paper Digest project "
               "or pass --project DIR", file=sys.stderr)
         return EXIT_USAGE
-    os.chdir(project)  # error messages show paths relative to the project
+    os.chdir(project.root)  # error messages show paths relative to the project
+    command: Command = args.command
     try:
-        return args.command(args, project)
+        return command(args, project)
     except BuildFailed as failure:
         _print_errors(failure.errors)
         return EXIT_PROBLEMS
@@ -54,6 +58,8 @@ def _parser() -> argparse.ArgumentParser:
     new.set_defaults(command=cmd_new)
     retopic = commands.add_parser("retopic", help="re-apply content/topics.yaml to papers whose topics no person set")
     retopic.set_defaults(command=cmd_retopic)
+    topics = commands.add_parser("topics", help="report papers per topic, papers in the fallback, and unsure placements")
+    topics.set_defaults(command=cmd_topics)
     serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every save")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -64,14 +70,14 @@ def _parser() -> argparse.ArgumentParser:
 class _Commands:
     """add_subparsers' add_parser, with the options every command shares."""
 
-    def __init__(self, subparsers: argparse._SubParsersAction, common: argparse.ArgumentParser):
+    def __init__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser):
         self._subparsers, self._common = subparsers, common
 
-    def add_parser(self, name: str, **options) -> argparse.ArgumentParser:
-        return self._subparsers.add_parser(name, parents=[self._common], **options)
+    def add_parser(self, name: str, help: str) -> argparse.ArgumentParser:
+        return self._subparsers.add_parser(name, parents=[self._common], help=help)
 
 
-def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
+def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
     from generator.ingest.catalog import run_ingest
 
     paths = [path.resolve() for path in args.paths] or None
@@ -79,7 +85,7 @@ def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
     if missing:
         print(f"digest: no such digest file: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
-    report = run_ingest(project / "content", paths)
+    report = run_ingest(project, paths)
     if report.skipped:
         print("ingest: no digest or paper file changed since the last ingest")
         return EXIT_OK
@@ -87,16 +93,16 @@ def cmd_ingest(args: argparse.Namespace, project: Path) -> int:
     return EXIT_OK
 
 
-def cmd_build(args: argparse.Namespace, project: Path) -> int:
+def cmd_build(args: argparse.Namespace, project: Project) -> int:
     from generator.build.builder import build_site
     from generator.content.check import check_content
     from generator.ingest.catalog import run_ingest
 
     try:
-        run_ingest(project / "content")
+        run_ingest(project)
     except BuildFailed as failure:
         # Ingest stops at the digests; list every other problem too, so one run shows them all.
-        found = failure.errors + check_content(project / "content").errors
+        found = failure.errors + check_content(project).errors
         raise BuildFailed(list(dict.fromkeys(found))) from None
     result = build_site(project)
     if not result.written:
@@ -106,10 +112,10 @@ def cmd_build(args: argparse.Namespace, project: Path) -> int:
     return EXIT_OK
 
 
-def cmd_check(args: argparse.Namespace, project: Path) -> int:
+def cmd_check(args: argparse.Namespace, project: Project) -> int:
     from generator.content.check import check_content
 
-    report = check_content(project / "content")
+    report = check_content(project)
     for notice in report.notices:
         print(f"notice: {notice}")
     _print_errors(report.errors)
@@ -117,23 +123,31 @@ def cmd_check(args: argparse.Namespace, project: Path) -> int:
     return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 
-def cmd_new(args: argparse.Namespace, project: Path) -> int:
+def cmd_new(args: argparse.Namespace, project: Project) -> int:
     from generator.ingest.curate import new_paper
 
-    path = new_paper(project / "content", args.title, args.date)
-    print(f"new: wrote {path.relative_to(project)}; add the abstract below the front matter")
+    path = new_paper(project, args.title, args.date)
+    print(f"new: wrote {path.relative_to(project.root)}; add the abstract below the front matter")
     return EXIT_OK
 
 
-def cmd_retopic(args: argparse.Namespace, project: Path) -> int:
+def cmd_retopic(args: argparse.Namespace, project: Project) -> int:
     from generator.ingest.curate import retopic
 
-    changed = retopic(project / "content")
+    changed = retopic(project)
     print(f"retopic: {len(changed)} paper files changed")
     return EXIT_OK
 
 
-def cmd_serve(args: argparse.Namespace, project: Path) -> int:
+def cmd_topics(args: argparse.Namespace, project: Project) -> int:
+    from generator.content.topic_report import project_topic_report
+
+    for line in project_topic_report(project):
+        print(line)
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, project: Project) -> int:
     from generator.preview.session import serve
 
     return serve(project, args.host, args.port)

@@ -46,13 +46,16 @@ def list_files(root: Path) -> dict[str, tuple[int, int]]:
     stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
-        with os.scandir(folder) as entries:
-            for entry in entries:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
-                else:
-                    stat = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
+        try:
+            with os.scandir(folder) as entries:
+                for entry in entries:
+                    if entry.is_dir(follow_symlinks=False):
+                        stack.append((Path(entry.path), f"{prefix}{entry.name}/"))
+                    else:
+                        stat = entry.stat(follow_symlinks=False)
+                        found[prefix + entry.name] = (stat.st_size, stat.st_mtime_ns)
+        except (FileNotFoundError, PermissionError):
+            continue  # gone since it was seen, or unreadable: whoever reads the files reports it
     return found
 
 

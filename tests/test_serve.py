@@ -67,8 +67,9 @@ def test_serves_the_built_site_on_localhost(session):
     assert page.status == 200
     assert "Sparse Routing for Tiny Models" in page.text
     assert page.headers["cache-control"] == "no-store"
+    assert "/__digest/reload.js" in page.text  # added when served ...
     written = session.site_dir / "papers" / "sparse-routing-for-tiny-models" / "index.html"
-    assert "reload.js" not in written.read_text()
+    assert "reload.js" not in written.read_text()  # ... never written
 
 
 def test_paper_without_trailing_slash_redirects(session):
@@ -109,7 +110,7 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
             return loaded
 
     session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None,
-                             builder_factory=lambda project_dir, site_dir: SavesDuringTheBuild(project_dir, site_dir))
+                             builder_factory=SavesDuringTheBuild)
     session.start()
     try:
         # The first build read the file before the edit (the watcher was not running yet).
@@ -147,7 +148,7 @@ def test_the_search_index_follows_the_reload_and_reloads_search_pages_only(sessi
     path.write_text(path.read_text().replace("title: Sparse Routing for Tiny Models", "title: Sparse Routing for Wee Models"))
     assert events.next_event()[0] == "reload"  # pages first
     assert events.next_event()[0] == "search-index"  # then the index, which search pages reload for
-    index = (session.site_dir / "search" / "index.json").read_text(encoding="utf-8")
+    index = " ".join(path.read_text(encoding="utf-8") for path in (session.site_dir / "search").rglob("*.json"))
     assert "Sparse Routing for Wee Models" in index and "Sparse Routing for Tiny Models" not in index
     script = get(session, "/__digest/reload.js").text
     assert '"search-index"' in script and 'pathname.indexOf("/search/") === 0' in script
@@ -247,6 +248,10 @@ def test_editor_noise_does_not_rebuild(session, events, project):
     (papers / "robots-that-fold-laundry.md~").write_text("backup")
     with pytest.raises(TimeoutError):
         events.next_event_named({"reload", "build-error"}, timeout=1.0)
+    path = paper_file(project, "robots-that-fold-laundry")  # the positive control: a real save still reloads
+    path.write_text(path.read_text().replace("simple to state", "simply stated"))
+    assert events.next_event_named({"reload", "build-error"})[0] == "reload"
+    assert "simply stated" in get(session, "/papers/robots-that-fold-laundry/").text
 
 
 def test_a_project_template_override_is_watched(project):
@@ -267,6 +272,19 @@ def test_a_project_template_override_is_watched(project):
         events.close()
     finally:
         session.stop()
+
+
+def test_a_templates_folder_named_in_site_yaml_while_serving_is_watched_from_then_on(session, events, project):
+    template = project / "layouts" / "paper.html"
+    template.parent.mkdir()
+    template.write_text((project / "themes" / "default" / "templates" / "paper.html").read_text()
+                        .replace("{{ paper.title }}", "{{ paper.title }} [layout one]", 1))
+    (project / "content" / "site.yaml").write_text("templates_dir: layouts\n")
+    assert events.next_event()[0] == "reload"
+    assert "[layout one]" in get(session, "/papers/robots-that-fold-laundry/").text
+    template.write_text(template.read_text().replace("[layout one]", "[layout two]"))
+    assert events.next_event_named({"reload", "build-error"})[0] == "reload"
+    assert "[layout two]" in get(session, "/papers/robots-that-fold-laundry/").text
 
 
 def test_the_shipped_theme_is_watched_when_the_project_has_none(project):

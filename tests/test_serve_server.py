@@ -61,7 +61,7 @@ def test_serves_pages_with_the_reload_script_and_no_caching(server):
 
 
 def test_the_reload_script_is_not_written_into_the_site(server, site):
-    raw_request(port_of(server), "/")
+    assert "/__digest/reload.js" in raw_request(port_of(server), "/").text
     assert "reload.js" not in (site / "index.html").read_text()
     assert not (site / "__digest").exists()
 

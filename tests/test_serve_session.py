@@ -1,53 +1,56 @@
 """How a preview session copes with a builder that crashes, and how it words such crashes."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from pathlib import Path
 
 import jinja2
+import pytest
 from test_serve_support import EventStream, raw_request
 
-from generator.preview.session import PreviewSession, describe_unexpected
-
-
-@dataclass
-class Result:
-    written: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    errors: list = field(default_factory=list)
-    seconds: float = 0.0
+from generator.build.builder import BuildResult
+from generator.cache import Stamps
+from generator.ingest.catalog import IngestReport
+from generator.preview.session import Builder, PreviewSession, describe_unexpected
+from generator.project import Project
 
 
 class CrashOnceBuilder:
-    """Writes one page; its first rebuild crashes the way a bug in a stage would."""
+    """A Builder that writes one page; its first rebuild crashes the way a bug in a stage would."""
 
-    def __init__(self, project_dir: Path, site_dir: Path):
-        self.site_dir = site_dir
+    def __init__(self, project: Project):
+        self.site_dir = project.site
         self.rebuilds: list[list[Path]] = []
 
-    def build(self) -> Result:
+    def build(self, parallel: bool | None = None) -> BuildResult:
         self.site_dir.mkdir(exist_ok=True)
         (self.site_dir / "index.html").write_text("<html><body>first</body></html>")
-        return Result(written=["index.html"])
+        return BuildResult(["index.html"], [], [], 0.0)
 
-    def rebuild(self, changed) -> Result:
+    def adopt(self, inputs: Stamps | None) -> None:
+        return None  # never up to date: always built
+
+    def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildResult:
         self.rebuilds.append(list(changed))
         if len(self.rebuilds) == 1:
             raise RuntimeError("stage crashed")
         (self.site_dir / "index.html").write_text("<html><body>second</body></html>")
-        return Result(written=["index.html"])
+        return BuildResult(["index.html"], [], [], 0.0)
+
+    def write_search(self) -> list[str]:
+        return []
 
 
-def no_ingest(content_dir, digests):
-    return Result()
+def no_ingest(project: Project, digests: list[Path] | None) -> IngestReport:
+    return IngestReport()
 
 
-def test_a_crashing_rebuild_is_shown_and_the_next_change_recovers(tmp_path):
+def test_a_crashing_rebuild_is_shown_and_the_next_change_recovers(tmp_path: Path) -> None:
     (tmp_path / "content").mkdir()
     builders: list[CrashOnceBuilder] = []
 
-    def factory(project_dir, site_dir):
-        builders.append(CrashOnceBuilder(project_dir, site_dir))
+    def factory(project: Project) -> Builder:
+        builders.append(CrashOnceBuilder(project))
         return builders[-1]
 
     session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=factory, ingest=no_ingest,
@@ -79,10 +82,9 @@ def test_unexpected_errors_point_at_the_template_line(tmp_path):
     templates.mkdir()
     (templates / "page.html").write_text("<h1>ok</h1>\n<p>{{ 1 // 0 }}</p>\n")
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(templates), autoescape=True)
-    try:
+    with pytest.raises(ZeroDivisionError) as raised:
         environment.get_template("page.html").render()
-    except ZeroDivisionError as error:
-        message = describe_unexpected(error, [templates])
+    message = describe_unexpected(raised.value, [templates])
     assert message.endswith("page.html:2: ZeroDivisionError: integer division or modulo by zero")
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.ingest.catalog import run_ingest
+from generator.project import Project
 
 
 @dataclass
@@ -115,7 +116,7 @@ def make_project(root: Path) -> Path:
     shutil.copytree(REPO / "themes", root / "themes")
     titles = ["Sparse Routing for Tiny Models", "Fast Sampling of Diffusion Models", "Robots That Fold Laundry"]
     (content / "digests" / "2025-08-18.txt").write_text(digest_text("Aug 18", titles))
-    run_ingest(content)
+    run_ingest(Project.at(root))
     return root
 
 

@@ -9,34 +9,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.build import pages as page_builders
 from generator.build import stamp
 from generator.build.output import StagedSite, remove_file
-from generator.build.parallel import (
-    SEARCH_PATHS,
-    FullBuildJob,
-    render_pages,
-    search_files,
-    write_pages,
-)
+from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
 from generator.build.site import Site, assemble_site, check_topics
+from generator.build.sitefiles import render_pages, search_files, write_pages
 from generator.build.theme import (
     Theme,
     asset_names,
+    check_template_files,
     collect_static,
     find_theme,
     immutable_headers,
 )
-from generator.config import SiteConfig, load_config
+from generator.cache import Stamps
+from generator.config import SiteConfig
 from generator.content.papers import load_papers, read_paper_file
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.files import resolve_inside, write_file_atomic
+from generator.files import list_files, resolve_inside, write_file_atomic
+from generator.project import Project
 
 
 @dataclass
@@ -64,18 +62,20 @@ class Resources:
 
 
 class SiteBuilder:
-    def __init__(self, project_dir: Path, site_dir: Path | None = None, parallel: bool = False):
-        """parallel: render pages and build the search index in forked processes during full
+    def __init__(self, project: Project | Path, site_dir: Path | None = None, parallel: bool = False):
+        """project: a Project, or the folder of one (then site_dir, when given, replaces its site/).
+
+        parallel: render pages and build the search index in forked processes during full
         builds; only for single-threaded callers such as the CLI (forking a threaded process
         is unsafe). Incremental rebuilds always run in the calling thread."""
         self.parallel = parallel
-        self.project_dir = Path(project_dir)
-        self.content_dir = self.project_dir / "content"
-        self.site_dir = Path(site_dir) if site_dir else self.project_dir / "site"
+        self.project = _as_project(project, site_dir)
+        self.site_dir = self.project.site
         self._resources: Resources | None = None
         self._papers: dict[Path, Paper] = {}  # by resolved file path
         self._contexts: dict[str, object] = {}  # page path -> the context it was rendered from
         self._site_files: set[str] = set()  # every site-relative path in site_dir
+        self._search_files: set[str] = set()  # those of them the search index wrote
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
         self._pending_search: Site | None = None  # a rebuild whose search index is still to be written
 
@@ -91,12 +91,12 @@ class SiteBuilder:
         self._remember(resources, papers)
         return BuildResult(written, [], [], time.perf_counter() - started)
 
-    def adopt(self, inputs: str | None) -> BuildResult | None:
+    def adopt(self, inputs: Stamps | None) -> BuildResult | None:
         """Take over site/ as the last full build left it, when no input changed since (inputs:
-        stamp.input_stamp(self), taken now): the state a build leaves in memory for rebuild(),
+        stamp.input_stamps(project), taken now): the state a build leaves in memory for rebuild(),
         without rendering or writing a page. None: build instead."""
         started = time.perf_counter()
-        if not stamp.is_up_to_date(self, inputs):
+        if not stamp.is_up_to_date(self.project, inputs):
             return None
         try:
             resources, papers, errors = self._load_everything()
@@ -105,13 +105,14 @@ class SiteBuilder:
             return None
         page_list = page_builders.all_pages(site, resources.config)
         self._contexts = {page.path: page.context for page in page_list}
-        self._site_files = {page.path for page in page_list} | set(resources.static_outputs()) | set(SEARCH_PATHS)
+        self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
+        self._search_files = self._site_files - set(self._contexts) - set(resources.static_outputs())
         self._remember(resources, papers)
         return BuildResult([], [], [], time.perf_counter() - started)
 
     def _remember(self, resources: Resources, papers: list[Paper]) -> None:
         self._resources = resources
-        papers_dir = (self.content_dir / "papers").resolve()  # a paper's file name is its slug (checked on load)
+        papers_dir = self.project.papers.resolve()  # a paper's file name is its slug (checked on load)
         self._papers = {papers_dir / f"{paper.slug}.md": paper for paper in papers}
         self._failed_papers = set()
 
@@ -138,7 +139,7 @@ class SiteBuilder:
 
     def _load_everything(self) -> tuple[Resources, list[Paper], list[SourceError]]:
         """Config, taxonomy, theme and papers; paper errors are raised with any others later."""
-        papers, errors = load_papers(self.content_dir)
+        papers, errors = load_papers(self.project)
         try:
             resources = self.load_resources()
         except BuildFailed as failed:
@@ -146,13 +147,16 @@ class SiteBuilder:
         return resources, papers, errors
 
     def load_resources(self) -> Resources:
-        config, errors = load_config(self.content_dir / "site.yaml")
-        topics, topic_errors = load_taxonomy(self.content_dir / "topics.yaml")
-        theme, theme_errors = find_theme(self.project_dir, config)
+        config, errors = self.project.load_config()
+        topics, topic_errors = load_taxonomy(self.project.taxonomy_file)
+        theme, theme_errors = find_theme(self.project.root, config)
         errors += topic_errors + theme_errors
         if errors:
             raise BuildFailed(errors)
-        static_files = collect_static(theme)
+        static_files, file_errors = collect_static(theme)
+        file_errors += check_template_files(theme)
+        if file_errors:
+            raise BuildFailed(file_errors)
         renderer = Renderer(theme, config, asset_names(static_files), topics)
         template_errors = renderer.check_templates()
         if template_errors:
@@ -161,7 +165,7 @@ class SiteBuilder:
 
     def assemble(self, resources: Resources, papers: list[Paper], errors: list[SourceError]) -> Site:
         """Check the papers against the taxonomy; every content error is reported at once."""
-        taxonomy = display_path(self.content_dir / "topics.yaml")
+        taxonomy = display_path(self.project.taxonomy_file)
         errors = errors + check_topics(papers, list(resources.topics), taxonomy)
         if errors:
             raise BuildFailed(errors)
@@ -188,6 +192,7 @@ class SiteBuilder:
             raise
         self._contexts = {page.path: page.context for page in page_list}
         self._site_files = {page.path for page in page_list} | set(extra)
+        self._search_files = set(searched)
         return sorted(self._site_files)
 
     def _write_changes(self, resources: Resources, site: Site, defer_search: bool) -> tuple[list[str], list[str]]:
@@ -197,22 +202,34 @@ class SiteBuilder:
         outputs = dict(render_pages(resources.renderer, stale))
         self._pending_search = site if defer_search else None
         if not defer_search:
-            outputs.update(search_files(site))
-        new_files = {page.path for page in page_list} | set(resources.static_outputs()) | set(SEARCH_PATHS)
+            searched = search_files(site)
+            outputs.update(searched)
+            self._search_files = set(searched)
+        # Deferred, the search files stay as they are until write_search replaces them.
+        new_files = {page.path for page in page_list} | set(resources.static_outputs()) | self._search_files
         written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
-        removed = sorted(self._site_files - new_files)
-        for path in removed:
-            remove_file(self.site_dir, path)
+        removed = self._remove_all_but(new_files)
         self._contexts = {page.path: page.context for page in page_list}
-        self._site_files = new_files
         return written, removed
 
     def write_search(self) -> list[str]:
-        """The search files deferred by the last rebuild(defer_search=True); those rewritten."""
+        """The search files deferred by the last rebuild(defer_search=True); those written or removed."""
         site, self._pending_search = self._pending_search, None
         if site is None:
             return []
-        return [path for path, data in sorted(search_files(site).items()) if self._replace_if_changed(path, data)]
+        searched = search_files(site)
+        written = [path for path, data in sorted(searched.items()) if self._replace_if_changed(path, data)]
+        removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
+        self._search_files = set(searched)
+        return sorted(written + removed)
+
+    def _remove_all_but(self, kept: set[str]) -> list[str]:
+        """Remove the site files not in kept (those of a deleted paper, say); the files removed."""
+        removed = sorted(self._site_files - kept)
+        for path in removed:
+            remove_file(self.site_dir, path)
+        self._site_files = set(kept)
+        return removed
 
     def _replace_if_changed(self, path: str, data: bytes) -> bool:
         target = resolve_inside(self.site_dir, path)
@@ -223,25 +240,25 @@ class SiteBuilder:
 
     def _classify(self, changed: Iterable[Path]) -> tuple[set[Path], bool]:
         """Split changed files into paper files and files that affect every page."""
-        papers_dir = (self.content_dir / "papers").resolve()
+        papers_dir = self.project.papers.resolve()
+        affecting_all = self._paths_affecting_every_page()
         paper_files: set[Path] = set()
         needs_full = False
         for path in (Path(item).resolve() for item in changed):
             if path.parent == papers_dir and path.suffix == ".md" and not path.name.startswith("."):
                 paper_files.add(path)
-            elif self._affects_every_page(path):
+            elif any(path.is_relative_to(affecting) for affecting in affecting_all):
                 needs_full = True
         return paper_files, needs_full
 
-    def _affects_every_page(self, path: Path) -> bool:
-        content = self.content_dir.resolve()
-        if path in (content / "site.yaml", content / "topics.yaml"):
-            return True
-        resources = self._resources
-        folders = [*resources.theme.template_dirs, *resources.theme.static_dirs] if resources else []
-        if resources:  # project override folders count even when they did not exist at the last build
-            folders += [self.project_dir / resources.config.templates_dir, self.project_dir / resources.config.static_dir]
-        return any(path.is_relative_to(folder.resolve()) for folder in folders)
+    def _paths_affecting_every_page(self) -> set[Path]:
+        """The config, the taxonomy, and every input folder but content/ (templates, static
+        files, themes), override folders included even when they did not exist at the last build.
+        Other files in content/ are digests, which reach the build as the paper files ingest writes."""
+        config = self._resources.config if self._resources else None
+        content = self.project.content.resolve()
+        folders = {folder for folder in self.project.input_folders(config) if folder != content}
+        return folders | {self.project.config_file.resolve(), self.project.taxonomy_file.resolve()}
 
     def _reread(self, paths: set[Path]) -> dict[Path, Paper]:
         """The known papers with the changed files read again; deleted files drop out."""
@@ -261,19 +278,28 @@ class SiteBuilder:
         return papers
 
 
-def build_site(project_dir: Path, site_dir: Path | None = None) -> BuildResult:
+def build_site(project: Project | Path) -> BuildResult:
     """One full build for the CLI; raises BuildFailed with every error found.
 
     When no input file changed since the last successful build (by size and mtime)
     and site/ is exactly as that build left it, nothing is rebuilt.
     """
     started = time.perf_counter()
-    builder = SiteBuilder(project_dir, site_dir, parallel=True)
-    inputs = stamp.input_stamp(builder)
-    if stamp.is_up_to_date(builder, inputs):
+    project = _as_project(project)
+    builder = SiteBuilder(project, parallel=True)
+    inputs = stamp.input_stamps(project)
+    if stamp.is_up_to_date(project, inputs):
         return BuildResult([], [], [], time.perf_counter() - started)
     result = builder.build()
     if result.errors:
         raise BuildFailed(result.errors)
-    stamp.save(builder, inputs)
+    stamp.save(project, inputs)
     return result
+
+
+def _as_project(project: Project | Path, site_dir: Path | None = None) -> Project:
+    """The Project given, or the one in a folder (tests and scripts pass folders); site_dir,
+    when given, replaces its site/."""
+    if not isinstance(project, Project):
+        return Project.at(project, site_dir)
+    return replace(project, site=Path(site_dir)) if site_dir is not None else project

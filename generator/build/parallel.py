@@ -1,43 +1,21 @@
-"""Rendering pages and the search index, in this process or on every core.
+"""A full build's pages and search index made on every core by forked worker processes.
 
-A full build from the command line forks one worker per core (FullBuildJob);
-the dev server's incremental rebuilds render in the calling thread, since
-forking a threaded process is unsafe.
+Only the command line's full builds come here; the dev server's incremental rebuilds
+render in the calling thread with sitefiles.py, since forking a threaded process is unsafe.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from generator.build import search
 from generator.build.output import StagedSite
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
+from generator.build.sitefiles import search_files, write_pages
 from generator.errors import BuildFailed, SourceError
-
-SEARCH_PATHS = (search.INDEX_PATH,)
-
-
-def search_files(site: Site) -> dict[str, bytes]:
-    return search.build_search_files(list(site.papers), list(site.topics))
-
-
-def render_pages(renderer: Renderer, page_list: list[Page]) -> Iterable[tuple[str, bytes]]:
-    for page in page_list:
-        if page.produce is not None:
-            text = page.produce(page.context)
-        else:
-            text = renderer.render(page.template, dict(page.context), page.path)
-        yield page.path, text.encode("utf-8")
-
-
-def write_pages(renderer: Renderer, page_list: list[Page], staged: StagedSite) -> None:
-    for path, data in render_pages(renderer, page_list):
-        staged.write(path, data)
 
 
 @dataclass
@@ -84,14 +62,20 @@ def _adopt_job(job: FullBuildJob) -> None:
     _job_in_worker = job
 
 
+def _job() -> FullBuildJob:
+    assert _job_in_worker is not None, "runs only in a worker started by FullBuildJob.run"
+    return _job_in_worker
+
+
 def _write_in_worker(start: int, stop: int) -> list[SourceError]:
     """Render and write pages[start:stop]; errors come back as a list (BuildFailed does not pickle)."""
+    job = _job()
     try:
-        write_pages(_job_in_worker.renderer, _job_in_worker.pages[start:stop], _job_in_worker.staged)
+        write_pages(job.renderer, job.pages[start:stop], job.staged)
     except BuildFailed as failed:
         return failed.errors
     return []
 
 
 def _search_in_worker() -> dict[str, bytes]:
-    return search_files(_job_in_worker.site)
+    return search_files(_job().site)

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator.build.site import check_topics
 from generator.content.papers import PaperFile, load_paper_files
 from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
-from generator.ingest.catalog import TAXONOMY_FILE, Catalog, digest_paths, read_digests
+from generator.ingest.catalog import Catalog, digest_paths, read_digests
+from generator.project import Project
 
 
 @dataclass
@@ -18,13 +18,13 @@ class CheckReport:
     papers: int = 0
 
 
-def check_content(content_dir: Path) -> CheckReport:
+def check_content(project: Project) -> CheckReport:
     report = CheckReport()
-    _, digest_errors = read_digests(digest_paths(content_dir))
-    topics, taxonomy_errors = load_taxonomy(content_dir / TAXONOMY_FILE)
-    files, paper_errors = load_paper_files(content_dir)
+    _, digest_errors = read_digests(digest_paths(project))
+    topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
+    files, paper_errors = load_paper_files(project)
     report.errors += digest_errors + taxonomy_errors + paper_errors
-    report.errors += unknown_topics(files, topics, display_path(content_dir / TAXONOMY_FILE)) + duplicate_papers(files)
+    report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
     report.notices += fallback_papers(files, topics) + empty_abstracts(files)
     report.papers = len(files)
     return report

@@ -15,20 +15,21 @@ from generator.content.papers import (
 from generator.content.schema import Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError
-from generator.ingest.catalog import TAXONOMY_FILE, Catalog, slugify
+from generator.ingest.catalog import Catalog, slugify
+from generator.project import Project
 
 
-def _matcher(content_dir: Path) -> TopicMatcher:
-    topics, errors = load_taxonomy(content_dir / TAXONOMY_FILE)
+def _matcher(project: Project) -> TopicMatcher:
+    topics, errors = load_taxonomy(project.taxonomy_file)
     if errors:
         raise BuildFailed(errors)
     return TopicMatcher(topics, fallback_slug(topics))
 
 
-def new_paper(content_dir: Path, title: str, featured: dt.date) -> Path:
+def new_paper(project: Project, title: str, featured: dt.date) -> Path:
     """Write content/papers/<slug>.md for a paper added by hand; refuse a paper that exists."""
-    matcher = _matcher(content_dir)
-    files, errors = load_paper_files(content_dir)
+    matcher = _matcher(project)
+    files, errors = load_paper_files(project)
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(files, matcher)
@@ -40,15 +41,15 @@ def new_paper(content_dir: Path, title: str, featured: dt.date) -> Path:
     slug = catalog.free_slug(slugify(title))
     topics = matcher.assign(title, "")
     paper = Paper(slug=slug, title=title, body="", featured=(featured,), topics=topics, rule_topics=topics)
-    path = content_dir / "papers" / f"{slug}.md"
+    path = project.papers / f"{slug}.md"
     write_atomic(path, format_paper_file(fields_from_paper(paper), ""))
     return path
 
 
-def retopic(content_dir: Path) -> list[Path]:
+def retopic(project: Project) -> list[Path]:
     """Re-apply the taxonomy to papers whose topics are still the rules' choice; returns files changed."""
-    matcher = _matcher(content_dir)
-    files, errors = load_paper_files(content_dir)
+    matcher = _matcher(project)
+    files, errors = load_paper_files(project)
     if errors:
         raise BuildFailed(errors)
     changed: list[Path] = []
@@ -58,7 +59,7 @@ def retopic(content_dir: Path) -> list[Path]:
             continue  # a person chose these topics
         topics = matcher.assign(paper.title, unescape_markdown(file.body))
         if topics != paper.topics:
-            path = content_dir / "papers" / f"{paper.slug}.md"
+            path = project.papers / f"{paper.slug}.md"
             updated = replace(paper, topics=topics, rule_topics=topics)
             write_atomic(path, format_paper_file(fields_from_paper(updated), file.body))
             changed.append(path)

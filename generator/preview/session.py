@@ -15,28 +15,60 @@ import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.build.theme import find_theme
-from generator.config import load_config
-from generator.errors import BuildFailed, display_path
+from generator.cache import Stamps
+from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import list_files
 from generator.preview.server import LiveReload, PreviewServer
 from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
+from generator.project import Project
 
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
 
 
+class BuildOutcome(Protocol):
+    """What a build reports: the site-relative files it wrote and removed, or its errors."""
+
+    @property
+    def written(self) -> Sequence[str]: ...
+    @property
+    def removed(self) -> Sequence[str]: ...
+    @property
+    def errors(self) -> Sequence[SourceError]: ...
+
+
 class Builder(Protocol):
-    def build(self) -> Any: ...
-    def rebuild(self, changed: Iterable[Path]) -> Any: ...
+    """What the session asks of a site builder (SiteBuilder; test doubles in tests/)."""
+
+    def build(self, parallel: bool | None = None) -> BuildOutcome:
+        """Everything, from scratch; parallel: on every core (only before other threads start)."""
+        ...
+
+    def adopt(self, inputs: Stamps | None) -> BuildOutcome | None:
+        """Take over site/ as the last build left it when inputs (build.stamp.input_stamps) still
+        match its stamp; None: build instead."""
+        ...
+
+    def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildOutcome:
+        """Only what the changed files affect; the search index waits for write_search when deferred."""
+        ...
+
+    def write_search(self) -> Sequence[str]:
+        """The search index a deferred rebuild left out; the files it wrote or removed."""
+        ...
 
 
-BuilderFactory = Callable[[Path, Path], Builder]
-Ingest = Callable[[Path, list[Path] | None], Any]  # (content_dir, digests or None for all)
+class IngestOutcome(Protocol):
+    @property
+    def written(self) -> Sequence[Path]: ...  # paper files created or updated
+
+
+BuilderFactory = Callable[[Project], Builder]
+Ingest = Callable[[Project, list[Path] | None], IngestOutcome]  # (project, digests or None for all)
 
 
 class ServeError(Exception):
@@ -47,10 +79,10 @@ def say(message: str) -> None:
     print(message, flush=True)  # flushed: the preview runs for hours, often with output piped
 
 
-def serve(project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+def serve(project: Project, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           report: Callable[[str], None] = say) -> int:
     """Runs the preview until Ctrl-C; returns the exit code for the command line."""
-    session = PreviewSession(project_dir, host, port, report=report)
+    session = PreviewSession(project, host, port, report=report)
     previous_handlers = _stop_on_signals()
     try:
         session.start()
@@ -71,12 +103,14 @@ def serve(project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
 class PreviewSession:
     """One preview: the server, the watcher and the rebuild worker, started and stopped together."""
 
-    def __init__(self, project_dir: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
+    def __init__(self, project: Project | Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, *,
                  builder_factory: BuilderFactory | None = None, ingest: Ingest | None = None,
                  report: Callable[[str], None] = say):
-        self.project_dir = Path(project_dir).resolve()
-        self.content_dir = self.project_dir / "content"
-        self.site_dir = self.project_dir / "site"
+        """project: a Project or its folder."""
+        # Watcher events name resolved paths; the project's must compare equal to them.
+        self.project = (project if isinstance(project, Project) else Project.at(project)).resolved()
+        self.project_dir = self.project.root
+        self.site_dir = self.project.site
         self.live = LiveReload()
         self._address = (host, port)
         self._builder_factory = builder_factory or _site_builder
@@ -88,6 +122,7 @@ class PreviewSession:
         self._server: PreviewServer | None = None
         self._debouncer = Debouncer(self._apply_changes)
         self._watcher = FolderWatcher(self._debouncer)
+        self._watching: set[Path] = set()
         self._server_thread: threading.Thread | None = None
 
     @property
@@ -119,25 +154,23 @@ class PreviewSession:
 
     def _start_watching(self) -> None:
         try:
-            for folder in self.watched_folders():
-                self._watcher.watch_folder(folder)
+            self._watch_new_folders()
             self._watcher.start()
-        except OSError as error:  # inotify limits: the kernel refuses more watches
-            raise ServeError(f"Cannot watch the project's folders: {error.strerror or error}. On Linux, raise "
-                             "fs.inotify.max_user_watches / max_user_instances (sysctl) and try again.") from None
+        except OSError as error:
+            raise ServeError(_cannot_watch(error)) from None
+
+    def _watch_new_folders(self) -> None:
+        """Start watching input folders that appeared since, e.g. after site.yaml named another
+        templates_dir (an override folder is found once it exists and something was rebuilt)."""
+        for folder in self.watched_folders():
+            if not any(folder == watched or watched in folder.parents for watched in self._watching):
+                self._watcher.watch_folder(folder)
+                self._watching.add(folder)
 
     def watched_folders(self) -> list[Path]:
-        """content/, themes/, and whatever folders the theme is really read from.
-
-        The theme's folders cover the project's own template and static override
-        folders and a theme shipped with the generator when the project has none.
-        """
-        config, _ = load_config(self.content_dir / "site.yaml")  # errors: the build reports them
-        theme, _ = find_theme(self.project_dir, config)
-        candidates = [self.content_dir, self.project_dir / "themes", *theme.template_dirs, *theme.static_dirs]
-        folders = sorted({folder.resolve() for folder in candidates if folder.is_dir()})
-        # A folder inside another watched one would report each change twice.
-        return [folder for folder in folders if not any(other in folder.parents for other in folders)]
+        """The folders a build reads (Project.input_folders: content/, themes/, the override
+        folders and the theme's own) that exist now."""
+        return [folder for folder in self.project.input_folders() if folder.is_dir()]
 
     def _full_build(self, on_every_core: bool = False) -> None:
         """Like `digest build`: ingest every digest, then build everything."""
@@ -147,19 +180,17 @@ class PreviewSession:
             lambda: self._ingest_then(None, lambda ingested: self._first_build(on_every_core)))
         self._finish(result, errors, changed=None, started=started)
 
-    def _first_build(self, on_every_core: bool) -> Any:
+    def _first_build(self, on_every_core: bool) -> BuildOutcome:
+        from generator.build import stamp  # imported here: importing serve must stay cheap
+
         self._before_first_build = self._source_files()  # after ingest: its own writes are built
         builder = self._make_builder()
-        if self._builder_factory is not _site_builder:
-            return builder.build()
-        from generator.build import stamp
-
         # A site/ that `digest build` (or the last preview's first build) left up to date is
         # taken over as it is; otherwise everything is built, and stamped for the next start.
-        inputs = stamp.input_stamp(builder)
+        inputs = stamp.input_stamps(self.project)
         result = builder.adopt(inputs) or builder.build(parallel=on_every_core)
         if not result.errors:
-            stamp.save(builder, inputs)
+            stamp.save(self.project, inputs)
         return result
 
     def _source_files(self) -> dict[Path, tuple[int, int]]:
@@ -178,7 +209,7 @@ class PreviewSession:
             self._debouncer.add(changed)
 
     def _make_builder(self) -> Builder:
-        self._builder = self._builder_factory(self.project_dir, self.site_dir)
+        self._builder = self._builder_factory(self.project)
         return self._builder
 
     def _apply_changes(self, changed: set[Path]) -> None:
@@ -189,36 +220,40 @@ class PreviewSession:
         result, errors = self._collect_errors(
             lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
         self._unbuilt = changed if errors else set()
+        self._watch_new_folders_after_a_rebuild()  # before the reload, so that the next save is seen
         self._finish(result, errors, changed=changed, started=started)
         if not errors:
             self._write_search(started)
 
-    def _rebuild(self, changed: set[Path]) -> Any:
+    def _watch_new_folders_after_a_rebuild(self) -> None:
+        try:
+            self._watch_new_folders()
+        except OSError as error:  # the preview goes on with the folders it has
+            self._report(_cannot_watch(error))
+
+    def _rebuild(self, changed: set[Path]) -> BuildOutcome:
         if self._builder is None:  # the first build failed before a builder existed
             return self._make_builder().build()
-        if hasattr(self._builder, "write_search"):
-            return self._builder.rebuild(sorted(changed), defer_search=True)
-        return self._builder.rebuild(sorted(changed))
+        return self._builder.rebuild(sorted(changed), defer_search=True)
 
     def _write_search(self, started: float) -> None:
         """After open pages were told to reload: the search index, and a reload of search pages only."""
-        write_search = getattr(self._builder, "write_search", None)
-        written = write_search() if write_search else []
+        written = self._builder.write_search() if self._builder is not None else []
         if written:
             self.live.publish_search_index()
             self._report(f"  search index updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
 
-    def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], Any]) -> Any:
+    def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], BuildOutcome]) -> BuildOutcome:
         """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.
 
         A digest that fails to ingest does not stop the build of everything else;
         the errors of both are reported together.
         """
         written: set[Path] = set()
-        ingest_errors: list = []
+        ingest_errors: list[SourceError] = []
         if digests is None or digests:
             try:
-                written = set(self._ingest(self.content_dir, digests).written)
+                written = set(self._ingest(self.project, digests).written)
             except BuildFailed as failure:
                 ingest_errors = failure.errors
         result = build(written)
@@ -227,9 +262,9 @@ class PreviewSession:
         return result
 
     def _is_digest(self, path: Path) -> bool:
-        return path.parent == self.content_dir / "digests" and path.suffix == ".txt"
+        return path.parent == self.project.digests and path.suffix == ".txt"
 
-    def _collect_errors(self, build: Callable[[], Any]) -> tuple[Any, list[str]]:
+    def _collect_errors(self, build: Callable[[], BuildOutcome]) -> tuple[BuildOutcome | None, list[str]]:
         """Runs one build; returns its result and its errors as `file:line: message` lines."""
         try:
             result = build()
@@ -239,15 +274,22 @@ class PreviewSession:
             return None, [describe_unexpected(error, self.watched_folders())]
         return result, [str(error) for error in result.errors]
 
-    def _finish(self, result: Any, errors: list[str], changed: set[Path] | None, started: float) -> None:
+    def _finish(self, result: BuildOutcome | None, errors: list[str], changed: set[Path] | None,
+                started: float) -> None:
+        if errors or result is None:  # _collect_errors gives no result only with errors
+            self._show_errors(errors)
+        else:
+            self._show_success(result, changed, started)
+
+    def _show_errors(self, errors: list[str]) -> None:
+        self.live.publish_errors(errors)
+        self._report(f"Build failed ({len(errors)} error{'s' if len(errors) != 1 else ''}); "
+                     "still serving the last good pages:")
+        for error in errors:
+            self._report(f"  {error}")
+
+    def _show_success(self, result: BuildOutcome, changed: set[Path] | None, started: float) -> None:
         milliseconds = (time.perf_counter() - started) * 1000
-        if errors:
-            self.live.publish_errors(errors)
-            self._report(f"Build failed ({len(errors)} error{'s' if len(errors) != 1 else ''}); "
-                         "still serving the last good pages:")
-            for error in errors:
-                self._report(f"  {error}")
-            return
         was_failing = bool(self.live.errors)
         if changed is None or result.written or result.removed or was_failing:
             self.live.publish_reload()
@@ -299,18 +341,24 @@ def _bind(address: tuple[str, int], site_dir: Path, live: LiveReload) -> Preview
                          "Check --host (e.g. --host 127.0.0.1) and --port.") from None
 
 
-def _site_builder(project_dir: Path, site_dir: Path) -> Builder:
+def _cannot_watch(error: OSError) -> str:
+    """inotify limits: the kernel refuses more watches."""
+    return (f"Cannot watch the project's folders: {error.strerror or error}. On Linux, raise "
+            "fs.inotify.max_user_watches / max_user_instances (sysctl) and try again.")
+
+
+def _site_builder(project: Project) -> Builder:
     from generator.build.builder import (
         SiteBuilder,  # imported here: importing serve must stay cheap
     )
 
-    return SiteBuilder(project_dir, site_dir)
+    return SiteBuilder(project)
 
 
-def _run_ingest(content_dir: Path, digests: list[Path] | None) -> Any:
+def _run_ingest(project: Project, digests: list[Path] | None) -> IngestOutcome:
     from generator.ingest.catalog import run_ingest
 
-    return run_ingest(content_dir, digests)
+    return run_ingest(project, digests)
 
 
 def _stop_on_signals() -> dict[int, Any]:

@@ -1,0 +1,34 @@
+"""The files a build makes from a Site, in this process: every page rendered by its template
+(or its produce function), and the search index. Static files come from the theme (theme.py).
+
+parallel.py does the same work on every core for a full build from the command line.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from generator.build import search
+from generator.build.output import StagedSite
+from generator.build.pages import Page
+from generator.build.render import Renderer
+from generator.build.site import Site
+
+
+def search_files(site: Site) -> dict[str, bytes]:
+    """{site-relative path: bytes} of every file of the search index."""
+    return search.build_search_files(list(site.papers), list(site.topics))
+
+
+def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
+    """(site-relative path, bytes) of each page, in order."""
+    for page in page_list:
+        if page.produce is not None:
+            text = page.produce(page.context)
+        else:
+            text = renderer.render(page.template, dict(page.context), page.path)
+        yield page.path, text.encode("utf-8")
+
+
+def write_pages(renderer: Renderer, page_list: Iterable[Page], staged: StagedSite) -> None:
+    for path, data in render_pages(renderer, page_list):
+        staged.write(path, data)

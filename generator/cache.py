@@ -1,0 +1,144 @@
+"""One cache of what was learned from files, trusted while each file's size and mtime stay the same.
+
+A cache file in .cache/ is JSON: {"version": ..., "entries": {key: [size, mtime_ns, value]}},
+one entry per file. It is data only (never pickle: a crafted cache file must not run
+code), and it is only ever a speed-up, so anything doubtful is thrown away and rebuilt:
+a file that cannot be read, is not JSON, or has another shape, and a cache written by
+another version of the generator. A file changed in the last two seconds is never
+trusted to it (files.is_racy).
+
+Two ways to use it:
+- a value per file, e.g. a parsed paper file: get(key, stamp), put(key, stamp, value);
+- a no-change check over a whole set of files (the ingest and build stamps):
+  matches(stamps), record(stamps).
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import generator
+from generator.files import is_racy, list_files, write_file_atomic
+
+FORMAT = 1  # the layout of cache files; bump when it changes
+GENERATOR_DIR = Path(generator.__file__).resolve().parent
+
+Stamp = tuple[int, int]  # (size, mtime_ns)
+Stamps = dict[str, Stamp]  # file key -> stamp
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """The file's (size, mtime_ns); None when it does not exist."""
+    try:
+        stat = path.stat()
+    except OSError:  # missing, a broken link or a link loop: the reader of the file reports it
+        return None
+    return stat.st_size, stat.st_mtime_ns
+
+
+def trusted_stamps(paths: Iterable[Path]) -> Stamps | None:
+    """The stamp of each path that exists, keyed by the path as given; None as soon as one
+    changed moments ago (files.is_racy), as right after an ingest wrote 10,000 files."""
+    stamps: Stamps = {}
+    for path in paths:
+        stamp = file_stamp(path)
+        if stamp is not None:
+            if is_racy(stamp[1]):
+                return None
+            stamps[str(path)] = stamp
+    return stamps
+
+
+def folder_stamps(folder: Path) -> Stamps:
+    """Every file under folder, keyed by its path; nothing when the folder does not exist."""
+    if not folder.is_dir():
+        return {}
+    return {os.path.join(folder, name): stamp for name, stamp in list_files(folder).items()}
+
+
+def any_racy(stamps: Mapping[str, Stamp]) -> bool:
+    return any(is_racy(mtime) for _, mtime in stamps.values())
+
+
+@functools.cache
+def generator_version() -> str:
+    """Changes with the generator: its version and the size and mtime of each of its modules,
+    so that an upgrade (or an edit to the code) never reads what older code wrote."""
+    modules = sorted(GENERATOR_DIR.rglob("*.py"))
+    listing = [(str(path.relative_to(GENERATOR_DIR)), file_stamp(path)) for path in modules]
+    return hashlib.sha256(repr((FORMAT, generator.__version__, listing)).encode()).hexdigest()[:16]
+
+
+class FileStampCache:
+    """Entries keyed by file, each with the file's stamp when the entry was made and a JSON value."""
+
+    def __init__(self, path: Path, kind: str):
+        """kind: what the entries hold, so that one cache's file is never read as another's."""
+        self.path = path
+        self.version = f"{kind}/{generator_version()}"
+        entries = self._read()
+        self._known = entries is not None  # read or recorded: an empty cache then means "no files"
+        self._entries: dict[str, Any] = entries or {}
+        self._dirty = False
+
+    def _read(self) -> dict[str, Any] | None:
+        try:
+            stored = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):  # missing, unreadable or not JSON (UnicodeDecodeError is a ValueError)
+            return None
+        if not isinstance(stored, dict) or stored.get("version") != self.version:
+            return None
+        entries = stored.get("entries")
+        return entries if isinstance(entries, dict) else None
+
+    def get(self, key: str, stamp: Stamp) -> Any:
+        """The value stored for key while the file still has this stamp; None otherwise."""
+        entry: Any = self._entries.get(key)
+        return entry[2] if _has_stamp(entry, stamp) else None
+
+    def put(self, key: str, stamp: Stamp, value: Any) -> bool:
+        """Keep value for key, unless the file changed moments ago (it may change again unseen,
+        keeping its stamp); whether it was kept."""
+        if is_racy(stamp[1]):
+            self._entries.pop(key, None)
+            return False
+        self._entries[key] = [stamp[0], stamp[1], value]
+        self._dirty = True
+        return True
+
+    def keep_only(self, keys: Iterable[str]) -> None:
+        """Forget the entries of files that are gone."""
+        kept = {key: self._entries[key] for key in keys if key in self._entries}
+        if len(kept) != len(self._entries):
+            self._entries, self._dirty = kept, True
+
+    def matches(self, stamps: Mapping[str, Stamp]) -> bool:
+        """Whether the cache holds exactly these files, each with the same stamp."""
+        return self._known and len(stamps) == len(self._entries) and all(
+            _has_stamp(self._entries.get(key), stamp) for key, stamp in stamps.items())
+
+    def record(self, stamps: Mapping[str, Stamp]) -> None:
+        """Replace every entry by these files' stamps, without values. The caller applies the racy
+        rule to its inputs; outputs it just wrote are fresh by nature and checked only for change."""
+        self._entries = {key: [size, mtime, None] for key, (size, mtime) in stamps.items()}
+        self._known = self._dirty = True
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        data = json.dumps({"version": self.version, "entries": self._entries},
+                          ensure_ascii=False, separators=(",", ":"))
+        try:
+            write_file_atomic(self.path.parent, self.path.name, data.encode("utf-8"))
+        except OSError:
+            return  # a read-only checkout still builds, only slower
+        self._dirty = False
+
+
+def _has_stamp(entry: Any, stamp: Stamp) -> bool:
+    return isinstance(entry, list) and len(entry) == 3 and entry[0] == stamp[0] and entry[1] == stamp[1]

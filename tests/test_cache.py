@@ -1,0 +1,149 @@
+"""The stamp cache in .cache/: data only, never code; anything doubtful is thrown away and rebuilt."""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import time
+from pathlib import Path
+
+import pytest
+
+from generator import cache
+from generator.build import stamp
+from generator.build.builder import SiteBuilder
+from generator.cache import FileStampCache
+from generator.content.papers import PaperCache, load_paper_files, read_paper_file
+from generator.preview.session import PreviewSession
+from generator.project import Project
+from tests.helpers import digest_cli
+
+CACHE_FILES = ("papers.pickle", "ingest.stamp", "papers.json", "ingest-stamp.json", "build-stamp.json")
+AN_HOUR_AGO = time.time() - 3600
+
+
+class CreatesAFile:
+    """Unpickling this runs open(path, "w"): the kind of payload a crafted cache file could hold."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, tuple[str, str]]:
+        return open, (str(self.path), "w")
+
+
+def age(*paths: Path) -> None:
+    """Older than two seconds, so that the racy rule lets the cache trust them."""
+    for path in paths:
+        os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))
+
+
+def test_a_crafted_pickle_where_any_cache_lived_is_never_run_and_the_build_works(
+        golden_project: Path, tmp_path: Path) -> None:
+    proof, marker = tmp_path / "proof", tmp_path / "marker"
+    payload = pickle.dumps(CreatesAFile(marker))
+    pickle.loads(pickle.dumps(CreatesAFile(proof))).close()
+    assert proof.exists()  # the payload really runs code when unpickled
+    (golden_project / ".cache").mkdir()
+    for name in CACHE_FILES:
+        (golden_project / ".cache" / name).write_bytes(payload)
+    for command in ("build", "check", "build"):
+        result = digest_cli(golden_project, command)
+        assert result.returncode == 0, result.stderr
+    assert not marker.exists()
+    assert (golden_project / "site" / "papers" / "skippipe" / "index.html").is_file()
+
+
+@pytest.mark.parametrize("stored", [b"{not json", b"\xff\xfe\x00", b"[1, 2]", b'{"version": 3}', b"",
+                                    b'{"version": "%s", "entries": {"skippipe.md": "x"}}',
+                                    b'{"version": "%s", "entries": {"skippipe.md": [1, 2]}}',
+                                    b'{"version": "%s", "entries": []}'])
+def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(
+        golden_project: Path, stored: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project.at(golden_project)
+    monkeypatch.setattr(PaperCache, "_open", {})  # as a new process: nothing decoded yet
+    version = FileStampCache(project.cache_dir / "papers.json", kind="paper files").version
+    project.cache_dir.mkdir()
+    (project.cache_dir / "papers.json").write_bytes(stored.replace(b"%s", version.encode()))
+    files, errors = load_paper_files(project)
+    assert errors == [] and len(files) == len(list(project.papers.glob("*.md")))
+    rewritten = json.loads((project.cache_dir / "papers.json").read_bytes())
+    assert rewritten["version"] == version and "skippipe.md" in rewritten["entries"]
+
+
+def test_cached_entries_of_another_shape_are_parsed_from_the_file(
+        golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project.at(golden_project)
+    monkeypatch.setattr(PaperCache, "_open", {})
+    load_paper_files(project)
+    stored = json.loads((project.cache_dir / "papers.json").read_bytes())
+    for value in stored["entries"].values():
+        value[2] = {"fields": {"title": 3}, "dates": "featured"}  # right version, wrong values
+    (project.cache_dir / "papers.json").write_text(json.dumps(stored))
+    monkeypatch.setattr(PaperCache, "_open", {})
+    files, errors = load_paper_files(project)
+    assert errors == [] and all(isinstance(file.paper.title, str) for file in files)
+
+
+def test_a_paper_from_the_cache_is_the_paper_parsed_from_its_file(
+        golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    project = Project.at(golden_project)
+    monkeypatch.setattr(PaperCache, "_open", {})
+    load_paper_files(project)
+    monkeypatch.setattr(PaperCache, "_open", {})  # as a new process: decoded from .cache/papers.json
+    cached, _ = load_paper_files(project)
+    assert cached and all(file.paper.featured for file in cached)
+    for file in cached:
+        parsed, errors = read_paper_file(project.papers / f"{file.paper.slug}.md")
+        assert errors == [] and parsed == file
+
+
+def test_a_file_changed_moments_ago_is_never_kept(tmp_path: Path) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("fresh")
+    stamps = FileStampCache(tmp_path / "cache.json", kind="test")
+    fresh = cache.file_stamp(path)
+    assert fresh is not None and not stamps.put("a.md", fresh, "value")
+    assert stamps.get("a.md", fresh) is None
+    age(path)
+    old = cache.file_stamp(path)
+    assert old is not None and stamps.put("a.md", old, "value") and stamps.get("a.md", old) == "value"
+
+
+def test_another_generator_version_never_reads_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    stored = FileStampCache(tmp_path / "cache.json", kind="test")
+    stored.put("a.md", (5, 1), "value")
+    stored.save()
+    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1)) == "value"
+    assert FileStampCache(tmp_path / "cache.json", kind="other").get("a.md", (5, 1)) is None
+    monkeypatch.setattr(cache, "generator_version", lambda: "upgraded")
+    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1)) is None
+
+
+@pytest.mark.parametrize("config, override", [("", "static"), ("static_dir: assets\n", "assets")])
+def test_an_override_folder_made_after_the_start_is_an_input_for_watcher_stamp_and_rebuild(
+        golden_project: Path, config: str, override: str) -> None:
+    """The preview watcher, the build stamp and the rebuild classifier take their folders from
+    Project.input_folders, so a folder that appears later counts for all three at once."""
+    project = Project.at(golden_project)
+    project.config_file.write_text(config)
+    age(project.config_file)
+    builder = SiteBuilder(project)
+    assert builder.build().errors == []
+    session = PreviewSession(project)
+    stamp.save(project, stamp.input_stamps(project))
+    assert stamp.is_up_to_date(project, stamp.input_stamps(project))
+
+    added = project.root / override / "extra.css"
+    added.parent.mkdir()
+    added.write_text("p { color: teal; }\n")
+    age(added, added.parent)
+    folder = added.parent.resolve()
+    assert folder in session.watched_folders()
+    assert set(session.watched_folders()) == {path for path in project.input_folders() if path.is_dir()}
+    inputs = stamp.input_stamps(project)
+    assert inputs is not None and str(added.resolve()) in inputs
+    assert not stamp.is_up_to_date(project, inputs)
+    result = builder.rebuild([added])
+    assert result.errors == [] and any(path.startswith("static/extra.") for path in result.written)
+    assert "index.html" in result.written  # a full build: every page links the assets
