@@ -29,6 +29,8 @@ else:  # the C loader parses front matter several times faster
 
 _TAG = "tag:yaml.org,2002:"
 _STR = _TAG + "str"
+# Keys are text, or a date (a day-to-value mapping such as a paper's ranks), always kept as written.
+_KEY_TAGS = frozenset({_STR, _TAG + "timestamp"})
 _KEY_KINDS = {"int": "a number", "float": "a number", "bool": "true/false", "null": "null (no value)",
               "timestamp": "a date", "merge": "a merge of another mapping", "seq": "a list", "map": "a mapping"}
 
@@ -142,7 +144,7 @@ def _locate_keys(node: yaml.MappingNode, path: YamlPath, first_line: int, lines:
     collections: list[tuple[YamlPath, yaml.Node]] = []
     for key_node, value_node in node.value:
         line = key_node.start_mark.line + first_line
-        if key_node.tag != _STR or not isinstance(key_node, yaml.ScalarNode):
+        if key_node.tag not in _KEY_TAGS or not isinstance(key_node, yaml.ScalarNode):
             problems.append(_key_not_text(key_node, line))
             continue
         key_path = path + (key_node.value,)

@@ -70,7 +70,7 @@ def test_the_first_problem_in_the_file_is_the_one_reported() -> None:
     ("title: T\n1: x\n", 2, "key '1' is read as a number"),
     ("title: T\nnull: x\n", 2, "key 'null' is read as null"),
     ("title: T\nyes: x\n", 2, "key 'yes' is read as true/false"),
-    ("title: T\n2025-08-18: x\n", 2, "key '2025-08-18' is read as a date"),
+    ("title: T\n1.5: x\n", 2, "key '1.5' is read as a number"),
     ("title: T\n[a]: b\n", 2, "a key is a list"),
     ("title: T\n? {a: 1}\n: b\n", 2, "a key is a mapping"),
     ("base: &base {a: 1}\nother:\n  <<: *base\n", 3, "key '<<' is read as a merge"),
@@ -108,6 +108,13 @@ def test_an_unclosed_list_at_the_end_of_the_text_points_at_a_line_of_the_text() 
     with pytest.raises(YamlError) as caught:
         load_yaml("title: Ok\ndescription: [unclosed\n")
     assert caught.value.line == 2
+
+
+def test_a_date_key_is_kept_as_written_for_day_to_value_mappings() -> None:
+    document = load_yaml("ranks: {2025-08-18: 3, 2025-08-19: 1}\n")
+    assert document.data == {"ranks": {"2025-08-18": 3, "2025-08-19": 1}}
+    with pytest.raises(YamlError, match="duplicate key '2025-08-18'"):
+        load_yaml("ranks: {2025-08-18: 3, 2025-08-18: 1}\n")
 
 
 def test_dates_are_read_and_impossible_ones_are_errors() -> None:

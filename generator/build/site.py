@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
 from pathlib import Path
@@ -38,7 +39,7 @@ class Site:
     topics: tuple[Topic, ...]  # taxonomy order
     topic_by_slug: dict[str, Topic]
     papers_by_topic: dict[str, tuple[Paper, ...]]  # newest first; every topic has an entry
-    papers_by_day: dict[dt.date, tuple[Paper, ...]]  # by title
+    papers_by_day: dict[dt.date, tuple[Paper, ...]]  # in the day's ranking (see day_order)
     days: tuple[dt.date, ...]  # days with papers, oldest first
 
     @property
@@ -107,6 +108,17 @@ def newest_first_key(paper: Paper) -> tuple:
     return (-paper.last_featured.toordinal(), paper.title.casefold(), paper.slug)
 
 
+def day_order(day: dt.date) -> Callable[[Paper], tuple[int, str, str]]:
+    """A day lists its papers by their place that day (from the digest, or set by a curator),
+    then the papers without one by title."""
+    def key(paper: Paper) -> tuple[int, str, str]:
+        return (paper.rank_on(day) or UNRANKED, paper.title.casefold(), paper.slug)
+    return key
+
+
+UNRANKED = 1_000_000  # after every ranked paper
+
+
 def assemble_site(papers: list[Paper], topics: list[Topic]) -> Site:
     """Group papers by topic and by day; pure, no checks (see check_topics)."""
     ordered = tuple(sorted(papers, key=newest_first_key))
@@ -122,7 +134,7 @@ def assemble_site(papers: list[Paper], topics: list[Topic]) -> Site:
         topics=tuple(topics),
         topic_by_slug={topic.slug: topic for topic in topics},
         papers_by_topic={slug: tuple(group) for slug, group in by_topic.items()},
-        papers_by_day={day: tuple(sorted(group, key=lambda p: (p.title.casefold(), p.slug))) for day, group in by_day.items()},
+        papers_by_day={day: tuple(sorted(group, key=day_order(day))) for day, group in by_day.items()},
         days=tuple(sorted(by_day)),
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -66,16 +67,50 @@ def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: i
 
 
 def paper_paths(project: Project) -> list[Path]:
+    """The paper files: regular `*.md` files, hidden ones (an editor's `.#name.md` lock) left out."""
+    return paper_listing(project)[0]
+
+
+def paper_listing(project: Project) -> tuple[list[Path], list[SourceError]]:
+    """The paper files, and an error for each `*.md` entry that is not a readable regular file
+    (a folder, a broken link, a FIFO: opening a FIFO would block the command forever)."""
+    paths: list[Path] = []
+    errors: list[SourceError] = []
+    try:
+        with os.scandir(project.papers) as entries:
+            candidates = [entry for entry in entries if entry.name.endswith(".md") and not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return [], []
+    for entry in candidates:
+        if _is_regular_file(entry):
+            paths.append(Path(entry.path))
+        else:
+            errors.append(SourceError(display_path(entry.path), 0, "not a regular file (a folder, a broken link or a FIFO)",
+                                      "replace it by a paper file or move it out of content/papers/"))
     # Sorted as text: comparing Path objects would cost more than the rest of a cached load.
-    return sorted(project.papers.glob("*.md"), key=str)
+    return sorted(paths, key=str), sorted(errors, key=str)
+
+
+def _is_regular_file(entry: os.DirEntry[str]) -> bool:
+    try:
+        return stat.S_ISREG(entry.stat(follow_symlinks=True).st_mode)
+    except OSError:  # a broken link, or deleted since the folder was listed
+        return False
+
+
+def _read_paper_or_report(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
+    try:
+        return read_paper_file(path)
+    except OSError as error:  # unreadable (permissions), or replaced by a folder since it was listed
+        return None, [SourceError(display_path(path), 0, f"cannot read: {error.strerror or error}",
+                                  "check the file's permissions")]
 
 
 def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
     """Every paper file, parsed; unchanged files come from the cache of the previous run."""
     cache = PaperCache.of(project)
     files: list[PaperFile] = []
-    errors: list[SourceError] = []
-    paths = paper_paths(project)
+    paths, errors = paper_listing(project)
     shown_folder = display_path(project.papers)
     for path in paths:
         stamp = file_stamp(path)  # before reading: an edit made while reading then misses the cache
@@ -83,7 +118,7 @@ def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceErro
             continue  # deleted since the folder was listed
         paper_file = cache.get(path.name, stamp, _shown_in(shown_folder, path.name))
         if paper_file is None:
-            paper_file, file_errors = read_paper_file(path)
+            paper_file, file_errors = _read_paper_or_report(path)
             errors.extend(file_errors)
             if paper_file:
                 cache.put(path.name, stamp, paper_file)
@@ -151,11 +186,7 @@ def _shown_in(shown_folder: str, name: str) -> str:
 
 def _paper_file_to_json(paper_file: PaperFile) -> dict[str, Any]:
     paper = paper_file.paper
-    fields = fields_from_paper(paper)
-    dates = sorted(key for key, value in fields.items() if _holds_dates(value))
-    for key in dates:
-        fields[key] = [day.isoformat() for day in fields[key]]
-    return {"fields": fields, "dates": dates, "key_lines": paper_file.key_lines,
+    return {"fields": _to_json(fields_from_paper(paper)), "key_lines": paper_file.key_lines,
             "body": paper.body, "body_line": paper.body_line}
 
 
@@ -164,17 +195,34 @@ def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
     if value is None:
         return None
     try:
-        fields = dict(value["fields"])
-        for key in value["dates"]:
-            fields[key] = [dt.date.fromisoformat(day) for day in fields[key]]
-        paper = paper_from_fields(fields, value["body"], shown, value["body_line"])
+        paper = paper_from_fields(_from_json(value["fields"]), value["body"], shown, value["body_line"])
         return PaperFile(paper, dict(value["key_lines"]))
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
 
-def _holds_dates(value: Any) -> bool:
-    return isinstance(value, list) and bool(value) and all(isinstance(item, dt.date) for item in value)
+DATE_TAG = "date"  # {"date": "2025-08-18"} in the cache stands for a date value
+
+
+def _to_json(value: Any) -> Any:
+    """Front matter values as JSON: dates tagged, date keys as the text YAML would give."""
+    if isinstance(value, dt.date):
+        return {DATE_TAG: value.isoformat()}
+    if isinstance(value, list):
+        return [_to_json(item) for item in value]
+    if isinstance(value, dict):
+        return {(key.isoformat() if isinstance(key, dt.date) else key): _to_json(item) for key, item in value.items()}
+    return value
+
+
+def _from_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        if list(value) == [DATE_TAG]:
+            return dt.date.fromisoformat(value[DATE_TAG])
+        return {key: _from_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_json(item) for item in value]
+    return value
 
 
 def load_papers(project: Project) -> tuple[list[Paper], list[SourceError]]:

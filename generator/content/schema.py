@@ -19,6 +19,7 @@ from generator.content.markdown import is_safe_url
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
 # \Z, not $: "$" also matches before a final newline, which would let "slug\n" through.
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+ARXIV_CATEGORY = re.compile(r"[a-z-]+(?:\.[A-Za-z-]+)?\Z")
 ARXIV_ID = re.compile(r"(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?\Z")
 # Front matter values end up in XML, HTTP headers and file paths, so each is one line of
 # printable text: no C0 control (tab included), DEL, C1 control, line or paragraph separator,
@@ -125,12 +126,53 @@ def _arxiv(value: Any) -> str | None:
     return None if ARXIV_ID.fullmatch(value) else f"'{value}' is not an arXiv identifier"
 
 
+def _ranks(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "must be a mapping of featured dates to places, e.g. {2025-08-18: 3}"
+    for day, place in value.items():
+        if _iso_date(day) is None:
+            return f"has '{day}', which is not a real date in the form YYYY-MM-DD"
+        if not isinstance(place, int) or isinstance(place, bool) or place < 1:
+            return f"has '{place}' for {day}: a place is a whole number from 1"
+    return None
+
+
+def _iso_date(text: Any) -> dt.date | None:
+    """A mapping key written as a date (YAML keeps keys as the text written)."""
+    if isinstance(text, dt.date) and not isinstance(text, dt.datetime):
+        return text
+    try:
+        return dt.date.fromisoformat(text) if isinstance(text, str) and len(text) == 10 else None
+    except ValueError:
+        return None
+
+
+def _date(value: Any) -> str | None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        return f"'{value}' is not a real date in the form YYYY-MM-DD"
+    return None
+
+
+def _category(value: Any) -> str | None:
+    if not isinstance(value, str) or not ARXIV_CATEGORY.fullmatch(value):
+        return f"{value!r} is not an arXiv category such as cs.CL"
+    return None
+
+
 def _same(value: Any) -> Any:
     return value
 
 
 def _sorted_dates(dates: list[dt.date]) -> tuple[dt.date, ...]:
     return tuple(sorted(set(dates)))
+
+
+def _read_ranks(ranks: dict[str, int]) -> tuple[tuple[dt.date, int], ...]:
+    return tuple(sorted((_iso_date(day) or dt.date.min, place) for day, place in ranks.items()))
+
+
+def _write_ranks(ranks: tuple[tuple[dt.date, int], ...]) -> dict[dt.date, int]:
+    return dict(ranks)
 
 
 def _read_links(links: list[dict[str, str]]) -> tuple[Link, ...]:
@@ -148,6 +190,9 @@ TEXT_LIST = FieldKind(_text_list, tuple, list)
 TOPIC_LIST = FieldKind(_topics, tuple, list)
 DATES = FieldKind(_dates, _sorted_dates, list)
 LINKS = FieldKind(_links, _read_links, _write_links)
+RANKS = FieldKind(_ranks, _read_ranks, _write_ranks)
+DATE = FieldKind(_date, _same, _same)
+CATEGORY = FieldKind(_category, _same, _same)
 _KINDS_TEXT = ", ".join(f"`{kind}`" for kind in LINK_KINDS[:-1]) + f" or `{LINK_KINDS[-1]}`"
 
 
@@ -177,7 +222,14 @@ class Paper:
         LINKS, "`{url, kind}` entries; URLs from the abstract without trailing punctuation; kind is "
         f"{_KINDS_TEXT}. Only `http`/`https` links are accepted", default=())
     arxiv_id: str = front_matter(ARXIV_TEXT, 'quoted, e.g. `"2508.01234"`', default="")
-    authors: tuple[str, ...] = front_matter(TEXT_LIST, "list of names", default=())
+    authors: tuple[str, ...] = front_matter(TEXT_LIST, "list of names, in the paper's order", default=())
+    ranks: tuple[tuple[dt.date, int], ...] = front_matter(  # (day, place), sorted by day
+        RANKS, "the paper's place on each featured day, e.g. `{2025-08-18: 3}` (1 is the top); day pages "
+        "list papers by it. Edit it to reorder a day", default=())
+    published: dt.date | None = front_matter(
+        DATE, "the day the first version appeared on arXiv (`digest enrich` fills it)", default=None)
+    primary_category: str = front_matter(
+        CATEGORY, "the primary arXiv category, e.g. `cs.CL` (`digest enrich` fills it)", default="")
     sources: tuple[str, ...] = front_matter(
         TEXT_LIST, "the digest files the paper came from", exported=False, default=())
     path: str = not_front_matter("")  # the file it was read from, for error messages
@@ -190,6 +242,10 @@ class Paper:
     @property
     def last_featured(self) -> dt.date:
         return self.featured[-1]
+
+    def rank_on(self, day: dt.date) -> int | None:
+        """The paper's place on a featured day, when its digest or a curator gave one."""
+        return next((place for ranked_day, place in self.ranks if ranked_day == day), None)
 
 
 _DECLARED: dict[type[Paper], tuple[SchemaField, ...]] = {}  # worked out once per class: read for every paper
@@ -226,7 +282,7 @@ def _json_value(value: Any) -> Any:
     if isinstance(value, list):
         return [_json_value(item) for item in value]
     if isinstance(value, dict):
-        return {key: _json_value(item) for key, item in value.items()}
+        return {str(_json_value(key)): _json_value(item) for key, item in value.items()}
     return value
 
 

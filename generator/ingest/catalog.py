@@ -6,14 +6,19 @@ abstract. That is the whole rule that protects hand edits; see README.
 """
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
+import stat
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from pathlib import Path
 
+from anyascii import anyascii
+
+from generator.cache import FileStampCache, Stamps, trusted_stamps
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
@@ -22,18 +27,19 @@ from generator.content.papers import (
     load_paper_files,
     write_atomic,
 )
-from generator.content.schema import Paper
+from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.files import is_racy, write_file_atomic
+from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
+from generator.project import Project
 
-DIGESTS_DIR = "digests"
-TAXONOMY_FILE = "topics.yaml"
 MAX_SLUG = 60
-STAMP_FILE = ".cache/ingest.stamp"
+STAMP_FILE = "ingest-stamp.json"  # in the project's cache folder
+WORD_CHARACTER = re.compile(r"\w")
+DIGEST_FORMATS = {".txt": parse_digest, ".json": parse_api_digest}  # by file ending
 SIMILAR_ABSTRACT = 0.9  # a typo fixed by hand, not a different paper
 
 
@@ -46,39 +52,53 @@ class IngestReport:
     skipped: bool = False  # nothing changed since the last ingest, so nothing was read
 
 
-def digest_paths(content_dir: Path) -> list[Path]:
-    return sorted((content_dir / DIGESTS_DIR).glob("*.txt"))
+def digest_paths(project: Project) -> list[Path]:
+    """Page copies (.txt) and API files (.json); hidden files such as editors' lock files are not digests."""
+    return sorted(path for path in project.digests.glob("*")
+                  if path.suffix in DIGEST_FORMATS and not path.name.startswith((".", "#")))
 
 
 def read_digests(paths: list[Path]) -> tuple[list[DraftPaper], list[SourceError]]:
     drafts: list[DraftPaper] = []
     errors: list[SourceError] = []
     for path in paths:
-        text, decode_errors = decode(path.read_bytes(), display_path(path))
-        errors.extend(decode_errors)
-        if text is not None:
-            file_drafts, file_errors = parse_digest(text, display_path(path))
-            drafts.extend(replace(draft, digest=path.name) for draft in file_drafts)
-            errors.extend(file_errors)
+        file_drafts, file_errors = read_digest(path)
+        drafts.extend(replace(draft, digest=path.name) for draft in file_drafts)
+        errors.extend(file_errors)
     return drafts, errors
 
 
-def run_ingest(content_dir: Path, digest_paths_: list[Path] | None = None) -> IngestReport:
+def read_digest(path: Path) -> tuple[list[DraftPaper], list[SourceError]]:
+    """One digest file in its format, or why it cannot be read (never a hang on a FIFO or a folder)."""
+    shown = display_path(path)
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return [], [SourceError(shown, 0, "is not a regular file", "digests are .txt or .json files; move it away")]
+        data = path.read_bytes()
+    except OSError as error:
+        return [], [SourceError(shown, 0, f"cannot be read ({error.strerror or error})",
+                                "check that the file exists and that you may read it")]
+    text, errors = decode(data, shown)
+    if text is None:
+        return [], errors
+    return DIGEST_FORMATS[path.suffix](text, shown)
+
+
+def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> IngestReport:
     """Ingest the given digests (default: all of content/digests/). Raises BuildFailed, writing nothing."""
-    paths = digest_paths(content_dir) if digest_paths_ is None else sorted(digest_paths_)
-    stamp = IngestStamp(content_dir, paths)
+    paths = digest_paths(project) if digest_paths_ is None else sorted(digest_paths_)
+    stamp = IngestStamp(project, paths)
     if stamp.unchanged():
         return IngestReport(skipped=True)
     drafts, errors = read_digests(paths)
-    topics, taxonomy_errors = load_taxonomy(content_dir / TAXONOMY_FILE)
-    existing, paper_errors = load_paper_files(content_dir)
+    topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
+    existing, paper_errors = load_paper_files(project)
     errors += taxonomy_errors + paper_errors
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)))
-    for draft in drafts:
-        catalog.add(draft)
-    report = catalog.write(content_dir / "papers")
+    catalog.add_all(drafts)
+    report = catalog.write(project.papers)
     stamp.save()
     return report
 
@@ -90,52 +110,37 @@ class IngestStamp:
     no-change case cost a few thousand stat calls instead of parsing everything.
     """
 
-    def __init__(self, content_dir: Path, digests: list[Path]):
-        self.path = content_dir.parent / STAMP_FILE
-        self.papers_dir = content_dir / "papers"
+    def __init__(self, project: Project, digests: list[Path]):
+        self.cache = FileStampCache(project.cache_dir / STAMP_FILE, kind="ingest inputs")
+        self.papers_dir = project.papers
         # The sources as this ingest is about to read them: one changed while it runs then
         # differs from the saved stamp, and the next ingest reads it again.
-        self.sources = _file_entries([*digests, content_dir / TAXONOMY_FILE])
+        self.sources = trusted_stamps([*digests, project.taxonomy_file])
 
-    def _stamp(self) -> str | None:
-        papers = _file_entries(sorted(self.papers_dir.glob("*.md")))
+    def _stamps(self) -> Stamps | None:
+        """The sources and the paper files as they are now; None while one changed moments ago."""
+        papers = trusted_stamps(self.papers_dir.glob("*.md"))
         if self.sources is None or papers is None:
             return None
-        return hashlib.sha1("\n".join(self.sources + papers).encode()).hexdigest()
+        return {**self.sources, **papers}
 
     def unchanged(self) -> bool:
-        try:
-            return self._stamp() == self.path.read_text(encoding="utf-8")
-        except OSError:
-            return False
+        stamps = self._stamps()
+        return stamps is not None and self.cache.matches(stamps)
 
     def save(self) -> None:
         """After the ingest wrote its paper files, which the stamp includes as they are now."""
-        stamp = self._stamp()
-        if stamp is None:
-            return
-        try:
-            write_file_atomic(self.path.parent, self.path.name, stamp.encode())
-        except OSError:
-            pass  # only a speed-up
-
-
-def _file_entries(paths: list[Path]) -> list[str] | None:
-    """name:size:mtime of each file that exists; None while one changed moments ago (is_racy)."""
-    entries = []
-    for path in paths:
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        if is_racy(stat.st_mtime_ns):
-            return None
-        entries.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    return entries
+        stamps = self._stamps()
+        if stamps is not None:
+            self.cache.record(stamps)
+            self.cache.save()
 
 
 def normalize_title(title: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", unicodedata.normalize("NFKC", title).casefold()).split())
+    """Case, spacing and punctuation between words ignored, symbols inside a name kept:
+    "C++ Code Generation" and "C# Code Generation" are two papers, "Title!" and "Title" one."""
+    words = re.sub(r"[^\w+#]+", " ", unicodedata.normalize("NFKC", title).casefold()).split()
+    return " ".join(word for word in words if WORD_CHARACTER.search(word))
 
 
 def abstract_key(text: str) -> str:
@@ -145,8 +150,11 @@ def abstract_key(text: str) -> str:
 
 
 def slugify(title: str) -> str:
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", ascii_title.lower()).split())
+    """A new paper's slug, transliterated rather than stripped to ASCII.
+
+    "$μ$LO" keeps its μ ("m-lo-…") and "大模型 Survey" its first word ("damoxing-survey").
+    """
+    slug = "-".join(re.sub(r"[^a-z0-9]+", " ", anyascii(title).lower()).split())
     return cut_at_word(slug, MAX_SLUG) or "paper-" + hashlib.sha1(title.encode()).hexdigest()[:8]
 
 
@@ -185,18 +193,41 @@ class Catalog:
 
     @staticmethod
     def keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
-        keys = ["title:" + normalize_title(title)]
+        """What identifies a paper, strongest first: its arXiv id, its title, its abstract."""
+        keys = ["arxiv:" + arxiv_id.split("v")[0]] if arxiv_id else []
+        if normalize_title(title):  # a title of only punctuation or emoji identifies nothing
+            keys.append("title:" + normalize_title(title))
         if abstract.strip():
             keys.append("abstract:" + abstract_key(abstract))
-        return keys + (["arxiv:" + arxiv_id] if arxiv_id else [])
+        return keys
 
-    def add(self, draft: DraftPaper) -> None:
-        slug = next((self.by_key[key] for key in self.keys(draft.title, draft.abstract) if key in self.by_key), None)
+    def add_all(self, drafts: list[DraftPaper]) -> None:
+        """Every draft, each day's API files first: a day's ranking is the API file's order, then
+        the papers only a page copy of that day had, in the page's order."""
+        next_place: dict[dt.date, int] = {}
+        placed: set[tuple[dt.date, str]] = set()
+        for draft in sorted(drafts, key=lambda draft: (draft.featured, not draft.digest.endswith(".json"))):
+            slug = self.add(draft)
+            if draft.rank and (draft.featured, slug) not in placed:
+                placed.add((draft.featured, slug))
+                next_place[draft.featured] = next_place.get(draft.featured, 0) + 1
+                self._place(slug, draft.featured, next_place[draft.featured])
+
+    def add(self, draft: DraftPaper) -> str:
+        """Finds or creates the draft's paper; returns its slug."""
+        keys = self.keys(draft.title, draft.abstract, draft.arxiv_id)
+        slug = next((self.by_key[key] for key in keys if key in self.by_key), None)
         slug = slug or self._edited_match(draft)
         if slug is None:
-            self._create(draft)
-        else:
-            self._feature_again(self.papers[slug], draft)
+            return self._create(draft)
+        self._feature_again(self.papers[slug], draft)
+        return slug
+
+    def _place(self, slug: str, day: dt.date, place: int) -> None:
+        """A place on a day is written once: a place already in the file (a curator's) stays."""
+        paper = self.papers[slug]
+        if paper.rank_on(day) is None:
+            self.papers[slug] = replace(paper, ranks=tuple(sorted({*paper.ranks, (day, place)})))
 
     def _edited_match(self, draft: DraftPaper) -> str | None:
         """A paper whose title and abstract a curator both touched: same first words, nearly the same abstract."""
@@ -208,19 +239,25 @@ class Catalog:
                 return slug
         return None
 
-    def _create(self, draft: DraftPaper) -> None:
+    def _create(self, draft: DraftPaper) -> str:
         topics = self.matcher.assign(draft.title, draft.abstract)
         paper = Paper(
-            slug=self.free_slug(slugify(draft.title)), title=draft.title, body=escape_markdown(draft.abstract),
-            featured=(draft.featured,), topics=topics, rule_topics=topics,
-            links=extract_links(draft.abstract), sources=(draft.digest,),
+            slug=self.free_slug(slugify(draft.title)), title=draft.title, body=escape_abstract(draft.abstract),
+            featured=(draft.featured,), topics=topics, rule_topics=topics, links=_links(draft),
+            arxiv_id=draft.arxiv_id, authors=draft.authors, sources=(draft.digest,),
         )
         self._index(paper, paper.body)
+        return paper.slug
 
     def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:
+        """Only ever adds: the day, the source, and metadata the paper does not have yet."""
         featured = tuple(sorted(set(paper.featured) | {draft.featured}))
         sources = paper.sources if draft.digest in paper.sources else tuple(sorted({*paper.sources, draft.digest}))
-        self.papers[paper.slug] = replace(paper, featured=featured, sources=sources)
+        self.papers[paper.slug] = replace(
+            paper, featured=featured, sources=sources, arxiv_id=paper.arxiv_id or draft.arxiv_id,
+            authors=paper.authors or draft.authors, links=paper.links or draft.links)
+        if draft.arxiv_id and not paper.arxiv_id:
+            self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
 
     def free_slug(self, base: str) -> str:
         slug, number = base, 2
@@ -235,10 +272,10 @@ class Catalog:
         pending: dict[Path, str] = {}
         for slug, paper in sorted(self.papers.items()):
             before = self.original.get(slug)
-            if before is not None and (before.featured, before.sources) == (paper.featured, paper.sources):
+            if before is not None and before == paper:
                 report.unchanged += 1
                 continue
-            pending[papers_dir / f"{slug}.md"] = format_paper_file(self._fields(paper, before), self.bodies[slug])
+            pending[papers_dir / f"{slug}.md"] = format_paper_file(fields_from_paper(paper), self.bodies[slug])
             report.created += before is None
             report.updated += before is not None
         # Creating files is system-call bound (the GIL is released): a few threads overlap the waits.
@@ -247,11 +284,14 @@ class Catalog:
         report.written = list(pending)
         return report
 
-    def _fields(self, paper: Paper, before: Paper | None) -> dict:
-        """New papers get every field; known ones keep what is in their file and gain dates and sources."""
-        fields = fields_from_paper(paper)
-        if before is None:
-            return fields
-        kept = fields_from_paper(before)
-        kept.update(featured=fields["featured"], sources=fields["sources"])
-        return kept
+
+def escape_abstract(abstract: str) -> str:
+    """Digest text -> a Markdown body that reads exactly as the text, paragraph by paragraph."""
+    return "\n\n".join(escape_markdown(paragraph) for paragraph in abstract.split("\n\n"))
+
+
+def _links(draft: DraftPaper) -> tuple[Link, ...]:
+    """The links an API file gave, then those in the abstract, each URL once."""
+    found = {link.url: link for link in extract_links(draft.abstract)}
+    given = {link.url: link for link in draft.links}
+    return tuple({**given, **{url: link for url, link in found.items() if url not in given}}.values())

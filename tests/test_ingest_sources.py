@@ -1,0 +1,123 @@
+"""One paper, many sources: page copies and API files of the same papers become one file each,
+metadata only fills gaps, and each day keeps its ranking."""
+import datetime as dt
+import json
+import os
+import shutil
+from pathlib import Path
+
+import yaml
+
+from generator.ingest.catalog import normalize_title, run_ingest
+from generator.project import Project
+from tests.helpers import FIXTURES, make_project
+
+API_DAY = FIXTURES / "hf-api" / "2025-08-18.json"
+
+
+def front_matter(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
+
+
+def api_entries() -> list[dict]:
+    return json.loads(API_DAY.read_text(encoding="utf-8"))
+
+
+def page_copy(entries: list[dict], extra: list[tuple[str, str]] = ()) -> str:
+    """The same day as the page shows it: titles and abstracts only, in the page's order."""
+    papers = [(entry["title"], " ".join(entry["paper"]["summary"].split())) for entry in entries] + list(extra)
+    return "Aug 18\n\n" + "\n\n".join(f"{' '.join(title.split())}\n\n{abstract}" for title, abstract in papers) + "\n"
+
+
+ONLY_ON_THE_PAGE = ("A Paper Only the Page Copy Had", "An abstract long enough to be read as one, about nothing in "
+                    "particular, written for this test so that no API file lists it at all.")
+
+
+def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    report = run_ingest(Project.at(project))
+    assert report.created == 7
+    thyme = front_matter(project / "content" / "papers" / "thyme-think-beyond-images.md")
+    assert thyme["arxiv_id"] == "2508.11630" and thyme["authors"][:2] == ["Yi-Fan Zhang", "Xingyu Lu"]
+    assert {"url": "https://github.com/yfzhang114/Thyme", "kind": "code"} in thyme["links"]
+    assert thyme["ranks"] == {dt.date(2025, 8, 18): 1}
+    assert thyme["sources"] == ["2025-08-18.json"]
+
+
+def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):
+    entries = api_entries()
+    project = make_project(tmp_path, [API_DAY])
+    # The page lists the papers in another order and has one the API file does not.
+    reordered = list(reversed(entries))
+    (project / "content" / "digests" / "2025-08-18.txt").write_text(page_copy(reordered, [ONLY_ON_THE_PAGE]))
+    run_ingest(Project.at(project))
+    papers = sorted((project / "content" / "papers").glob("*.md"))
+    assert len(papers) == 8
+    ranks = {front_matter(path)["title"]: front_matter(path)["ranks"][dt.date(2025, 8, 18)] for path in papers}
+    expected = [" ".join(entry["title"].split()) for entry in entries] + [ONLY_ON_THE_PAGE[0]]
+    assert sorted(ranks, key=ranks.get) == expected
+    assert sorted(ranks.values()) == list(range(1, 9))
+    thyme = front_matter(project / "content" / "papers" / "thyme-think-beyond-images.md")
+    assert thyme["sources"] == ["2025-08-18.json", "2025-08-18.txt"]
+
+
+def test_api_metadata_fills_gaps_and_never_overwrites_a_curators_values(tmp_path):
+    project = make_project(tmp_path)
+    digests = project / "content" / "digests"
+    (digests / "2025-08-18.txt").write_text(page_copy(api_entries()[:2]))
+    run_ingest(Project.at(project))
+    path = project / "content" / "papers" / "thyme-think-beyond-images.md"
+    assert "authors" not in front_matter(path)  # a page copy has none
+    edited = path.read_text(encoding="utf-8").replace("\ntopics:", "\nauthors: [Curator Chosen]\ntopics:")
+    edited = edited.replace("ranks: {2025-08-18: 1}", "ranks: {2025-08-18: 2}")
+    path.write_text(edited, encoding="utf-8")
+    other = project / "content" / "papers" / next(
+        name for name in os.listdir(project / "content" / "papers") if not name.startswith("thyme"))
+    other.write_text(other.read_text(encoding="utf-8").replace("ranks: {2025-08-18: 2}", "ranks: {2025-08-18: 1}"))
+    shutil.copy(API_DAY, digests / "2025-08-18.json")
+    run_ingest(Project.at(project))
+    thyme = front_matter(path)
+    assert thyme["authors"] == ["Curator Chosen"]  # the curator's value stays
+    assert thyme["arxiv_id"] == "2508.11630"  # a gap is filled
+    assert thyme["ranks"] == {dt.date(2025, 8, 18): 2}  # a place already written stays
+    assert thyme["featured"] == [dt.date(2025, 8, 18)]
+
+
+def test_titles_that_differ_in_a_name_symbol_are_two_papers_and_punctuation_only_titles_match_nothing():
+    assert normalize_title("C++ Code Generation with LLMs") != normalize_title("C# Code Generation with LLMs")
+    assert normalize_title("Planning with LLMs!") == normalize_title("planning  with LLMs")
+    assert normalize_title("???") == "" == normalize_title("!!! 🎉")
+
+
+def test_papers_with_punctuation_only_titles_are_not_merged(tmp_path):
+    project = make_project(tmp_path)
+    abstracts = ["Questions about questions: we study why some titles are only question marks, at length.",
+                 "Exclamations considered harmful: a survey of emphasis in the titles of research papers.",
+                 "We present tools that compile C++ templates faster, with a new incremental cache design.",
+                 "A language server for C# that answers completions from a persistent index on disk."]
+    titles = ["???", "!!!", "C++ Tools", "C# Tools"]
+    text = "Aug 18\n\n" + "\n\n".join(f"{title}\n\n{abstract}" for title, abstract in zip(titles, abstracts))
+    (project / "content" / "digests" / "2025-08-18.txt").write_text(text)
+    assert run_ingest(Project.at(project)).created == 4
+
+
+def test_odd_files_in_the_digests_folder_are_reported_or_ignored_never_a_hang(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    digests = project / "content" / "digests"
+    (digests / ".#2025-08-18.json").symlink_to("root@host.1234")  # an Emacs lock file: ignored
+    (digests / "notes.md").write_text("not a digest")  # another kind of file: ignored
+    os.mkfifo(digests / "2025-08-19.txt")  # reading it would block forever
+    (digests / "2025-08-20.txt").symlink_to(digests / "missing.txt")
+    (digests / "2025-08-21.json").mkdir()
+    try:
+        run_ingest(Project.at(project))
+    except Exception as error:  # BuildFailed
+        messages = sorted(str(problem) for problem in error.errors)  # type: ignore[attr-defined]
+    else:
+        raise AssertionError("odd digests must be reported")
+    assert [message.split(": ", 1)[1] for message in messages] == [
+        "is not a regular file (digests are .txt or .json files; move it away)",
+        "cannot be read (No such file or directory) (check that the file exists and that you may read it)",
+        "is not a regular file (digests are .txt or .json files; move it away)",
+    ]
+    assert not list((project / "content" / "papers").glob("*.md"))  # nothing written
