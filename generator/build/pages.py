@@ -125,7 +125,9 @@ _related_memo = _RelatedMemo()
 @lru_cache(maxsize=100_000)
 def paper_details(paper: Paper) -> dict:
     """What a paper page derives from the paper alone; cached so a rebuild skips unchanged papers."""
-    return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "bibtex": bibtex(paper)}
+    pdf_url = urls.arxiv_pdf_url(paper.arxiv_id) if paper.arxiv_id else ""
+    return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "pdf_url": pdf_url,
+            "bibtex": bibtex(paper)}
 
 
 @lru_cache(maxsize=100_000)
@@ -172,9 +174,11 @@ def bibtex(paper: Paper) -> str:
     fields = [("title", "{" + escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", escape(" and ".join(paper.authors))))
-    fields.append(("year", str(paper.first_featured.year)))
+    fields.append(("year", str((paper.published or paper.first_featured).year)))
     if paper.arxiv_id:  # without one, a search address is no citation target: no url at all
-        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv"), ("url", escape(arxiv_url(paper)))]
+        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
+        fields += [("primaryClass", escape(paper.primary_category))] if paper.primary_category else []
+        fields.append(("url", escape(arxiv_url(paper))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{paper.slug},\n{body}\n}}"
 
