@@ -2,6 +2,7 @@
 
     python bench/bench_ingest.py            # all 9,877 papers, 3 runs
     python bench/bench_ingest.py 1000 5     # 1,000 papers, 5 runs
+    python bench/bench_ingest.py 9877 3 api # the same papers saved as API responses (.json)
 """
 from __future__ import annotations
 
@@ -34,10 +35,11 @@ def timed(action) -> tuple[float, object]:
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else None
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    api = len(sys.argv) > 3 and sys.argv[3] == "api"
     with tempfile.TemporaryDirectory() as scratch:
         trash = Path(scratch) / "moved-aside"
         trash.mkdir()
-        project = make_project(Path(scratch) / "project", count)
+        project = make_project(Path(scratch) / "project", count, api)
         content = project / "content"
         full = []
         for _ in range(runs):
@@ -55,7 +57,7 @@ def main() -> None:
         run_ingest(Project.at(project))  # writes the stamp
         stamped, report = timed(lambda: run_ingest(Project.at(project)))
         shutil.rmtree(trash, ignore_errors=True)
-    print(f"ingest {created} papers: median {statistics.median(full):.2f} s "
+    print(f"ingest {created} papers from {'API files' if api else 'page copies'}: median {statistics.median(full):.2f} s "
           f"(runs: {', '.join(f'{s:.2f}' for s in full)})")
     print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
     print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")

@@ -41,17 +41,32 @@ def digest_text(day: str, papers: list[dict]) -> str:
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
-def write_digests(papers: list[dict], digests_dir: Path) -> int:
+def api_text(papers: list[dict]) -> str:
+    """The day as the Daily Papers API answers it (the fields ingest reads, arXiv's title wrap included)."""
+    entries = [{"paper": {"id": paper["arxiv_id"], "title": paper["title"],
+                          "summary": "\n".join(textwrap.wrap(paper["abstract"], 80)),
+                          "authors": [{"_id": str(index), "name": name, "hidden": False}
+                                      for index, name in enumerate(paper["authors"])],
+                          "upvotes": 1, **({"githubRepo": paper["github"]} if paper.get("github") else {})},
+                "title": paper["title"]} for paper in papers]
+    return json.dumps(entries, ensure_ascii=False, indent=2)
+
+
+def write_digests(papers: list[dict], digests_dir: Path, api: bool = False) -> int:
+    """One digest a day: page copies (.txt), or API responses (.json) when `api`."""
     by_day: dict[str, list[dict]] = defaultdict(list)
     for paper in papers:
         by_day[paper["date"]].append(paper)
     digests_dir.mkdir(parents=True, exist_ok=True)
     for day, day_papers in sorted(by_day.items()):
-        (digests_dir / f"{day}.txt").write_text(digest_text(day, day_papers), encoding="utf-8")
+        if api:
+            (digests_dir / f"{day}.json").write_text(api_text(day_papers), encoding="utf-8")
+        else:
+            (digests_dir / f"{day}.txt").write_text(digest_text(day, day_papers), encoding="utf-8")
     return len(by_day)
 
 
-def make_project(folder: Path, count: int | None) -> Path:
+def make_project(folder: Path, count: int | None, api: bool = False) -> Path:
     """A fresh project with the real taxonomy, site config and theme, and `count` corpus papers as digests."""
     if folder.exists():
         shutil.rmtree(folder)
@@ -59,5 +74,5 @@ def make_project(folder: Path, count: int | None) -> Path:
     for name in ("topics.yaml", "site.yaml"):
         if (ROOT / "content" / name).exists():
             shutil.copy(ROOT / "content" / name, folder / "content" / name)
-    write_digests(read_corpus(count), folder / "content" / "digests")
+    write_digests(read_corpus(count), folder / "content" / "digests", api)
     return folder
