@@ -1,22 +1,35 @@
 """`digest` command line: the only place that prints and picks exit codes.
 
 Exit codes: 0 success, 1 problems in the content or the theme (each printed as
-path:line: message), 2 wrong usage.
+path:line: message) or a file that cannot be read or written, 2 wrong usage,
+3 a fault in the generator itself (reported in one line, never as a traceback),
+130 interrupted.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import errno
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from generator.errors import BuildFailed, SourceError
+from generator import __version__
+from generator.errors import BuildFailed, SourceError, display_path
 from generator.project import Project
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
+MAX_ERRORS_PER_FILE = 20  # a pasted novel gives one error per paragraph: the first ones say enough
+MAX_ERRORS = 200
+EXIT_CODES = """exit codes:
+  0  success
+  1  problems in the content or the theme, each as path:line: message;
+     a file that cannot be read or written; another digest command is running
+  2  wrong usage
+  3  a fault in the generator (please report it)"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,54 +40,157 @@ def main(argv: list[str] | None = None) -> int:
               "or pass --project DIR", file=sys.stderr)
         return EXIT_USAGE
     os.chdir(project.root)  # error messages show paths relative to the project
-    command: Command = args.command
     try:
-        return command(args, project)
+        return _run_reporting_failures(args, project)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+def _run_reporting_failures(args: argparse.Namespace, project: Project) -> int:
+    """The command, every failure turned into a message and an exit code, never a traceback."""
+    from generator.lock import ProjectBusy
+
+    try:
+        return _run_locked(args, project) if args.writes else args.command(args, project)
     except BuildFailed as failure:
         _print_errors(failure.errors)
         return EXIT_PROBLEMS
-    except KeyboardInterrupt:
-        return 130
+    except ProjectBusy as busy:
+        print(f"digest: {busy}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except OSError as error:
+        print(f"digest: {describe_os_error(error)}; {_NOTHING_CHANGED}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except Exception as error:  # a bug: one line the curator can pass on, not a traceback
+        print(f"digest: {describe_bug(error)}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _run_locked(args: argparse.Namespace, project: Project) -> int:
+    """One writing command at a time per project; what a killed run left is removed first."""
+    from generator.lock import LockUnavailable, project_lock, remove_leftovers
+
+    try:
+        with project_lock(project):
+            remove_leftovers(project)
+            return int(args.command(args, project))
+    except LockUnavailable as unavailable:  # a read-only .cache/: the command may still work
+        print(f"digest: warning: {unavailable}; going on without the project lock", file=sys.stderr)
+    return int(args.command(args, project))
+
+
+_NOTHING_CHANGED = "content/ and site/ were left as they were"
+_OS_ERROR_HINTS = {
+    errno.ENOSPC: "the disk is full; free some space and run the command again",
+    errno.EDQUOT: "the disk quota is used up; free some space and run the command again",
+    errno.EROFS: "the file system is read-only",
+    errno.EACCES: "permission denied; check the owner and permissions of the folder",
+    errno.EPERM: "operation not permitted; check the owner and permissions of the folder",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """`path: what happened (what to do)`, naming the file the system refused."""
+    where = display_path(os.fsdecode(error.filename)) if error.filename else "a file"
+    what = _OS_ERROR_HINTS.get(error.errno or 0) or (error.strerror or str(error))
+    return f"{where}: {what}"
+
+
+def describe_bug(error: Exception) -> str:
+    where = _file_being_processed(error)
+    place = f" while processing {where}" if where else ""
+    return (f"unexpected error{place}: {type(error).__name__}: {error}. "
+            "This is a fault in the generator; please report it, with this line, to the project's maintainers")
+
+
+def _file_being_processed(error: BaseException) -> str:
+    """The innermost `path` a frame of the traceback was working on, when there is one."""
+    frames = traceback.walk_tb(error.__traceback__)
+    for frame, _ in reversed(list(frames)):
+        path = frame.f_locals.get("path")
+        if isinstance(path, (str, Path)) and str(path):
+            return display_path(path)
+    return ""
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="digest", description="Paper Digest: a static site of AI research papers.")
-    parser.add_argument("--project", default=".", help="the project folder (default: the current one)")
+    parser = argparse.ArgumentParser(prog="digest", description="Paper Digest: a static site of AI research papers.",
+                                     epilog=EXIT_CODES, formatter_class=_HelpFormatter)
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    parser.add_argument("--project", default=".", help="the project folder")
     # Accepted after the command too (`digest build --project site-a`); SUPPRESS keeps the default above.
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project", default=argparse.SUPPRESS, help="the project folder (default: the current one)")
     commands = _Commands(parser.add_subparsers(required=True, metavar="COMMAND"), common)
-    ingest = commands.add_parser("ingest", help="turn digests into paper files under content/papers/")
+    ingest = commands.add(cmd_ingest, "ingest", "turn digests into paper files under content/papers/",
+                          "digest ingest content/digests/2025-08-18.txt", writes=True)
     ingest.add_argument("paths", nargs="*", type=Path, help="digest files (default: all of content/digests/)")
-    ingest.set_defaults(command=cmd_ingest)
-    build = commands.add_parser("build", help="ingest new digests, then render the site into site/")
-    build.set_defaults(command=cmd_build)
-    check = commands.add_parser("check", help="validate everything in content/ and list every problem")
-    check.set_defaults(command=cmd_check)
-    new = commands.add_parser("new", help="scaffold a paper file for a paper added by hand")
-    new.add_argument("title")
-    new.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today(),
-                     help="featured date, YYYY-MM-DD (default: today)")
-    new.set_defaults(command=cmd_new)
-    retopic = commands.add_parser("retopic", help="re-apply content/topics.yaml to papers whose topics no person set")
-    retopic.set_defaults(command=cmd_retopic)
-    topics = commands.add_parser("topics", help="report papers per topic, papers in the fallback, and unsure placements")
-    topics.set_defaults(command=cmd_topics)
-    serve = commands.add_parser("serve", help="build, serve on 127.0.0.1, rebuild and reload on every save")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(command=cmd_serve)
+    commands.add(cmd_build, "build", "ingest new digests, then render the site into site/", "digest build",
+                 writes=True)
+    commands.add(cmd_check, "check", "validate everything in content/ and list every problem", "digest check")
+    new = commands.add(cmd_new, "new", "scaffold a paper file for a paper added by hand",
+                       'digest new "Title of the paper" --date 2025-08-18', writes=True)
+    new.add_argument("title", type=paper_title, help="the paper's title, in quotes")
+    new.add_argument("--date", type=iso_date, default=dt.date.today(), help="featured date, YYYY-MM-DD")
+    commands.add(cmd_retopic, "retopic", "re-apply content/topics.yaml to papers whose topics no person set",
+                 "digest retopic", writes=True)
+    enrich = commands.add(cmd_enrich, "enrich", "fill arXiv id, authors, first-version date and category from the "
+                          "arXiv API for papers without an arXiv id (exact titles only; needs the network)",
+                          "digest enrich --dry-run", writes=True)
+    enrich.add_argument("--dry-run", action="store_true", help="list what would change and write nothing")
+    commands.add(cmd_topics, "topics", "report papers per topic, papers in the fallback, and unsure placements",
+                 "digest topics")
+    serve = commands.add(cmd_serve, "serve", "build, serve on 127.0.0.1, rebuild and reload on every save",
+                         "digest serve --port 8001", writes=True)
+    serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
+    serve.add_argument("--port", type=port_number, default=8000, help="the port to listen on, 1-65535")
     return parser
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
+    """Epilogs as written (examples, exit codes), and each option's default after its help."""
+
+
 class _Commands:
-    """add_subparsers' add_parser, with the options every command shares."""
+    """add_subparsers' add_parser, with the options and the help layout every command shares."""
 
     def __init__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser):
         self._subparsers, self._common = subparsers, common
 
-    def add_parser(self, name: str, help: str) -> argparse.ArgumentParser:
-        return self._subparsers.add_parser(name, parents=[self._common], help=help)
+    def add(self, command: Command, name: str, help: str, example: str, writes: bool = False) -> argparse.ArgumentParser:
+        """A subcommand; writes: it changes the project, so it takes the project lock."""
+        epilog = f"example:\n  {example}\n\n{EXIT_CODES}"
+        parser = self._subparsers.add_parser(name, parents=[self._common], help=help, description=help[0].upper() + help[1:] + ".",
+                                             epilog=epilog, formatter_class=_HelpFormatter)
+        parser.set_defaults(command=command, writes=writes)
+        return parser
+
+
+def iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: expected YYYY-MM-DD, e.g. 2025-08-18") from None
+
+
+def paper_title(text: str) -> str:
+    """A title `digest check` will accept: some text, on one line, without control characters."""
+    title = text.strip()
+    if not title:
+        raise argparse.ArgumentTypeError("the title is empty: give the paper's title in quotes")
+    if any(ord(character) < 32 or 127 <= ord(character) < 160 for character in title):
+        raise argparse.ArgumentTypeError("the title must be one line of text, without control characters")
+    return title
+
+
+def port_number(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: expected a number from 1 to 65535")
+    return port
 
 
 def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
@@ -139,6 +255,27 @@ def cmd_retopic(args: argparse.Namespace, project: Project) -> int:
     return EXIT_OK
 
 
+def cmd_enrich(args: argparse.Namespace, project: Project) -> int:
+    from generator.ingest.arxiv import ArxivClient, ArxivError
+    from generator.ingest.enrich import progress_line, run_enrich
+
+    def progress(done: int, total: int, elapsed: float) -> None:
+        if sys.stderr.isatty():
+            print(f"\renrich: {progress_line(done, total, elapsed)}   ", end="", file=sys.stderr, flush=True)
+
+    try:
+        report = run_enrich(project, ArxivClient(), dry_run=args.dry_run, progress=progress)
+    except ArxivError as error:
+        print(f"\ndigest: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    verb = "would fill" if args.dry_run else "filled"
+    for path, changes in report.filled:
+        print(f"enrich: {verb} {', '.join(changes)} in {display_path(path)}")
+    print(f"enrich: {len(report.filled)} papers {verb}, {len(report.not_found)} without an exact match on arXiv, "
+          f"{report.skipped} skipped (no match in an earlier run)")
+    return EXIT_OK
+
+
 def cmd_topics(args: argparse.Namespace, project: Project) -> int:
     from generator.content.topic_report import project_topic_report
 
@@ -154,10 +291,29 @@ def cmd_serve(args: argparse.Namespace, project: Project) -> int:
 
 
 def _print_errors(errors: list[SourceError]) -> None:
-    for error in errors:
-        print(f"{error}", file=sys.stderr)
+    for line in capped_error_lines(errors):
+        print(line, file=sys.stderr)
     if errors:
         print(f"digest: {len(errors)} problem(s); nothing was changed", file=sys.stderr)
+
+
+def capped_error_lines(errors: list[SourceError], per_file: int = MAX_ERRORS_PER_FILE,
+                       total: int = MAX_ERRORS) -> list[str]:
+    """Every error as a line, but at most per_file of one file (then "… and N more in FILE")
+    and total in all: 50 MB of pasted prose would otherwise print half a million lines."""
+    lines: list[str] = []
+    per_path: dict[str, int] = {}
+    for error in errors:
+        per_path[error.path] = per_path.get(error.path, 0) + 1
+        if per_path[error.path] <= per_file and len(lines) < total:
+            lines.append(str(error))
+    for path, count in per_path.items():
+        if count > per_file:
+            lines.append(f"… and {count - per_file} more in {path}")
+    shown = sum(min(count, per_file) for count in per_path.values())
+    if shown > total:
+        lines.append(f"… and {shown - total} more problems in other files")
+    return lines
 
 
 if __name__ == "__main__":

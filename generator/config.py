@@ -7,9 +7,11 @@ all of them are reported together.
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from generator.errors import SourceError, display_path, unknown_key
 from generator.yamlio import YamlDocument, YamlError, load_yaml_file
@@ -73,11 +75,16 @@ def load_config(path: Path) -> tuple[SiteConfig, list[SourceError]]:
         return SiteConfig(), []
     if not isinstance(document.data, dict):
         return SiteConfig(), [SourceError(shown, document.line(), "site config must be a mapping of keys to values")]
-    values, errors = _read_mapping(document, shown)
+    values, errors = _read_mapping(document, shown, project_root(path))
     return (SiteConfig(**values) if not errors else SiteConfig()), errors
 
 
-def _read_mapping(document: YamlDocument, shown: str) -> tuple[dict[str, Any], list[SourceError]]:
+def project_root(config_path: Path) -> Path:
+    """The project folder of a content/site.yaml."""
+    return config_path.parent.parent
+
+
+def _read_mapping(document: YamlDocument, shown: str, root: Path) -> tuple[dict[str, Any], list[SourceError]]:
     values: dict[str, Any] = {}
     errors: list[SourceError] = []
     for key, value in document.data.items():
@@ -85,7 +92,7 @@ def _read_mapping(document: YamlDocument, shown: str) -> tuple[dict[str, Any], l
         if key not in FIELD_TYPES:
             errors.append(unknown_key(shown, line, key, list(FIELD_TYPES), what="site config key"))
             continue
-        problem = _check_value(key, value)
+        problem = _check_value(key, value) or _check_location(key, value, root)
         if problem:
             errors.append(SourceError(shown, line, problem))
         else:
@@ -102,6 +109,51 @@ def _check_value(key: str, value: Any) -> str:
         return ""
     if not isinstance(value, str) or not value.strip():
         return f"'{key}' must be a non-empty text, not {value!r}"
-    if key == "base_url" and not value.startswith(("http://", "https://")):
+    if key == "base_url":
+        return _check_base_url(value)
+    return ""
+
+
+# Any whitespace or control character: base_url is written into robots.txt, feeds and headers,
+# where a line break would start a line of its own.
+_UNSAFE_IN_URL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+PROJECT_FOLDER_KEYS = ("templates_dir", "static_dir")  # folders read from the project and published
+
+
+def _check_base_url(value: str) -> str:
+    if _UNSAFE_IN_URL.search(value):
+        return f"'base_url' must be one address without spaces or line breaks, not {value!r}"
+    if not value.startswith(("http://", "https://")):
         return f"'base_url' must start with http:// or https://, not {value!r}"
+    try:
+        host = urlsplit(value).hostname
+    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
+        host = None
+    if not host:
+        return f"'base_url' must name a host, such as https://example.org, not {value!r}"
+    return ""
+
+
+def _check_location(key: str, value: Any, root: Path) -> str:
+    """Folders from site.yaml must stay inside the project: their files are published."""
+    if key == "theme":
+        return _check_theme_name(value)
+    if key not in PROJECT_FOLDER_KEYS:
+        return ""
+    relative = Path(value)
+    # The project folder itself or a hidden one (.git, .cache) would publish what is not meant for readers.
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts or relative.parts[0].startswith("."):
+        return f"'{key}' must be a folder inside the project, such as 'static', not {value!r}"
+    try:
+        resolved, inside = (root / relative).resolve(), root.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return f"'{key}' names a folder that cannot be resolved: {value!r}"
+    if inside not in resolved.parents:
+        return f"'{key}' leads outside the project through a symbolic link: {value!r} is {resolved}"
+    return ""
+
+
+def _check_theme_name(value: str) -> str:
+    if "/" in value or "\\" in value or value in (".", "..") or value.startswith("."):
+        return f"'theme' must be the name of a folder under themes/, such as 'default', not {value!r}"
     return ""

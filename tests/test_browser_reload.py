@@ -1,6 +1,7 @@
 """In real Chromium: an open page reloads by itself after a save, and shows build errors until fixed."""
 from __future__ import annotations
 
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -51,5 +52,7 @@ def test_a_build_error_appears_on_the_open_page_and_clears_when_fixed(page, sess
 
 
 def test_the_published_page_has_no_reload_script(session):
+    with urllib.request.urlopen(f"{session.url}papers/{SLUG}/", timeout=10) as response:
+        assert "/__digest/reload.js" in response.read().decode()  # the served page has it ...
     page = session.site_dir / "papers" / SLUG / "index.html"
-    assert "__digest" not in page.read_text()
+    assert "__digest" not in page.read_text()  # ... the written one does not

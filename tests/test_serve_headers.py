@@ -33,7 +33,7 @@ def server(tmp_path: Path) -> Iterator[PreviewServer]:
 
 
 def test_the_preview_headers_are_netlifys() -> None:
-    assert SECURITY_HEADERS == netlify_headers()
+    assert netlify_headers() == SECURITY_HEADERS
 
 
 @pytest.mark.parametrize("target", ["/", "/missing/", "/__digest/reload.js", OVERLAY_STYLE_PATH])

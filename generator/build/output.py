@@ -3,11 +3,15 @@ an incremental build replaces single files atomically. Paths outside site/ are r
 """
 from __future__ import annotations
 
+import ctypes
+import errno
+import functools
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from generator.files import resolve_inside, safe_parts
 
@@ -56,6 +60,13 @@ class StagedSite:
             stream.write(data)
 
     def commit(self) -> None:
+        """Swap the staged site in. Where the kernel can exchange two folders in one step
+        (Linux renameat2), there is no moment without a complete site/; elsewhere two renames
+        leave a moment without one, and a run killed between them has its staging folders
+        put back in place by restore_site at the next run."""
+        if self.site_dir.is_dir() and exchange_paths(self.folder, self.site_dir):
+            shutil.rmtree(self.folder, ignore_errors=True)  # it now holds the old site
+            return
         old = None
         if self.site_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.site_dir.name}-old-", dir=self.site_dir.parent))
@@ -68,6 +79,43 @@ class StagedSite:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+
+
+def exchange_paths(first: Path, second: Path) -> bool:
+    """Swap two paths atomically with renameat2(RENAME_EXCHANGE); False where the system cannot
+    (not Linux, an old C library, a file system without it), and the caller falls back to renames."""
+    renameat2 = _renameat2()
+    if renameat2 is None:
+        return False
+    result = renameat2(_AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE)
+    if result == 0:
+        return True
+    error = ctypes.get_errno()
+    if error in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(error, os.strerror(error), str(second))
+
+
+@functools.cache
+def _renameat2() -> Any:
+    try:
+        return ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+
+
+def restore_site(site_dir: Path) -> None:
+    """After a run killed between the two renames of a fallback swap: site/ back in place from
+    the old copy, so that the clean-up of staging folders never leaves the project without one."""
+    if site_dir.exists():
+        return
+    for old in sorted(site_dir.parent.glob(f".{site_dir.name}-old-*/{site_dir.name}")):
+        os.rename(old, site_dir)
+        return
 
 
 def remove_file(root: Path, relative: str) -> None:

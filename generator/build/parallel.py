@@ -5,8 +5,12 @@ render in the calling thread with sitefiles.py, since forking a threaded process
 """
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
@@ -39,7 +43,8 @@ class FullBuildJob:
         """The search files, once every page is written; raises the first failing page's error."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=(self,)) as pool:
+        initargs = (self, os.getpid())
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
                 searched = pool.submit(_search_in_worker)
                 chunks = [pool.submit(_write_in_worker, start, start + self.chunk_size)
@@ -57,9 +62,33 @@ MAX_WORKERS = 8
 _job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in each forked worker
 
 
-def _adopt_job(job: FullBuildJob) -> None:
+def _adopt_job(job: FullBuildJob, parent: int) -> None:
     global _job_in_worker
+    _die_with(parent)
     _job_in_worker = job
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """A worker must not outlive the build that started it (killed with -9, say): it would go
+    on writing into a staging folder the next run removes. On Linux the kernel sends SIGKILL
+    when the parent dies; elsewhere a thread checks every second."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _job() -> FullBuildJob:

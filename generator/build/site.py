@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import difflib
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -148,9 +149,15 @@ def check_topics(papers: list[Paper], topics: list[Topic], taxonomy_path: str) -
             if slug not in known:
                 errors.append(SourceError(
                     paper.path, _topics_line(paper.path), f"unknown topic '{slug}'",
-                    f"use one of the slugs in {taxonomy_path} or add the topic there",
+                    _closest_topic(slug, known) + f"use one of the slugs in {taxonomy_path} or add the topic there",
                 ))
     return errors
+
+
+def _closest_topic(slug: str, known: set[str]) -> str:
+    """"did you mean 'x'? " for a likely typo; empty when no topic is close."""
+    close = difflib.get_close_matches(slug, sorted(known), n=1)
+    return f"did you mean '{close[0]}'? " if close else ""
 
 
 def _topics_line(path: str) -> int:

@@ -23,11 +23,19 @@ def check_content(project: Project) -> CheckReport:
     _, digest_errors = read_digests(digest_paths(project))
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
     files, paper_errors = load_paper_files(project)
-    report.errors += digest_errors + taxonomy_errors + paper_errors
+    report.errors += site_config_errors(project) + digest_errors + taxonomy_errors + paper_errors
     report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
     report.notices += fallback_papers(files, topics) + empty_abstracts(files)
     report.papers = len(files)
     return report
+
+
+def site_config_errors(project: Project) -> list[SourceError]:
+    """What `digest build` refuses in content/site.yaml: its keys and values, and its theme."""
+    from generator.build.theme import find_theme  # the theme module owns where themes live
+
+    config, errors = project.load_config()
+    return errors or find_theme(project.root, config)[1]
 
 
 def unknown_topics(files: list[PaperFile], topics: list[Topic], taxonomy: str) -> list[SourceError]:

@@ -51,10 +51,13 @@ def is_safe_url(url: str) -> bool:
 @lru_cache(maxsize=1)
 def _parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False})
-    parser.validateLink = is_safe_url
+    parser.validateLink = is_safe_url  # type: ignore[method-assign]  # markdown-it's documented hook
+    # An image would make the page load from wherever its URL points (a tracking pixel, say);
+    # without the rule, `![alt](url)` reads as "!" and a plain link to the URL.
+    parser.disable("image")
     return parser
 
 
 def render_markdown(text: str) -> str:
-    """Markdown -> HTML with raw HTML disabled and only safe link schemes."""
-    return _parser().render(text)
+    """Markdown -> HTML with raw HTML disabled, no images and only safe link schemes."""
+    return str(_parser().render(text))

@@ -13,12 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from generator.cache import FileStampCache, Stamp, file_stamp
 from generator.content import schema
 from generator.content.frontmatter import FrontMatterError, parse_front_matter
 from generator.content.schema import Paper, front_matter_fields
 from generator.content.validate import validate_fields
 from generator.content.yamlout import dump_fields
-from generator.cache import FileStampCache, Stamp, file_stamp
 from generator.errors import SourceError, display_path
 from generator.files import write_file_atomic
 from generator.project import Project

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import errno
 import signal
+import socket
 import threading
 import time
 import traceback
@@ -155,6 +156,9 @@ class PreviewSession:
     def _start_watching(self) -> None:
         try:
             self._watch_new_folders()
+            # The project folder itself, not recursively: an override folder (templates/, static/)
+            # or themes/ created later is seen, rebuilt from and then watched.
+            self._watcher.watch_folder(self.project_dir, recursive=False, accept=self._is_top_input_folder)
             self._watcher.start()
         except OSError as error:
             raise ServeError(_cannot_watch(error)) from None
@@ -166,6 +170,14 @@ class PreviewSession:
             if not any(folder == watched or watched in folder.parents for watched in self._watching):
                 self._watcher.watch_folder(folder)
                 self._watching.add(folder)
+
+    def _is_top_input_folder(self, path: Path) -> bool:
+        """Whether a path right in the project folder holds an input folder (templates/, static/,
+        themes/ or those site.yaml names); the build's own site/ and anything else are not."""
+        tops = {self.project_dir / folder.relative_to(self.project_dir).parts[0]
+                for folder in self.project.theme_folders(self.project.load_config()[0])
+                if folder.is_relative_to(self.project_dir) and folder != self.project_dir}
+        return path in tops
 
     def watched_folders(self) -> list[Path]:
         """The folders a build reads (Project.input_folders: content/, themes/, the override
@@ -332,13 +344,28 @@ def _bind(address: tuple[str, int], site_dir: Path, live: LiveReload) -> Preview
         return PreviewServer(address, site_dir, live)
     except OSError as error:
         if error.errno == errno.EADDRINUSE:
+            suggestion = f"digest serve --port {free}" if (free := free_port_after(host, port)) else "digest serve --port N"
             raise ServeError(f"Port {port} on {host} is already in use (another `digest serve`?). "
-                             f"Stop that server, or pick another port: digest serve --port {port + 1}") from None
+                             f"Stop that server, or pick another port: {suggestion}") from None
         if error.errno == errno.EACCES:
             raise ServeError(f"Port {port} needs administrator rights; pick one above 1023: "
                              "digest serve --port 8000") from None
         raise ServeError(f"Cannot listen on {host}:{port}: {error.strerror or error}. "
                          "Check --host (e.g. --host 127.0.0.1) and --port.") from None
+
+
+def free_port_after(host: str, port: int, tries: int = 50) -> int | None:
+    """The first port after `port` that can be bound on host right now; None when none of the
+    next `tries` can (or the address itself is unusable)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    for candidate in range(port + 1, min(port + 1 + tries, 65536)):
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
 
 
 def _cannot_watch(error: OSError) -> str:

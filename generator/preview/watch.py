@@ -101,9 +101,10 @@ class Debouncer:
 
 
 class _ChangeHandler(FileSystemEventHandler):
-    def __init__(self, debouncer: Debouncer, folder: Path):
+    def __init__(self, debouncer: Debouncer, folder: Path, accept: Callable[[Path], bool] | None = None):
         self._debouncer = debouncer
         self._folder = folder
+        self._accept = accept
 
     def on_any_event(self, event: FileSystemEvent) -> None:
         if event.event_type not in CONTENT_EVENTS:
@@ -113,7 +114,8 @@ class _ChangeHandler(FileSystemEventHandler):
         paths = [Path(os.fsdecode(event.src_path))]
         if event.dest_path:
             paths.append(Path(os.fsdecode(event.dest_path)))
-        changed = [path for path in paths if not is_editor_noise(path) and not self._in_hidden_folder(path)]
+        changed = [path for path in paths if not is_editor_noise(path) and not self._in_hidden_folder(path)
+                   and (self._accept is None or self._accept(path))]
         if changed:
             self._debouncer.add(changed)
 
@@ -134,8 +136,10 @@ class FolderWatcher:
         self._observer = Observer()
         self._observer.daemon = True
 
-    def watch_folder(self, folder: Path) -> None:
-        self._observer.schedule(_ChangeHandler(self._debouncer, folder), str(folder), recursive=True)
+    def watch_folder(self, folder: Path, recursive: bool = True, accept: Callable[[Path], bool] | None = None) -> None:
+        """accept: reports only the paths it accepts (all of them without it)."""
+        handler = _ChangeHandler(self._debouncer, folder, accept)
+        self._observer.schedule(handler, str(folder), recursive=recursive)
 
     def start(self) -> None:
         self._observer.start()

@@ -1,0 +1,89 @@
+"""One writer at a time: the project lock, and the clean-up of what a killed run left behind.
+
+Commands that write (build, ingest, serve, new, retopic, enrich) hold an exclusive
+`flock` on `.cache/lock`, which also holds the holder's pid for the message a second
+command prints. The kernel releases the lock when its process dies, however it dies,
+so a lock left by a killed run never blocks the next one; that next run then removes
+the staging folders and temporary files the killed one left.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.project import Project
+
+LOCK_FILE = "lock"  # in the project's cache folder
+# What a killed run can leave: site/ being built or being replaced, and files written through
+# a temporary file and a rename (files.write_file_atomic names them `.<name>.<random>.tmp`).
+STAGING_PATTERNS = (".site-build-*", ".site-old-*")
+TEMPORARY_PATTERN = ".*.tmp"
+
+
+class ProjectBusy(Exception):
+    """Another digest command holds the project lock."""
+
+    def __init__(self, pid: str):
+        super().__init__(f"another digest command (pid {pid or 'unknown'}) is using this project; "
+                         "wait for it or stop it")
+        self.pid = pid
+
+
+class LockUnavailable(Exception):
+    """The lock file cannot be made (a read-only .cache/); the command goes on without it."""
+
+
+@contextmanager
+def project_lock(project: Project) -> Iterator[None]:
+    """Holds the project's lock; raises ProjectBusy when another command holds it, and
+    LockUnavailable when the cache folder cannot be written."""
+    descriptor = _open_lock_file(project.cache_dir / LOCK_FILE)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ProjectBusy(_holder(descriptor)) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _open_lock_file(path: Path) -> int:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as error:
+        raise LockUnavailable(f"cannot use {path}: {error.strerror or error}") from None
+
+
+def _holder(descriptor: int) -> str:
+    try:
+        return os.pread(descriptor, 32, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+
+
+def remove_leftovers(project: Project) -> list[Path]:
+    """Staging folders and temporary files a killed run left; call only while holding the lock,
+    when no other run can be using them. Returns what was removed."""
+    from generator.build.output import restore_site
+
+    restore_site(project.site)
+    removed: list[Path] = []
+    site_parent = project.site.parent
+    for pattern in STAGING_PATTERNS:
+        for folder in site_parent.glob(pattern):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    for folder in (project.root, project.content, project.papers, project.digests, project.cache_dir):
+        for temporary in folder.glob(TEMPORARY_PATTERN):
+            if temporary.is_file():
+                temporary.unlink(missing_ok=True)
+                removed.append(temporary)
+    return removed

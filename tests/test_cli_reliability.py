@@ -1,0 +1,199 @@
+"""The command line under bad input and a hostile machine: a message and an exit code, never a traceback."""
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from generator import __version__, cli
+from generator.build import output
+from generator.errors import SourceError
+from generator.lock import project_lock
+from generator.project import Project
+from tests.helpers import ROOT, snapshot
+
+
+def digest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "generator", "--project", str(project), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+
+
+def run_main(project: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    code = cli.main(["--project", str(project), *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@contextmanager
+def immutable(path: Path) -> Iterator[None]:
+    """A folder nobody may write to, not even root (who ignores permission bits)."""
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_version() -> None:
+    result = subprocess.run([sys.executable, "-m", "generator", "--version"], capture_output=True, text=True, cwd=ROOT)
+    assert (result.returncode, result.stdout.strip()) == (0, f"digest {__version__}")
+
+
+@pytest.mark.parametrize("command", ["ingest", "build", "check", "new", "retopic", "topics", "serve"])
+def test_every_command_has_a_description_an_example_and_the_exit_codes(command: str) -> None:
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args([command, "--help"])
+    help_text = cli._parser()._subparsers._group_actions[0].choices[command].format_help()  # type: ignore[union-attr]
+    assert "example:\n  digest " in help_text and "exit codes:" in help_text and "3  a fault" in help_text
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "0", "http"])
+def test_a_port_out_of_range_is_wrong_usage(golden_project: Path, port: str) -> None:
+    result = digest(golden_project, "serve", "--port", port)
+    assert result.returncode == 2 and "expected a number from 1 to 65535" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("title", ["", "   ", "two\nlines"])
+def test_new_refuses_an_empty_or_broken_title(golden_project: Path, title: str) -> None:
+    before = snapshot(golden_project)
+    result = digest(golden_project, "new", title)
+    assert result.returncode == 2 and "argument title: the title" in result.stderr
+    assert snapshot(golden_project) == before
+
+
+def test_new_explains_the_date_format(golden_project: Path) -> None:
+    result = digest(golden_project, "new", "A title", "--date", "18/08/2025")
+    assert result.returncode == 2 and "expected YYYY-MM-DD" in result.stderr and "fromisoformat" not in result.stderr
+
+
+def test_check_reports_the_site_config_errors_build_reports(golden_project: Path) -> None:
+    (golden_project / "content" / "site.yaml").write_text("title: T\nstatic_dir: /etc\nthme: x\n")
+    check, build = digest(golden_project, "check"), digest(golden_project, "build")
+    assert check.returncode == build.returncode == 1
+    for line in ("content/site.yaml:2: 'static_dir' must be a folder inside the project",
+                 "content/site.yaml:3: unknown site config key 'thme'"):
+        assert line in check.stderr and line in build.stderr
+
+
+def test_a_topic_typo_gets_did_you_mean(golden_project: Path) -> None:
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("topics: [language-models]", "topics: [language-model]"))
+    result = digest(golden_project, "check")
+    assert "unknown topic 'language-model' (did you mean 'language-models'?" in result.stderr
+
+
+def test_printed_errors_are_capped_per_file_and_in_total() -> None:
+    errors = [SourceError("a.txt", line, "bad") for line in range(1, 1001)]
+    errors += [SourceError(f"f{number}.md", 1, "bad") for number in range(300)]
+    lines = cli.capped_error_lines(errors, per_file=20, total=200)
+    assert lines[:20] == [f"a.txt:{line}: bad" for line in range(1, 21)]
+    assert "… and 980 more in a.txt" in lines
+    assert "… and 120 more problems in other files" in lines
+    assert len(lines) == 202
+
+
+def test_a_second_writer_is_refused_with_the_holders_pid(golden_project: Path) -> None:
+    with project_lock(Project.at(golden_project)):
+        result = digest(golden_project, "build")
+        check = digest(golden_project, "check")  # reading needs no lock
+    assert result.returncode == 1
+    assert f"another digest command (pid {os.getpid()}) is using this project; wait for it or stop it" in result.stderr
+    assert check.returncode == 0
+    assert not (golden_project / "site").exists()
+
+
+def test_a_lock_left_by_a_killed_command_does_not_block(golden_project: Path) -> None:
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\n"
+                               "from generator.lock import project_lock\nfrom generator.project import Project\n"
+                               f"with project_lock(Project.at({str(golden_project)!r})):\n"
+                               "    print('locked', flush=True); time.sleep(60)"],
+                              stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    assert digest(golden_project, "build").returncode == 0
+
+
+def test_leftovers_of_a_killed_build_are_removed_by_the_next(golden_project: Path) -> None:
+    (golden_project / ".site-build-abc123" / "papers").mkdir(parents=True)
+    (golden_project / ".site-old-def456" / "site").mkdir(parents=True)
+    (golden_project / "content" / "papers" / ".skippipe.md.x1y2.tmp").write_text("half a file")
+    assert digest(golden_project, "build").returncode == 0
+    leftovers = [path.name for path in golden_project.rglob("*") if ".site-" in path.name or path.suffix == ".tmp"]
+    assert leftovers == []
+
+
+def test_a_site_caught_between_two_renames_is_put_back(golden_project: Path) -> None:
+    assert digest(golden_project, "build").returncode == 0
+    built = snapshot(golden_project / "site")
+    (golden_project / ".site-old-abc").mkdir()
+    (golden_project / "site").rename(golden_project / ".site-old-abc" / "site")
+    (golden_project / ".site-build-def").mkdir()
+    assert digest(golden_project, "check").returncode == 0  # reading commands leave it alone
+    assert not (golden_project / "site").exists()
+    assert digest(golden_project, "ingest").returncode == 0  # a writing command that does not build
+    assert snapshot(golden_project / "site") == built
+    assert not list(golden_project.glob(".site-*"))
+
+
+def test_a_full_disk_names_the_path_and_changes_nothing(golden_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_main(golden_project, "build", capsys=capsys)[0] == 0
+    before = snapshot(golden_project / "site")
+    (golden_project / "content" / "site.yaml").write_text("title: Changed\n")
+
+    def disk_full(self: output.StagedSite, relative: str, data: bytes) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / relative))
+
+    monkeypatch.setattr(output.StagedSite, "write", disk_full)
+    code, printed = run_main(golden_project, "build", capsys=capsys)
+    assert code == 1 and "the disk is full" in printed and ".site-build-" in printed
+    assert "Traceback" not in printed
+    assert snapshot(golden_project / "site") == before
+    assert not list(golden_project.glob(".site-*"))
+
+
+def test_a_bug_is_one_line_with_the_file_and_exit_code_3(golden_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.content import papers
+
+    real = papers.read_paper_file
+
+    def broken(path: Path) -> object:
+        real(path)
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(papers, "read_paper_file", broken)
+    code, printed = run_main(golden_project, "check", capsys=capsys)
+    assert code == 3 and "Traceback" not in printed
+    [line] = printed.strip().splitlines()
+    assert line.startswith("digest: unexpected error while processing content/papers/")
+    assert "ZeroDivisionError: division by zero" in line and "please report it" in line
+
+
+def test_a_read_only_project_gets_a_message_and_keeps_its_site(golden_project: Path) -> None:
+    assert digest(golden_project, "build").returncode == 0
+    before = snapshot(golden_project / "site")
+    (golden_project / "content" / "site.yaml").write_text("title: Changed\n")
+    with immutable(golden_project):
+        result = digest(golden_project, "build")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "operation not permitted" in result.stderr
+    assert snapshot(golden_project / "site") == before
+
+
+def test_an_unwritable_cache_only_warns(golden_project: Path) -> None:
+    (golden_project / ".cache").mkdir()
+    with immutable(golden_project / ".cache"):
+        first, second = digest(golden_project, "build"), digest(golden_project, "build")
+    assert first.returncode == second.returncode == 0
+    assert first.stderr.count("warning") == 1 and "Traceback" not in first.stderr
+    assert (golden_project / "site" / "index.html").is_file()

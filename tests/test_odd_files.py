@@ -1,0 +1,57 @@
+"""Folders, broken links, FIFOs and unreadable files among the inputs: a message, never a hang or a traceback."""
+from __future__ import annotations
+
+import errno
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator.build.builder import build_site
+from generator.content import papers as papers_module
+from generator.content.check import check_content
+from generator.errors import BuildFailed
+from generator.project import Project
+from tests.helpers import ROOT
+
+
+def papers_dir(project: Path) -> Path:
+    return project / "content" / "papers"
+
+
+def test_an_emacs_lock_beside_an_open_paper_is_ignored(golden_project: Path) -> None:
+    (papers_dir(golden_project) / ".#skippipe.md").symlink_to("curator@host.4242:1700000000")
+    assert check_content(Project.at(golden_project)).errors == []
+    build_site(golden_project)
+
+
+@pytest.mark.parametrize("make", ["folder", "broken link", "fifo"])
+def test_an_entry_that_is_not_a_file_is_reported_by_name(golden_project: Path, make: str) -> None:
+    odd = papers_dir(golden_project) / "odd.md"
+    {"folder": odd.mkdir, "broken link": lambda: odd.symlink_to("nowhere.md"), "fifo": lambda: os.mkfifo(odd)}[make]()
+    errors = [str(error) for error in check_content(Project.at(golden_project)).errors]
+    assert [error for error in errors if "odd.md" in error] == [
+        f"{papers_module.display_path(odd)}: not a regular file (a folder, a broken link or a FIFO) "
+        "(replace it by a paper file or move it out of content/papers/)"]
+    with pytest.raises(BuildFailed):
+        build_site(golden_project)
+
+
+def test_an_unreadable_paper_is_reported_by_name(golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreadable(path: Path) -> tuple[None, list]:
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(papers_module, "read_paper_file", unreadable)
+    errors = [str(error) for error in check_content(Project.at(golden_project)).errors]
+    assert errors and all(error.endswith(": cannot read: Permission denied (check the file's permissions)")
+                          for error in errors)
+
+
+def test_the_command_line_reports_a_fifo_without_hanging(golden_project: Path) -> None:
+    os.mkfifo(papers_dir(golden_project) / "pipe.md")
+    result = subprocess.run([sys.executable, "-m", "generator", "--project", str(golden_project), "build"],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "pipe.md: not a regular file" in result.stderr
