@@ -29,7 +29,7 @@ from functools import lru_cache
 from itertools import chain
 
 import numpy as np
-from scipy import sparse  # type: ignore[import-untyped]
+from scipy import sparse
 
 from generator.content.schema import Paper
 

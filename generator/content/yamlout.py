@@ -64,11 +64,11 @@ def _is_plain(text: str, in_flow: bool) -> bool:
     if in_flow and _FLOW_UNSAFE.search(text):
         return False
     # The same check PyYAML makes when reading: "yes", "null", "2025-08-18", "1e3" are not strings.
-    return _RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str"
+    return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
 
 
-def _escape(match: re.Match) -> str:
-    character = match.group(0)
+def _escape(match: re.Match[str]) -> str:
+    character: str = match.group(0)
     if character in '"\\':
         return "\\" + character
     code = ord(character)

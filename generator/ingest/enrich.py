@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.content.papers import (
     PaperFile,
@@ -36,7 +37,7 @@ NOT_FOUND_FILE = "enrich-not-found.json"  # in the project's cache folder
 @dataclass
 class EnrichReport:
     looked_up: int = 0
-    filled: list[tuple[Path, dict[str, object]]] = field(default_factory=list)  # file, fields set
+    filled: list[tuple[Path, dict[str, Any]]] = field(default_factory=list)  # file, fields set
     not_found: list[str] = field(default_factory=list)  # titles arXiv has no exact match for
     skipped: int = 0  # looked up in an earlier run without a match
 
@@ -74,9 +75,9 @@ def run_enrich(project: Project, client: ArxivClient, dry_run: bool = False,
     return report
 
 
-def filled_fields(paper: Paper, record: ArxivRecord) -> dict[str, object]:
+def filled_fields(paper: Paper, record: ArxivRecord) -> dict[str, Any]:
     """The fields the record can fill: only those the paper does not have yet."""
-    candidates: dict[str, object] = {
+    candidates: dict[str, Any] = {
         "arxiv_id": record.arxiv_id, "authors": record.authors, "published": record.published,
         "primary_category": record.primary_category,
     }
@@ -84,7 +85,7 @@ def filled_fields(paper: Paper, record: ArxivRecord) -> dict[str, object]:
             if value and not getattr(paper, name)}
 
 
-def write_enriched(path: Path, paper_file: PaperFile, changes: dict[str, object]) -> None:
+def write_enriched(path: Path, paper_file: PaperFile, changes: dict[str, Any]) -> None:
     """Writes the paper with the new fields, unless its file changed since it was read."""
     current, _ = read_paper_file(path)
     if current is None or fields_from_paper(current.paper) != fields_from_paper(paper_file.paper) or current.body != paper_file.body:

@@ -100,9 +100,7 @@ def parse_date_line(line: str, default_year: int | None) -> dt.date | str | None
         return None
     month, day = MONTHS[match.group(1).lower()], int(match.group(2))
     year = int(match.group(3)) if match.group(3) else default_year
-    if year is None:
-        return "NO_YEAR"
-    return _make_date(year, month, day)
+    return "NO_YEAR" if year is None else _make_date(year, month, day)
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date | str:

@@ -330,9 +330,10 @@ def accepts_gzip(accept_encoding: str | None) -> bool:
     return False
 
 
-def _next_message(stream: queue.Queue) -> str | None:
+def _next_message(stream: queue.Queue[str | None]) -> str | None:
     try:
-        return stream.get(timeout=KEEPALIVE_SECONDS)
+        message: str | None = stream.get(timeout=KEEPALIVE_SECONDS)
+        return message
     except queue.Empty:
         return ": keepalive\n\n"
 
