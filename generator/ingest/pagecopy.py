@@ -99,8 +99,8 @@ def parse_date_line(line: str, default_year: int | None) -> dt.date | str | None
     if not match or match.group(1).lower() not in MONTHS:
         return None
     month, day = MONTHS[match.group(1).lower()], int(match.group(2))
-    year = int(match.group(3)) if match.group(3) else default_year
-    return "NO_YEAR" if year is None else _make_date(year, month, day)
+    written_year = int(match.group(3)) if match.group(3) else default_year
+    return "NO_YEAR" if written_year is None else _make_date(written_year, month, day)
 
 
 def _make_date(year: int, month: int, day: int) -> dt.date | str:
