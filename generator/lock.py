@@ -72,7 +72,7 @@ def _holder(descriptor: int) -> str:
 def remove_leftovers(project: Project) -> list[Path]:
     """Staging folders and temporary files a killed run left; call only while holding the lock,
     when no other run can be using them. Returns what was removed."""
-    from generator.build.output import restore_site
+    from generator.build.staging import restore_site
 
     restore_site(project.site)
     removed: list[Path] = []

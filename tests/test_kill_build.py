@@ -101,18 +101,18 @@ def test_render_workers_die_with_their_parent() -> None:
 
 
 def test_the_swap_never_leaves_a_moment_without_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from generator.build import output
+    from generator.build import staging
 
     site = tmp_path / "site"
     site.mkdir()
     (site / "index.html").write_text("old")
-    staged = output.StagedSite(site)
+    staged = staging.StagedSite(site)
     staged.write("index.html", b"new")
 
     def no_two_step_renames(source: object, target: object) -> None:
         raise AssertionError("site/ was moved away before the new one was in place")
 
-    monkeypatch.setattr(output.os, "rename", no_two_step_renames)
+    monkeypatch.setattr(staging.os, "rename", no_two_step_renames)
     staged.commit()
     assert (site / "index.html").read_text() == "new"
     assert [path.name for path in tmp_path.iterdir()] == ["site"]

@@ -14,7 +14,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from generator.build.output import StagedSite
+from generator.build.staging import StagedSite
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from generator.build import search
-from generator.build.output import StagedSite
+from generator.build.staging import StagedSite
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
