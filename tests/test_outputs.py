@@ -113,3 +113,23 @@ def test_the_data_functions_give_sorted_entries_and_a_dated_empty_feed() -> None
     assert empty.updated == dt.date(1970, 1, 1) and empty.papers == ()
     assert outputs.site_feed(config, site.papers).updated == site.latest_day == dt.date(2025, 8, 3)
     assert hash(empty) == hash(outputs.topic_feed(config, topics[1], ()))  # usable as a cache key
+
+
+def test_the_json_feed_is_valid_json_with_the_site_feeds_papers(golden_project, tmp_path):
+    import json
+    import xml.etree.ElementTree as ElementTree
+
+    from generator.build.builder import SiteBuilder
+
+    site = tmp_path / "site"
+    assert SiteBuilder(golden_project, site).build().errors == []
+    feed = json.loads((site / "feed.json").read_text(encoding="utf-8"))
+    atom = ElementTree.parse(site / "feed.xml").getroot()
+    atom_titles = [entry.findtext("{http://www.w3.org/2005/Atom}title")
+                   for entry in atom.iter("{http://www.w3.org/2005/Atom}entry")]
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert [item["title"] for item in feed["items"]] == atom_titles and atom_titles
+    assert feed["feed_url"].endswith("/feed.json") and all(item["url"].startswith("http") for item in feed["items"])
+    hostile = next(item for item in feed["items"] if "<script>" in item["title"])
+    assert "<script>" in hostile["title"]  # the text as written, as JSON escapes it
+    assert "<script>" not in (site / "feed.json").read_text(encoding="utf-8")  # never raw in the file

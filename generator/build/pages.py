@@ -237,7 +237,9 @@ def day_page(day: dt.date, site: Site) -> Page:
 
 def feed_pages(site: Site, config: SiteConfig) -> list[Page]:
     latest = site.papers[:config.feed_size]
-    pages = [Page(urls.output_path(urls.FEED_URL), {"feed": outputs.site_feed(config, latest)}, "feed.xml")]
+    site_feed = outputs.site_feed(config, latest)
+    pages = [Page(urls.output_path(urls.FEED_URL), {"feed": site_feed}, "feed.xml"),
+             Page(urls.output_path(urls.JSON_FEED_URL), {"feed": site_feed}, "feed.json")]
     for topic in site.topics:
         papers = site.papers_by_topic[topic.slug][:config.feed_size]
         feed = outputs.topic_feed(config, topic, papers)

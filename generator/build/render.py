@@ -18,10 +18,9 @@ from generator.content.math import math_html
 from generator.content.taxonomy import Topic, fallback_slug
 from generator.errors import BuildFailed, SourceError, display_path
 
+TEMPLATE_EXTENSIONS = ("html", "xml", "txt", "json")  # the files of a theme's templates/ folder
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
-PAGE_TEMPLATES = ("home.html", "paper.html", "topic.html", "topics.html", "day.html", "dates.html",
-                  "search.html", "404.html", "reading-list.html", "feed.xml", "sitemap.xml", "robots.txt")
 # HTML escaping is valid XML escaping, so .xml templates escape like pages do; plain
 # text (robots.txt) must not, or an `&` would reach crawlers as `&amp;`. Any other
 # name, including templates a theme adds, escapes.
@@ -96,7 +95,7 @@ class Renderer:
             config=config, asset=self.asset_url, abstract_html=abstract_html, abstract_text=plain_text, paper_url=urls.paper_url,
             topic_url=urls.topic_url, topic_feed_url=urls.topic_feed_url, day_url=urls.day_url,
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,
-            topic_name=self.topic_names.__getitem__, search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, long_date=long_date, month_name=month_name,
+            topic_name=self.topic_names.__getitem__, search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, urls=urls, long_date=long_date, month_name=month_name,
         )
 
     def reader_topics(self, slugs: tuple[str, ...]) -> tuple[str, ...]:
@@ -109,16 +108,14 @@ class Renderer:
         return "/" + self.assets[name]
 
     def check_templates(self) -> list[SourceError]:
-        """Compile every page template now, so syntax errors stop the build before it writes."""
+        """Compile every template of the theme and the project now, so a syntax error stops the
+        build before it writes (a template a page names but nobody wrote fails when it renders)."""
         errors = []
-        for name in PAGE_TEMPLATES:
+        for name in self.environment.list_templates(extensions=TEMPLATE_EXTENSIONS):
             try:
                 self.environment.get_template(name)
             except jinja2.TemplateSyntaxError as error:
                 errors.append(SourceError(display_path(error.filename or name), error.lineno, error.message or ""))
-            except jinja2.TemplateNotFound as error:
-                errors.append(SourceError(name, 0, f"template '{error.name}' not found",
-                                          f"looked in {', '.join(map(str, self.theme.template_dirs))}"))
         return errors
 
     def render(self, template: str, context: dict, page_path: str) -> str:

@@ -12,6 +12,7 @@ TOPICS_URL = "/topics/"
 ARCHIVE_URL = "/dates/"
 SEARCH_URL = "/search/"
 FEED_URL = "/feed.xml"
+JSON_FEED_URL = "/feed.json"
 SITEMAP_URL = "/sitemap.xml"
 READING_LIST_URL = "/reading-list/"
 
