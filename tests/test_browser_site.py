@@ -54,3 +54,12 @@ def test_hostile_title_runs_no_script_and_the_bibtex_is_there_without_javascript
     page.goto(base + "/search/")
     assert "Search needs JavaScript" in page.locator("main").inner_text()
     context.close()
+
+    context = chromium_browser.new_context()  # with scripts on, the title still runs none
+    page = context.new_page()
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.goto(base + "/papers/hostile-title/")
+    page.locator("button.copy-button").wait_for(state="visible")  # copy.js ran: scripts are on
+    assert "<script>alert('x')</script>" in page.locator("h1").inner_text()
+    assert page.locator("img").count() == 0 and dialogs == []
+    context.close()

@@ -1,0 +1,34 @@
+"""Rendering paper bodies safely: which link schemes survive, and raw HTML never does.
+
+Escaping plain text case by case: tests/fixtures/cases/markdown.txt.
+"""
+import pytest
+
+from generator.content.markdown import is_safe_url, plain_text, render_markdown
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/a/b", "http://x.org", "mailto:a@b.org", "HTTPS://X.ORG", "/papers/x/", "#top", "page.html",
+])
+def test_web_mail_and_relative_links_are_safe(url):
+    assert is_safe_url(url)
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:alert(1)", "java\nscript:alert(1)",
+    " javascript:alert(1)", "\x01javascript:alert(1)", "data:text/html,<b>x</b>", "vbscript:msgbox(1)",
+    "file:///etc/passwd", "ftp://x.org/",
+])
+def test_other_schemes_are_refused_even_when_disguised(url):
+    assert not is_safe_url(url)
+
+
+def test_a_body_renders_no_raw_html_and_no_script_link():
+    html = render_markdown("A [web link](https://x.org), a [script](javascript:alert(1)) and <b>bold</b>.")
+    assert '<a href="https://x.org">web link</a>' in html
+    assert "[script](javascript:alert(1))" in html and 'href="javascript' not in html  # left as text
+    assert "<b>" not in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+
+
+def test_plain_text_is_one_line_without_escapes():
+    assert plain_text("We study \\*routing\\*\\: experts\n\\[1\\]   and \\<b\\>") == "We study *routing*: experts [1] and <b>"
