@@ -60,15 +60,7 @@ def shown_text(html: str) -> str:
     return "\n\n".join(parser.blocks)
 
 
-MARKDOWN_BUGS = {
-    "three tildes at the start would open a code fence":
-        "escape_markdown does not escape '~~~', which opens a code fence that swallows the text",
-    "block markers after a paragraph break":
-        "escape_markdown escapes block syntax at the start of the text only, not of each paragraph",
-}
-
-
-@parametrize("markdown.txt", sections=3, known_failures=MARKDOWN_BUGS)
+@parametrize("markdown.txt", sections=3)
 def test_markdown_escaping(case):
     text, escaped, html = case.sections
     rendered = render_markdown(escape_markdown(text))
@@ -77,9 +69,7 @@ def test_markdown_escaping(case):
     assert rendered == html + "\n"
 
 
-@parametrize("links.txt", known_failures={
-    "a Markdown link written out in the abstract (15 real corpus papers)":
-        "'[url](url)' is taken as one URL running through '](' to the closing parenthesis"})
+@parametrize("links.txt")
 def test_links(case):
     text, expected = case.sections
     assert "\n".join(f"{link.kind} {link.url}" for link in extract_links(text)) == expected

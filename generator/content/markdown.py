@@ -11,8 +11,9 @@ from markdown_it import MarkdownIt
 INLINE_SPECIAL = re.compile(r"([\\`*_\[\]<])")
 ENTITY = re.compile(r"&(#?[A-Za-z0-9]+;)")
 # Block syntax only counts at the start of a line: headings, quotes, lists, rules.
-LINE_START_SPECIAL = re.compile(r"^([#>+=|-])")
-ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])")
+# ~ for "~~~", which opens a code fence. MULTILINE: every paragraph of an abstract starts lines.
+LINE_START_SPECIAL = re.compile(r"^([#>+=|-]|~(?=~~))", re.MULTILINE)
+ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # what CommonMark lets a backslash escape

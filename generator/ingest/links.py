@@ -16,10 +16,12 @@ def extract_links(text: str) -> tuple[Link, ...]:
     """Every distinct http(s) URL in the text, in order of appearance."""
     seen: dict[str, Link] = {}
     for match in URL.finditer(text):
-        url = _trim(match.group(0))
-        host = urlsplit(url).hostname or ""
-        if url not in seen and "." in host:
-            seen[url] = Link(url, link_kind(url))
+        # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.
+        for part in match.group(0).split("]("):
+            url = _trim(part)
+            host = urlsplit(url).hostname or ""
+            if url not in seen and "." in host:
+                seen[url] = Link(url, link_kind(url))
     return tuple(seen.values())
 
 
