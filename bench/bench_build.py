@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import ROOT, make_project  # noqa: E402
-from generator.ingest.catalog import run_ingest  # noqa: E402
-from generator.project import Project  # noqa: E402
+from bench.corpus import ROOT, make_project
+from generator.ingest.catalog import run_ingest
+from generator.project import Project
 
 SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
 

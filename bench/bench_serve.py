@@ -104,7 +104,7 @@ class EventClient:
             if not chunk:
                 raise ConnectionError("event stream closed")
             self.buffer += chunk
-        before, after = self.buffer.split(b"event: ", 1)
+        _, after = self.buffer.split(b"event: ", 1)
         block, self.buffer = after.split(b"\n\n", 1)
         name, _, data = block.decode("utf-8").partition("\ndata: ")
         return name, json.loads(data or "{}")

@@ -147,7 +147,7 @@ def _locate_keys(node: yaml.MappingNode, path: YamlPath, first_line: int, lines:
         if key_node.tag not in _KEY_TAGS or not isinstance(key_node, yaml.ScalarNode):
             problems.append(_key_not_text(key_node, line))
             continue
-        key_path = path + (key_node.value,)
+        key_path = (*path, key_node.value)
         if key_path in lines:  # each node is walked once, so only an earlier key of this mapping
             problems.append(YamlError(line, f"duplicate key '{key_node.value}' (first on line {lines[key_path]})",
                                       "keep one of the two"))
@@ -163,7 +163,7 @@ def _locate_items(node: yaml.Node, path: YamlPath, first_line: int,
     """Records the line of each item; returns the items that are lists or mappings."""
     collections: list[tuple[YamlPath, yaml.Node]] = []
     for index, item in enumerate(node.value):
-        item_path = path + (index,)
+        item_path = (*path, index)
         lines[item_path] = item.start_mark.line + first_line
         if isinstance(item, yaml.CollectionNode):
             collections.append((item_path, item))

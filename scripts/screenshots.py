@@ -26,7 +26,7 @@ from playwright.sync_api import Page, ViewportSize, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from generator.build.builder import SiteBuilder
+from generator.build.builder import SiteBuilder  # noqa: E402 - after the path is set
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT: ViewportSize = {"width": 1200, "height": 720}

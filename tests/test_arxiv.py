@@ -74,5 +74,5 @@ def test_requests_are_spaced_three_seconds_apart():
 
 def test_without_network_the_message_says_so():
     arxiv_client = ArxivClient("http://no-such-host.invalid/api/query", sleep=lambda _: None, retries=0)
-    with pytest.raises(ArxivError, match="cannot reach arXiv|did not answer"):
+    with pytest.raises(ArxivError, match=r"cannot reach arXiv|did not answer"):
         arxiv_client.find_by_title("Anything")

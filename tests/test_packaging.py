@@ -86,7 +86,7 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 def test_the_themes_inside_the_package_come_before_the_checkouts() -> None:
     package = Path(generator.__file__).resolve().parent
-    assert theme.THEMES_DIRS == (package / "themes", ROOT / "themes")
+    assert (package / "themes", ROOT / "themes") == theme.THEMES_DIRS
 
 
 @pytest.mark.parametrize("where", ["project", "package", "checkout"])

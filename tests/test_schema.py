@@ -101,7 +101,7 @@ def test_a_paper_attribute_must_say_whether_it_is_front_matter():
     class Undeclared(Paper):
         venue: str = ""
 
-    with pytest.raises(TypeError, match="Undeclared.venue"):
+    with pytest.raises(TypeError, match=r"Undeclared\.venue"):
         schema.front_matter_fields(Undeclared)
 
 

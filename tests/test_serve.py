@@ -308,7 +308,7 @@ def run_digest(project: Path, *args: str, sigint_ignored: bool = False) -> subpr
     ignore = (lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None
     return subprocess.Popen([sys.executable, "-m", "generator", "--project", str(project), "serve", *args],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
-                            preexec_fn=ignore)
+                            preexec_fn=ignore)  # noqa: PLW1509 - the test's process has no threads that matter here
 
 
 def test_busy_port_names_the_port_and_the_way_out(project):

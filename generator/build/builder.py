@@ -14,11 +14,11 @@ from pathlib import Path
 
 from generator.build import pages as page_builders
 from generator.build import stamp
-from generator.build.staging import StagedSite, remove_file
 from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
 from generator.build.site import Site, assemble_site, check_topics
 from generator.build.sitefiles import render_pages, search_files, write_pages
+from generator.build.staging import StagedSite, remove_file
 from generator.build.theme import (
     Theme,
     asset_names,

@@ -14,11 +14,11 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from generator.build.staging import StagedSite
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
 from generator.build.sitefiles import search_files, write_pages
+from generator.build.staging import StagedSite
 from generator.errors import BuildFailed, SourceError
 
 

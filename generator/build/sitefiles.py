@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from generator.build import search
-from generator.build.staging import StagedSite
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
+from generator.build.staging import StagedSite
 
 
 def search_files(site: Site) -> dict[str, bytes]:

@@ -9,6 +9,7 @@ loses nothing and the next one continues where it stopped.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import time
@@ -112,10 +113,8 @@ class NotFoundMemory:
     def remember(self, title: str) -> None:
         self.titles.add(normalize_title(title))
         data = json.dumps(sorted(self.titles), ensure_ascii=False, indent=0).encode()
-        try:
+        with contextlib.suppress(OSError):  # the memory only saves asking again next time
             write_file_atomic(self.path.parent, self.path.name, data)
-        except OSError:
-            pass  # only saves asking again next time
 
 
 def progress_line(done: int, total: int, elapsed: float) -> str:

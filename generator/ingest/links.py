@@ -28,9 +28,7 @@ def extract_links(text: str) -> tuple[Link, ...]:
 def _trim(url: str) -> str:
     """Drop sentence punctuation and unbalanced closing brackets that end the sentence, not the URL."""
     while url:
-        if url[-1] in TRAILING_PUNCTUATION:
-            url = url[:-1]
-        elif url[-1] in ")]" and url.count("(" if url[-1] == ")" else "[") < url.count(url[-1]):
+        if url[-1] in TRAILING_PUNCTUATION or (url[-1] in ")]" and url.count("(" if url[-1] == ")" else "[") < url.count(url[-1])):
             url = url[:-1]
         else:
             return url
