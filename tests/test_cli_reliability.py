@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from generator import __version__, cli
-from generator.build import output
+from generator.build import staging
 from generator.errors import SourceError
 from generator.lock import project_lock
 from generator.project import Project
@@ -150,10 +150,10 @@ def test_a_full_disk_names_the_path_and_changes_nothing(golden_project: Path, mo
     before = snapshot(golden_project / "site")
     (golden_project / "content" / "site.yaml").write_text("title: Changed\n")
 
-    def disk_full(self: output.StagedSite, relative: str, data: bytes) -> None:
+    def disk_full(self: staging.StagedSite, relative: str, data: bytes) -> None:
         raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / relative))
 
-    monkeypatch.setattr(output.StagedSite, "write", disk_full)
+    monkeypatch.setattr(staging.StagedSite, "write", disk_full)
     code, printed = run_main(golden_project, "build", capsys=capsys)
     assert code == 1 and "the disk is full" in printed and ".site-build-" in printed
     assert "Traceback" not in printed
