@@ -1,7 +1,10 @@
-// The search page: loads the Lunr index the build prebuilt (search/index.json, next to the
-// search page), searches it as the reader types, and lists the results. Results are built with
-// createElement and textContent only, so nothing from the index is ever parsed as HTML.
-// In Node (tests) the same file exports findPapers, the function the page searches with.
+// The search page. The build wrote a split Lunr index next to this page (search/index.json, the
+// manifest; search/s/*.json, term shards; search/f/<n>.json, one fragment per paper; see
+// generator/build/search/). For each query this script fetches only the shards holding the
+// query's terms, assembles a small lunr.Index from them and lets lunr.js 2.3.9 score it: the
+// scores are those of one lunr.js index over every paper. Then it fetches the fragments of the
+// results it shows. Results are built with DOM methods and text nodes only.
+// In Node (tests, benchmarks) the same file exports the tokenizer and the search functions.
 (function (root, factory) {
   "use strict";
   var lunr = root.lunr || (typeof require === "function" ? require("./lunr-2.3.9.min.js") : undefined);
@@ -14,53 +17,452 @@
 }(this, function (lunr) {
   "use strict";
 
-  var RESULT_LIMIT = 100;
-  var TYPING_PAUSE_MS = 150;
-  // Lunr query syntax: field:word, fuzzy~1, boost^2, wildcard*; and a leading + or - on a word.
-  var LUNR_SYNTAX = /[:~^*]|(^|\s)[+-]\S/;
-  var PRESENCE_SYNTAX = /(^|\s)[+-]\S/;
+  var FORMAT = 1;  // generator/build/search/__init__.py FORMAT
+  var MANIFEST = "index.json";
+  var PAGE_SIZE = 20;
+  var TYPING_PAUSE_MS = 200;
+  var SNIPPET_CHARS = 220;
+  var MAX_SHARDS = 40;  // a query needing more ("a*") is refused: it would download most of the index
+  // Lunr query syntax as a reader writes it on purpose: a leading + or -, field:word, a wildcard *,
+  // and word~1 or word^2 at the end of a word. "A^2Search" or "3:1" are words of titles.
+  var SYNTAX_MARKS = "(^|\\s)[+-]\\S|\\*|~\\d*(\\s|$)|\\^\\d*(\\s|$)";
 
-  // The query's words as lunr.js indexes words: split like lunr.tokenizer, trimmed like
-  // lunr.trimmer ("title:" -> "title", "a~" -> "a"), stop words dropped (they are not in the
-  // index, so requiring one would find nothing). A term query does not parse Lunr syntax, so a
-  // word like "3:1" is looked up as it is.
-  function plainWords(query) {
-    return query.toLowerCase().split(lunr.tokenizer.separator)
-      .map(function (word) { return word.replace(/^\W+/, "").replace(/\W+$/, ""); })
-      .filter(function (word) { return word && lunr.stopWordFilter(new lunr.Token(word)); });
+  // --- Terms: generator/build/search/terms.py, rule for rule (its docstring explains them) ---
+
+  var MAX_JOINED = 4;
+  var GROUP = /[\p{L}\p{N}]+(?:[-._'\u2019\u2010\u2011][\p{L}\p{N}]+)*/gu;
+  var JOINER = /[-._'\u2019\u2010\u2011]/u;
+  var JOINERS = /[-._'\u2019\u2010\u2011]/gu;
+  var LETTER_THEN_DIGIT = /(?<=[\p{L}\p{Nl}\p{No}])(?=\p{Nd})/u;
+  var ENDS_WITH_DIGIT = /\p{Nd}$/u;
+  var STARTS_WITH_DIGIT = /^\p{Nd}/u;
+  var MARKS = /\p{M}/gu;
+  var NON_ASCII = /[^\x00-\x7f]/;
+  var APOSTROPHES = "'\u2019";
+  var stemmed = new Map();
+
+  function normalize(text) {
+    if (!NON_ASCII.test(text)) { return text.toLowerCase(); }
+    return text.normalize("NFKD").toLowerCase().replace(MARKS, "");
   }
 
-  function termSearch(index, words, presence) {
-    if (!words.length) { return []; }  // a Lunr query without clauses would match every paper
-    return index.query(function (query) {
-      words.forEach(function (word) { query.term(word, { presence: presence }); });
+  // lunr.js's stopWordFilter then stemmer; "" for a stop word.
+  function searchTerm(form) {
+    var term = stemmed.get(form);
+    if (term === undefined) {
+      var token = new lunr.Token(form);
+      term = lunr.stopWordFilter(token) ? lunr.stemmer(token).toString() : "";
+      stemmed.set(form, term);
+    }
+    return term;
+  }
+
+  function joined(runs, joiners) {
+    var text = runs[0];
+    for (var i = 1; i < runs.length; i++) {
+      var keepDot = joiners[i - 1] === "." && ENDS_WITH_DIGIT.test(text) && STARTS_WITH_DIGIT.test(runs[i]);
+      text += (keepDot ? "." : "") + runs[i];
+    }
+    return text;
+  }
+
+  function groupsOf(normalized) {
+    return normalized.match(GROUP) || [];
+  }
+
+  function wordForms(group) {
+    var runs = group.split(JOINER);
+    var joiners = group.match(JOINERS) || [];
+    var forms = [];
+    runs.forEach(function (run, number) {
+      if (number && APOSTROPHES.indexOf(joiners[number - 1]) >= 0 && Array.from(run).length === 1) { return; }
+      forms.push(run);
+      var pieces = run.split(LETTER_THEN_DIGIT);
+      if (pieces.length > 1) { forms.push.apply(forms, pieces); }
+    });
+    for (var start = 0; start < runs.length - 1; start++) {
+      for (var stop = start + 2; stop <= Math.min(start + MAX_JOINED, runs.length); stop++) {
+        forms.push(joined(runs.slice(start, stop), joiners.slice(start, stop - 1)));
+      }
+    }
+    if (runs.length > MAX_JOINED) { forms.push(joined(runs, joiners)); }
+    return forms;
+  }
+
+  function unique(terms) {
+    return Array.from(new Set(terms.filter(Boolean)));
+  }
+
+  function groupTerms(group) {
+    return unique(wordForms(group).map(searchTerm));
+  }
+
+  // The terms a text is indexed under (terms.index_terms).
+  function indexTerms(text) {
+    var terms = [];
+    groupsOf(normalize(text)).forEach(function (group) { terms.push.apply(terms, groupTerms(group)); });
+    return terms;
+  }
+
+  // The terms a reader's words are looked up as (terms.query_terms): cut where lunr.js's query
+  // parser cuts (white space and "-"), each group joined whole.
+  function queryTerms(text) {
+    var terms = [];
+    text.split(lunr.tokenizer.separator).forEach(function (lexeme) {
+      groupsOf(normalize(lexeme)).forEach(function (group) {
+        terms.push(searchTerm(joined(group.split(JOINER), group.match(JOINERS) || [])));
+      });
+    });
+    return unique(terms);
+  }
+
+  // The search pipeline of every index search.js assembles: a query word -> its terms.
+  function queryTermsPipeline(token) {
+    return queryTerms(token.toString()).map(function (term) { return new lunr.Token(term, token.metadata); });
+  }
+  lunr.Pipeline.registerFunction(queryTermsPipeline, "paperDigestQueryTerms");
+
+  // --- The split index ---
+
+  // load(path) -> Promise of the parsed JSON file at that path under search/.
+  function Store(manifest, load) {
+    if (manifest.format !== FORMAT) { throw new StaleIndexError("search index format " + manifest.format); }
+    this.manifest = manifest;
+    this.load = load;
+    this.fields = manifest.fields.map(function (field) { return field[0]; });
+    this.boosts = manifest.fields.map(function (field) { return field[1]; });
+    this.averages = manifest.fieldLengths.map(function (total) { return total / manifest.documents; });
+    this.keys = manifest.shards.map(function (shard) { return shard[0]; });
+    this.syntax = new RegExp(SYNTAX_MARKS + "|(^|[\\s+-])(" + this.fields.join("|") + "):");
+    this.shards = new Map();  // shard number -> Promise of Map(term -> entry)
+    this.vocabulary = null;
+    this.pipeline = new lunr.Pipeline();
+    this.pipeline.add(queryTermsPipeline);
+    this.fragmentCache = new Map();
+  }
+
+  function StaleIndexError(message) {
+    this.name = "StaleIndexError";
+    this.message = message;
+  }
+  StaleIndexError.prototype = Object.create(Error.prototype);
+
+  function TooBroadError(term) {
+    this.name = "TooBroadError";
+    this.message = term;
+  }
+  TooBroadError.prototype = Object.create(Error.prototype);
+
+  Store.prototype.loadFile = function (path) {
+    return this.load(path).catch(function (error) {
+      // A file the manifest names is gone: the site was rebuilt since the manifest was read.
+      throw new StaleIndexError(path + ": " + error.message);
+    });
+  };
+
+  // The shard holding term: the last whose key sorts at or before it.
+  Store.prototype.shardNumber = function (term) {
+    var low = 0;
+    var high = this.keys.length - 1;
+    while (low < high) {
+      var middle = (low + high + 1) >> 1;
+      if (this.keys[middle] <= term) { low = middle; } else { high = middle - 1; }
+    }
+    return low;
+  };
+
+  // The shards that may hold terms starting with prefix.
+  Store.prototype.prefixShards = function (prefix) {
+    var numbers = [this.shardNumber(prefix)];
+    for (var n = numbers[0] + 1; n < this.keys.length && this.keys[n].startsWith(prefix); n++) { numbers.push(n); }
+    return numbers;
+  };
+
+  Store.prototype.shard = function (number) {
+    if (!this.shards.has(number)) {
+      var loading = this.loadFile("s/" + this.manifest.shards[number][1] + ".json").then(function (entries) {
+        return new Map(entries.map(function (entry) { return [entry[0], entry]; }));
+      });
+      this.shards.set(number, loading);
+      loading.catch(function () { this.shards.delete(number); }.bind(this));  // tried again next time
+    }
+    return this.shards.get(number);
+  };
+
+  Store.prototype.allTerms = function () {
+    if (!this.vocabulary) { this.vocabulary = this.loadFile("v/" + this.manifest.vocabulary + ".json"); }
+    return this.vocabulary;
+  };
+
+  Store.prototype.fragment = function (doc) {
+    if (!this.fragmentCache.has(doc)) {
+      var loading = this.loadFile("f/" + doc + ".json");
+      this.fragmentCache.set(doc, loading);
+      loading.catch(function () { this.fragmentCache.delete(doc); }.bind(this));
+    }
+    return this.fragmentCache.get(doc);
+  };
+
+  // Does the automaton of lunr.TokenSet.fromClause accept word? (TokenSet.intersect's rule: an
+  // edge matches its character, a "*" edge any character.)
+  function accepts(node, word, position) {
+    if (position === word.length) { return node.final; }
+    var next = node.edges[word[position]];
+    if (next && accepts(next, word, position + 1)) { return true; }
+    next = node.edges["*"];
+    return Boolean(next) && accepts(next, word, position + 1);
+  }
+
+  // One lookup of a clause: the term after the search pipeline, and how to find its index terms.
+  function lookups(store, clause) {
+    var terms = clause.usePipeline ? store.pipeline.runString(clause.term, { fields: clause.fields }) : [clause.term];
+    return terms.map(function (term) {
+      var fuzzy = clause.editDistance > 0;
+      var prefix = /^[^*]+\*+$/.test(term) ? term.replace(/\*+$/, "") : null;
+      var exact = !fuzzy && term.indexOf("*") < 0;
+      var automaton = lunr.TokenSet.fromClause(Object.assign({}, clause, { term: term }));
+      return { term: term, exact: exact, prefix: exact || fuzzy ? null : prefix, automaton: automaton };
     });
   }
 
-  function lunrSearch(index, query) {
-    try {
-      return index.search(query);
-    } catch (error) {
-      // lunr.QueryParseError ("title:", "a~", "+", "^2"): the term searches accept any text.
-      if (!(error instanceof lunr.QueryParseError) && typeof console !== "undefined") {
-        console.warn("Lunr could not run the query; searching its words instead.", error);
+  // The index terms each lookup expands to, exactly the terms lunr.js would expand it to in an
+  // index of every paper: exact terms by their shard, prefixes by the shards of their range,
+  // other wildcards and fuzzy terms through the list of every term.
+  function expand(store, allLookups) {
+    var everything = allLookups.filter(function (lookup) { return /^\**$/.test(lookup.term); });
+    if (everything.length) { return Promise.reject(new TooBroadError(everything[0].term)); }
+    var needsVocabulary = allLookups.some(function (lookup) { return !lookup.exact && lookup.prefix === null; });
+    return Promise.resolve(needsVocabulary ? store.allTerms() : null).then(function (vocabulary) {
+      var wanted = new Map();  // shard number -> lookups
+      function want(number, lookup) {
+        if (!wanted.has(number)) { wanted.set(number, []); }
+        wanted.get(number).push(lookup);
       }
-      return [];
-    }
+      allLookups.forEach(function (lookup) {
+        if (lookup.exact) {
+          want(store.shardNumber(lookup.term), lookup);
+        } else if (lookup.prefix !== null) {
+          store.prefixShards(lookup.prefix).forEach(function (number) { want(number, lookup); });
+        } else {
+          vocabulary.filter(function (word) { return accepts(lookup.automaton, word, 0); })
+            .forEach(function (word) { want(store.shardNumber(word), lookup); });
+        }
+      });
+      if (wanted.size > MAX_SHARDS) {
+        throw new TooBroadError(allLookups.filter(function (lookup) { return !lookup.exact; })
+          .map(function (lookup) { return lookup.term; }).join(" "));
+      }
+      var numbers = Array.from(wanted.keys());
+      return Promise.all(numbers.map(function (number) { return store.shard(number); })).then(function (shards) {
+        var entries = new Map();
+        shards.forEach(function (shard, position) {
+          wanted.get(numbers[position]).forEach(function (lookup) {
+            if (lookup.exact) {
+              if (shard.has(lookup.term)) { entries.set(lookup.term, shard.get(lookup.term)); }
+              return;
+            }
+            shard.forEach(function (entry, word) {
+              if (accepts(lookup.automaton, word, 0)) { entries.set(word, entry); }
+            });
+          });
+        });
+        return entries;
+      });
+    });
   }
 
-  // Papers with every word of the query as typed, so that "V^3" or "3:1" finds the paper with
-  // that word in its title; Lunr syntax when the reader used it ("+diffusion -video" first,
-  // "title:survey" when no paper has the word "title:survey"); at last papers with any word.
-  // Never throws on what a reader types.
-  function findPapers(index, query) {
-    var words = plainWords(query);
-    var results = PRESENCE_SYNTAX.test(query) ? lunrSearch(index, query) : [];
-    if (!results.length) { results = termSearch(index, words, lunr.Query.presence.REQUIRED); }
-    if (!results.length && LUNR_SYNTAX.test(query)) { results = lunrSearch(index, query); }
-    if (!results.length) { results = termSearch(index, words, lunr.Query.presence.OPTIONAL); }
-    return results;
+  var NO_METADATA = Object.freeze({});
+  var EMPTY_VECTOR = new lunr.Vector([]);
+
+  // A field's postings: [doc gaps, term frequencies or 0 when all are 1, field lengths].
+  function decodeField(encoded) {
+    if (!encoded) { return null; }
+    var gaps = encoded[0];
+    var docs = new Array(gaps.length);
+    for (var i = 0, doc = 0; i < gaps.length; i++) { doc += gaps[i]; docs[i] = doc; }
+    return { docs: docs, frequencies: encoded[1] || null, lengths: encoded[2] };
   }
+
+  // lunr.Builder.createFieldVectors' weight of one posting, with the same operations in the
+  // same order, so that the numbers are bit for bit lunr.js's.
+  function weight(idf, tf, fieldLength, averageLength, boost) {
+    var k1 = 1.2;
+    var b = 0.75;
+    var score = idf * ((k1 + 1) * tf) / (k1 * (1 - b + b * (fieldLength / averageLength)) + tf);
+    score *= boost;
+    return Math.round(score * 1000) / 1000;
+  }
+
+  // A lunr.Index holding the given index terms with every posting, and for every document in
+  // those postings the field vector entries of those terms: all that lunr.Index.query reads.
+  function assemble(store, entries, negated) {
+    var terms = Array.from(entries.keys()).sort();
+    var fields = store.fields;
+    var invertedIndex = Object.create(null);
+    var elements = new Map();  // field ref -> [term index, weight, …]
+    var lengths = new Map();  // doc -> {field number: length}, to check fragments against
+    terms.forEach(function (term, termIndex) {
+      var entry = entries.get(term);
+      var posting = { _index: termIndex };
+      var decoded = fields.map(function (field, number) {
+        var postings = decodeField(entry[number + 1]);
+        var byDoc = Object.create(null);
+        if (postings) { postings.docs.forEach(function (doc) { byDoc[doc] = NO_METADATA; }); }
+        posting[field] = byDoc;
+        return postings;
+      });
+      var idf = lunr.idf(posting, store.manifest.documents);
+      decoded.forEach(function (postings, number) {
+        if (!postings) { return; }
+        postings.docs.forEach(function (doc, i) {
+          var tf = postings.frequencies ? postings.frequencies[i] : 1;
+          var fieldRef = fields[number] + "/" + doc;
+          if (!elements.has(fieldRef)) { elements.set(fieldRef, []); }
+          elements.get(fieldRef).push(termIndex,
+            weight(idf, tf, postings.lengths[i], store.averages[number], store.boosts[number]));
+          if (!lengths.has(doc)) { lengths.set(doc, {}); }
+          lengths.get(doc)[number] = postings.lengths[i];
+        });
+      });
+      invertedIndex[term] = posting;
+    });
+    var fieldVectors = Object.create(null);
+    if (negated) {  // lunr.js then scores every document (0): it lists them from fieldVectors
+      for (var doc = 0; doc < store.manifest.documents; doc++) { fieldVectors[fields[0] + "/" + doc] = EMPTY_VECTOR; }
+    }
+    elements.forEach(function (vector, fieldRef) { fieldVectors[fieldRef] = new lunr.Vector(vector); });
+    var index = new lunr.Index({
+      invertedIndex: invertedIndex, fieldVectors: fieldVectors, tokenSet: lunr.TokenSet.fromArray(terms),
+      fields: fields, pipeline: store.pipeline,
+    });
+    return { index: index, lengths: lengths };
+  }
+
+  // lunr.js's results for these clauses (as lunr.Query holds them) over every paper.
+  function searchClauses(store, clauses) {
+    if (!clauses.length) { return Promise.resolve({ results: [], lengths: new Map() }); }
+    var allLookups = [];
+    clauses.forEach(function (clause) { allLookups.push.apply(allLookups, lookups(store, clause)); });
+    var negated = clauses.every(function (clause) { return clause.presence === lunr.Query.presence.PROHIBITED; });
+    return expand(store, allLookups).then(function (entries) {
+      var assembled = assemble(store, entries, negated);
+      var results = assembled.index.query(function (query) {
+        clauses.forEach(function (clause) { query.clause(Object.assign({}, clause)); });
+      });
+      return { results: results, lengths: assembled.lengths };
+    });
+  }
+
+  // The clauses of a query in Lunr syntax; throws lunr.QueryParseError.
+  function parseQuery(store, text) {
+    var query = new lunr.Query(store.fields);
+    new lunr.QueryParser(text, query).parse();
+    return query.clauses;
+  }
+
+  function wordClauses(terms, presence) {
+    return terms.map(function (term) { return { term: term, usePipeline: false, presence: presence }; });
+  }
+
+  function withDefaults(store, clauses) {
+    var query = new lunr.Query(store.fields);
+    clauses.forEach(function (clause) { query.clause(clause); });
+    return query.clauses;
+  }
+
+  // The reader's words that have index terms, as typed (for messages).
+  function meaningfulWords(text) {
+    var words = [];
+    text.split(lunr.tokenizer.separator).forEach(function (lexeme) {
+      words.push.apply(words, (lexeme.match(RAW_GROUP) || []).filter(function (word) { return queryTerms(word).length; }));
+    });
+    return unique(words);
+  }
+
+  // What the page shows for a query: {results, lengths, mode, words, syntaxError}. mode is
+  // "syntax" (Lunr syntax, as lunr.js runs it), "all" (papers with every word), "any" (none has
+  // them all: papers with any word) or "none" (no word left to search). Never throws on what a
+  // reader types; throws StaleIndexError and TooBroadError.
+  function findPapers(store, text) {
+    var query = text.trim();
+    var syntaxError = null;
+    if (store.syntax.test(query)) {
+      try {
+        var clauses = parseQuery(store, query);
+      } catch (error) {
+        if (!(error instanceof lunr.QueryParseError)) { throw error; }
+        syntaxError = error.message;
+      }
+      if (!syntaxError) {
+        // Lunr syntax first; when it finds nothing, the words ("A^2Search" is a title, not a boost).
+        return searchClauses(store, clauses).then(function (found) {
+          if (found.results.length) { return Object.assign(found, { mode: "syntax", words: [], syntaxError: null }); }
+          return findByWords(store, query, null);
+        });
+      }
+    }
+    return findByWords(store, query, syntaxError);
+  }
+
+  function findByWords(store, query, syntaxError) {
+    var terms = queryTerms(query);
+    var words = meaningfulWords(query);
+    var base = { words: words, syntaxError: syntaxError };
+    if (!terms.length) { return Promise.resolve(Object.assign({ results: [], lengths: new Map(), mode: "none" }, base)); }
+    var all = withDefaults(store, wordClauses(terms, lunr.Query.presence.REQUIRED));
+    return searchClauses(store, all).then(function (found) {
+      if (found.results.length || terms.length === 1) { return Object.assign(found, { mode: "all" }, base); }
+      var any = withDefaults(store, wordClauses(terms, lunr.Query.presence.OPTIONAL));
+      return searchClauses(store, any).then(function (anyFound) { return Object.assign(anyFound, { mode: "any" }, base); });
+    });
+  }
+
+  // --- Snippets: the stretch of the abstract with the most matched words, the words marked ---
+
+  var RAW_GROUP = /[\p{L}\p{N}\p{M}]+(?:[-._'\u2019\u2010\u2011][\p{L}\p{N}\p{M}]+)*/gu;
+
+  // [start, end) of every group of text with an index term in matched.
+  function matchedSpans(text, matched) {
+    var spans = [];
+    var found;
+    RAW_GROUP.lastIndex = 0;
+    while ((found = RAW_GROUP.exec(text)) !== null) {
+      if (indexTerms(found[0]).some(function (term) { return matched.has(term); })) {
+        spans.push([found.index, found.index + found[0].length]);
+      }
+    }
+    return spans;
+  }
+
+  // The window of at most SNIPPET_CHARS with the most spans, widened to whole words.
+  function snippetWindow(text, spans) {
+    if (text.length <= SNIPPET_CHARS) { return [0, text.length]; }
+    var best = 0;
+    var bestCount = 0;
+    spans.forEach(function (span, first) {
+      var count = spans.filter(function (other, n) { return n >= first && other[1] <= span[0] + SNIPPET_CHARS; }).length;
+      if (count > bestCount) { best = first; bestCount = count; }
+    });
+    var start = spans.length ? Math.max(0, spans[best][0] - 40) : 0;
+    start = start > 0 ? text.indexOf(" ", start) + 1 || start : 0;
+    var end = Math.min(text.length, start + SNIPPET_CHARS);
+    if (end < text.length) { end = text.lastIndexOf(" ", end) > start ? text.lastIndexOf(" ", end) : end; }
+    return [start, end];
+  }
+
+  // Text nodes and <mark> elements for text[start, end), marking spans.
+  function appendMarked(document, parent, text, spans, start, end) {
+    var position = start;
+    spans.forEach(function (span) {
+      if (span[0] < position || span[1] > end) { return; }
+      parent.appendChild(document.createTextNode(text.slice(position, span[0])));
+      parent.appendChild(element(document, "mark", "", text.slice(span[0], span[1])));
+      position = span[1];
+    });
+    parent.appendChild(document.createTextNode(text.slice(position, end)));
+  }
+
+  // --- The page ---
 
   function element(document, tag, className, text) {
     var node = document.createElement(tag);
@@ -69,27 +471,54 @@
     return node;
   }
 
-  function resultItem(document, docs, ref, siteRoot) {
-    var position = Number(ref);
+  function authorLine(fragment) {
+    var shown = fragment.a.join(", ");
+    return fragment.n > fragment.a.length ? shown + " et al." : shown;
+  }
+
+  function resultItem(document, fragment, matched, siteRoot) {
     var item = element(document, "li", "paper-item");
-    var link = element(document, "a", "paper-title", docs.title[position]);
-    link.href = siteRoot + docs.url[position].replace(/^\//, "");
-    var meta = element(document, "p", "paper-meta");
-    var day = element(document, "time", "", docs.day[position]);
-    day.setAttribute("datetime", docs.day[position]);
-    meta.appendChild(day);
-    docs.topics[position].forEach(function (name) { meta.appendChild(document.createTextNode(" · " + name)); });
+    var link = element(document, "a", "paper-title");
+    link.href = siteRoot + fragment.u;
+    appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
     item.appendChild(link);
+    var meta = element(document, "p", "paper-meta");
+    var day = element(document, "time", "", fragment.d);
+    day.setAttribute("datetime", fragment.d);
+    meta.appendChild(day);
+    fragment.p.forEach(function (name) { meta.appendChild(document.createTextNode(" \u00b7 " + name)); });
     item.appendChild(meta);
-    item.appendChild(element(document, "p", "paper-snippet", docs.snippet[position]));
+    if (fragment.a.length) { item.appendChild(element(document, "p", "paper-authors", authorLine(fragment))); }
+    var spans = matchedSpans(fragment.x, matched);
+    var range = snippetWindow(fragment.x, spans);
+    var snippet = element(document, "p", "paper-snippet");
+    if (range[0] > 0) { snippet.appendChild(document.createTextNode("\u2026")); }
+    appendMarked(document, snippet, fragment.x, spans, range[0], range[1]);
+    if (range[1] < fragment.x.length) { snippet.appendChild(document.createTextNode("\u2026")); }
+    item.appendChild(snippet);
     return item;
   }
 
-  function statusText(count, query) {
-    var quoted = "\u201c" + query + "\u201d";
-    if (!count) { return "No results for " + quoted + "."; }
-    var text = count + (count === 1 ? " result for " : " results for ") + quoted + ".";
-    return count > RESULT_LIMIT ? text + " Showing the best " + RESULT_LIMIT + "." : text;
+  function quoted(text) {
+    return "\u201c" + text + "\u201d";
+  }
+
+  function statusText(found, query) {
+    var count = found.results.length;
+    var papers = count + (count === 1 ? " result" : " results");
+    var prefix = found.syntaxError ?
+      quoted(query) + " is not valid search syntax (" + found.syntaxError + "); searching its words. " : "";
+    if (found.mode === "any" && count) {
+      return prefix + "No paper has all of " + found.words.map(quoted).join(", ") + "; showing " + papers +
+        " with any of them.";
+    }
+    if (!count) { return prefix + "No results for " + quoted(query) + "."; }
+    return prefix + papers + " for " + quoted(query) + ".";
+  }
+
+  // The fields lengths the shards gave for a document, against those its fragment carries.
+  function isCurrent(fragment, known) {
+    return !known || Object.keys(known).every(function (number) { return fragment.l[number] === known[number]; });
   }
 
   // A shareable address for the current search, without reloading the page.
@@ -101,15 +530,16 @@
   function start(document, window) {
     var script = document.currentScript;
     function run() {
-      var form = document.getElementById("search-input") && document.getElementById("search-input").form;
+      var input = document.getElementById("search-input");
+      var form = input && input.form;
       var status = document.getElementById("search-status");
       var list = document.getElementById("search-results");
       if (!form || !status || !list) { return; }
       // The index sits next to the search page; paper URLs are relative to the site root.
       var searchPage = new URL(form.getAttribute("action") || window.location.pathname, window.location.href);
-      var siteRoot = (script && script.getAttribute("data-site-root")) ||
-        searchPage.pathname.replace(/search\/?$/, "");
-      connect(document, window, form, status, list, searchPage, siteRoot);
+      var siteRoot = (script && script.getAttribute("data-site-root")) || searchPage.pathname.replace(/search\/?$/, "");
+      connect({ document: document, window: window, form: form, input: input, status: status, list: list,
+        searchPage: searchPage, siteRoot: siteRoot });
     }
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", run);
@@ -118,56 +548,124 @@
     }
   }
 
-  function connect(document, window, form, status, list, searchPage, siteRoot) {
-    var input = form.elements.q;
-    var query = new URLSearchParams(window.location.search).get("q") || "";
-    var search = null;
-    var timer = null;
-    input.value = query;
-    status.textContent = "Loading the search index\u2026";
+  // Files by path under search/. The manifest names every other file (shards by their hash), so
+  // it alone is always revalidated: whatever a browser cache holds, it points to one build.
+  function fetchJson(window, base) {
+    return function (path) {
+      var options = path === MANIFEST ? { cache: "no-cache" } : {};
+      return window.fetch(new URL(path, base).href, options).then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.json();
+      });
+    };
+  }
 
-    function show(text) {
-      var trimmed = text.trim();
-      list.replaceChildren();
-      if (!search) { return; }
-      if (!trimmed) {
-        status.textContent = "Type a word to search " + search.docs.title.length + " papers.";
-        return;
+  function connect(page) {
+    var document = page.document;
+    var store = null;
+    var searches = 0;  // a newer search makes older ones' results stale
+    var timer = null;
+    var more = element(document, "button", "search-more", "Show more");
+    more.type = "button";
+    more.hidden = true;
+    page.list.after(more);
+    page.input.value = new URLSearchParams(page.window.location.search).get("q") || "";
+    page.status.textContent = "Loading the search index\u2026";
+
+    function offerReload() {
+      page.list.replaceChildren();
+      more.hidden = true;
+      page.status.textContent = "The site was updated since this page was opened. ";
+      var reload = element(document, "button", "search-reload", "Reload the page");
+      reload.type = "button";
+      reload.addEventListener("click", function () { page.window.location.reload(); });
+      page.status.appendChild(reload);
+    }
+
+    function failed(error) {
+      if (error instanceof StaleIndexError) {
+        offerReload();
+      } else if (error instanceof TooBroadError) {
+        page.status.textContent = quoted(error.message) + " matches too many words; add letters before the *.";
+      } else {
+        page.status.textContent = "Search failed: " + error.message;
       }
-      var results = findPapers(search.index, trimmed);
-      status.textContent = statusText(results.length, trimmed);
-      results.slice(0, RESULT_LIMIT).forEach(function (result) {
-        list.appendChild(resultItem(document, search.docs, result.ref, siteRoot));
+    }
+
+    // Appends the next page of results, each as soon as it and those before it arrived.
+    function showMore(found, search) {
+      var shown = page.list.children.length;
+      var batch = found.results.slice(shown, shown + PAGE_SIZE);
+      var fetching = batch.map(function (result) { return store.fragment(result.ref); });  // all at once
+      more.hidden = true;
+      var appended = fetching.reduce(function (previous, fragmentLoaded, n) {
+        return previous.then(function () { return fragmentLoaded; }).then(function (fragment) {
+          if (search !== searches) { return; }
+          if (!isCurrent(fragment, found.lengths.get(Number(batch[n].ref)))) {
+            throw new StaleIndexError("a fragment is newer than the shards");
+          }
+          var terms = new Set(Object.keys(batch[n].matchData.metadata));
+          page.list.appendChild(resultItem(document, fragment, terms, page.siteRoot));
+        });
+      }, Promise.resolve());
+      return appended.then(function () {
+        if (search !== searches) { return; }
+        var left = found.results.length - page.list.children.length;
+        more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
+        more.hidden = left <= 0;
+        more.onclick = function () { showMore(found, search).catch(failed); };
       });
     }
 
-    form.addEventListener("submit", function (event) {
+    function show(text) {
+      var query = text.trim();
+      var search = ++searches;
+      if (!store) { return; }
+      if (!query) {
+        page.list.replaceChildren();
+        more.hidden = true;
+        page.status.textContent = "Type a word to search " + store.manifest.documents + " papers.";
+        return;
+      }
+      page.status.textContent = "Searching\u2026";
+      findPapers(store, query).then(function (found) {
+        if (search !== searches) { return null; }
+        page.list.replaceChildren();
+        return showMore(found, search).then(function () {
+          // Set with the first results, never before: the count and the list always agree.
+          if (search === searches) { page.status.textContent = statusText(found, query); }
+        });
+      }).catch(failed);
+    }
+
+    function searchNow() {
+      page.window.clearTimeout(timer);
+      rememberQuery(page.window, page.input.value.trim());
+      show(page.input.value);
+    }
+
+    page.form.addEventListener("submit", function (event) {
       event.preventDefault();
-      window.clearTimeout(timer);
-      rememberQuery(window, input.value.trim());
-      show(input.value);
+      searchNow();
     });
-    input.addEventListener("input", function () {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(function () {
-        rememberQuery(window, input.value.trim());
-        show(input.value);
-      }, TYPING_PAUSE_MS);
+    page.input.addEventListener("input", function () {
+      page.window.clearTimeout(timer);
+      timer = page.window.setTimeout(searchNow, TYPING_PAUSE_MS);
     });
 
-    window.fetch(new URL("index.json", searchPage).href)
-      .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.json();
-      })
-      .then(function (payload) {
-        search = { docs: payload.docs, index: lunr.Index.load(payload.index) };
-        show(input.value);
-      })
-      .catch(function () {
-        status.textContent = "Search is unavailable: the search index could not be loaded.";
-      });
+    var load = fetchJson(page.window, page.searchPage);
+    load(MANIFEST).then(function (manifest) {
+      store = new Store(manifest, load);
+      show(page.input.value);
+    }).catch(function (error) {
+      if (error instanceof StaleIndexError) { offerReload(); return; }
+      page.status.textContent = "Search is unavailable: the search index could not be loaded.";
+    });
   }
 
-  return { findPapers: findPapers, plainWords: plainWords, start: start };
+  return {
+    normalize: normalize, wordForms: wordForms, indexTerms: indexTerms, queryTerms: queryTerms,
+    queryTermsPipeline: queryTermsPipeline, Store: Store, findPapers: findPapers, searchClauses: searchClauses,
+    parseQuery: parseQuery, matchedSpans: matchedSpans, StaleIndexError: StaleIndexError, start: start,
+  };
 }));
