@@ -73,6 +73,12 @@ def count_of(count: int, noun: str) -> str:
     return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
+def is_template_name(name: str) -> bool:
+    """A theme's template, not an editor's lock, swap or backup file beside one."""
+    parts = name.split("/")
+    return name.rsplit(".", 1)[-1] in TEMPLATE_EXTENSIONS and not any(part.startswith((".", "#")) for part in parts)
+
+
 class Renderer:
     """One Jinja environment for the whole build; renders Pages to bytes."""
 
@@ -111,7 +117,7 @@ class Renderer:
         """Compile every template of the theme and the project now, so a syntax error stops the
         build before it writes (a template a page names but nobody wrote fails when it renders)."""
         errors = []
-        for name in self.environment.list_templates(extensions=TEMPLATE_EXTENSIONS):
+        for name in self.environment.list_templates(filter_func=is_template_name):
             try:
                 self.environment.get_template(name)
             except jinja2.TemplateSyntaxError as error:
