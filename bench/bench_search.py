@@ -105,7 +105,7 @@ def record_search_file(fetched: list[tuple[str, int]], response) -> None:
 
 
 def is_search_file(path: str) -> bool:
-    return path.startswith("/search/") and path.endswith(".json") or path.startswith("/static/")
+    return (path.startswith("/search/") and path.endswith(".json")) or path.startswith("/static/")
 
 
 def browser_runs(base: str, queries: list[str]) -> list[dict]:

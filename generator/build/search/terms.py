@@ -25,7 +25,7 @@ import re
 import string
 import unicodedata
 
-from lunr.stop_word_filter import WORDS as STOP_WORD_LIST  # type: ignore[import-untyped]
+from lunr.stop_word_filter import WORDS as STOP_WORD_LIST
 
 from generator.build.search.lunr_stemmer import js_stem
 
