@@ -3,21 +3,31 @@
     python bench/bench_ingest.py            # all 9,877 papers, 3 runs
     python bench/bench_ingest.py 1000 5     # 1,000 papers, 5 runs
     python bench/bench_ingest.py 9877 3 api # the same papers saved as API responses (.json)
+    python bench/bench_ingest.py all 1 --corpus 80k               # the 80,317-paper corpus
+    python bench/bench_ingest.py 100000 1 --corpus shared-prefix  # titles "Part N: <a real title>"
+
+A full ingest is timed as the command a person runs (`digest ingest`, a new
+process), with its CPU time and peak memory (the child's getrusage); the
+re-ingests run in this process.
 """
 from __future__ import annotations
 
+import argparse
+import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import make_project  # noqa: E402
-from generator.ingest.catalog import run_ingest  # noqa: E402
-from generator.project import Project  # noqa: E402
+from bench.corpus import make_project
+from generator.ingest.catalog import IngestReport, run_ingest
+from generator.project import Project
 
 
 def move_aside(path: Path, trash: Path) -> None:
@@ -26,28 +36,52 @@ def move_aside(path: Path, trash: Path) -> None:
         path.rename(trash / f"{path.name}-{time.monotonic_ns()}")
 
 
-def timed(action) -> tuple[float, object]:
+def timed(action: Callable[[], IngestReport]) -> tuple[float, IngestReport]:
     start = time.perf_counter()
     result = action()
     return time.perf_counter() - start, result
 
 
+def ingest_command(project: Path) -> tuple[float, float, float]:
+    """`digest ingest` in a new process: wall seconds, CPU seconds and peak memory in MB."""
+    start = time.perf_counter()
+    child = subprocess.Popen([sys.executable, "-m", "generator", "--project", str(project), "ingest"],
+                             stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"digest ingest failed with exit code {child.returncode}")
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("count", nargs="?", default="all", help="papers to ingest, or all")
+    parser.add_argument("runs", nargs="?", type=int, default=3)
+    parser.add_argument("format", nargs="?", choices=["page", "api"], default="page")
+    parser.add_argument("--corpus", choices=["hf", "80k", "shared-prefix"], default="hf")
+    return parser.parse_args()
+
+
 def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else None
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-    api = len(sys.argv) > 3 and sys.argv[3] == "api"
+    args = arguments()
+    count = None if args.count == "all" else int(args.count)
+    runs, api = args.runs, args.format == "api"
     with tempfile.TemporaryDirectory() as scratch:
         trash = Path(scratch) / "moved-aside"
         trash.mkdir()
-        project = make_project(Path(scratch) / "project", count, api)
+        project = make_project(Path(scratch) / "project", count, api, args.corpus)
         content = project / "content"
-        full = []
+        full, cpu, peak = [], [], []
         for _ in range(runs):
             move_aside(content / "papers", trash)
             move_aside(project / ".cache", trash)
-            seconds, report = timed(lambda: run_ingest(Project.at(project)))
+            seconds, cpu_seconds, peak_mb = ingest_command(project)
             full.append(seconds)
-        created = report.created
+            cpu.append(cpu_seconds)
+            peak.append(peak_mb)
+        created = sum(1 for _ in (content / "papers").glob("*.md"))
         fresh_clone = []
         for _ in range(runs):  # as on a fresh clone: every file read, nothing cached
             move_aside(project / ".cache", trash)
@@ -57,8 +91,10 @@ def main() -> None:
         run_ingest(Project.at(project))  # writes the stamp
         stamped, report = timed(lambda: run_ingest(Project.at(project)))
         shutil.rmtree(trash, ignore_errors=True)
-    print(f"ingest {created} papers from {'API files' if api else 'page copies'}: median {statistics.median(full):.2f} s "
-          f"(runs: {', '.join(f'{s:.2f}' for s in full)})")
+    print(f"ingest {created} papers ({args.corpus}) from {'API files' if api else 'page copies'}: "
+          f"median {statistics.median(full):.2f} s wall, {statistics.median(cpu):.2f} s CPU, "
+          f"peak {max(peak):.0f} MB (runs: {', '.join(f'{s:.2f}' for s in full)}; "
+          f"load average {os.getloadavg()[0]:.2f})")
     print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
     print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")
 

@@ -14,18 +14,46 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "hf-daily-papers.jsonl.gz"
+CORPUS_80K = ROOT.parent / "shared" / "corpus" / "papers-80k.jsonl.gz"
 BOILERPLATE = ["new", "Get trending papers in your email inbox!", "Subscribe", "Daily Papers",
                "byAK and the research community"]
 
 
-def read_corpus(limit: int | None = None) -> list[dict]:
-    """The first `limit` papers of the corpus in date order (all 9,877 by default)."""
-    if not CORPUS.exists():
-        raise SystemExit(f"corpus not found at {CORPUS}; benchmarks need ../shared/corpus/ beside the project")
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as stream:
+def read_corpus(limit: int | None = None, corpus: Path = CORPUS) -> list[dict]:
+    """The first `limit` papers of a corpus in date order (all of it by default)."""
+    if not corpus.exists():
+        raise SystemExit(f"corpus not found at {corpus}; benchmarks need ../shared/corpus/ beside the project")
+    with gzip.open(corpus, "rt", encoding="utf-8") as stream:
         papers = [json.loads(line) for line in stream]
     papers.sort(key=lambda paper: paper["date"])
     return papers[:limit]
+
+
+def shared_prefix_papers(count: int) -> list[dict]:
+    """`count` distinct papers whose titles share their first words: "Part N: <a real title>".
+
+    Abstracts are the 80k corpus's; past its end, each is the second half of one real
+    abstract followed by the first half of another, so that no two papers are one.
+    """
+    real = read_corpus(corpus=CORPUS_80K)
+    papers = []
+    for index in range(count):
+        paper = real[index % len(real)]
+        part = index // len(real)
+        abstract = paper["abstract"]
+        if part:
+            other = real[(index + 7919 * part) % len(real)]["abstract"].split()
+            words = abstract.split()
+            abstract = " ".join(words[len(words) // 2:] + other[: len(other) // 2])
+        papers.append({**paper, "title": f"Part {part + 1}: {paper['title']}", "abstract": abstract})
+    return papers
+
+
+def corpus_papers(name: str, count: int | None) -> list[dict]:
+    """By name: "hf" (9,877 Daily Papers), "80k" (80,317 papers) or "shared-prefix" (synthetic)."""
+    if name == "shared-prefix":
+        return shared_prefix_papers(count or 100_000)
+    return read_corpus(count, CORPUS_80K if name == "80k" else CORPUS)
 
 
 def digest_text(day: str, papers: list[dict]) -> str:
@@ -66,13 +94,13 @@ def write_digests(papers: list[dict], digests_dir: Path, api: bool = False) -> i
     return len(by_day)
 
 
-def make_project(folder: Path, count: int | None, api: bool = False) -> Path:
-    """A fresh project with the real taxonomy, site config and theme, and `count` corpus papers as digests."""
+def make_project(folder: Path, count: int | None, api: bool = False, corpus: str = "hf") -> Path:
+    """A fresh project with the real taxonomy, site config and theme, and `count` papers of a corpus as digests."""
     if folder.exists():
         shutil.rmtree(folder)
     (folder / "content").mkdir(parents=True)
     for name in ("topics.yaml", "site.yaml"):
         if (ROOT / "content" / name).exists():
             shutil.copy(ROOT / "content" / name, folder / "content" / name)
-    write_digests(read_corpus(count), folder / "content" / "digests", api)
+    write_digests(corpus_papers(corpus, count), folder / "content" / "digests", api)
     return folder

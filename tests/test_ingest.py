@@ -10,6 +10,7 @@ import yaml
 from generator.content.markdown import render_markdown
 from generator.content.papers import load_papers
 from generator.ingest.catalog import run_ingest
+from generator.ingest.pagecopy import parse_digest
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot
 
@@ -191,3 +192,57 @@ def test_a_digest_replaced_while_ingest_runs_is_read_again_next_time(tmp_path, m
     report = run_ingest(Project.at(project))
     assert not report.skipped and report.created == 1
     assert "Second Version of a Paper" in {p.title for p in load_papers(Project.at(project))[0]}
+
+
+def survey_digest(day: str, papers: list[tuple[str, str]]) -> str:
+    """A page copy where every title starts "A Survey on", so all papers share one slug stem."""
+    return f"{day}\n\n" + "".join(f"A Survey on {title}\n\n{abstract}\n\n" for title, abstract in papers)
+
+
+def seed_papers() -> list[tuple[str, str]]:
+    """The seed digest's 82 titles and abstracts, each abstract opening with the same boilerplate."""
+    drafts, errors = parse_digest(SEED.read_text(encoding="utf-8"), SEED.name)
+    assert not errors
+    boilerplate = "In this paper we study the problem below and we show that our method works well in practice."
+    return [(draft.title, f"{boilerplate} {' '.join(draft.abstract.split())}") for draft in drafts]
+
+
+def touch_every_nth_word(path, n):
+    """A curator's light edit spread over the whole abstract: every n-th word replaced."""
+    head, body = path.read_text(encoding="utf-8").rsplit("---\n", 1)
+    words = body.split(" ")
+    edited = " ".join("revised" if index % n == n - 1 else word for index, word in enumerate(words))
+    path.write_text(f"{head}---\n{edited}", encoding="utf-8")
+
+
+def test_many_papers_sharing_a_title_prefix_stay_apart_and_an_edited_one_is_found(tmp_path):
+    project = make_project(tmp_path)
+    papers = seed_papers()
+    digests = project / "content" / "digests"
+    (digests / "2025-08-18.txt").write_text(survey_digest("Aug 18", papers), encoding="utf-8")
+    report = run_ingest(Project.at(project))
+    assert report.created == len(papers) == 82  # shared boilerplate and title words merge no two papers
+    title, abstract = papers[40]
+    path = next(path for path in (project / "content" / "papers").glob("a-survey-on-*.md")
+                if f'title: "A Survey on {title}"' in path.read_text(encoding="utf-8"))
+    path.write_text(path.read_text(encoding="utf-8").replace(f"A Survey on {title}", f"A Survey on {title}, Revised"),
+                    encoding="utf-8")
+    touch_every_nth_word(path, 12)  # no run of 12 words left unchanged
+    (digests / "2025-08-25.txt").write_text(survey_digest("Aug 25", [(title, abstract)]), encoding="utf-8")
+    report = run_ingest(Project.at(project))
+    assert (report.created, report.updated) == (0, 1)
+    assert [str(day) for day in front_matter(path)["featured"]] == ["2025-08-18", "2025-08-25"]
+
+
+def test_a_paper_sharing_a_title_prefix_but_not_its_abstract_is_a_new_paper(tmp_path):
+    project = make_project(tmp_path)
+    papers = seed_papers()
+    digests = project / "content" / "digests"
+    (digests / "2025-08-18.txt").write_text(survey_digest("Aug 18", papers[:60]), encoding="utf-8")
+    run_ingest(Project.at(project))
+    title, _ = papers[10]
+    _, other_abstract = papers[70]
+    (digests / "2025-08-25.txt").write_text(survey_digest("Aug 25", [(title + " Again", other_abstract)]),
+                                            encoding="utf-8")
+    report = run_ingest(Project.at(project))
+    assert (report.created, report.updated) == (1, 0)

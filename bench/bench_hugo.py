@@ -1,0 +1,149 @@
+"""A cold `digest build` side by side with Hugo building the same page set.
+
+    python bench/bench_hugo.py                       # 1,000 and 9,877 papers, 3 runs each
+    python bench/bench_hugo.py 9877 --runs 5
+    python bench/bench_hugo.py all --corpus 80k --runs 1
+    python bench/bench_hugo.py 9877 --runs 0 --profile   # cProfile of one build, top 30 cumulative
+
+The Hugo site comes from ../shared/peers/make_peer_sites.py (one page per paper,
+topic and day, the two indexes, a home page and a feed) for exactly the papers the
+Paper Digest project ingested beforehand. Each timed command removes its tool's
+output inside the timing, and the two tools alternate run by run so that drift
+on a shared machine hits both:
+
+    sh -c 'rm -rf site .cache && exec digest --project DIR build'
+    sh -c 'rm -rf public && exec hugo --quiet'
+
+Wall time, CPU time (user + system, the command's worker processes included)
+and the peak memory of its largest process come from wait4. Hugo, when missing,
+is installed from Debian's packages (`apt-get install -y hugo`), never in CI.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import ROOT, corpus_papers, make_project
+
+PEERS = ROOT.parent / "shared" / "peers" / "make_peer_sites.py"
+DIGEST = ROOT / ".venv" / "bin" / "digest"
+PEER_FIELDS = ("arxiv_id", "title", "abstract", "date", "authors", "url", "github")
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float
+    peak_mb: float
+
+
+def ensure_hugo() -> str:
+    """The hugo command, installed from Debian's packages when missing (never in CI)."""
+    found = shutil.which("hugo")
+    if found:
+        return found
+    if os.environ.get("CI"):
+        raise SystemExit("hugo is not installed; this benchmark does not install it in CI")
+    subprocess.run(["apt-get", "install", "-y", "hugo"], check=True, stdout=subprocess.DEVNULL)
+    return shutil.which("hugo") or "hugo"
+
+
+def timed(command: str, folder: Path) -> Run:
+    """One shell command run in `folder`, with its wall time, CPU time and peak memory."""
+    start = time.perf_counter()
+    child = subprocess.Popen(["sh", "-c", command], cwd=folder, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"`{command}` in {folder} failed with exit code {child.returncode}")
+    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def hugo_site(papers: list[dict], scratch: Path) -> Path:
+    """The same papers as a Hugo site, written by the peers' generator."""
+    corpus = scratch / "corpus.jsonl"
+    with corpus.open("w", encoding="utf-8") as stream:
+        for paper in papers:
+            stream.write(json.dumps({name: paper.get(name) or "" for name in PEER_FIELDS}) + "\n")
+    subprocess.run([sys.executable, str(PEERS), "--corpus", str(corpus), "--n", str(len(papers)),
+                    "--out", str(scratch / "peers")], check=True, stdout=subprocess.DEVNULL)
+    return scratch / "peers" / "hugo"
+
+
+def digest_project(corpus: str, count: int | None, scratch: Path) -> Path:
+    """A project with the papers already ingested, as a person's before they build."""
+    project = make_project(scratch / "project", count, corpus=corpus)
+    subprocess.run([str(DIGEST), "--project", str(project), "ingest"], check=True, stdout=subprocess.DEVNULL)
+    time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp
+    return project
+
+
+def alternate(project: Path, site: Path, hugo: str, runs: int) -> tuple[list[Run], list[Run]]:
+    digest_runs, hugo_runs = [], []
+    for _ in range(runs):
+        digest_runs.append(timed(f"rm -rf site .cache && exec {DIGEST} --project {project} build", project))
+        hugo_runs.append(timed(f"rm -rf public && exec {hugo} --quiet", site))
+    return digest_runs, hugo_runs
+
+
+def summary(runs: list[Run]) -> str:
+    return (f"{statistics.median(run.wall for run in runs):.2f} s wall, "
+            f"{statistics.median(run.cpu for run in runs):.2f} s CPU, "
+            f"peak {max(run.peak_mb for run in runs):.0f} MB")
+
+
+def profile(project: Path, scratch: Path) -> None:
+    """One cold build under cProfile: the main process only (page-writing workers are forked)."""
+    output = scratch / "build.prof"
+    for leftover in ("site", ".cache"):
+        shutil.rmtree(project / leftover, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(output), "-m", "generator",
+                    "--project", str(project), "build"], check=True, stdout=subprocess.DEVNULL)
+    pstats.Stats(str(output)).sort_stats("cumulative").print_stats(30)  # the first ten are the CLI's wrappers
+
+
+def bench(corpus: str, size: str, runs: int, hugo: str, want_profile: bool) -> None:
+    count = None if size == "all" else int(size)
+    with tempfile.TemporaryDirectory() as folder:
+        scratch = Path(folder)
+        site = hugo_site(corpus_papers(corpus, count), scratch)
+        project = digest_project(corpus, count, scratch)
+        papers = sum(1 for _ in (project / "content" / "papers").glob("*.md"))
+        if runs:
+            digest_runs, hugo_runs = alternate(project, site, hugo, runs)
+            print(f"{papers} papers ({corpus}), {runs} runs, load average {os.getloadavg()[0]:.2f}\n"
+                  f"  digest build: {summary(digest_runs)} "
+                  f"(pages: {sum(1 for _ in (project / 'site').rglob('*.html'))})\n"
+                  f"  hugo:         {summary(hugo_runs)} "
+                  f"(pages: {sum(1 for _ in (site / 'public').rglob('*.html'))})", flush=True)
+        if want_profile:
+            profile(project, scratch)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("sizes", nargs="*", default=["1000", "9877"], help="paper counts, or all")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--corpus", choices=["hf", "80k"], default="hf")
+    parser.add_argument("--profile", action="store_true", help="also profile one cold build per size")
+    args = parser.parse_args()
+    hugo = ensure_hugo()
+    for size in args.sizes:
+        bench(args.corpus, size, args.runs, hugo, args.profile)
+
+
+if __name__ == "__main__":
+    main()
