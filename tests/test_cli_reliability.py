@@ -25,7 +25,11 @@ def digest(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def run_main(project: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    code = cli.main(["--project", str(project), *args])
+    here = os.getcwd()
+    try:
+        code = cli.main(["--project", str(project), *args])
+    finally:
+        os.chdir(here)  # main() moves into the project; later tests expect the repository
     captured = capsys.readouterr()
     return code, captured.out + captured.err
 

@@ -6,6 +6,7 @@ import re
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 import pytest
 from search_support import corpus_papers_1000, fixture_papers
@@ -13,7 +14,7 @@ from search_support import corpus_papers_1000, fixture_papers
 from generator.build.search import terms
 from generator.content.markdown import plain_text
 
-CHECK_SCRIPT = "tests/search_check.js"
+CHECK_SCRIPT = str(Path(__file__).parent / "search_check.js")
 TRICKY = [
     "Qwen2.5-VL Qwen2-VL-7B qwen2.5 QWEN-2.5", "GPT-4o GPT4o gpt-4o-mini", "LLM's LLMs' models’ don't",
     "RWKV/Transformer (MoE) [CLS] {x} <think>", "Llama-3.1-8B Llama3 LLaMA 3 llama-3", "$\\pi_0$ $O(n^2)$ \\mathcal{L}",
