@@ -47,6 +47,10 @@ class Project:
         return self.content / "digests"
 
     @property
+    def ingest_ledger(self) -> Path:
+        return self.content / "ingested.tsv"  # committed: see ingest/ledger.py
+
+    @property
     def taxonomy_file(self) -> Path:
         return self.content / "topics.yaml"
 

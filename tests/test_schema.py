@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from generator.build import pages
+from generator.cache import file_stamp
 from generator.content import schema
 from generator.content.frontmatter import parse_front_matter
 from generator.content.papers import (
@@ -24,6 +25,7 @@ from generator.content.taxonomy import Topic, TopicMatcher
 from generator.content.validate import ONE_LINE_HINT, validate_fields
 from generator.ingest.catalog import Catalog
 from generator.ingest.draft import DraftPaper
+from generator.project import Project
 from tests.helpers import ROOT
 
 EVERY_FIELD_SET = Paper(
@@ -114,7 +116,9 @@ class PaperWithVenue(Paper):
 
 def test_a_field_declared_once_survives_ingest_and_reaches_papers_json(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(schema, "Paper", PaperWithVenue)
-    path = tmp_path / "sparse-routing.md"
+    project = Project.at(tmp_path)
+    project.papers.mkdir(parents=True)
+    path = project.papers / "sparse-routing.md"
     path.write_text("---\ntitle: Sparse Routing\nslug: sparse-routing\nfeatured: [2025-08-18]\ntopics: [other]\n"
                     "venue: NeurIPS 2025\n---\nExperts route tokens.\n", encoding="utf-8")
     paper_file, errors = read_paper_file(path)
@@ -123,7 +127,7 @@ def test_a_field_declared_once_survives_ingest_and_reaches_papers_json(tmp_path:
 
     catalog = Catalog([paper_file], TopicMatcher([Topic("other", "Other", "")], "other"))
     catalog.add(DraftPaper("Sparse Routing", "Experts route tokens.", dt.date(2025, 8, 19), "2025-08-19.txt", 3))
-    catalog.write(tmp_path)
+    catalog.write(project, {path: file_stamp(path)})
     text = path.read_text(encoding="utf-8")
     assert "featured: [2025-08-18, 2025-08-19]\n" in text and "venue: NeurIPS 2025\n---\n" in text
 

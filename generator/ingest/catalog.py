@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 import stat
+import tempfile
 import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -19,20 +21,20 @@ from pathlib import Path
 
 from anyascii import anyascii
 
-from generator.cache import FileStampCache, Stamps, trusted_stamps
+from generator.cache import FileStampCache, Stamp, Stamps, file_stamp, trusted_stamps
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
     fields_from_paper,
     format_paper_file,
     load_paper_files,
-    write_atomic,
 )
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper
+from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
 from generator.project import Project
@@ -96,13 +98,15 @@ def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> Ing
         return IngestReport(skipped=True)
     drafts, errors = read_digests(paths)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
+    # The paper files as they are before reading them: any changed before the write is left alone.
+    read_stamps = {path: file_stamp(path) for path in project.papers.glob("*.md")}
     existing, paper_errors = load_paper_files(project)
     errors += taxonomy_errors + paper_errors
     if errors:
         raise BuildFailed(errors)
-    catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)))
+    catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)), Ledger.read(project.ingest_ledger))
     catalog.add_all(drafts)
-    report = catalog.write(project.papers)
+    report = catalog.write(project, read_stamps)
     stamp.save()
     return report
 
@@ -197,8 +201,9 @@ def cut_at_word(slug: str, limit: int) -> str:
 class Catalog:
     """The papers known so far, findable by title, abstract and arXiv id, with pending changes."""
 
-    def __init__(self, existing: list[PaperFile], matcher: TopicMatcher):
+    def __init__(self, existing: list[PaperFile], matcher: TopicMatcher, ledger: Ledger | None = None):
         self.matcher = matcher
+        self.ledger = ledger or Ledger()  # what earlier ingests placed: a curator's deletions stick
         self.papers: dict[str, Paper] = {}
         self.bodies: dict[str, str] = {}
         self.original: dict[str, Paper] = {}
@@ -234,19 +239,26 @@ class Catalog:
         placed: set[tuple[dt.date, str]] = set()
         for draft in sorted(drafts, key=lambda draft: (draft.featured, not draft.digest.endswith(".json"))):
             slug = self.add(draft)
-            if draft.rank and (draft.featured, slug) not in placed:
+            if slug is not None and draft.rank and (draft.featured, slug) not in placed:
                 placed.add((draft.featured, slug))
                 next_place[draft.featured] = next_place.get(draft.featured, 0) + 1
                 self._place(slug, draft.featured, next_place[draft.featured])
 
-    def add(self, draft: DraftPaper) -> str:
-        """Finds or creates the draft's paper; returns its slug."""
+    def add(self, draft: DraftPaper) -> str | None:
+        """Finds or creates the draft's paper and returns its slug; None when a curator deleted the
+        paper, or removed this day from it, after an earlier ingest placed it (see ledger.py)."""
         keys = self.keys(draft.title, draft.abstract, draft.arxiv_id)
         slug = next((self.by_key[key] for key in keys if key in self.by_key), None)
         slug = slug or self._edited_match(draft)
+        if slug is None and self.ledger.slug_of(keys) is not None:
+            return None
         if slug is None:
-            return self._create(draft)
-        self._feature_again(self.papers[slug], draft)
+            slug = self._create(draft)
+        elif self.ledger.was_placed(draft.featured, slug) and draft.featured not in self.papers[slug].featured:
+            return None
+        else:
+            self._feature_again(self.papers[slug], draft)
+        self.ledger.add(draft.featured, slug, keys[0])
         return slug
 
     def _place(self, slug: str, day: dt.date, place: int) -> None:
@@ -343,7 +355,9 @@ class Catalog:
             number += 1
         return slug
 
-    def write(self, papers_dir: Path) -> IngestReport:
+    def write(self, project: Project, read_stamps: dict[Path, Stamp | None]) -> IngestReport:
+        """All changed paper files and the ledger, or none of them (see write_all_or_nothing)."""
+        papers_dir = project.papers
         report = IngestReport()
         pending: dict[Path, str] = {}
         for slug, paper in sorted(self.papers.items()):
@@ -354,11 +368,58 @@ class Catalog:
             pending[papers_dir / f"{slug}.md"] = format_paper_file(fields_from_paper(paper), self.bodies[slug])
             report.created += before is None
             report.updated += before is not None
+        report.written = list(pending)
+        ledger = self.ledger.text()
+        if _read_or_none(project.ingest_ledger) != ledger:
+            pending[project.ingest_ledger] = ledger
+        expected = {path: read_stamps.get(path) for path in pending if path != project.ingest_ledger}
+        write_all_or_nothing(pending, expected)
+        return report
+
+
+def write_all_or_nothing(files: dict[Path, str], expected: dict[Path, Stamp | None]) -> None:
+    """Every file to a temporary name first; then, if none of the targets changed since ingest
+    read them (a curator saving a paper meanwhile), all renamed into place. Otherwise, or when
+    the disk fills up, the temporary files go and content/ stays exactly as it was."""
+    temporaries: dict[Path, Path] = {}  # filled by the writer threads (dict assignment is atomic)
+
+    def write_temporary(path: Path) -> None:
+        temporaries[path] = _write_temporary(path, files[path])
+
+    try:
         # Creating files is system-call bound (the GIL is released): a few threads overlap the waits.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(write_atomic, pending, pending.values()))
-        report.written = list(pending)
-        return report
+            list(pool.map(write_temporary, files))
+        changed = [path for path, stamp in expected.items() if file_stamp(path) != stamp]
+        if changed:
+            raise BuildFailed([SourceError(display_path(path), 0, "changed while ingest ran, so ingest wrote nothing",
+                                           "run the command again; your change is kept") for path in changed])
+        for path, temporary in temporaries.items():
+            os.replace(temporary, path)
+    finally:
+        for temporary in temporaries.values():
+            temporary.unlink(missing_ok=True)
+
+
+def _write_temporary(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+        os.chmod(temporary, 0o644)  # like any file of a checkout
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+def _read_or_none(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def _links(draft: DraftPaper) -> tuple[Link, ...]:

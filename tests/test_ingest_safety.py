@@ -1,0 +1,83 @@
+"""Nothing a curator saved, edited or deleted is undone by ingest."""
+import errno
+import os
+
+import pytest
+
+from generator.errors import BuildFailed
+from generator.ingest import catalog
+from generator.ingest.catalog import run_ingest
+from generator.project import Project
+from tests.helpers import FIXTURES, make_project, snapshot
+
+API_DAY = FIXTURES / "hf-api" / "2025-08-18.json"
+THYME = "thyme-think-beyond-images.md"
+
+
+def ingested(tmp_path) -> Project:
+    project = Project.at(make_project(tmp_path, [API_DAY]))
+    run_ingest(project)
+    return project
+
+
+def test_a_deleted_paper_stays_deleted_and_comes_back_when_its_ledger_lines_go(tmp_path):
+    project = ingested(tmp_path)
+    (project.papers / THYME).unlink()
+    run_ingest(project)
+    assert not (project.papers / THYME).exists()
+    assert "thyme-think-beyond-images" in project.ingest_ledger.read_text()  # committed with the content
+    ledger = project.ingest_ledger.read_text().splitlines(keepends=True)
+    project.ingest_ledger.write_text("".join(line for line in ledger if "thyme-think" not in line))
+    run_ingest(project)
+    assert (project.papers / THYME).exists()
+
+
+def test_a_removed_featured_date_is_not_added_back(tmp_path):
+    project = ingested(tmp_path)
+    path = project.papers / THYME
+    text = path.read_text()
+    day2 = text.replace("featured: [2025-08-18]", "featured: [2025-08-19]").replace(
+        "ranks: {2025-08-18: 1}", "ranks: {2025-08-19: 1}")
+    path.write_text(day2)  # the curator moved the paper to another day
+    run_ingest(project)
+    assert path.read_text() == day2
+
+
+def test_a_paper_saved_while_ingest_runs_is_kept_and_nothing_is_written(tmp_path, monkeypatch):
+    project = ingested(tmp_path)
+    (project.digests / "2025-08-19.json").write_text(API_DAY.read_text().replace("2025-08-18", "2025-08-19"))
+    path = project.papers / THYME
+    real = catalog.load_paper_files
+
+    def load_then_curator_saves(project_arg):
+        loaded = real(project_arg)
+        path.write_text(path.read_text().replace("topics:", "authors: [Saved Meanwhile]\ntopics:", 1))
+        return loaded
+
+    monkeypatch.setattr(catalog, "load_paper_files", load_then_curator_saves)
+    before = snapshot(project.content)
+    with pytest.raises(BuildFailed) as failed:
+        run_ingest(project)
+    assert "changed while ingest ran" in str(failed.value.errors[0])
+    after = snapshot(project.content)
+    assert {name for name in after if after[name] != before.get(name)} == {f"papers/{THYME}"}  # only the save
+    assert "Saved Meanwhile" in path.read_text()
+    assert not [name for name in os.listdir(project.papers) if name.endswith(".tmp")]
+
+
+def test_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
+    project = Project.at(make_project(tmp_path, [API_DAY]))
+    before = snapshot(project.content)
+    written = []
+
+    def fill_up(path, text):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        return real(path, text)
+
+    real = catalog._write_temporary
+    monkeypatch.setattr(catalog, "_write_temporary", fill_up)
+    with pytest.raises(OSError):
+        run_ingest(project)
+    assert snapshot(project.content) == before
