@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -185,6 +186,9 @@ def test_a_rebuilt_site_asks_to_reload_instead_of_mixing_indexes(page, site_dir)
     open_search(page, "survey")
     shutil.rmtree(site_dir / "search" / "s")  # a deploy: new shard names, the old ones gone
     write_site_search(site_dir, [make_paper("A Newer Survey", "Fresh.", slug="newer")], TOPICS)
+    # The test server revalidates by Last-Modified, in whole seconds: a deploy is never that fast.
+    manifest = site_dir / "search" / "index.json"
+    os.utime(manifest, (manifest.stat().st_mtime + 5, manifest.stat().st_mtime + 5))
     page.fill("#search-input", "diffusion")
     expect(page.locator("#search-status")).to_contain_text("updated since this page was opened")
     page.click("text=Reload the page")
