@@ -15,12 +15,11 @@ import json
 import re
 from typing import Any
 
-from generator.content.schema import Link
+from generator.content.schema import ARXIV_ID, Link
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
 from generator.ingest.links import extract_links
 
-ARXIV_ID = re.compile(r"(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})(v\d+)?")
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.json")
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 MAX_ENTRY_REPR = 1_000_000  # a Python-repr entry larger than this is not a Daily Papers entry

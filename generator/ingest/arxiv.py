@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import time
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from generator import __version__
+from generator.ingest.draft import normalize_title
 
 API_URL = "https://export.arxiv.org/api/query"
 USER_AGENT = f"paper-digest/{__version__} (static site generator; digest enrich; one request per 3 s)"
@@ -42,12 +42,6 @@ class ArxivRecord:
     authors: tuple[str, ...]
     published: dt.date  # the first version's date
     primary_category: str  # e.g. "cs.CL"; "" when the feed gives none
-
-
-def normalize_title(title: str) -> str:
-    """Titles compared as a reader would: case, accents' forms, punctuation and spacing ignored."""
-    text = unicodedata.normalize("NFKC", title).casefold()
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
 
 
 class ArxivClient:

@@ -12,7 +12,6 @@ import os
 import re
 import stat
 import tempfile
-import unicodedata
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -33,7 +32,7 @@ from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.ingest.apijson import parse_api_digest
-from generator.ingest.draft import DraftPaper
+from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
@@ -41,7 +40,6 @@ from generator.project import Project
 
 MAX_SLUG = 60
 STAMP_FILE = "ingest-stamp.json"  # in the project's cache folder
-WORD_CHARACTER = re.compile(r"\w")
 DIGEST_FORMATS = {".txt": parse_digest, ".json": parse_api_digest}  # by file ending
 SIMILAR_ABSTRACT = 0.9  # a typo fixed by hand, not a different paper
 CHUNK_WORDS = 4  # abstracts are indexed by runs of this many words; see Catalog._edit_candidates
@@ -142,13 +140,6 @@ class IngestStamp:
         if stamps is not None:
             self.cache.record(stamps)
             self.cache.save()
-
-
-def normalize_title(title: str) -> str:
-    """Case, spacing and punctuation between words ignored, symbols inside a name kept:
-    "C++ Code Generation" and "C# Code Generation" are two papers, "Title!" and "Title" one."""
-    words = re.sub(r"[^\w+#]+", " ", unicodedata.normalize("NFKC", title).casefold()).split()
-    return " ".join(word for word in words if WORD_CHARACTER.search(word))
 
 
 def abstract_key(text: str) -> str:

@@ -1,10 +1,14 @@
-"""A paper as read from a digest, before it has a file of its own: what every digest format produces."""
+"""A paper as read from a digest, before it has a file of its own, and the title rule that identifies it."""
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from generator.content.schema import Link
+
+WORD_CHARACTER = re.compile(r"\w")
 
 
 @dataclass(frozen=True)
@@ -20,3 +24,10 @@ class DraftPaper:
     authors: tuple[str, ...] = ()  # API files only: the names of non-hidden authors, in order
     links: tuple[Link, ...] = ()  # API files: code and project links; page copies: found in the abstract later
     rank: int = 0  # position on the day in its digest, 1-based; 0: unknown
+
+
+def normalize_title(title: str) -> str:
+    """Case, spacing and punctuation between words ignored, symbols inside a name kept:
+    "C++ Code Generation" and "C# Code Generation" are two papers, "Title!" and "Title" one."""
+    words = re.sub(r"[^\w+#]+", " ", unicodedata.normalize("NFKC", title).casefold()).split()
+    return " ".join(word for word in words if WORD_CHARACTER.search(word))

@@ -29,7 +29,8 @@ from generator.content.papers import (
 from generator.content.schema import Paper
 from generator.errors import BuildFailed, SourceError
 from generator.files import write_file_atomic
-from generator.ingest.arxiv import ArxivClient, ArxivRecord, normalize_title
+from generator.ingest.arxiv import ArxivClient, ArxivRecord
+from generator.ingest.draft import normalize_title
 from generator.project import Project
 
 NOT_FOUND_FILE = "enrich-not-found.json"  # in the project's cache folder
