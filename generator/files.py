@@ -28,16 +28,27 @@ def resolve_inside(root: Path, relative: str) -> Path:
 def write_file_atomic(root: Path, relative: str, data: bytes) -> None:
     """Replace one file under root through a temporary file and a rename."""
     target = resolve_inside(root, relative)
+    temporary = write_temporary(target, data)
+    try:
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_temporary(target: Path, data: bytes) -> Path:
+    """The data in a new hidden .tmp file beside target, readable by all, for a rename onto target."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
         os.chmod(temporary, 0o644)  # mkstemp makes files private; a site is for everyone to read
-        os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 def list_files(root: Path) -> dict[str, tuple[int, int]]:

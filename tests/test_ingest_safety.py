@@ -70,14 +70,14 @@ def test_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
     before = snapshot(project.content)
     written = []
 
-    def fill_up(path, text):
+    def fill_up(path, data):
         if len(written) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(path)
-        return real(path, text)
+        return real(path, data)
 
-    real = catalog._write_temporary
-    monkeypatch.setattr(catalog, "_write_temporary", fill_up)
+    real = catalog.write_temporary
+    monkeypatch.setattr(catalog, "write_temporary", fill_up)
     with pytest.raises(OSError):
         run_ingest(project)
     assert snapshot(project.content) == before

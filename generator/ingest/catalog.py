@@ -11,7 +11,6 @@ import hashlib
 import os
 import re
 import stat
-import tempfile
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -31,6 +30,7 @@ from generator.content.papers import (
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
+from generator.files import write_temporary
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
@@ -374,13 +374,13 @@ def write_all_or_nothing(files: dict[Path, str], expected: dict[Path, Stamp | No
     the disk fills up, the temporary files go and content/ stays exactly as it was."""
     temporaries: dict[Path, Path] = {}  # filled by the writer threads (dict assignment is atomic)
 
-    def write_temporary(path: Path) -> None:
-        temporaries[path] = _write_temporary(path, files[path])
+    def write_one(path: Path) -> None:
+        temporaries[path] = write_temporary(path, files[path].encode("utf-8"))
 
     try:
         # Creating files is system-call bound (the GIL is released): a few threads overlap the waits.
         with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(write_temporary, files))
+            list(pool.map(write_one, files))
         changed = [path for path, stamp in expected.items() if file_stamp(path) != stamp]
         if changed:
             raise BuildFailed([SourceError(display_path(path), 0, "changed while ingest ran, so ingest wrote nothing",
@@ -390,20 +390,6 @@ def write_all_or_nothing(files: dict[Path, str], expected: dict[Path, Stamp | No
     finally:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
-
-
-def _write_temporary(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    temporary = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-        os.chmod(temporary, 0o644)  # like any file of a checkout
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return temporary
 
 
 def _read_or_none(path: Path) -> str | None:
