@@ -13,25 +13,36 @@ So a paper's scores take at most KEPT_TERMS * POSTINGS_CAP multiplications, howe
 many papers there are: the whole computation grows linearly. SciPy's sparse product
 does them ~15x faster than a dictionary loop (bench/RESULTS.md, "Related papers").
 
-Cost of one edit in preview: a paper's term counts are memoized on its title and
-body, and the result on every paper's (slug, title, body). An edit that leaves the
-title and abstract alone (topics, links, dates) costs building that key; an edited
-title or abstract tokenizes that one paper again and redoes the weighting and the
-product from the memoized counts. The result depends on the papers alone, never on
-the order of edits, so a rebuild gives exactly what a full build gives.
+Every number is worked out row by row, the same way whichever rows are computed, and
+never depends on how terms are numbered; so an update can redo only the rows an edit
+reaches and still give, to the last bit, what a full computation gives.
+
+Cost of a build: tokenizing is most of a cold run, so term counts are kept per paper,
+in memory and (with `cache_file`) on disk, keyed by a hash of title and abstract.
+Cost of one edit in preview: the last computation is kept; when the same papers come
+back with a few titles or abstracts changed, `_update` redoes the weights of the papers
+whose terms' document frequencies moved, the index lists those reach, and the scores
+of the papers whose query meets a changed list entry (`_update` explains how).
 """
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+import inspect
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
+from pathlib import Path
 
 import numpy as np
 from scipy import sparse
 
 from generator.content.schema import Paper
+from generator.files import write_file_atomic
 
 RELATED_COUNT = 5
 KEPT_TERMS = 20  # terms per paper taking part in the comparison
@@ -39,51 +50,86 @@ POSTINGS_CAP = 60  # papers per term in the index
 COMMON_SHARE = 0.1  # words in more than this share of the papers tell nothing apart
 COMMON_FLOOR = 20  # ...once there are enough papers to tell; below that, idf alone weighs words down
 TITLE_WEIGHT = 2  # a title word counts as much as two abstract words
-FEW = 8  # up to this many entries per row are found by passes of row maxima, not a sort
 ROWS_PER_PRODUCT = 2000  # papers scored per sparse product: bounds its memory
-SCORE_DECIMALS = 9  # scores equal to this many decimals are ties, broken by slug
+SCORE_DECIMALS = 9  # scores equal to this many decimals are ties
+ROUNDING_SLACK = 1e-8  # more than a rounding step: a raw value this far below a bound may still round onto it
+STALE_SHARE = 0.01  # the cache file is rewritten once this share of the papers is missing from it
 WORD = re.compile(r"[^\W_]+")
+# For ASCII text, the same words as WORD.findall(text.lower()) at a third of the cost:
+# letters lowered, every other character a space, then str.split().
+ASCII_WORDS = str.maketrans({code: chr(code).lower() if chr(code).isalnum() else " " for code in range(128)})
 # Words too common in abstracts to tell papers apart, even in a collection small
 # enough that their document frequency does not show it.
 STOPWORDS = frozenset(["a", "about", "above", "across", "after", "again", "against", "all", "also", "although", "am", "among", "an", "and", "another", "any", "are", "as", "at", "based", "be", "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "either", "et", "etc", "few", "for", "from", "further", "had", "has", "have", "having", "here", "how", "however", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "less", "may", "might", "more", "most", "much", "must", "no", "nor", "not", "of", "off", "often", "on", "once", "one", "only", "onto", "or", "other", "our", "ours", "out", "over", "own", "per", "rather", "same", "several", "should", "show", "shows", "shown", "since", "so", "some", "such", "than", "that", "the", "their", "them", "then", "there", "these", "they", "this", "those", "though", "through", "thus", "to", "too", "toward", "towards", "under", "until", "up", "upon", "us", "use", "used", "uses", "using", "very", "via", "was", "we", "well", "were", "what", "when", "where", "whether", "which", "while", "who", "whom", "whose", "why", "will", "with", "within", "without", "would", "yet", "you", "your", "don", "doesn", "isn", "aren", "didn", "won", "paper", "propose", "proposed", "present", "presents", "introduce", "introduces", "approach", "method", "methods", "results", "new", "novel", "work", "achieve", "achieves", "demonstrate", "demonstrates", "existing", "experiments", "extensive", "state", "art", "significantly"])
 
-Fingerprint = tuple[tuple[str, str, str], ...]
-TermCounts = tuple[tuple[str, ...], tuple[int, ...]]  # distinct terms, how often each occurs
+Entry = tuple[str, str, str]  # slug, title, body
+TermCounts = tuple[np.ndarray, np.ndarray]  # term numbers in order of first appearance, how often each occurs
+DROPPED = -1  # the term number of stopwords, numbers and single letters
+
+# Term numbers for this process: any numbering gives the same scores (see the docstring).
+_TERMS: list[str] = []
+_TERM_NUMBERS: dict[str, int] = {}
+_WORD_TERMS: dict[str, int] = {}  # lowercase word -> its term's number, or DROPPED
 
 
-def related_papers(papers: Iterable[Paper], count: int = RELATED_COUNT) -> dict[str, tuple[str, ...]]:
-    """slug -> the slugs of the `count` most similar papers, most similar first; ties by slug."""
-    fingerprint = tuple(sorted((paper.slug, paper.title, paper.body) for paper in papers))
-    return _related_for(fingerprint, count)
+def related_papers(papers: Iterable[Paper], count: int = RELATED_COUNT,
+                   cache_file: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """slug -> the slugs of the `count` most similar papers, most similar first; ties by slug.
+
+    cache_file keeps each paper's term counts between runs (a JSON file; a missing, corrupt
+    or outdated one is rebuilt). The same papers as in the last call give the same dict back."""
+    global _last
+    entries = sorted((paper.slug, paper.title, paper.body) for paper in papers)
+    last = _last if _last is not None and _last.count == count else None
+    if last is not None and last.entries == entries:
+        return last.result
+    counts = _counts_for(entries, last, cache_file)
+    if last is not None and [slug for slug, _, _ in last.entries] == [slug for slug, _, _ in entries]:
+        _last = _update(last, entries, counts)
+    else:
+        _last = _compute(entries, counts, count)
+    return _last.result
 
 
-@lru_cache(maxsize=2)  # the current content and the one before: undoing an edit costs nothing
-def _related_for(fingerprint: Fingerprint, count: int) -> dict[str, tuple[str, ...]]:
-    slugs = [slug for slug, _, _ in fingerprint]
-    if len(slugs) < 2:
-        return dict.fromkeys(slugs, ())
-    weights = _tfidf(_count_matrix([term_counts(title, body) for _, title, body in fingerprint]))
-    queries = _keep_per_row(weights, KEPT_TERMS)
-    papers_by_term = _keep_per_row(queries.T.tocsr(), POSTINGS_CAP)  # the index: terms x papers
-    nearest: list[list[int]] = []
-    for start in range(0, len(slugs), ROWS_PER_PRODUCT):
-        nearest += _top_per_row(queries[start:start + ROWS_PER_PRODUCT] @ papers_by_term, start, count)
-    return {slug: tuple(slugs[other] for other in others) for slug, others in zip(slugs, nearest)}
+@dataclass
+class _Computation:
+    """What the last call worked out, kept so that the next call can redo only what changed."""
+    count: int
+    entries: list[Entry]
+    counts: list[TermCounts]
+    matrix: sparse.csr_matrix  # papers x terms: term counts
+    frequency: np.ndarray  # papers per term
+    queries: sparse.csr_matrix  # papers x terms: the weights of each paper's KEPT_TERMS terms
+    index: sparse.csr_matrix  # terms x papers: the weights of each term's POSTINGS_CAP papers
+    nearest: np.ndarray  # papers x count: the related papers' numbers, -1 past the last
+    scores: np.ndarray  # papers x count: their scores, rounded
+    result: dict[str, tuple[str, ...]]
 
 
-@lru_cache(maxsize=200_000)
+_last: _Computation | None = None
+
+
+# --- Term counts ---------------------------------------------------------------------------
+
 def term_counts(title: str, body: str) -> TermCounts:
-    """The paper's useful words and how often each occurs; memoized, so an unchanged paper is read once."""
-    counts: Counter[str] = Counter()
-    for text, weight in ((title, TITLE_WEIGHT), (body, 1)):
-        for word, times in Counter(WORD.findall(text.lower())).items():  # counted in C, filtered once per word
-            term = _term(word)
-            if term:
-                counts[term] += times * weight
-    return tuple(counts), tuple(counts.values())
+    """The paper's useful terms (numbers into _TERMS) in order of first appearance, and how
+    often each occurs, a title word counting TITLE_WEIGHT times."""
+    words = _words(title) * TITLE_WEIGHT + _words(body)
+    counts = Counter(map(_WORD_TERMS.get, words))  # counted in C; a word seen before costs one lookup
+    if None in counts:  # words never seen: make their terms, then count again
+        for word in words:
+            if word not in _WORD_TERMS:
+                _WORD_TERMS[word] = _term_number(_term(word))
+        counts = Counter(map(_WORD_TERMS.__getitem__, words))
+    counts.pop(DROPPED, None)
+    return (np.fromiter(counts, dtype=np.int32, count=len(counts)),
+            np.fromiter(counts.values(), dtype=np.int32, count=len(counts)))
 
 
-@lru_cache(maxsize=500_000)
+def _words(text: str) -> list[str]:
+    return text.translate(ASCII_WORDS).split() if text.isascii() else WORD.findall(text.lower())
+
+
 def _term(word: str) -> str:
     """The word as a term, plural folded ("models" -> "model"); "" for stopwords, numbers, single letters."""
     if len(word) < 2 or word in STOPWORDS or word.isdigit():
@@ -93,76 +139,325 @@ def _term(word: str) -> str:
     return word
 
 
+def _term_number(term: str) -> int:
+    if not term:
+        return DROPPED
+    number = _TERM_NUMBERS.get(term)
+    if number is None:
+        number = _TERM_NUMBERS[term] = len(_TERMS)
+        _TERMS.append(term)
+    return number
+
+
+def _counts_for(entries: Sequence[Entry], last: _Computation | None, cache_file: Path | None) -> list[TermCounts]:
+    """Each paper's term counts: from the last computation, else the cache file, else tokenized."""
+    known = {} if last is None else {(title, body): counts for (_, title, body), counts in zip(last.entries, last.counts)}
+    found: list[TermCounts | None] = [known.get((title, body)) for _, title, body in entries]
+    if all(counts is not None for counts in found):
+        return found  # type: ignore[return-value]  # every entry is filled
+    stored = _read_cache(cache_file) if cache_file else {}
+    keys = [_paper_key(title, body) for _, title, body in entries] if cache_file else []
+    missing = 0
+    for number, (_, title, body) in enumerate(entries):
+        if found[number] is None:
+            found[number] = stored.get(keys[number]) if keys else None
+            if found[number] is None:
+                found[number] = term_counts(title, body)
+                missing += 1
+    result: list[TermCounts] = found  # type: ignore[assignment]  # every entry is filled
+    if cache_file and (not stored or missing > STALE_SHARE * len(entries)):
+        _write_cache(cache_file, keys, result)
+    return result
+
+
+def _paper_key(title: str, body: str) -> str:
+    return hashlib.blake2b(f"{title}\0{body}".encode(), digest_size=16).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def _tokenizer_version() -> str:
+    """A hash of the code and word lists that turn text into term counts: change them, and
+    every cached count is made again."""
+    parts = [inspect.getsource(function) for function in (term_counts, _words, _term)]
+    parts += [WORD.pattern, str(TITLE_WEIGHT), " ".join(sorted(STOPWORDS))]
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+def _read_cache(path: Path) -> dict[str, TermCounts]:
+    """paper key -> term counts from the cache file; empty if it is missing, corrupt or of another tokenizer.
+
+    The file: {"version", "terms": [term...], "papers": {key: [start, stop]}, "terms_of"
+    and "counts": base64 little-endian int32 arrays, sliced per paper}. Base64 arrays
+    load in milliseconds where millions of JSON numbers would take a second."""
+    try:
+        stored = json.loads(path.read_bytes())
+        if stored["version"] != _tokenizer_version():
+            return {}
+        terms = np.array([_term_number(term) for term in stored["terms"]] or [0], dtype=np.int32)
+        terms_of = terms[np.frombuffer(base64.b64decode(stored["terms_of"]), dtype="<i4")]
+        counts = np.frombuffer(base64.b64decode(stored["counts"]), dtype="<i4").astype(np.int32)
+        if len(counts) != len(terms_of):
+            return {}
+        return {key: (terms_of[start:stop], counts[start:stop]) for key, (start, stop) in stored["papers"].items()}
+    except (OSError, ValueError, KeyError, TypeError, IndexError, binascii.Error):
+        return {}  # unreadable: every paper is tokenized again and the file rewritten
+
+
+def _write_cache(path: Path, keys: Sequence[str], counts: Sequence[TermCounts]) -> None:
+    stops = np.cumsum([len(terms) for terms, _ in counts]).tolist()
+    document = {
+        "version": _tokenizer_version(),
+        "terms": _TERMS,
+        "papers": {key: [stop - len(terms), stop] for key, (terms, _), stop in zip(keys, counts, stops)},
+        "terms_of": _base64(np.concatenate([terms for terms, _ in counts] or [np.zeros(0, np.int32)])),
+        "counts": _base64(np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)])),
+    }
+    write_file_atomic(path.parent, path.name, json.dumps(document, separators=(",", ":")).encode())
+
+
+def _base64(numbers: np.ndarray) -> str:
+    return base64.b64encode(numbers.astype("<i4").tobytes()).decode("ascii")
+
+
+# --- Weights, index and scores -------------------------------------------------------------
+
+def _compute(entries: list[Entry], counts: list[TermCounts], count: int) -> _Computation:
+    matrix = _count_matrix(counts)
+    frequency = np.bincount(matrix.indices, minlength=matrix.shape[1])
+    queries = _queries(matrix, frequency, len(entries))
+    index = _index(queries.T.tocsr())
+    nearest, scores = _score(queries, index, np.arange(len(entries)), count)
+    slugs = [slug for slug, _, _ in entries]
+    result = {slug: _slugs(slugs, row) for slug, row in zip(slugs, nearest.tolist())}
+    return _Computation(count, entries, counts, matrix, frequency, queries, index, nearest, scores, result)
+
+
 def _count_matrix(counts: Sequence[TermCounts]) -> sparse.csr_matrix:
-    """papers x terms: how often each term occurs; terms numbered in order of first appearance."""
-    all_terms = list(chain.from_iterable(terms for terms, _ in counts))
-    vocabulary = {term: number for number, term in enumerate(dict.fromkeys(all_terms))}
-    columns = np.fromiter(map(vocabulary.__getitem__, all_terms), dtype=np.int32, count=len(all_terms))
-    values = np.fromiter(chain.from_iterable(times for _, times in counts), dtype=np.float64, count=len(all_terms))
+    """papers x terms: how often each term occurs, each row in the order of first appearance."""
+    terms = np.concatenate([terms for terms, _ in counts] or [np.zeros(0, np.int32)])
+    times = np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)])
     row_starts = np.cumsum([0] + [len(terms) for terms, _ in counts])
-    return sparse.csr_matrix((values, columns, row_starts), shape=(len(counts), len(vocabulary)))
+    return sparse.csr_matrix((times.astype(np.float64), terms, row_starts), shape=(len(counts), len(_TERMS)))
 
 
-def _tfidf(counts: sparse.csr_matrix) -> sparse.csr_matrix:
-    """(1 + log tf) * idf, each row divided by its length; terms too common or in one paper only are
-    then dropped (they count in the length, but match nothing)."""
-    papers = counts.shape[0]
-    frequency = np.bincount(counts.indices, minlength=counts.shape[1])
-    idf = np.log(papers / np.maximum(frequency, 1))
+def _idf(frequency: np.ndarray, papers: int) -> np.ndarray:
+    """Inverse document frequency; 0 for terms too common to tell papers apart."""
+    idf: np.ndarray = np.log(max(papers, 1) / np.maximum(frequency, 1))
     idf[frequency > max(COMMON_FLOOR, COMMON_SHARE * papers)] = 0.0
-    weights = counts.copy()
-    weights.data = (1.0 + np.log(weights.data)) * idf[weights.indices]
-    lengths = np.sqrt(np.asarray(weights.multiply(weights).sum(axis=1)).ravel())
-    weights.data /= np.repeat(np.where(lengths > 0, lengths, 1.0), np.diff(weights.indptr))
-    weights.data[frequency[weights.indices] < 2] = 0.0
-    weights.eliminate_zeros()
-    return weights
+    return idf
 
 
-def _largest_per_row(matrix: sparse.csr_matrix, keep: int) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, positions in matrix.data) of the `keep` largest positive entries of each row, row by
-    row, largest first. Values are rounded to SCORE_DECIMALS, so that float noise makes no order."""
-    rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+def _queries(matrix: sparse.csr_matrix, frequency: np.ndarray, papers: int) -> sparse.csr_matrix:
+    """Each row's KEPT_TERMS heaviest tf-idf weights: (1 + log tf) * idf, divided by the row's
+    length; terms in one paper only count in the length but match nothing, so are left out.
+    `matrix` may be some rows only: `frequency` and `papers` are of all papers."""
+    idf = _idf(frequency, papers)
+    weights = (1.0 + np.log(matrix.data)) * idf[matrix.indices]
+    squares = weights * weights
+    starts = matrix.indptr[:-1]
+    filled = np.flatnonzero(np.diff(matrix.indptr))
+    lengths = np.ones(matrix.shape[0])
+    if len(filled):
+        lengths[filled] = np.sqrt(np.add.reduceat(squares, starts[filled]))
+    lengths[lengths == 0] = 1.0
+    weights /= np.repeat(lengths, np.diff(matrix.indptr))
+    weights[frequency[matrix.indices] < 2] = 0.0
+    matching = sparse.csr_matrix((weights, matrix.indices, matrix.indptr), shape=matrix.shape)
+    return _keep(matching, _kept(matching, KEPT_TERMS))
+
+
+def _index(transposed: sparse.csr_matrix) -> sparse.csr_matrix:
+    """terms x papers: each term's POSTINGS_CAP heaviest papers (rows of the transposed queries)."""
+    return _keep(transposed, _kept(transposed, POSTINGS_CAP))
+
+
+def _kept(matrix: sparse.csr_matrix, keep: int) -> np.ndarray:
+    """Which entries are among the `keep` largest positive ones of their row, values rounded to
+    SCORE_DECIMALS so that float noise makes no order, equal values taken in row order."""
     values = np.round(matrix.data, SCORE_DECIMALS)
-    candidates = np.flatnonzero(values > 0)
-    if keep <= FEW:  # the top few of long rows: drop the bulk, then equal values go by column (slug)
-        candidates = candidates[values[candidates] >= _kth_largest(values, matrix.indptr, keep)[rows[candidates]]]
-        order = candidates[np.lexsort((matrix.indices[candidates], -values[candidates], rows[candidates]))]
-    else:  # values lie in (0, 1]: one float key orders by row, then value; equal values keep their place
-        order = candidates[np.argsort(rows[candidates] + (1 - values[candidates]) / 2, kind="stable")]
-    row_starts = np.searchsorted(rows[order], np.arange(matrix.shape[0]))
-    chosen = order[np.arange(len(order)) - row_starts[rows[order]] < keep]
-    return rows[chosen], chosen
+    lengths = np.diff(matrix.indptr)
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    threshold = _kth_largest(values, matrix.indptr, keep)[rows]
+    above = values > threshold
+    room = keep - np.bincount(rows[above], minlength=len(lengths))  # places left for values equal to the threshold
+    tied = np.flatnonzero(values == threshold)
+    tied_rows = rows[tied]
+    rank = np.arange(len(tied)) - np.searchsorted(tied_rows, tied_rows)  # among the row's tied entries
+    above[tied[rank < room[tied_rows]]] = True
+    kept: np.ndarray = above & (values > 0)
+    return kept
 
 
 def _kth_largest(values: np.ndarray, row_starts: np.ndarray, k: int) -> np.ndarray:
-    """Per row, the k-th largest distinct value (the smallest one a row has, when it has fewer):
-    k passes of a row maximum, which beats sorting every entry when k is small."""
-    rows = np.repeat(np.arange(len(row_starts) - 1), np.diff(row_starts))
-    filled = np.diff(row_starts) > 0
-    remaining = values.copy()
-    threshold = np.full(len(row_starts) - 1, np.inf)
-    for _ in range(k):
-        row_max = np.full(len(threshold), -np.inf)
-        row_max[filled] = np.maximum.reduceat(remaining, row_starts[:-1][filled])
-        threshold = np.where(row_max > -np.inf, row_max, threshold)
-        remaining[remaining >= row_max[rows]] = -np.inf
+    """Per row, its k-th largest value counting repeats; -inf for rows of k entries or fewer.
+    Rows of similar length are padded into one array and partitioned, which beats sorting."""
+    lengths = np.diff(row_starts)
+    threshold = np.full(len(lengths), -np.inf)
+    long = np.flatnonzero(lengths > k)
+    buckets = np.ceil(np.log2(lengths[long])).astype(np.int64)  # padding at most doubles a row
+    for bucket in np.unique(buckets):
+        rows = long[buckets == bucket]
+        sizes = lengths[rows]
+        width = int(sizes.max())
+        row_of = np.repeat(np.arange(len(rows)), sizes)
+        column = np.arange(len(row_of)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        padded = np.full((len(rows), width), -np.inf)
+        padded[row_of, column] = values[row_starts[rows][row_of] + column]
+        threshold[rows] = np.partition(padded, width - k, axis=1)[:, width - k]
     return threshold
 
 
-def _keep_per_row(matrix: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
-    """The matrix with only the `keep` largest entries of each row."""
-    rows, chosen = _largest_per_row(matrix, keep)
-    return sparse.csr_matrix((matrix.data[chosen], (rows, matrix.indices[chosen])), shape=matrix.shape)
+def _keep(matrix: sparse.csr_matrix, mask: np.ndarray) -> sparse.csr_matrix:
+    """The matrix with the masked entries only, in the same order."""
+    before = np.concatenate(([0], np.cumsum(mask)))
+    return sparse.csr_matrix((matrix.data[mask], matrix.indices[mask], before[matrix.indptr]), shape=matrix.shape)
 
 
-def _top_per_row(scores: sparse.csr_matrix, first_row: int, count: int) -> list[list[int]]:
-    """For each row, the `count` columns with the highest scores, the row's own paper left out."""
-    scores = scores.tocsr()
-    own = np.flatnonzero(scores.indices == np.repeat(np.arange(scores.shape[0]), np.diff(scores.indptr)) + first_row)
-    scores.data[own] = 0.0  # a paper is not related to itself
-    rows, chosen = _largest_per_row(scores, count)
-    nearest: list[list[int]] = [[] for _ in range(scores.shape[0])]
-    for row, column in zip(rows.tolist(), scores.indices[chosen].tolist()):
-        nearest[row].append(column)
-    return nearest
+def _score(queries: sparse.csr_matrix, index: sparse.csr_matrix, rows: np.ndarray,
+           count: int) -> tuple[np.ndarray, np.ndarray]:
+    """For these papers, the `count` papers of highest score and their scores (see _top)."""
+    nearest = np.full((len(rows), count), -1, dtype=np.int64)
+    scores = np.zeros((len(rows), count))
+    for start in range(0, len(rows), ROWS_PER_PRODUCT):
+        chunk = rows[start:start + ROWS_PER_PRODUCT]
+        nearest[start:start + len(chunk)], scores[start:start + len(chunk)] = _top(queries[chunk] @ index, chunk, count)
+    return nearest, scores
+
+
+def _top(product: sparse.csr_matrix, rows: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row of the product (the scores of paper rows[i]), the `count` other papers of highest
+    score, rounded. A lower bound on the row's (count + 1)-th largest raw score (its own paper
+    may be above it) leaves a few dozen candidates a row to round and sort."""
+    product = product.tocsr()
+    lengths = np.diff(product.indptr)
+    bound = np.repeat(_lower_bound(product.data, product.indptr, count + 1), lengths)
+    candidates = np.flatnonzero(product.data >= bound - ROUNDING_SLACK)
+    row_of = np.searchsorted(product.indptr, candidates, side="right") - 1
+    mine = product.indices[candidates] != rows[row_of]  # a paper is not related to itself
+    candidates, row_of = candidates[mine], row_of[mine]
+    return _first(row_of, product.indices[candidates], product.data[candidates], len(rows), count)
+
+
+def _lower_bound(values: np.ndarray, row_starts: np.ndarray, k: int) -> np.ndarray:
+    """Per row, a value at most its k-th largest: the k-th largest of the maxima of 8k disjoint
+    parts of the row (k of those maxima are k distinct entries at least that large). One pass
+    over the values; -inf for rows too short to split."""
+    parts = 8 * k
+    lengths = np.diff(row_starts)
+    bound = np.full(len(lengths), -np.inf)
+    if len(values) == 0:
+        return bound
+    starts = row_starts[:-1, None] + np.arange(parts) * lengths[:, None] // parts
+    maxima = np.maximum.reduceat(values, np.minimum(starts.ravel(), len(values) - 1)).reshape(-1, parts)
+    long = lengths >= parts
+    bound[long] = np.partition(maxima[long], parts - k, axis=1)[:, parts - k]
+    return bound
+
+
+def _first(rows: np.ndarray, papers: np.ndarray, values: np.ndarray, row_count: int,
+           count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the `count` papers of highest rounded positive value, equal values by paper
+    number (slug order): (papers, values), each row_count x count, -1 and 0 past the last."""
+    values = np.round(values, SCORE_DECIMALS)
+    positive = values > 0
+    rows, papers, values = rows[positive], papers[positive], values[positive]
+    order = np.lexsort((papers, -values, rows))
+    rows, papers, values = rows[order], papers[order], values[order]
+    rank = np.arange(len(rows)) - np.searchsorted(rows, rows)
+    chosen = rank < count
+    nearest = np.full((row_count, count), -1, dtype=np.int64)
+    scores = np.zeros((row_count, count))
+    nearest[rows[chosen], rank[chosen]] = papers[chosen]
+    scores[rows[chosen], rank[chosen]] = values[chosen]
+    return nearest, scores
+
+
+def _slugs(slugs: Sequence[str], papers: list[int]) -> tuple[str, ...]:
+    return tuple(slugs[paper] for paper in papers if paper >= 0)
+
+
+# --- One edit --------------------------------------------------------------------------------
+
+def _update(last: _Computation, entries: list[Entry], counts: list[TermCounts]) -> _Computation:
+    """The same papers as `last` with some titles or abstracts changed: exactly what _compute
+    would give, redoing only what changed.
+
+    An edited paper changes the document frequency, hence the weight, of the terms it gained
+    or lost; every paper holding such a term gets a new length, so new weights and a new
+    query (`reweighed`). The index lists of the terms in those queries, old or new, are
+    chosen again; where a list changed, the papers whose scores move are those whose query
+    has the term. A paper whose query changed, or whose related list holds a paper whose
+    index entries changed, is scored again in full; any other paper meeting a changed list
+    only has its scores against the changed papers redone and merged with its related list."""
+    papers = len(entries)
+    edited = np.array([row for row, (old, new) in enumerate(zip(last.counts, counts))
+                       if old is not new and not (np.array_equal(old[0], new[0]) and np.array_equal(old[1], new[1]))],
+                      dtype=np.int64)
+    terms = len(_TERMS)
+    matrix = _replace_rows(last.matrix, edited, _count_matrix([counts[row] for row in edited]), terms)
+    before = np.pad(last.frequency, (0, terms - len(last.frequency)))
+    frequency = (before - np.bincount(last.matrix[edited].indices, minlength=terms)
+                 + np.bincount(matrix[edited].indices, minlength=terms))
+    moved = (_idf(before, papers) != _idf(frequency, papers)) | ((before < 2) != (frequency < 2))
+    holding = np.searchsorted(matrix.indptr, np.flatnonzero(moved[matrix.indices]), side="right") - 1
+    reweighed = np.union1d(edited, holding)
+    requeried = _queries(matrix[reweighed], frequency, papers)
+    queries = _replace_rows(last.queries, reweighed, requeried, terms)
+    transposed = queries.T.tocsr()
+    listed = np.union1d(last.queries[reweighed].indices, requeried.indices)
+    old_index = _resized(last.index, terms)
+    lists = _index(transposed[listed])
+    changes = lists - old_index[listed]
+    changes.eliminate_zeros()
+    relisted = np.flatnonzero(np.diff(changes.indptr))
+    index = _replace_rows(old_index, listed[relisted], lists[relisted], papers)
+    changed = np.zeros(papers, dtype=bool)
+    changed[changes.indices] = True
+    full = np.union1d(reweighed, np.flatnonzero((changed[last.nearest] & (last.nearest >= 0)).any(axis=1)))
+    patched = np.setdiff1d(np.unique(transposed[listed[relisted]].indices), full)
+    nearest, scores = last.nearest.copy(), last.scores.copy()
+    nearest[full], scores[full] = _score(queries, index, full, last.count)
+    nearest[patched], scores[patched] = _patch(last, queries, _keep(index, changed[index.indices]), patched)
+    slugs = [slug for slug, _, _ in entries]
+    result = dict(last.result)
+    for row, others in zip(np.concatenate((full, patched)).tolist(), np.concatenate((nearest[full], nearest[patched])).tolist()):
+        result[slugs[row]] = _slugs(slugs, others)
+    return _Computation(last.count, entries, counts, matrix, frequency, queries, index, nearest, scores, result)
+
+
+def _patch(last: _Computation, queries: sparse.csr_matrix, changed_index: sparse.csr_matrix,
+           rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """New related lists of papers whose list holds no changed paper: the old list merged with
+    their new scores against the changed papers (the index restricted to those papers). Each
+    score sums the same products in the same order as the full product, so it is the same."""
+    product = (queries[rows] @ changed_index).tocsr()
+    row_of = np.repeat(np.arange(len(rows)), np.diff(product.indptr))
+    own = product.indices == rows[row_of]
+    old = last.nearest[rows] >= 0
+    old_rows = np.nonzero(old)[0]
+    return _first(np.concatenate((row_of[~own], old_rows)),
+                  np.concatenate((product.indices[~own], last.nearest[rows][old])),
+                  np.concatenate((product.data[~own], last.scores[rows][old])), len(rows), last.count)
+
+
+def _replace_rows(matrix: sparse.csr_matrix, rows: np.ndarray, new: sparse.csr_matrix,
+                  columns: int) -> sparse.csr_matrix:
+    """The matrix with `rows` (ascending) replaced by the rows of `new`, widened to `columns`."""
+    replaced = np.zeros(matrix.shape[0], dtype=bool)
+    replaced[rows] = True
+    lengths = np.diff(matrix.indptr)
+    lengths[rows] = np.diff(new.indptr)
+    into_new = np.repeat(replaced, lengths)
+    from_old = ~np.repeat(replaced, np.diff(matrix.indptr))
+    data = np.empty(len(into_new))
+    indices = np.empty(len(into_new), dtype=np.int32)
+    data[~into_new], indices[~into_new] = matrix.data[from_old], matrix.indices[from_old]
+    data[into_new], indices[into_new] = new.data, new.indices
+    indptr = np.concatenate(([0], np.cumsum(lengths)))
+    return sparse.csr_matrix((data, indices, indptr), shape=(matrix.shape[0], columns))
+
+
+def _resized(matrix: sparse.csr_matrix, rows: int) -> sparse.csr_matrix:
+    """The matrix with empty rows added up to `rows`."""
+    indptr = np.pad(matrix.indptr, (0, rows - matrix.shape[0]), mode="edge")
+    return sparse.csr_matrix((matrix.data, matrix.indices, indptr), shape=(rows, matrix.shape[1]))

@@ -1,0 +1,84 @@
+"""The term-count cache file and the kept last computation: never a different answer from a cold run."""
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from generator.build import related
+from generator.build.related import related_papers
+from generator.content.schema import Paper
+
+DAY = dt.date(2025, 8, 18)
+TOPICS = {"splat": "gaussian splatting scenes rendering", "moe": "mixture experts routing tokens",
+          "speech": "speech recognition streaming latency", "robot": "robot grasping manipulation policy"}
+
+
+def paper(slug: str, title: str, body: str) -> Paper:
+    return Paper(title=title, slug=slug, body=body, featured=(DAY,), topics=("other",))
+
+
+PAPERS = [paper(f"{topic}-{number}", f"{words.split()[number % 4]} study {number}",
+                f"We study {words} with variant {number} and {words.split()[(number + 1) % 4]}.")
+          for topic, words in TOPICS.items() for number in range(8)]
+
+
+def cold(papers: list[Paper]) -> dict[str, tuple[str, ...]]:
+    """As a new process with no cache file."""
+    related._last = None
+    related._WORD_TERMS.clear()
+    return related_papers(papers)
+
+
+@pytest.fixture(autouse=True)
+def fresh():
+    related._last = None
+    yield
+    related._last = None
+
+
+def test_a_warm_cache_gives_the_same_related_papers_as_a_cold_run(tmp_path):
+    cache = tmp_path / "related.json"
+    expected = cold(PAPERS)
+    related._last = None
+    assert related_papers(PAPERS, cache_file=cache) == expected
+    assert cache.exists()
+    related._last = None
+    related._WORD_TERMS.clear()
+    assert related_papers(PAPERS, cache_file=cache) == expected
+
+
+def test_a_changed_abstract_is_tokenized_again(tmp_path):
+    cache = tmp_path / "related.json"
+    related_papers(PAPERS, cache_file=cache)
+    edited = [dataclasses.replace(PAPERS[0], body="Mixture of experts routing tokens to experts."), *PAPERS[1:]]
+    expected = cold(edited)
+    assert expected["splat-0"][0].startswith("moe")
+    related._last = None
+    assert related_papers(edited, cache_file=cache) == expected
+
+
+def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path):
+    cache = tmp_path / "related.json"
+    cache.write_text('{"version": "x", "terms": [', encoding="utf-8")
+    assert related_papers(PAPERS, cache_file=cache) == cold(PAPERS)
+    assert related._read_cache(cache)  # rewritten, readable
+
+
+def test_a_cache_of_another_tokenizer_is_not_used(tmp_path, monkeypatch):
+    cache = tmp_path / "related.json"
+    related_papers(PAPERS, cache_file=cache)
+    monkeypatch.setattr(related, "_tokenizer_version", lambda: "another tokenizer")
+    assert related._read_cache(cache) == {}
+
+
+@pytest.mark.parametrize("edit", [
+    lambda p: dataclasses.replace(p, body=p.body + " Streaming speech latency."),  # shared words: frequencies move
+    lambda p: dataclasses.replace(p, title="Quokka " + p.title),  # a word no other paper has
+    lambda p: dataclasses.replace(p, body="Robot grasping."),  # words lost
+])
+def test_an_edit_after_a_computation_gives_what_a_cold_run_gives(edit):
+    related_papers(PAPERS)
+    edited = [*PAPERS[:3], edit(PAPERS[3]), *PAPERS[4:]]
+    updated = related_papers(edited)
+    assert updated == cold(edited)
+    assert related_papers(PAPERS) == cold(PAPERS)  # and back
