@@ -160,3 +160,23 @@ def test_a_rebuild_with_the_search_index_deferred_ends_as_a_fresh_build(golden_p
     assert result.errors == [] and "papers/corpusbrain/index.html" in result.removed
     assert builder.write_search()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def test_rebuilds_that_move_a_paper_across_days_and_topics_end_as_a_fresh_build(golden_project):
+    """A rebuild renders only what an edit reaches (its days and their neighbours, its topics
+    before and after, the papers listing it); each step must still give what a full build gives."""
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    original = paper.read_text()
+    edits = [original.replace("featured: [2025-08-18]", "featured: [2025-08-30]"),  # a new last day
+             original.replace("topics: [language-models]", "topics: [vision]"),  # the old day again
+             original.replace("featured: [2025-08-18]", "featured: [2025-08-16]").replace("SkipPipe:", "Skip:"),
+             original]
+    for edited in edits:
+        paper.write_text(edited)
+        result = builder.rebuild([paper])
+        assert result.errors == []
+        assert snapshot(golden_project / "site") == fresh_build(golden_project), edited.splitlines()[1:5]
+    assert "papers/corpusbrain/index.html" not in result.written or "skippipe" in (
+        golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()

@@ -7,13 +7,17 @@ changed. Nothing is written when any error is found.
 """
 from __future__ import annotations
 
+import bisect
+import datetime as dt
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.build import pages as page_builders
-from generator.build import stamp
+from generator.build import record, stamp
+from generator.build.fingerprint import Fingerprints, digest_bytes
+from generator.build.pages import Page, Scope
 from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
 from generator.build.site import Site, assemble_site, check_topics
@@ -61,6 +65,9 @@ class Resources:
         return {**outputs, "_headers": immutable_headers(self.renderer.assets)}
 
 
+RELATED_CACHE_FILE = "related-terms.json"  # in the project's cache folder: term counts per paper
+
+
 class SiteBuilder:
     def __init__(self, project: Project | Path, site_dir: Path | None = None, parallel: bool = False):
         """project: a Project, or the folder of one (then site_dir, when given, replaces its site/).
@@ -73,7 +80,8 @@ class SiteBuilder:
         self.site_dir = self.project.site
         self._resources: Resources | None = None
         self._papers: dict[Path, Paper] = {}  # by resolved file path
-        self._contexts: dict[str, object] = {}  # page path -> the context it was rendered from
+        self._site: Site | None = None  # the last site built, to tell what an edit reaches
+        self._pages: dict[str, Page] = {}  # page path -> the page (and context) it was rendered from
         self._site_files: set[str] = set()  # every site-relative path in site_dir
         self._search_files: set[str] = set()  # those of them the search index wrote
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
@@ -85,11 +93,11 @@ class SiteBuilder:
         try:
             resources, papers, errors = self._load_everything()
             site = self.assemble(resources, papers, errors)
-            written = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
+            written, removed = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
-        self._remember(resources, papers)
-        return BuildResult(written, [], [], time.perf_counter() - started)
+        self._remember(resources, papers, site)
+        return BuildResult(written, removed, [], time.perf_counter() - started)
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
         """Take over site/ as the last full build left it, when no input changed since (inputs:
@@ -103,18 +111,24 @@ class SiteBuilder:
             site = self.assemble(resources, papers, errors)
         except BuildFailed:
             return None
-        page_list = page_builders.all_pages(site, resources.config)
-        self._contexts = {page.path: page.context for page in page_list}
+        page_list = self._all_pages(resources, site)
+        self._pages = {page.path: page for page in page_list}
         self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
-        self._search_files = self._site_files - set(self._contexts) - set(resources.static_outputs())
-        self._remember(resources, papers)
+        self._search_files = self._site_files - set(self._pages) - set(resources.static_outputs())
+        self._remember(resources, papers, site)
         return BuildResult([], [], [], time.perf_counter() - started)
 
-    def _remember(self, resources: Resources, papers: list[Paper]) -> None:
+    def _remember(self, resources: Resources, papers: list[Paper], site: Site) -> None:
         self._resources = resources
         papers_dir = self.project.papers.resolve()  # a paper's file name is its slug (checked on load)
         self._papers = {papers_dir / f"{paper.slug}.md": paper for paper in papers}
+        self._site = site
         self._failed_papers = set()
+
+    def _all_pages(self, resources: Resources, site: Site, scope: Scope | None = None) -> list[Page]:
+        """The pages (of a scope), the related papers worked out first with their term cache."""
+        page_builders.related_slugs(site, self.project.cache_dir / RELATED_CACHE_FILE)
+        return page_builders.all_pages(site, resources.config, scope)
 
     def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildResult:
         """Incremental build after `changed` files were edited, added or deleted.
@@ -126,14 +140,17 @@ class SiteBuilder:
         if needs_full or self._resources is None:
             return self.build()
         started = time.perf_counter()
+        reread = changed_papers | self._failed_papers
         try:
-            papers = self._reread(changed_papers | self._failed_papers)
+            papers = self._reread(reread)
             site = self.assemble(self._resources, list(papers.values()), [])
-            written, removed = self._write_changes(self._resources, site, defer_search)
+            scope = self._scope([paper for path in reread for paper in (self._papers.get(path), papers.get(path))
+                                 if paper is not None], site)
+            written, removed = self._write_changes(self._resources, site, defer_search, scope)
         except BuildFailed as failed:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
-        self._papers = papers
+        self._papers, self._site = papers, site
         self._failed_papers = set()
         return BuildResult(written, removed, [], time.perf_counter() - started)
 
@@ -171,34 +188,72 @@ class SiteBuilder:
             raise BuildFailed(errors)
         return assemble_site(papers, list(resources.topics))
 
-    def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> list[str]:
-        page_list = page_builders.all_pages(site, resources.config)
+    def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> tuple[list[str], list[str]]:
+        """Every page and file, rendered and written only where it differs from what the last
+        build's record says site/ holds (all of them in a cold build); those written and removed."""
+        page_list = self._all_pages(resources, site)
+        fingerprints = Fingerprints().of_pages((page.path, page.context) for page in page_list)
+        key = record.record_key(self.project, self.project.theme_folders(resources.config))
+        last = record.load(self.project, key)
+        stale = page_list if last is None else [page for page in page_list
+                                                 if last.pages.get(page.path) != fingerprints[page.path]]
         staged = StagedSite(self.site_dir)
+        removed: list[str] = []
         try:
-            # Workers make each page's own folder (papers/<slug>/) while they render: that is
-            # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
-            staged.make_folders((page.path for page in page_list), own_folders=not parallel)
-            if parallel:
-                searched = FullBuildJob(resources.renderer, page_list, staged, site).run()
-            else:
-                write_pages(resources.renderer, page_list, staged)
-                searched = search_files(site)
-            extra = {**resources.static_outputs(), **searched}
-            for path, data in sorted(extra.items()):
+            extra = self._render_into(staged, resources, site, stale, parallel)
+            digests = {path: digest_bytes(data) for path, data in extra.items()}
+            changed = {path: data for path, data in extra.items() if last is None or last.files.get(path) != digests[path]}
+            for path, data in sorted(changed.items()):
                 staged.write(path, data)
-            staged.commit()
+            if last is None:
+                staged.commit()
+            else:
+                removed = sorted(last.outputs() - set(fingerprints) - set(extra))
+                record.forget(self.project)
+                staged.commit_into([page.path for page in stale] + sorted(changed), removed)
         except BaseException:
             staged.discard()
             raise
-        self._contexts = {page.path: page.context for page in page_list}
-        self._site_files = {page.path for page in page_list} | set(extra)
-        self._search_files = set(searched)
-        return sorted(self._site_files)
+        record.save(self.project, record.BuildRecord(key, fingerprints, digests))
+        self._pages = {page.path: page for page in page_list}
+        self._site_files = set(fingerprints) | set(extra)
+        self._search_files = set(extra) - set(resources.static_outputs())
+        return sorted([page.path for page in stale] + list(changed)), removed
 
-    def _write_changes(self, resources: Resources, site: Site, defer_search: bool) -> tuple[list[str], list[str]]:
-        """Render the pages whose context changed, then write those whose bytes changed."""
-        page_list = page_builders.all_pages(site, resources.config)
-        stale = [page for page in page_list if self._contexts.get(page.path) != page.context]
+    def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
+                     parallel: bool) -> dict[str, bytes]:
+        """Write these pages into the staging folder; the static and search files, to be compared."""
+        # Workers make each page's own folder (papers/<slug>/) while they render: that is
+        # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
+        staged.make_folders((page.path for page in pages), own_folders=not parallel)
+        if parallel:
+            searched = FullBuildJob(resources.renderer, pages, staged, site).run()
+        else:
+            write_pages(resources.renderer, pages, staged)
+            searched = search_files(site)
+        return {**resources.static_outputs(), **searched}
+
+    def _scope(self, edited: list[Paper], site: Site) -> Scope:
+        """What an edit of these papers (as they were and as they are) reaches: their own pages,
+        the days they are featured on and those days' neighbours (whose pages link them), their
+        topics, and the papers whose related list changed or shows one of them."""
+        slugs = {paper.slug for paper in edited}
+        featured = {day for paper in edited for day in paper.featured}
+        days = featured | {near for known in (site, self._site) if known for day in featured
+                           for near in _days_around(known.days, day)}
+        related_before = page_builders.related_slugs(self._site) if self._site else {}
+        related = page_builders.related_slugs(site, self.project.cache_dir / RELATED_CACHE_FILE)
+        listing = {slug for slug, others in related.items()
+                   if related_before.get(slug) != others or not slugs.isdisjoint(others)}
+        return Scope(frozenset(slugs | listing), frozenset(days),
+                     frozenset(topic for paper in edited for topic in paper.topics))
+
+    def _write_changes(self, resources: Resources, site: Site, defer_search: bool,
+                       scope: Scope) -> tuple[list[str], list[str]]:
+        """Render the pages of the scope whose context changed, then write those whose bytes changed."""
+        page_list = self._all_pages(resources, site, scope)
+        stale = [page for page in page_list if page.path not in self._pages
+                 or self._pages[page.path].context != page.context]
         outputs = dict(render_pages(resources.renderer, stale))
         self._pending_search = site if defer_search else None
         if not defer_search:
@@ -206,10 +261,12 @@ class SiteBuilder:
             outputs.update(searched)
             self._search_files = set(searched)
         # Deferred, the search files stay as they are until write_search replaces them.
-        new_files = {page.path for page in page_list} | set(resources.static_outputs()) | self._search_files
+        new_paths = {page.path for page in page_list}
+        for path in [path for path, page in self._pages.items() if scope.holds(page.region) and path not in new_paths]:
+            del self._pages[path]  # a deleted paper's page, the last page of a topic that shrank
+        self._pages.update((page.path, page) for page in page_list)
         written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
-        removed = self._remove_all_but(new_files)
-        self._contexts = {page.path: page.context for page in page_list}
+        removed = self._remove_all_but(set(self._pages) | set(resources.static_outputs()) | self._search_files)
         return written, removed
 
     def write_search(self) -> list[str]:
@@ -276,6 +333,12 @@ class SiteBuilder:
             self._failed_papers |= paths
             raise BuildFailed(errors)
         return papers
+
+
+def _days_around(days: tuple[dt.date, ...], day: dt.date) -> tuple[dt.date, ...]:
+    """Of sorted days, those just before and just after `day` (which need not be one of them)."""
+    before, after = bisect.bisect_left(days, day), bisect.bisect_right(days, day)
+    return days[max(before - 1, 0):before] + days[after:after + 1]
 
 
 def build_site(project: Project | Path) -> BuildResult:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
+from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
 from generator.build import outputs, urls
@@ -23,6 +24,11 @@ from generator.content.markdown import plain_text
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 
+# Which part of the site a page belongs to: ("paper", slug), ("topic", slug), ("day", date), or
+# SITE_WIDE for the pages every change may reach (home, indexes, the site feed, papers.json...).
+Region = tuple[str, object]
+SITE_WIDE: Region = ("site", None)
+
 
 @dataclass(frozen=True)
 class Page:
@@ -30,17 +36,34 @@ class Page:
     context: Mapping  # also the cache key, see the module docstring
     template: str = ""  # Jinja template name; "" when `produce` makes the text
     produce: Callable[[Mapping], str] | None = field(default=None, compare=False)
+    region: Region = SITE_WIDE
 
 
-def all_pages(site: Site, config: SiteConfig) -> list[Page]:
-    """Every output of the site except static files and search files."""
+@dataclass(frozen=True)
+class Scope:
+    """The regions an edit can reach: its papers' own pages, their days and their topics (before
+    and after the edit), and the papers whose related list shows one of them or changed."""
+
+    papers: frozenset[str]
+    days: frozenset[dt.date]
+    topics: frozenset[str]
+
+    def holds(self, region: Region) -> bool:
+        kind, key = region
+        return kind == "site" or key in {"paper": self.papers, "day": self.days, "topic": self.topics}[kind]
+
+
+def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """Every output of the site except static files and search files; with a scope, only the
+    site-wide pages and those of the scope's regions (the dev server's rebuild after an edit)."""
     pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page(),
              reading_list_page()]
-    pages += [paper_page(paper, site) for paper in site.papers]
+    pages += [paper_page(paper, site) for paper in site.papers if scope is None or paper.slug in scope.papers]
     for topic in site.topics:
-        pages += topic_pages(topic, site, config)
-    pages += [day_page(day, site) for day in site.days]
-    pages += feed_pages(site, config)
+        if scope is None or topic.slug in scope.topics:
+            pages += topic_pages(topic, site, config)
+    pages += [day_page(day, site) for day in site.days if scope is None or day in scope.days]
+    pages += feed_pages(site, config, scope)
     pages += [papers_json_page(site), sitemap_page(site, config), robots_page(config)]
     return pages
 
@@ -98,17 +121,29 @@ def paper_page(paper: Paper, site: Site) -> Page:
         "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
         "related": related_to(paper, site),
         **paper_details(paper),
-    }, "paper.html")
+    }, "paper.html", region=("paper", paper.slug))
 
 
 def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
     """The papers most similar to this one (generator/build/related.py), worked out once per Site."""
+    _remember_related(site)
+    return _related_memo.papers.get(paper.slug, ())
+
+
+def related_slugs(site: Site, cache_file: Path | None = None) -> dict[str, tuple[str, ...]]:
+    """slug -> the slugs of its related papers, for every paper of the site. A build asks first,
+    with the cache file of the papers' term counts (related.py); its pages then find them here."""
+    _remember_related(site, cache_file)
+    return _related_memo.slugs
+
+
+def _remember_related(site: Site, cache_file: Path | None = None) -> None:
     if _related_memo.site is not site:
         by_slug = {other.slug: other for other in site.papers}
-        slugs = related_papers(site.papers)
+        _related_memo.slugs = related_papers(site.papers, cache_file=cache_file)
         _related_memo.site = site
-        _related_memo.papers = {slug: tuple(by_slug[other] for other in others) for slug, others in slugs.items()}
-    return _related_memo.papers.get(paper.slug, ())
+        _related_memo.papers = {slug: tuple(by_slug[other] for other in others)
+                                for slug, others in _related_memo.slugs.items()}
 
 
 @dataclass
@@ -116,6 +151,7 @@ class _RelatedMemo:
     """The related papers of the last Site seen: every paper page of one build asks for them."""
 
     site: Site | None = None
+    slugs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     papers: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
 
 
@@ -199,7 +235,7 @@ def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
             "page_number": number,
             "page_count": page_count,
             "page_links": page_window(number, page_count),
-        }, "topic.html"))
+        }, "topic.html", region=("topic", topic.slug)))
     return pages
 
 
@@ -232,18 +268,20 @@ def day_page(day: dt.date, site: Site) -> Page:
         "filter_topics": filter_topics(site, site.papers_by_day[day]),
         "earlier_day": earlier,
         "later_day": later,
-    }, "day.html")
+    }, "day.html", region=("day", day))
 
 
-def feed_pages(site: Site, config: SiteConfig) -> list[Page]:
+def feed_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     latest = site.papers[:config.feed_size]
     site_feed = outputs.site_feed(config, latest)
     pages = [Page(urls.output_path(urls.FEED_URL), {"feed": site_feed}, "feed.xml"),
              Page(urls.output_path(urls.JSON_FEED_URL), {"feed": site_feed}, "feed.json")]
     for topic in site.topics:
-        papers = site.papers_by_topic[topic.slug][:config.feed_size]
-        feed = outputs.topic_feed(config, topic, papers)
-        pages.append(Page(urls.output_path(urls.topic_feed_url(topic.slug)), {"feed": feed}, "feed.xml"))
+        if scope is None or topic.slug in scope.topics:
+            papers = site.papers_by_topic[topic.slug][:config.feed_size]
+            feed = outputs.topic_feed(config, topic, papers)
+            pages.append(Page(urls.output_path(urls.topic_feed_url(topic.slug)), {"feed": feed}, "feed.xml",
+                              region=("topic", topic.slug)))
     return pages
 
 

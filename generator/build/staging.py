@@ -1,5 +1,7 @@
-"""Writing site/: a full build goes to a staging folder swapped in by renames only on success;
-an incremental build replaces single files atomically. Paths outside site/ are refused.
+"""Writing site/: a build writes what it renders into a staging folder, and only once all of it
+is written changes site/: a cold build swaps the whole folder in, an incremental one (a record
+of the last build exists, record.py) moves its few files in. The dev server replaces single
+files atomically. Paths outside site/ are refused.
 """
 from __future__ import annotations
 
@@ -74,6 +76,19 @@ class StagedSite:
         os.rename(self.folder, self.site_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+
+    def commit_into(self, written: list[str], removed: list[str]) -> None:
+        """An incremental build's commit: the staged files (those written, site-relative) moved
+        into site/ one rename each, and the files removed deleted. Everything was rendered and
+        written before, so a failure there left site/ untouched; here only renames remain."""
+        for relative in written:
+            parts = safe_parts(relative)
+            target = os.path.join(self.site_dir, *parts)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            os.replace(os.path.join(self.folder, *parts), target)
+        for relative in removed:
+            remove_file(self.site_dir, relative)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
     def discard(self) -> None:
         shutil.rmtree(self.folder, ignore_errors=True)

@@ -1,13 +1,23 @@
-"""The no-change shortcut: what the last successful full build read and wrote, by size and mtime.
+"""The no-change shortcut: what the last successful build read, by size and mtime, and the site/ it left.
 
-Stored in .cache/build-stamp.json (a generator.cache file). `digest build` skips a
-build whose stamp still matches; `digest serve` takes over such a site/ instead of
+Stored in .cache/build-stamp.json as one digest: `digest build` skips a build whose
+inputs and site/ still give it; `digest serve` takes over such a site/ instead of
 rendering it again. Callers take input_stamps once, before building, and pass them
 to is_up_to_date and save.
+
+The digest covers every input file's stamp (80,000 paper files cost one folder listing,
+not 80,000 JSON entries to read back) and site/'s top-level listing (record.site_listing):
+a site/ removed, emptied or replaced is built again. A page edited inside site/ by hand is
+not looked for; site/ belongs to the build (record.py).
 """
 from __future__ import annotations
 
-from generator.cache import FileStampCache, Stamps, any_racy, folder_stamps
+import hashlib
+import json
+
+from generator.build.record import site_listing
+from generator.cache import Stamps, any_racy, folder_stamps, generator_version
+from generator.files import write_file_atomic
 from generator.project import Project
 
 STAMP_FILE = "build-stamp.json"  # in the project's cache folder
@@ -15,8 +25,7 @@ STAMP_FILE = "build-stamp.json"  # in the project's cache folder
 
 def input_stamps(project: Project) -> Stamps | None:
     """Every file a build reads (Project.input_folders) with its size and mtime; None while
-    one changed in the last two seconds (see files.is_racy). The generator's own code is
-    in the cache's version."""
+    one changed in the last two seconds (see files.is_racy)."""
     stamps: Stamps = {}
     for folder in project.input_folders():
         stamps.update(folder_stamps(folder))
@@ -25,24 +34,29 @@ def input_stamps(project: Project) -> Stamps | None:
 
 def is_up_to_date(project: Project, inputs: Stamps | None) -> bool:
     """inputs: input_stamps(project), taken now."""
-    return inputs is not None and project.site.is_dir() and _cache(project).matches(_with_site(project, inputs))
+    if inputs is None or not project.site.is_dir():
+        return False
+    try:
+        stored = json.loads((project.cache_dir / STAMP_FILE).read_bytes())
+    except (OSError, ValueError):
+        return False
+    return isinstance(stored, dict) and stored.get("digest") == _digest(project, inputs)
 
 
 def save(project: Project, inputs: Stamps | None) -> None:
-    """After a successful full build, with the input_stamps taken before it: a file changed
+    """After a successful build, with the input_stamps taken before it: a file changed
     while it ran then differs from the stamp, and the next build does not skip it.
     Nothing is saved while an input changed moments ago (inputs is None)."""
     if inputs is None:
         return
-    cache = _cache(project)
-    cache.record(_with_site(project, inputs))
-    cache.save()
+    data = json.dumps({"digest": _digest(project, inputs)}).encode()
+    try:
+        write_file_atomic(project.cache_dir, STAMP_FILE, data)
+    except OSError:
+        return  # a read-only checkout still builds, only each time
 
 
-def _with_site(project: Project, inputs: Stamps) -> Stamps:
-    """The inputs and every file in site/, so that a site/ touched by hand is built again."""
-    return {**inputs, **folder_stamps(project.site.resolve())}
-
-
-def _cache(project: Project) -> FileStampCache:
-    return FileStampCache(project.cache_dir / STAMP_FILE, kind="build inputs and outputs")
+def _digest(project: Project, inputs: Stamps) -> str:
+    """The generator's code, the inputs and site/'s top level, in one value."""
+    listing = (generator_version(), sorted(inputs.items()), site_listing(project.site))
+    return hashlib.blake2b(repr(listing).encode(), digest_size=16).hexdigest()

@@ -1,0 +1,96 @@
+"""A daily commit on a big site: `digest build` after adding one day's digest, with the build cache.
+
+    python bench/bench_incremental.py                   # 9,877 papers (hf), 3 new days
+    python bench/bench_incremental.py --corpus 80k --days 3
+    python bench/bench_incremental.py --project DIR     # reuse a scratch project made before
+
+The scratch project holds every paper of the corpus but its last `days` days, ingested
+and built once (the cold build, timed too). Then each of the held-back days is added as
+its own digest file and `digest build` runs as a new process, as on Netlify with the
+cache kept (.cache/ and site/): its wall time, CPU time and peak memory are reported
+per day with the files it wrote, then the median. Last, `digest build` with nothing
+changed: the no-change shortcut.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.corpus import ROOT, corpus_papers, write_digests
+
+DIGEST = ROOT / ".venv" / "bin" / "digest"
+
+
+def timed_build(project: Path) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak MB, what the command printed) of one `digest build`."""
+    start = time.perf_counter()
+    child = subprocess.Popen([str(DIGEST), "--project", str(project), "build"], stdout=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(child.pid, 0)
+    wall = time.perf_counter() - start
+    output = child.stdout.read().strip() if child.stdout else ""
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"digest build failed in {project}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
+
+
+def held_back_days(corpus: str, days: int) -> tuple[list[dict], list[list[dict]]]:
+    """The papers before the last `days` days, and the papers of each of those days."""
+    by_day: dict[str, list[dict]] = defaultdict(list)
+    for paper in corpus_papers(corpus, None):
+        by_day[paper["date"]].append(paper)
+    ordered = sorted(by_day)
+    kept = [paper for day in ordered[:-days] for paper in by_day[day]]
+    return kept, [by_day[day] for day in ordered[-days:]]
+
+
+def prepare(project: Path, papers: list[dict]) -> None:
+    for name in ("topics.yaml", "site.yaml"):
+        (project / "content").mkdir(parents=True, exist_ok=True)
+        (project / "content" / name).write_bytes((ROOT / "content" / name).read_bytes())
+    write_digests(papers, project / "content" / "digests")
+    wall, cpu, peak, _ = timed_build(project)
+    print(f"cold build (ingest included) of {len(papers):,} papers: {wall:.1f} s wall, {cpu:.1f} s CPU, "
+          f"peak {peak:.0f} MB", flush=True)
+
+
+def report(label: str, runs: list[tuple[float, float, float]]) -> None:
+    print(f"{label}: median {statistics.median(run[0] for run in runs):.2f} s wall, "
+          f"{statistics.median(run[1] for run in runs):.2f} s CPU, peak {max(run[2] for run in runs):.0f} MB "
+          f"(load average {os.getloadavg()[0]:.2f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", choices=["hf", "80k"], default="hf")
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--project", type=Path, help="a scratch folder to keep (default: a temporary one)")
+    args = parser.parse_args()
+    kept, new_days = held_back_days(args.corpus, args.days)
+    with tempfile.TemporaryDirectory() as scratch:
+        project = args.project or Path(scratch) / "project"
+        if not (project / "site").is_dir():
+            prepare(project, kept)
+        time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp
+        runs = []
+        for papers in new_days:
+            write_digests(papers, project / "content" / "digests")
+            wall, cpu, peak, output = timed_build(project)
+            runs.append((wall, cpu, peak))
+            print(f"  + {papers[0]['date']} ({len(papers)} papers): {wall:.2f} s wall, {cpu:.2f} s CPU, "
+                  f"peak {peak:.0f} MB; {output}", flush=True)
+        report(f"one new day on {len(kept):,} papers", runs)
+        time.sleep(2.1)
+        report("no change", [timed_build(project)[:3] for _ in range(3)])
+
+
+if __name__ == "__main__":
+    main()
