@@ -4,7 +4,10 @@ import re
 import shutil
 import time
 
+from generator.build import builder as builder_module
+from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
+from generator.project import Project
 from tests.helpers import snapshot
 
 
@@ -180,3 +183,40 @@ def test_rebuilds_that_move_a_paper_across_days_and_topics_end_as_a_fresh_build(
         assert snapshot(golden_project / "site") == fresh_build(golden_project), edited.splitlines()[1:5]
     assert "papers/corpusbrain/index.html" not in result.written or "skippipe" in (
         golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
+
+
+def aged(project):
+    """Every content file older than two seconds, so that the build stamp trusts them."""
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (time.time() - 3600, time.time() - 3600))
+
+
+def test_a_site_left_up_to_date_is_adopted_without_loading_and_loaded_before_the_first_rebuild(
+        golden_project, monkeypatch):
+    aged(golden_project)
+    build_site(golden_project)
+    project = Project.at(golden_project)
+    loaded = []
+    load = builder_module.load_papers
+    monkeypatch.setattr(builder_module, "load_papers", lambda *args: loaded.append(1) or load(*args))
+    builder = SiteBuilder(project)
+    assert builder.adopt(stamp.input_stamps(project)) is not None and loaded == []  # the preview starts now
+    assert builder.warm_up() is None and loaded == [1]
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
+    result = builder.rebuild([paper])
+    assert "papers/skippipe/index.html" in result.written and "papers/hostile-title/index.html" not in result.written
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def test_an_edit_saved_between_adopting_a_site_and_loading_it_is_built(golden_project):
+    aged(golden_project)
+    build_site(golden_project)
+    project = Project.at(golden_project)
+    builder = SiteBuilder(project)
+    assert builder.adopt(stamp.input_stamps(project)) is not None
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
+    result = builder.warm_up()
+    assert result is not None and "papers/skippipe/index.html" in result.written
+    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()

@@ -30,6 +30,9 @@ class CrashOnceBuilder:
     def adopt(self, inputs: Stamps | None) -> None:
         return None  # never up to date: always built
 
+    def warm_up(self) -> None:
+        return None
+
     def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildResult:
         self.rebuilds.append(list(changed))
         if len(self.rebuilds) == 1:

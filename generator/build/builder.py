@@ -86,6 +86,7 @@ class SiteBuilder:
         self._search_files: set[str] = set()  # those of them the search index wrote
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
         self._pending_search: Site | None = None  # a rebuild whose search index is still to be written
+        self._adopted: Stamps | None = None  # the inputs site/ was adopted for, until warm_up loads them
 
     def build(self, parallel: bool | None = None) -> BuildResult:
         """Full build, swapped into site_dir atomically; parallel overrides the builder's setting."""
@@ -100,23 +101,35 @@ class SiteBuilder:
         return BuildResult(written, removed, [], time.perf_counter() - started)
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
-        """Take over site/ as the last full build left it, when no input changed since (inputs:
-        stamp.input_stamps(project), taken now): the state a build leaves in memory for rebuild(),
-        without rendering or writing a page. None: build instead."""
+        """Take over site/ as the last build left it, when no input changed since (inputs:
+        stamp.input_stamps(project), taken now), without rendering or writing a page; None:
+        build instead. What a rebuild needs in memory is loaded later, by warm_up."""
         started = time.perf_counter()
         if not stamp.is_up_to_date(self.project, inputs):
             return None
+        self._adopted = inputs
+        return BuildResult([], [], [], time.perf_counter() - started)
+
+    def warm_up(self) -> BuildResult | None:
+        """After adopt: load the state a build leaves in memory for rebuild() (seconds at 80,000
+        papers, so the dev server serves first and does this on its rebuild thread). When an
+        input changed since adopt, a build instead, which renders what the change reached."""
+        adopted, self._adopted = self._adopted, None
+        if adopted is None:
+            return None
+        if stamp.input_stamps(self.project) != adopted:
+            return self.build()
         try:
             resources, papers, errors = self._load_everything()
             site = self.assemble(resources, papers, errors)
         except BuildFailed:
-            return None
+            return self.build()  # reports the errors, and the next change starts from a full build
         page_list = self._all_pages(resources, site)
         self._pages = {page.path: page for page in page_list}
         self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
         self._search_files = self._site_files - set(self._pages) - set(resources.static_outputs())
         self._remember(resources, papers, site)
-        return BuildResult([], [], [], time.perf_counter() - started)
+        return None
 
     def _remember(self, resources: Resources, papers: list[Paper], site: Site) -> None:
         self._resources = resources
@@ -136,6 +149,7 @@ class SiteBuilder:
         defer_search: leave the search index for write_search(), so that the dev server can
         reload open pages first (the index takes ~1.5 s at 10,000 papers; a page takes ms).
         """
+        self.warm_up()  # its own result is subsumed: the pages it wrote are in site/ either way
         changed_papers, needs_full = self._classify(changed)
         if needs_full or self._resources is None:
             return self.build()

@@ -17,6 +17,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -54,6 +55,11 @@ class Builder(Protocol):
         match its stamp; None: build instead."""
         ...
 
+    def warm_up(self) -> BuildOutcome | None:
+        """After adopt: load what rebuild needs (on the rebuild thread, while pages are served);
+        a build when an input changed since adopt, whose outcome is returned; None otherwise."""
+        ...
+
     def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildOutcome:
         """Only what the changed files affect; the search index waits for write_search when deferred."""
         ...
@@ -61,6 +67,16 @@ class Builder(Protocol):
     def write_search(self) -> Sequence[str]:
         """The search index a deferred rebuild left out; the files it wrote or removed."""
         ...
+
+
+@dataclass(frozen=True)
+class _NothingBuilt:
+    written: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    errors: tuple[SourceError, ...] = ()
+
+
+NOTHING_BUILT = _NothingBuilt()
 
 
 class IngestOutcome(Protocol):
@@ -121,7 +137,7 @@ class PreviewSession:
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[Path, tuple[int, int]] = {}  # source files as the first build read them
         self._server: PreviewServer | None = None
-        self._debouncer = Debouncer(self._apply_changes)
+        self._debouncer = Debouncer(self._apply_changes, first=self._warm_up)
         self._watcher = FolderWatcher(self._debouncer)
         self._watching: set[Path] = set()
         self._server_thread: threading.Thread | None = None
@@ -219,6 +235,16 @@ class PreviewSession:
         changed = {path for path in changed if not is_editor_noise(path)}
         if changed:
             self._debouncer.add(changed)
+
+    def _warm_up(self) -> None:
+        """On the rebuild thread, before the first change: what a taken-over site/ left to load."""
+        builder = self._builder
+        if builder is None:
+            return
+        started = time.perf_counter()
+        result, errors = self._collect_errors(lambda: builder.warm_up() or NOTHING_BUILT)
+        if errors or (result is not None and (result.written or result.removed)):
+            self._finish(result, errors, changed=set(), started=started)
 
     def _make_builder(self) -> Builder:
         self._builder = self._builder_factory(self.project)

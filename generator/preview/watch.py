@@ -48,8 +48,10 @@ class Debouncer:
     """Collects changed paths and calls `on_batch(paths)` once they stop coming."""
 
     def __init__(self, on_batch: Callable[[set[Path]], None], quiet_seconds: float = QUIET_SECONDS,
-                 burst_quiet_seconds: float = BURST_QUIET_SECONDS):
+                 burst_quiet_seconds: float = BURST_QUIET_SECONDS, first: Callable[[], None] | None = None):
+        """first: run on the worker thread before any batch (changes meanwhile wait for it)."""
         self._on_batch = on_batch
+        self._first = first
         self._quiet_seconds = quiet_seconds
         self._burst_quiet_seconds = max(quiet_seconds, burst_quiet_seconds)
         self._pending: set[Path] = set()
@@ -75,6 +77,11 @@ class Debouncer:
             self._worker.join(timeout)
 
     def _run(self) -> None:
+        if self._first is not None:
+            try:
+                self._first()
+            except Exception:
+                traceback.print_exc()
         while (batch := self._next_batch()) is not None:
             try:
                 self._on_batch(batch)
