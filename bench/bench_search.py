@@ -39,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.search_corpus import ROOT, corpus_papers, taxonomy
 from generator.build import search
+from generator.build.search import terms
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
 
@@ -158,7 +159,7 @@ def known_item_queries(papers: list[Paper], count: int, rng: random.Random, dist
     """(3-4 words of one abstract, not in its title nor stop words; the paper's number). distinctive:
     the 3-4 rarest words (fewest papers) of a 20-word stretch, as a reader remembers a paper by what
     sets it apart; else 3-4 words of a 6-word stretch, whatever they are."""
-    stop = search.terms.STOP_WORDS
+    stop = terms.STOP_WORDS
     abstracts = [[word for word in words(plain_text(paper.body)) if word not in stop] for paper in papers]
     papers_with = collections.Counter(word for abstract in abstracts for word in set(abstract))
     queries = []

@@ -10,7 +10,11 @@ those of one lunr.js index over the same fields (tests/test_search_node.py check
     search/v/<hash>.json       every term, sorted: fuzzy (~) and leading-wildcard queries only
     search/f/<number>.json     what a result shows (fragments.py)
 
-Terms come from terms.py, whose rules search.js mirrors for queries.
+Terms come from terms.py, whose rules search.js mirrors for queries. Tokenizing is most of a cold
+build, so build_search_files(papers, topics, cache_file=path) keeps each paper's terms in that JSON
+file between builds (term_cache.py: keyed by a hash of the paper's field texts, made stale by any
+change to the tokenizer's code; a corrupt file is ignored and written again). Without cache_file
+they are memoized in the process only. postings.py inverts the terms, shards.py writes the shards.
 """
 from __future__ import annotations
 
@@ -18,10 +22,12 @@ import contextlib
 import gc
 import json
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-from generator.build.search import terms
 from generator.build.search.fragments import fragment
-from generator.build.search.shards import content_name, invert, js_order, make_shards
+from generator.build.search.postings import Inverter
+from generator.build.search.shards import content_name, make_shards
+from generator.build.search.term_cache import TermCache
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
@@ -37,14 +43,12 @@ FIELDS = (("title", 2), ("abstract", 1), ("author", 1), ("topic", 2), ("arxiv", 
 # lunr.js's BM25 parameters (lunr.Builder's defaults).
 K1, B = 1.2, 0.75
 
-FieldCounts = tuple[tuple[dict[str, int], int], ...]  # per field: ({term: frequency}, length)
-_counts_memo: dict[tuple[str, ...], FieldCounts] = {}
 
-
-def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic]) -> dict[str, bytes]:
-    """{site-relative path: bytes} of every search file; the same papers give the same bytes."""
-    with _no_garbage_collection():  # millions of small lists and ints, none of them cyclic
-        return _search_files(papers, topics)
+def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None) -> dict[str, bytes]:
+    """{site-relative path: bytes} of every search file; the same papers give the same bytes.
+    cache_file, when given, keeps the papers' terms between builds (term_cache.py)."""
+    with _no_garbage_collection():  # millions of small objects, none of them cyclic
+        return _search_files(papers, topics, TermCache(cache_file))
 
 
 @contextlib.contextmanager
@@ -58,20 +62,26 @@ def _no_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _search_files(papers: Iterable[Paper], topics: Iterable[Topic]) -> dict[str, bytes]:
+def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache) -> dict[str, bytes]:
     topic_names = {topic.slug: topic.name for topic in topics}
+    # Papers are numbered by first featured day, so a new day's papers take new numbers and the
+    # fragments of the others keep theirs.
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     texts = [field_texts(paper, topic_names) for paper in ordered]
-    counts = [field_counts(fields) for fields in texts]
-    postings = invert(counts, len(FIELDS))
-    sorted_terms = sorted(postings, key=js_order)
-    shards = make_shards(postings, sorted_terms)
+    inverter = Inverter(len(FIELDS))
+    for fields in texts:
+        inverter.add(cache.document_terms(fields))
+    cache.save()
+    cache.forget_others()
+    sorted_terms, postings = inverter.postings()
+    shards = make_shards(sorted_terms, postings)
     vocabulary = _json(sorted_terms)
     files = {f"search/s/{shard.name}.json": shard.data for shard in shards}
     files[f"search/v/{content_name(vocabulary)}.json"] = vocabulary
-    for number, (paper, fields, field_count) in enumerate(zip(ordered, texts, counts)):
+    lengths = zip(*(field.lengths.tolist() for field in postings))
+    for number, (paper, fields, field_lengths) in enumerate(zip(ordered, texts, lengths)):
         names = [topic_names.get(slug, slug) for slug in paper.topics]
-        files[f"search/f/{number}.json"] = fragment(paper, fields[1], names, [length for _, length in field_count])
+        files[f"search/f/{number}.json"] = fragment(paper, fields[1], names, list(field_lengths))
     files[MANIFEST_PATH] = _json({
         "format": FORMAT,
         "lunr": LUNR_VERSION,
@@ -79,7 +89,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic]) -> dict[str,
         "k1": K1,
         "b": B,
         "documents": len(ordered),
-        "fieldLengths": [sum(field_count[field][1] for field_count in counts) for field in range(len(FIELDS))],
+        "fieldLengths": [int(field.lengths.sum()) for field in postings],
         "shards": [[shard.key, shard.name] for shard in shards],
         "vocabulary": content_name(vocabulary),
     })
@@ -90,24 +100,6 @@ def field_texts(paper: Paper, topic_names: dict[str, str]) -> tuple[str, ...]:
     """The text of every field in FIELDS, in order."""
     names = (topic_names.get(slug, slug) for slug in paper.topics)
     return (paper.title, plain_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
-
-
-def field_counts(texts: tuple[str, ...]) -> FieldCounts:
-    """terms.term_counts of each field (the last, the arXiv id, whole); memoized, since the dev server re-indexes unchanged papers."""
-    counts = _counts_memo.get(texts)
-    if counts is None:
-        if len(_counts_memo) >= terms.MEMO_LIMIT:
-            _counts_memo.clear()
-        *others, arxiv_id = texts
-        counts = _counts_memo[texts] = (*map(terms.term_counts, others), _query_form_counts(arxiv_id))
-    return counts
-
-
-def _query_form_counts(text: str) -> tuple[dict[str, int], int]:
-    """An arXiv id is indexed only as a reader types it ("2405.15738"): its parts alone would be
-    ten thousand terms that no one looks up."""
-    found = terms.query_terms(text)
-    return dict.fromkeys(found, 1), len(found)
 
 
 def _json(value: object) -> bytes:

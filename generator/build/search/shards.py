@@ -13,23 +13,20 @@ move the boundaries of the others; a shard's file name is a hash of its bytes.
 from __future__ import annotations
 
 import hashlib
-import json
 import zlib
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from json.encoder import encode_basestring
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from generator.build.search.postings import FieldPostings
 
 MIN_SHARD_CHARS = 20_000  # estimated JSON characters; ~6 KB gzipped
 MAX_SHARD_CHARS = 80_000  # one term's postings may still exceed it, alone in its shard
 BOUNDARY_ODDS = 128  # after MIN_SHARD_CHARS, one term in BOUNDARY_ODDS ends a shard
-
-
-# A posting packed in one int, one append per posting (the inversion is the slow part of the
-# build): ((document << 20 | field length) << 20) | term frequency.
-_BITS = 20
-_MASK = (1 << _BITS) - 1
-
-Postings = dict[str, list[list[int] | None]]  # term -> per field its packed postings (None: absent)
 
 
 @dataclass(frozen=True)
@@ -39,48 +36,56 @@ class Shard:
     data: bytes
 
 
-def invert(field_counts: Sequence[Sequence[tuple[dict[str, int], int]]], field_count: int) -> Postings:
-    """Documents' (term counts, length) per field -> term postings, documents in order."""
-    per_field: list[dict[str, list[int]]] = [defaultdict(list) for _ in range(field_count)]
-    for doc, fields in enumerate(field_counts):
-        for lists, (counts, length) in zip(per_field, fields):
-            if length > _MASK:
-                raise ValueError(f"document {doc} has a field of {length} terms, more than {_MASK}")
-            packed = (doc << _BITS | length) << _BITS
-            for term, frequency in counts.items():
-                lists[term].append(packed | frequency)
-    postings: Postings = {}
-    for field, lists in enumerate(per_field):
-        for term, packed_postings in lists.items():
-            postings.setdefault(term, [None] * field_count)[field] = packed_postings
-    return postings
-
-
-def encoded_field(packed: list[int]) -> list[object]:
-    """[doc gaps, frequencies (0 when all are 1), field lengths]."""
-    docs = [value >> 2 * _BITS for value in packed]
-    gaps = [doc - previous for doc, previous in zip(docs, [0, *docs[:-1]])]
-    frequencies = [value & _MASK for value in packed]
-    lengths = [value >> _BITS & _MASK for value in packed]
-    return [gaps, frequencies if max(frequencies) > 1 else 0, lengths]
-
-
 def js_order(term: str) -> bytes:
     """Sort key giving JavaScript's string order (UTF-16 code units), which search.js relies on."""
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def make_shards(postings: Postings, sorted_terms: list[str]) -> list[Shard]:
-    """The shards in term order (sorted_terms: the terms of postings by js_order); shard i holds
-    the terms from its key up to shard i+1's key."""
+def make_shards(sorted_terms: list[str], fields: Sequence[FieldPostings]) -> list[Shard]:
+    """The shards in term order (fields: each field's postings, terms ranked as in sorted_terms);
+    shard i holds the terms from its key up to shard i+1's key."""
+    entry = "[" + ",".join(["{}"] * (len(fields) + 1)) + "]"
+    # The JSON text json.dumps would give each term's entry, made directly: most of it is numbers.
+    entries = list(map(entry.format, map(encode_basestring, sorted_terms), *(_field_json(field) for field in fields)))
     shards: list[Shard] = []
     previous_last = ""
-    for chunk in _chunks(sorted_terms, postings):
-        entries = [[term, *(encoded_field(packed) if packed else 0 for packed in postings[term])] for term in chunk]
-        data = json.dumps(entries, ensure_ascii=False, separators=(",", ":")).encode("utf-8")  # C-encoded at once
-        shards.append(Shard(_separator(previous_last, chunk[0]) if shards else "", content_name(data), data))
-        previous_last = chunk[-1]
+    for start, stop in _chunks(sorted_terms, _estimated_chars(sorted_terms, fields)):
+        data = ("[" + ",".join(entries[start:stop]) + "]").encode("utf-8")
+        shards.append(Shard(_separator(previous_last, sorted_terms[start]) if shards else "", content_name(data), data))
+        previous_last = sorted_terms[stop - 1]
     return shards
+
+
+def _field_json(field: FieldPostings) -> list[str]:
+    """Per term, the JSON of its postings in the field: [doc gaps, frequencies (0 when all are 1),
+    field lengths], or 0 when the term is not in the field."""
+    present = np.flatnonzero(np.diff(field.bounds))
+    starts, stops = field.bounds[present], field.bounds[present + 1]
+    gaps = np.diff(field.documents, prepend=0)
+    gaps[starts] = field.documents[starts]
+    repeated = np.maximum.reduceat(field.frequencies, starts) > 1 if len(starts) else np.zeros(0, dtype=bool)
+    lengths = field.lengths[field.documents]
+    numbers = [str(number) for number in range(max(len(field.lengths), int(field.lengths.max(initial=0))) + 1)]
+    gap_text, length_text = (list(map(numbers.__getitem__, values.tolist())) for values in (gaps, lengths))
+    texts = ["0"] * (len(field.bounds) - 1)
+    for term, start, stop, has_repeats in zip(present.tolist(), starts.tolist(), stops.tolist(), repeated.tolist()):
+        frequencies = _numbers_json(field.frequencies[start:stop], numbers) if has_repeats else "0"
+        texts[term] = f"[[{','.join(gap_text[start:stop])}],{frequencies},[{','.join(length_text[start:stop])}]]"
+    return texts
+
+
+def _numbers_json(values: np.ndarray, numbers: list[str]) -> str:
+    return "[" + ",".join(map(numbers.__getitem__, values.tolist())) + "]"
+
+
+def _estimated_chars(sorted_terms: list[str], fields: Sequence[FieldPostings]) -> list[int]:
+    """About the length of each term's JSON entry, without making it: ~10 characters a posting."""
+    estimate = np.fromiter(map(len, sorted_terms), dtype=np.int64, count=len(sorted_terms)) + 8
+    for field in fields:
+        postings = np.diff(field.bounds)
+        estimate += np.where(postings > 0, 10 * postings + 8, 0)
+    chars: list[int] = estimate.tolist()
+    return chars
 
 
 def _separator(before: str, term: str) -> str:
@@ -91,22 +96,16 @@ def _separator(before: str, term: str) -> str:
     return term
 
 
-def _chunks(terms: list[str], postings: Postings) -> Iterator[list[str]]:
-    chunk: list[str] = []
-    size = 0
-    for term in terms:
-        if chunk and (size >= MAX_SHARD_CHARS or (size >= MIN_SHARD_CHARS and _ends_shard(term))):
-            yield chunk
-            chunk, size = [], 0
-        chunk.append(term)
-        size += _estimated_chars(term, postings[term])
-    if chunk:
-        yield chunk
-
-
-def _estimated_chars(term: str, by_field: list[list[int] | None]) -> int:
-    """About the length of the term's JSON entry, without making it: ~10 characters a posting."""
-    return len(term) + 8 + sum(10 * len(packed) + 8 for packed in by_field if packed)
+def _chunks(terms: list[str], estimated_chars: list[int]) -> Iterator[tuple[int, int]]:
+    """(start, stop) of each shard's terms."""
+    start = size = 0
+    for number, term in enumerate(terms):
+        if number > start and (size >= MAX_SHARD_CHARS or (size >= MIN_SHARD_CHARS and _ends_shard(term))):
+            yield start, number
+            start, size = number, 0
+        size += estimated_chars[number]
+    if terms:
+        yield start, len(terms)
 
 
 def _ends_shard(term: str) -> bool:

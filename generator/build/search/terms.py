@@ -43,7 +43,20 @@ LUNR_SEPARATOR = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u
 STOP_WORDS = frozenset(STOP_WORD_LIST)
 
 MEMO_LIMIT = 1_000_000  # entries per memo; the dev server keeps them between rebuilds
-_token_terms_cache: dict[str, tuple[str, ...]] = {}
+
+
+class _TokenTerms(dict[str, tuple[str, ...]]):
+    """token -> its terms, made on the first lookup (a miss costs no more than a hit in C)."""
+
+    def __missing__(self, token: str) -> tuple[str, ...]:
+        if len(self) >= MEMO_LIMIT:
+            self.clear()
+            _group_forms_cache.clear()
+        terms = self[token] = _token_forms(token)
+        return terms
+
+
+_token_terms_cache = _TokenTerms()
 _group_forms_cache: dict[str, tuple[str, ...]] = {}
 _stem_cache: dict[str, str] = {}
 _mark_cache: dict[str, str] = {}
@@ -74,26 +87,16 @@ def term_counts(text: str) -> tuple[dict[str, int], int]:
     """{term: occurrences} of index_terms(text), and their total (the field's length).
 
     The same result as counting index_terms(text), several times faster: whitespace never joins
-    two groups, so each distinct whitespace-separated token is split once, and the counting
-    runs in C (Counter over chained tuples).
+    two groups, so each distinct whitespace-separated token is split once (its terms memoized),
+    and the counting runs in C (Counter over chained tuples).
     """
-    tokens = normalize(text).split()
-    cache = _token_terms_cache
-    missing = set(tokens).difference(cache)
-    if len(cache) + len(missing) > MEMO_LIMIT:
-        cache.clear()
-        _group_forms_cache.clear()
-        missing = set(tokens)
-    for token in missing:
-        cache[token] = _token_forms(token)
-    all_terms = list(itertools.chain.from_iterable(map(cache.__getitem__, tokens)))
-    return collections.Counter(all_terms), len(all_terms)
+    counts = collections.Counter(itertools.chain.from_iterable(map(_token_terms_cache.__getitem__, normalize(text).split())))
+    return counts, sum(counts.values())
 
 
 def token_terms(token: str) -> tuple[str, ...]:
     """The terms of one normalized whitespace-free token."""
-    terms = _token_terms_cache.get(token)
-    return _token_forms(token) if terms is None else terms
+    return _token_terms_cache[token]
 
 
 def _token_forms(token: str) -> tuple[str, ...]:
