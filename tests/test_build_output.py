@@ -159,9 +159,9 @@ def test_a_rebuild_with_the_search_index_deferred_ends_as_a_fresh_build(golden_p
     paper = golden_project / "content" / "papers" / "skippipe.md"
     paper.write_text(paper.read_text().replace("SkipPipe", "SkipPipe Deferred", 1))
     (golden_project / "content" / "papers" / "corpusbrain.md").unlink()
-    result = builder.rebuild([paper, golden_project / "content" / "papers" / "corpusbrain.md"], defer_search=True)
+    result = builder.rebuild([paper, golden_project / "content" / "papers" / "corpusbrain.md"], defer_data=True)
     assert result.errors == [] and "papers/corpusbrain/index.html" in result.removed
-    assert builder.write_search()
+    assert builder.write_deferred()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
@@ -170,16 +170,22 @@ def test_rebuilds_that_move_a_paper_across_days_and_topics_end_as_a_fresh_build(
     before and after, the papers listing it); each step must still give what a full build gives."""
     builder = SiteBuilder(golden_project)
     builder.build()
-    paper = golden_project / "content" / "papers" / "skippipe.md"
+    papers = golden_project / "content" / "papers"
+    paper, other = papers / "skippipe.md", papers / "corpusbrain.md"
     original = paper.read_text()
-    edits = [original.replace("featured: [2025-08-18]", "featured: [2025-08-30]"),  # a new last day
-             original.replace("topics: [language-models]", "topics: [vision]"),  # the old day again
-             original.replace("featured: [2025-08-18]", "featured: [2025-08-16]").replace("SkipPipe:", "Skip:"),
-             original]
-    for edited in edits:
+    edits = [(paper, original.replace("featured: [2025-08-18]", "featured: [2025-08-30]")),  # a new last day
+             (paper, original.replace("topics: [language-models]", "topics: [vision]")),  # the old day again
+             (other, other.read_text().replace("CorpusBrain:", "CorpusBrain Two:")),  # not in vision
+             (paper, original.replace("featured: [2025-08-18]", "featured: [2025-08-16]").replace("SkipPipe:", "Skip:")),
+             (paper, original)]
+    for number, (paper, edited) in enumerate(edits):
         paper.write_text(edited)
-        result = builder.rebuild([paper])
+        deferred = number % 2 == 1  # as the dev server does: data and search files after the reload
+        result = builder.rebuild([paper], defer_data=deferred)
         assert result.errors == []
+        if deferred:
+            assert not [path for path in result.written if not path.endswith(".html")]
+            builder.write_deferred()
         assert snapshot(golden_project / "site") == fresh_build(golden_project), edited.splitlines()[1:5]
     assert "papers/corpusbrain/index.html" not in result.written or "skippipe" in (
         golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()

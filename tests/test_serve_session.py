@@ -33,14 +33,14 @@ class CrashOnceBuilder:
     def warm_up(self) -> None:
         return None
 
-    def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildResult:
         self.rebuilds.append(list(changed))
         if len(self.rebuilds) == 1:
             raise RuntimeError("stage crashed")
         (self.site_dir / "index.html").write_text("<html><body>second</body></html>")
         return BuildResult(["index.html"], [], [], 0.0)
 
-    def write_search(self) -> list[str]:
+    def write_deferred(self) -> list[str]:
         return []
 
 

@@ -56,6 +56,11 @@ class Scope:
 def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """Every output of the site except static files and search files; with a scope, only the
     site-wide pages and those of the scope's regions (the dev server's rebuild after an edit)."""
+    return html_pages(site, config, scope) + data_pages(site, config, scope)
+
+
+def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """The pages readers open (and the dev server reloads first)."""
     pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page(),
              reading_list_page()]
     pages += [paper_page(paper, site) for paper in site.papers if scope is None or paper.slug in scope.papers]
@@ -63,9 +68,12 @@ def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> lis
         if scope is None or topic.slug in scope.topics:
             pages += topic_pages(topic, site, config)
     pages += [day_page(day, site) for day in site.days if scope is None or day in scope.days]
-    pages += feed_pages(site, config, scope)
-    pages += [papers_json_page(site), sitemap_page(site, config), robots_page(config)]
     return pages
+
+
+def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """Feeds, papers.json, sitemap.xml and robots.txt: for programs, so they can wait a moment."""
+    return feed_pages(site, config, scope) + [papers_json_page(site), sitemap_page(site, config), robots_page(config)]
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:

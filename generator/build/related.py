@@ -51,6 +51,7 @@ COMMON_SHARE = 0.1  # words in more than this share of the papers tell nothing a
 COMMON_FLOOR = 20  # ...once there are enough papers to tell; below that, idf alone weighs words down
 TITLE_WEIGHT = 2  # a title word counts as much as two abstract words
 ROWS_PER_PRODUCT = 2000  # papers scored per sparse product: bounds its memory
+FEW_TO_TOKENIZE = 64  # papers tokenized again rather than read from the cache file (a preview edit)
 SCORE_DECIMALS = 9  # scores equal to this many decimals are ties
 ROUNDING_SLACK = 1e-8  # more than a rounding step: a raw value this far below a bound may still round onto it
 STALE_SHARE = 0.01  # the cache file is rewritten once this share of the papers is missing from it
@@ -153,7 +154,10 @@ def _counts_for(entries: Sequence[Entry], last: _Computation | None, cache_file:
     """Each paper's term counts: from the last computation, else the cache file, else tokenized."""
     known = {} if last is None else {(title, body): counts for (_, title, body), counts in zip(last.entries, last.counts)}
     found: list[TermCounts | None] = [known.get((title, body)) for _, title, body in entries]
-    if all(counts is not None for counts in found):
+    unknown = [number for number, counts in enumerate(found) if counts is None]
+    if len(unknown) <= FEW_TO_TOKENIZE and last is not None:  # an edit: cheaper than reading the cache
+        for number in unknown:
+            found[number] = term_counts(entries[number][1], entries[number][2])
         return found  # type: ignore[return-value]  # every entry is filled
     stored = _read_cache(cache_file) if cache_file else {}
     keys = [_paper_key(title, body) for _, title, body in entries] if cache_file else []

@@ -60,12 +60,13 @@ class Builder(Protocol):
         a build when an input changed since adopt, whose outcome is returned; None otherwise."""
         ...
 
-    def rebuild(self, changed: Iterable[Path], defer_search: bool = False) -> BuildOutcome:
-        """Only what the changed files affect; the search index waits for write_search when deferred."""
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildOutcome:
+        """Only what the changed files affect; the search index and data files (feeds, papers.json)
+        wait for write_deferred when deferred."""
         ...
 
-    def write_search(self) -> Sequence[str]:
-        """The search index a deferred rebuild left out; the files it wrote or removed."""
+    def write_deferred(self) -> Sequence[str]:
+        """The search index and data files a deferred rebuild left out; the files it wrote or removed."""
         ...
 
 
@@ -261,7 +262,7 @@ class PreviewSession:
         self._watch_new_folders_after_a_rebuild()  # before the reload, so that the next save is seen
         self._finish(result, errors, changed=changed, started=started)
         if not errors:
-            self._write_search(started)
+            self._write_deferred(started)
 
     def _watch_new_folders_after_a_rebuild(self) -> None:
         try:
@@ -272,14 +273,15 @@ class PreviewSession:
     def _rebuild(self, changed: set[Path]) -> BuildOutcome:
         if self._builder is None:  # the first build failed before a builder existed
             return self._make_builder().build()
-        return self._builder.rebuild(sorted(changed), defer_search=True)
+        return self._builder.rebuild(sorted(changed), defer_data=True)
 
-    def _write_search(self, started: float) -> None:
-        """After open pages were told to reload: the search index, and a reload of search pages only."""
-        written = self._builder.write_search() if self._builder is not None else []
+    def _write_deferred(self, started: float) -> None:
+        """After open pages were told to reload: the search index and data files, and a reload of
+        search pages only (a feed or papers.json is not a page a curator watches)."""
+        written = self._builder.write_deferred() if self._builder is not None else []
         if written:
             self.live.publish_search_index()
-            self._report(f"  search index updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
+            self._report(f"  search index and data files updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
 
     def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], BuildOutcome]) -> BuildOutcome:
         """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.

@@ -1,0 +1,105 @@
+"""What a curator sees in `digest serve`: start-up, and a saved title edit on screen in Chromium.
+
+    .venv/bin/python bench/bench_preview.py PROJECT [--edits 7]
+
+PROJECT is a built project (e.g. one `bench/bench_incremental.py --project DIR` left), so
+that site/ is up to date and the preview takes it over. Measured:
+- start: from launching `digest serve` to the first page served (HTTP 200 for /);
+- edits: a paper's page is open in Chromium (/usr/bin/chromium, through Playwright); its
+  file's title line is rewritten, and the time runs from the save to the page showing the new
+  title (the reload, the new page's load and its first frame included). One paper per edit,
+  a different one each time; every edit is undone at the end.
+"""
+from __future__ import annotations
+
+import argparse
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+DIGEST = ROOT / ".venv" / "bin" / "digest"
+CHROMIUM = "/usr/bin/chromium"
+TITLE_LINE = re.compile(r'^title: (.*)$', re.MULTILINE)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(project: Path, port: int) -> tuple[subprocess.Popen, float]:
+    """The preview, and the seconds until it served its home page."""
+    started = time.perf_counter()
+    server = subprocess.Popen([str(DIGEST), "--project", str(project), "serve", "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1) as response:
+                if response.status == 200:
+                    return server, time.perf_counter() - started
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit("digest serve stopped before serving") from None
+            time.sleep(0.02)
+
+
+def edit_seconds(page, paper: Path, number: int) -> float:
+    """Retitle the paper, open on `page`; seconds from the save to the new title on screen."""
+    text = paper.read_text(encoding="utf-8")
+    marker = f"Edited {number}"
+    title = TITLE_LINE.search(text)
+    assert title, f"no title line in {paper}"
+    new_title = title.group(1).replace('"', "", 1) if title.group(1).startswith('"') else title.group(1)
+    edited = text.replace(title.group(0), f'title: "{marker} {new_title.rstrip(chr(34))}"', 1)
+    saved = time.perf_counter()
+    paper.write_text(edited, encoding="utf-8")
+    page.wait_for_function("marker => document.querySelector('h1')?.textContent.includes(marker)", arg=marker,
+                           polling="raf", timeout=120_000)
+    return time.perf_counter() - saved
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("project", type=Path)
+    parser.add_argument("--edits", type=int, default=7)
+    args = parser.parse_args()
+    project = args.project.resolve()
+    papers = sorted((project / "content" / "papers").glob("*.md"))[:: max(1, len(list(
+        (project / "content" / "papers").glob("*.md"))) // (args.edits + 1))][1:args.edits + 1]
+    originals = {paper: paper.read_text(encoding="utf-8") for paper in papers}
+    port = free_port()
+    server, start = start_server(project, port)
+    print(f"{len(list((project / 'content' / 'papers').glob('*.md'))):,} papers: preview start {start:.2f} s",
+          flush=True)
+    times = []
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM)
+            page = browser.new_page()
+            time.sleep(1.0)  # the rebuild thread loads what it took over; an edit before waits for it
+            for number, paper in enumerate(papers, 1):
+                page.goto(f"http://127.0.0.1:{port}/papers/{paper.stem}/")
+                time.sleep(0.5)  # past the watcher's debounce of anything before
+                times.append(edit_seconds(page, paper, number))
+                print(f"  edit {number}: {times[-1] * 1000:.0f} ms", flush=True)
+            browser.close()
+    finally:
+        for paper, text in originals.items():
+            paper.write_text(text, encoding="utf-8")
+        server.terminate()
+        server.wait()
+    print(f"title edit on screen: median {statistics.median(times) * 1000:.0f} ms, "
+          f"min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
