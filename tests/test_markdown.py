@@ -32,3 +32,12 @@ def test_a_body_renders_no_raw_html_and_no_script_link():
 
 def test_plain_text_is_one_line_without_escapes():
     assert plain_text("We study \\*routing\\*\\: experts\n\\[1\\]   and \\<b\\>") == "We study *routing*: experts [1] and <b>"
+
+
+@pytest.mark.parametrize("text", [
+    "", " ", "one line already", " leading", "trailing ", "double  space", "tab\there", "line\nbreak",
+    "form\x0cfeed", "file\x1cseparator", "no-break\xa0space", "ideographic\u3000space", "line\u2028separator",
+    "non-ASCII é but single spaces", "\\*escaped\\* only",
+])
+def test_plain_text_of_a_body_already_on_one_line_is_the_same_as_of_any_other(text):
+    assert plain_text(text) == plain_text("\n" + text) == " ".join(text.split()).replace("\\*", "*")

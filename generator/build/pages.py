@@ -73,7 +73,7 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> li
 
 def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """Feeds, papers.json, sitemap.xml and robots.txt: for programs, so they can wait a moment."""
-    return feed_pages(site, config, scope) + [papers_json_page(site), sitemap_page(site, config), robots_page(config)]
+    return [*feed_pages(site, config, scope), papers_json_page(site), sitemap_page(site, config), robots_page(config)]
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:
