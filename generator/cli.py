@@ -125,8 +125,10 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add(cmd_ingest, "ingest", "turn digests into paper files under content/papers/",
                           "digest ingest content/digests/2025-08-18.txt", writes=True)
     ingest.add_argument("paths", nargs="*", type=Path, help="digest files (default: all of content/digests/)")
-    commands.add(cmd_build, "build", "ingest new digests, then render the site into site/", "digest build",
-                 writes=True)
+    build = commands.add(cmd_build, "build", "ingest new digests, then render the site into site/", "digest build",
+                         writes=True)
+    build.add_argument("--clean", action="store_true",
+                       help="render every page again, ignoring what the last build recorded in .cache/")
     commands.add(cmd_check, "check", "validate everything in content/ and list every problem", "digest check")
     new = commands.add(cmd_new, "new", "scaffold a paper file for a paper added by hand",
                        'digest new "Title of the paper" --date 2025-08-18', writes=True)
@@ -220,11 +222,12 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
         # Ingest stops at the digests; list every other problem too, so one run shows them all.
         found = failure.errors + check_content(project).errors
         raise BuildFailed(list(dict.fromkeys(found))) from None
-    result = build_site(project)
-    if not result.written:
-        print("build: site/ is up to date (no input changed since the last build)")
+    result = build_site(project, clean=args.clean)
+    if not result.written and not result.removed:
+        print("build: site/ is up to date")
         return EXIT_OK
-    print(f"build: wrote {len(result.written)} files to site/ in {result.seconds:.2f} s")
+    print(f"build: wrote {len(result.written)} files to site/ and removed {len(result.removed)} "
+          f"in {result.seconds:.2f} s")
     return EXIT_OK
 
 

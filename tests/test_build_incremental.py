@@ -2,6 +2,7 @@
 builder, as on Netlify, and renders only what changed, giving exactly what a cold build gives."""
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from generator.build import builder as builder_module
 from generator.build.builder import SiteBuilder, build_site
 from generator.build.record import RECORD_FILE
-from tests.helpers import ROOT, snapshot
+from tests.helpers import ROOT, digest_cli, snapshot
 from tests.search_support import node_or_skip
 
 
@@ -147,3 +148,13 @@ def test_the_record_describes_no_other_checkout(golden_project, tmp_path):
     (copy / "site" / "index.html").write_text("someone else's")
     build_site(copy)
     assert os.path.getsize(copy / "site" / "index.html") > 1000
+
+
+def test_build_clean_renders_every_page_again_and_says_what_it_wrote(golden_project):
+    assert build_site(golden_project).errors == []
+    (golden_project / "site" / "papers" / "skippipe" / "index.html").write_text("edited by hand")
+    quiet = digest_cli(golden_project, "build")
+    assert quiet.returncode == 0 and quiet.stdout.strip() == "build: site/ is up to date"
+    clean = digest_cli(golden_project, "build", "--clean")
+    assert clean.returncode == 0 and re.match(r"build: wrote \d+ files to site/ and removed 0 in ", clean.stdout)
+    assert "SkipPipe" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()

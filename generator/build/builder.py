@@ -76,7 +76,9 @@ class Deferred:
 PageMaker = Callable[[Site, SiteConfig, Scope | None], list[Page]]
 
 
-RELATED_CACHE_FILE = "related-terms.json"  # in the project's cache folder: term counts per paper
+# In the project's cache folder: the term counts of each paper, for related papers and for search.
+RELATED_CACHE_FILE = "related-terms.json"
+SEARCH_CACHE_FILE = "search-terms.json"
 
 
 class SiteBuilder:
@@ -141,6 +143,10 @@ class SiteBuilder:
         self._search_files = self._site_files - set(self._pages) - set(resources.static_outputs())
         self._remember(resources, papers, site)
         return None
+
+    @property
+    def _search_cache(self) -> Path:
+        return self.project.cache_dir / SEARCH_CACHE_FILE
 
     def _remember(self, resources: Resources, papers: list[Paper], site: Site) -> None:
         self._resources = resources
@@ -256,10 +262,10 @@ class SiteBuilder:
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=not parallel)
         if parallel:
-            searched = FullBuildJob(resources.renderer, pages, staged, site).run()
+            searched = FullBuildJob(resources.renderer, pages, staged, site, self._search_cache).run()
         else:
             write_pages(resources.renderer, pages, staged)
-            searched = search_files(site)
+            searched = search_files(site, self._search_cache)
         return {**resources.static_outputs(), **searched}
 
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
@@ -284,7 +290,7 @@ class SiteBuilder:
             self._deferred = Deferred(site, scope)
         outputs = self._render_stale(resources, site, scope, page_builders.html_pages if defer_data else None)
         if not defer_data:
-            searched = search_files(site)
+            searched = search_files(site, self._search_cache)
             outputs.update(searched)
             self._search_files = set(searched)
         written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
@@ -315,7 +321,7 @@ class SiteBuilder:
         if deferred is None or self._resources is None:
             return []
         outputs = self._render_stale(self._resources, deferred.site, deferred.scope, page_builders.data_pages)
-        searched = search_files(deferred.site)
+        searched = search_files(deferred.site, self._search_cache)
         outputs.update(searched)
         written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
@@ -383,15 +389,19 @@ def _days_around(days: tuple[dt.date, ...], day: dt.date) -> tuple[dt.date, ...]
     return days[max(before - 1, 0):before] + days[after:after + 1]
 
 
-def build_site(project: Project | Path) -> BuildResult:
-    """One full build for the CLI; raises BuildFailed with every error found.
+def build_site(project: Project | Path, clean: bool = False) -> BuildResult:
+    """One build for the CLI; raises BuildFailed with every error found.
 
     When no input file changed since the last successful build (by size and mtime)
-    and site/ is exactly as that build left it, nothing is rebuilt.
+    and site/'s top level is as that build left it, nothing is rebuilt; otherwise only
+    what changed is (record.py). clean: forget both, and render every page again.
     """
     started = time.perf_counter()
     project = _as_project(project)
     builder = SiteBuilder(project, parallel=True)
+    if clean:
+        stamp.forget(project)
+        record.forget(project)
     inputs = stamp.input_stamps(project)
     if stamp.is_up_to_date(project, inputs):
         return BuildResult([], [], [], time.perf_counter() - started)

@@ -6,6 +6,7 @@ render in the calling thread with sitefiles.py, since forking a threaded process
 from __future__ import annotations
 
 import ctypes
+import gc
 import multiprocessing
 import os
 import signal
@@ -13,6 +14,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 from generator.build.pages import Page
 from generator.build.render import Renderer
@@ -37,11 +39,21 @@ class FullBuildJob:
     pages: list[Page]
     staged: StagedSite
     site: Site
+    search_cache: Path | None = None  # the search index's term cache (sitefiles.search_files)
     chunk_size: int = 400
 
     def run(self) -> dict[str, bytes]:
         """The search files, once every page is written; raises the first failing page's error."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        # Everything made so far lives as long as the build: the collector need not walk it again
+        # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
+        gc.freeze()
+        try:
+            return self._run_pool(workers)
+        finally:
+            gc.unfreeze()  # the dev server goes on, and its old states must be collectable
+
+    def _run_pool(self, workers: int) -> dict[str, bytes]:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
@@ -107,4 +119,4 @@ def _write_in_worker(start: int, stop: int) -> list[SourceError]:
 
 
 def _search_in_worker() -> dict[str, bytes]:
-    return search_files(_job().site)
+    return search_files(_job().site, _job().search_cache)

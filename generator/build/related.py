@@ -216,7 +216,10 @@ def _write_cache(path: Path, keys: Sequence[str], counts: Sequence[TermCounts]) 
         "terms_of": _base64(np.concatenate([terms for terms, _ in counts] or [np.zeros(0, np.int32)])),
         "counts": _base64(np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)])),
     }
-    write_file_atomic(path.parent, path.name, json.dumps(document, separators=(",", ":")).encode())
+    try:
+        write_file_atomic(path.parent, path.name, json.dumps(document, separators=(",", ":")).encode())
+    except OSError:
+        return  # a read-only .cache/: only a speed-up is lost
 
 
 def _base64(numbers: np.ndarray) -> str:

@@ -6,6 +6,7 @@ parallel.py does the same work on every core for a full build from the command l
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 from generator.build import search
 from generator.build.pages import Page
@@ -14,9 +15,10 @@ from generator.build.site import Site
 from generator.build.staging import StagedSite
 
 
-def search_files(site: Site) -> dict[str, bytes]:
-    """{site-relative path: bytes} of every file of the search index."""
-    return search.build_search_files(list(site.papers), list(site.topics))
+def search_files(site: Site, cache_file: Path | None = None) -> dict[str, bytes]:
+    """{site-relative path: bytes} of every file of the search index; cache_file keeps the papers'
+    terms between builds (build/search/term_cache.py)."""
+    return search.build_search_files(list(site.papers), list(site.topics), cache_file=cache_file)
 
 
 def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:

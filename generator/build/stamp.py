@@ -56,6 +56,11 @@ def save(project: Project, inputs: Stamps | None) -> None:
         return  # a read-only checkout still builds, only each time
 
 
+def forget(project: Project) -> None:
+    """The next build builds, whatever changed."""
+    (project.cache_dir / STAMP_FILE).unlink(missing_ok=True)
+
+
 def _digest(project: Project, inputs: Stamps) -> str:
     """The generator's code, the inputs and site/'s top level, in one value."""
     listing = (generator_version(), sorted(inputs.items()), site_listing(project.site))

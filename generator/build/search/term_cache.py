@@ -61,8 +61,11 @@ class TermCache:
             return
         papers = {key: self._stored[key] if key in self._stored else _encoded(found) for key, found in self._used.items()}
         data = json.dumps({"version": version(), "papers": papers}, ensure_ascii=False, separators=(",", ":"))
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        write_file_atomic(self._path.parent, self._path.name, data.encode("utf-8"))
+        try:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            write_file_atomic(self._path.parent, self._path.name, data.encode("utf-8"))
+        except OSError:
+            return  # a read-only .cache/: only a speed-up is lost
 
     def forget_others(self) -> None:
         """Keeps in memory only this build's papers, so the memo never outgrows the site."""
