@@ -15,7 +15,7 @@ on a shared machine hits both:
     sh -c 'rm -rf public && exec hugo --quiet'
 
 Wall time, CPU time (user + system, the command's worker processes included)
-and the peak memory of its largest process come from wait4. Hugo, when missing,
+and the peak memory of its largest process come from GNU time (bench/measure.py). Hugo, when missing,
 is installed from Debian's packages (`apt-get install -y hugo`), never in CI.
 """
 from __future__ import annotations
@@ -30,23 +30,16 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, corpus_papers, make_project
+from bench.measure import Run, measured, shell
 
 PEERS = ROOT.parent / "shared" / "peers" / "make_peer_sites.py"
 DIGEST = ROOT / ".venv" / "bin" / "digest"
 PEER_FIELDS = ("arxiv_id", "title", "abstract", "date", "authors", "url", "github")
-
-
-@dataclass
-class Run:
-    wall: float
-    cpu: float
-    peak_mb: float
 
 
 def ensure_hugo() -> str:
@@ -62,14 +55,7 @@ def ensure_hugo() -> str:
 
 def timed(command: str, folder: Path) -> Run:
     """One shell command run in `folder`, with its wall time, CPU time and peak memory."""
-    start = time.perf_counter()
-    child = subprocess.Popen(["sh", "-c", command], cwd=folder, stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"`{command}` in {folder} failed with exit code {child.returncode}")
-    return Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    return measured(shell(command), folder)
 
 
 def hugo_site(papers: list[dict], scratch: Path) -> Path:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -26,20 +25,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, corpus_papers, write_digests
+from bench.measure import measured
 
 DIGEST = ROOT / ".venv" / "bin" / "digest"
 
 
 def timed_build(project: Path) -> tuple[float, float, float, str]:
     """(wall s, CPU s, peak MB, what the command printed) of one `digest build`."""
-    start = time.perf_counter()
-    child = subprocess.Popen([str(DIGEST), "--project", str(project), "build"], stdout=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - start
-    output = child.stdout.read().strip() if child.stdout else ""
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"digest build failed in {project}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, output
+    run = measured([str(DIGEST), "--project", str(project), "build"])
+    return run.wall, run.cpu, run.peak_mb, run.output
 
 
 def held_back_days(corpus: str, days: int) -> tuple[list[dict], list[list[dict]]]:
