@@ -60,7 +60,7 @@ def test_paper_context_drops_links_that_are_not_web_links():
     links = (Link("javascript:alert(1)", "code"), Link("https://github.com/a/b", "code"),
              Link("data:text/html,x", "demo"), Link("http://example.org/d", "dataset"))
     page = pages.paper_page(paper("p", (1,), links=links), assemble_site([paper("p", (1,))], TOPICS))
-    assert page.context["link_groups"] == (("code", ("https://github.com/a/b",)), ("dataset", ("http://example.org/d",)))
+    assert page.template_variables()["link_groups"] == (("code", ("https://github.com/a/b",)), ("dataset", ("http://example.org/d",)))
 
 
 def test_arxiv_link_uses_the_id_or_searches_the_title():

@@ -37,6 +37,12 @@ class Page:
     template: str = ""  # Jinja template name; "" when `produce` makes the text
     produce: Callable[[Mapping], str] | None = field(default=None, compare=False)
     region: Region = SITE_WIDE
+    # More template variables, worked out from the context alone when the page is rendered:
+    # what follows from the context need not be built, compared or fingerprinted with it.
+    derive: Callable[[Mapping], Mapping] | None = field(default=None, compare=False)
+
+    def template_variables(self) -> dict:
+        return {**self.context, **self.derive(self.context)} if self.derive else dict(self.context)
 
 
 @dataclass(frozen=True)
@@ -128,8 +134,7 @@ def paper_page(paper: Paper, site: Site) -> Page:
         "paper": paper,
         "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
         "related": related_to(paper, site),
-        **paper_details(paper),
-    }, "paper.html", region=("paper", paper.slug))
+    }, "paper.html", region=("paper", paper.slug), derive=lambda context: paper_details(context["paper"]))
 
 
 def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:

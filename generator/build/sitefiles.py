@@ -27,7 +27,7 @@ def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tupl
         if page.produce is not None:
             text = page.produce(page.context)
         else:
-            text = renderer.render(page.template, dict(page.context), page.path)
+            text = renderer.render(page.template, page.template_variables(), page.path)
         yield page.path, text.encode("utf-8")
 
 
