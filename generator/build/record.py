@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -88,7 +89,11 @@ def site_listing(site: Path) -> list[list[object]]:
 
 
 def _file_bytes(path: Path) -> bytes:
+    """A regular file's bytes; b"" for anything else (a named pipe would block the read: the
+    build skips or reports such files, here they are just another key)."""
     try:
-        return path.read_bytes()
+        if stat.S_ISREG(os.lstat(path).st_mode):
+            return path.read_bytes()
     except OSError:
-        return b""  # a missing file is reported by the build; here it is just another key
+        pass
+    return b""

@@ -202,22 +202,28 @@ class PreviewSession:
         return [folder for folder in self.project.input_folders() if folder.is_dir()]
 
     def _full_build(self, on_every_core: bool = False) -> None:
-        """Like `digest build`: ingest every digest, then build everything."""
+        """Like `digest build`: take over a site/ left up to date (ingest then has nothing to do
+        either: its inputs are among the build's), or ingest every digest and build."""
         self._report("Building the site...")
         started = time.perf_counter()
         result, errors = self._collect_errors(
-            lambda: self._ingest_then(None, lambda ingested: self._first_build(on_every_core)))
+            lambda: self._adopt() or self._ingest_then(None, lambda ingested: self._first_build(on_every_core)))
         self._finish(result, errors, changed=None, started=started)
 
-    def _first_build(self, on_every_core: bool) -> BuildOutcome:
+    def _adopt(self) -> BuildOutcome | None:
         from generator.build import stamp  # imported here: importing serve must stay cheap
 
+        self._before_first_build = self._source_files()
+        return self._make_builder().adopt(stamp.input_stamps(self.project))
+
+    def _first_build(self, on_every_core: bool) -> BuildOutcome:
+        from generator.build import stamp
+
         self._before_first_build = self._source_files()  # after ingest: its own writes are built
-        builder = self._make_builder()
-        # A site/ that `digest build` (or the last preview's first build) left up to date is
-        # taken over as it is; otherwise everything is built, and stamped for the next start.
+        builder = self._builder or self._make_builder()
+        # Everything is built (what the build record says is there is kept), and stamped for the next start.
         inputs = stamp.input_stamps(self.project)
-        result = builder.adopt(inputs) or builder.build(parallel=on_every_core)
+        result = builder.build(parallel=on_every_core)
         if not result.errors:
             stamp.save(self.project, inputs)
         return result
