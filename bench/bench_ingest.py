@@ -8,15 +8,17 @@
 
 A full ingest is timed as the command a person runs (`digest ingest`, a new
 process), with its CPU time and peak memory (the child's getrusage); the
-re-ingests run in this process.
+re-ingests run in this process. Last, one new day (20 papers: 15 new, 5 featured
+again) is added to the ingested project and `digest ingest` timed again: it reads
+only that digest (see generator/ingest/state.py).
 """
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,7 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.corpus import make_project
+from bench.corpus import corpus_papers, digest_text, make_project
+from bench.measure import measured
 from generator.ingest.catalog import IngestReport, run_ingest
 from generator.project import Project
 
@@ -44,15 +47,24 @@ def timed(action: Callable[[], IngestReport]) -> tuple[float, IngestReport]:
 
 def ingest_command(project: Path) -> tuple[float, float, float]:
     """`digest ingest` in a new process: wall seconds, CPU seconds and peak memory in MB."""
-    start = time.perf_counter()
-    child = subprocess.Popen([sys.executable, "-m", "generator", "--project", str(project), "ingest"],
-                             stdout=subprocess.DEVNULL)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - start
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode:
-        raise SystemExit(f"digest ingest failed with exit code {child.returncode}")
-    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+    run = measured([sys.executable, "-m", "generator", "--project", str(project), "ingest"])
+    return run.wall, run.cpu, run.peak_mb
+
+
+def add_new_day(project: Path, corpus: str, count: int | None) -> None:
+    """The day after the last digest: 15 papers the site lacks (real ones with a new title and
+    their abstract's halves from two papers) and 5 it has, featured again."""
+    papers = corpus_papers(corpus, count)
+    fresh = [{**paper, "title": paper["title"] + ": A Second Look",
+              "abstract": " ".join(other["abstract"].split()[40:] + paper["abstract"].split()[:40])}
+             for paper, other in zip(papers[:15], papers[-15:])]
+    digests = project / "content" / "digests"
+    last = max(dt.date.fromisoformat(path.stem) for path in digests.iterdir())
+    day = (last + dt.timedelta(days=1)).isoformat()
+    path = digests / f"{day}.txt"
+    path.write_text(digest_text(day, fresh + papers[-5:]), encoding="utf-8")
+    an_hour_ago = time.time() - 3600
+    os.utime(path, (an_hour_ago, an_hour_ago))  # as a digest saved a while ago: trusted to the state
 
 
 def arguments() -> argparse.Namespace:
@@ -90,6 +102,8 @@ def main() -> None:
         time.sleep(2.1)  # files younger than 2 s are never trusted to the cache
         run_ingest(Project.at(project))  # writes the stamp
         stamped, report = timed(lambda: run_ingest(Project.at(project)))
+        add_new_day(project, args.corpus, count)
+        new_day = ingest_command(project)
         shutil.rmtree(trash, ignore_errors=True)
     print(f"ingest {created} papers ({args.corpus}) from {'API files' if api else 'page copies'}: "
           f"median {statistics.median(full):.2f} s wall, {statistics.median(cpu):.2f} s CPU, "
@@ -97,6 +111,8 @@ def main() -> None:
           f"load average {os.getloadavg()[0]:.2f})")
     print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
     print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")
+    print(f"ingest of one new day (20 papers): {new_day[0]:.2f} s wall, {new_day[1]:.2f} s CPU, "
+          f"peak {new_day[2]:.0f} MB")
 
 
 if __name__ == "__main__":

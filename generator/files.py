@@ -51,6 +51,36 @@ def write_temporary(target: Path, data: bytes) -> Path:
     return temporary
 
 
+def write_temporary_quickly(target: Path, data: bytes, sync: bool = False) -> tuple[Path, tuple[int, int]]:
+    """write_temporary for batches of thousands of files in an existing folder: the temporary is
+    named after the process (a command holds the project lock, so no other writer shares the
+    name) instead of by mkstemp's random tries, and made with fewer system calls. Also returns
+    the (size, mtime_ns) the target will have, since a rename keeps a file's mtime. sync: on disk
+    before it returns."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o644)
+    except FileExistsError:  # left by a killed run that had this pid: any free name will do
+        temporary = write_temporary(target, data)
+        stat = temporary.stat()
+        return temporary, (stat.st_size, stat.st_mtime_ns)
+    try:
+        try:
+            os.fchmod(handle, 0o644)  # readable by all whatever the umask, as write_temporary makes it
+            view = memoryview(data)
+            while view:
+                view = view[os.write(handle, view):]
+            if sync:
+                os.fdatasync(handle)
+            stat = os.fstat(handle)
+        finally:
+            os.close(handle)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary, (stat.st_size, stat.st_mtime_ns)
+
+
 def list_files(root: Path) -> dict[str, tuple[int, int]]:
     """Every file under root as site-relative path -> (size, mtime_ns); cheap, no reading."""
     found: dict[str, tuple[int, int]] = {}

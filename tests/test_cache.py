@@ -18,7 +18,8 @@ from generator.preview.session import PreviewSession
 from generator.project import Project
 from tests.helpers import digest_cli
 
-CACHE_FILES = ("papers.pickle", "ingest.stamp", "papers.json", "ingest-stamp.json", "build-stamp.json")
+CACHE_FILES = ("papers.pickle", "ingest.stamp", "papers.json", "ingest-stamp.json", "build-stamp.json",
+               "ingest-state.json", "build-record.json", "related-terms.json", "search-terms.json")
 AN_HOUR_AGO = time.time() - 3600
 
 

@@ -70,14 +70,23 @@ def test_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
     before = snapshot(project.content)
     written = []
 
-    def fill_up(path, data):
+    def fill_up(path, data, sync=False):
         if len(written) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
         written.append(path)
-        return real(path, data)
+        return real(path, data, sync)
 
-    real = catalog.write_temporary
-    monkeypatch.setattr(catalog, "write_temporary", fill_up)
+    real = catalog.write_temporary_quickly
+    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
     with pytest.raises(OSError):
         run_ingest(project)
     assert snapshot(project.content) == before
+
+
+def test_paper_files_are_readable_by_all_whatever_the_umask(tmp_path):
+    previous = os.umask(0o077)
+    try:
+        project = ingested(tmp_path)
+    finally:
+        os.umask(previous)
+    assert {path.stat().st_mode & 0o777 for path in project.papers.glob("*.md")} == {0o644}

@@ -7,8 +7,11 @@ SourceError with the file and line, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -108,6 +111,25 @@ def _read_paper_or_report(path: Path) -> tuple[PaperFile | None, list[SourceErro
 
 def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
     """Every paper file, parsed; unchanged files come from the cache of the previous run."""
+    with gc_paused():
+        return _load_paper_files(project)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Without the cyclic garbage collector: loading 80,000 papers makes millions of objects and
+    no cycles, and the collector walked the growing heap again and again for nothing (a third
+    of the time of a load from the cache). Memory is still freed as soon as it is unused."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
     cache = PaperCache.of(project)
     files: list[PaperFile] = []
     paths, errors = paper_listing(project)
@@ -217,11 +239,12 @@ def _to_json(value: Any) -> Any:
 
 def _from_json(value: Any) -> Any:
     if isinstance(value, dict):
-        if list(value) == [DATE_TAG]:
+        if len(value) == 1 and DATE_TAG in value:
             return dt.date.fromisoformat(value[DATE_TAG])
-        return {key: _from_json(item) for key, item in value.items()}
+        return {key: _from_json(item) if isinstance(item, (dict, list)) else item for key, item in value.items()}
     if isinstance(value, list):
-        return [_from_json(item) for item in value]
+        # Most lists are of text (authors, topics, sources): nothing in them to convert.
+        return [_from_json(item) if isinstance(item, (dict, list)) else item for item in value]
     return value
 
 

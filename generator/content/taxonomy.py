@@ -122,38 +122,43 @@ class TopicMatcher:
     whose best topic scores below MIN_SCORE gets that topic anyway when no other
     topic scores as much, else the best of its weak_keywords topics, else the fallback.
 
-    Checking first which phrases can occur at all (all their words are in the text)
-    and running only those phrases' patterns keeps this fast on the corpus.
+    Each text's words are found once, and they look up the few phrases that can occur
+    (see _PhraseIndex); only those phrases' patterns run.
     """
 
     def __init__(self, topics: list[Topic], fallback: str):
         self.fallback = fallback
         self.order = {topic.slug: index for index, topic in enumerate(topics)}
-        self.title_phrases = _phrases(topics, title_only=True)
-        self.text_phrases = _phrases(topics, title_only=False)
-        self.weak_phrases = _phrases(topics, weak=True)
+        self.title_phrases = _PhraseIndex(_phrases(topics, title_only=True))
+        self.text_phrases = _PhraseIndex(_phrases(topics, title_only=False))
+        self.weak_phrases = _PhraseIndex(_phrases(topics, weak=True))
 
     def assign(self, title: str, abstract: str) -> tuple[str, ...]:
         return tuple(topic for topic, _ in self.ranked(title, abstract)[:MAX_TOPICS]) or (self.fallback,)
 
     def ranked(self, title: str, abstract: str) -> list[tuple[str, int]]:
         """(topic, score) of the topics the paper gets, best first; [] means the fallback."""
-        scores = self.scores(title, abstract)
+        text = _Text(title, abstract)
+        scores = self._scores(text)
         placed = [(topic, score) for topic, score in self._best_first(scores) if score >= MIN_SCORE]
         if placed:
             return placed
         ranked = self._best_first(scores)
         if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):  # one word of evidence beats none,
             return ranked[:1]  # unless other topics have as much: then it decides nothing
-        weak = _hits(self.weak_phrases, f"{title}\n{abstract}".lower(), "")
+        weak = self.weak_phrases.hits(text.both, text.both_words, text.both, text.both_words)
         return [(topic, 0) for topic, _ in self._best_first(weak)[:1]]
 
     def scores(self, title: str, abstract: str) -> dict[str, int]:
         """Topic -> score, for every topic with at least one phrase found."""
-        lowered_title, lowered_abstract = title.lower(), abstract.lower()
-        context = f"{lowered_title}\n{lowered_abstract}"
-        scores = dict.fromkeys(_hits(self.title_phrases, lowered_title, context), TITLE_SCORE)
-        for topic, score in _hits(self.text_phrases, lowered_abstract, context).items():
+        return self._scores(_Text(title, abstract))
+
+    def _scores(self, text: _Text) -> dict[str, int]:
+        # Context words ("diffusion if image|video") may be in the title or the abstract.
+        in_title = self.title_phrases.hits(text.title, text.title_words, text.both, text.both_words)
+        scores = dict.fromkeys(in_title, TITLE_SCORE)
+        in_abstract = self.text_phrases.hits(text.abstract, text.abstract_words, text.both, text.both_words)
+        for topic, score in in_abstract.items():
             scores[topic] = scores.get(topic, 0) + score
         return scores
 
@@ -219,17 +224,45 @@ def _phrases(topics: list[Topic], title_only: bool = False, weak: bool = False) 
     return [_Phrase(phrase, slugs) for phrase, slugs in owners.items()]
 
 
-def _hits(phrases: list[_Phrase], text: str, context: str) -> dict[str, int]:
-    """Topic -> the summed scores of its distinct phrases found in the text."""
-    words = set(WORD.findall(text))
-    context_words = set(WORD.findall(context)) if context else words
-    counts: dict[str, int] = {}
-    for phrase in phrases:
-        # The word-set test first: it rules out nearly every phrase at the cost of one set operation.
-        if phrase.pattern.required <= words and phrase.matches(text, words, context or text, context_words):
-            for topic in phrase.owners:
-                counts[topic] = counts.get(topic, 0) + phrase.score
-    return counts
+class _Text:
+    """A paper's title and abstract, lowercased, with the set of words of each, found once."""
+
+    def __init__(self, title: str, abstract: str):
+        self.title, self.abstract = title.lower(), abstract.lower()
+        self.both = f"{self.title}\n{self.abstract}"
+        self.title_words = set(WORD.findall(self.title))
+        self.abstract_words = set(WORD.findall(self.abstract))
+        self.both_words = self.title_words | self.abstract_words  # no word spans the line break
+
+
+class _PhraseIndex:
+    """Phrases filed under one word each must contain, so a text's own words find the few that
+    can occur. A phrase is filed under its longest required word (the rarest, as a rule)."""
+
+    def __init__(self, phrases: list[_Phrase]):
+        self.by_word: dict[str, list[_Phrase]] = {}
+        self.always: list[_Phrase] = []  # a lone word with '*' ("tokeniz*") requires no whole word
+        for phrase in phrases:
+            required = sorted(phrase.pattern.required)
+            if required:
+                self.by_word.setdefault(max(required, key=len), []).append(phrase)
+            else:
+                self.always.append(phrase)
+
+    def hits(self, text: str, words: set[str], context: str, context_words: set[str]) -> dict[str, int]:
+        """Topic -> the summed scores of its distinct phrases found in the text."""
+        counts: dict[str, int] = {}
+        for phrase in self._candidates(words):
+            # The word-set test first: it rules out most candidates at the cost of one set operation.
+            if phrase.pattern.required <= words and phrase.matches(text, words, context, context_words):
+                for topic in phrase.owners:
+                    counts[topic] = counts.get(topic, 0) + phrase.score
+        return counts
+
+    def _candidates(self, words: set[str]) -> list[_Phrase]:
+        """Each phrase at most once: it is filed under one word only."""
+        found = [phrase for word in self.by_word.keys() & words for phrase in self.by_word[word]]
+        return found + self.always
 
 
 def fallback_slug(topics: list[Topic]) -> str:

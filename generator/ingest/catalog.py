@@ -12,39 +12,44 @@ import os
 import re
 import stat
 from collections import Counter
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
+from functools import partial
 from pathlib import Path
 
 from anyascii import anyascii
 
-from generator.cache import FileStampCache, Stamp, Stamps, file_stamp, trusted_stamps
+from generator.cache import Stamp, file_stamp
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
     fields_from_paper,
     format_paper_file,
+    gc_paused,
     load_paper_files,
 )
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.files import write_temporary
+from generator.files import write_temporary_quickly
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
+from generator.ingest.state import Days, IngestState, Inputs, NewState, Written
 from generator.project import Project
 
 MAX_SLUG = 60
-STAMP_FILE = "ingest-stamp.json"  # in the project's cache folder
 DIGEST_FORMATS = {".txt": parse_digest, ".json": parse_api_digest}  # by file ending
 SIMILAR_ABSTRACT = 0.9  # a typo fixed by hand, not a different paper
 CHUNK_WORDS = 4  # abstracts are indexed by runs of this many words; see Catalog._edit_candidates
 SCAN_UP_TO = 16  # papers sharing a slug stem that are compared one by one; more are looked up by chunk
 COMMON_CHUNK = 8  # a chunk in more abstracts than this of one stem ("in this paper we") finds none
+SYNC_EACH_UP_TO = 64  # files flushed one by one as written; a larger batch gets one os.sync()
+WRITE_CHUNK = 256  # files handed to the writer thread at a time
 
 
 @dataclass
@@ -53,7 +58,7 @@ class IngestReport:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
-    skipped: bool = False  # nothing changed since the last ingest, so nothing was read
+    skipped: bool = False  # no digest changed since the last ingest, so nothing was read
 
 
 def digest_paths(project: Project) -> list[Path]:
@@ -89,57 +94,63 @@ def read_digest(path: Path) -> tuple[list[DraftPaper], list[SourceError]]:
 
 
 def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> IngestReport:
-    """Ingest the given digests (default: all of content/digests/). Raises BuildFailed, writing nothing."""
-    paths = digest_paths(project) if digest_paths_ is None else sorted(digest_paths_)
-    stamp = IngestStamp(project, paths)
-    if stamp.unchanged():
+    """Ingest the given digests (default: all of content/digests/). Raises BuildFailed, writing nothing.
+
+    Only the digests that changed since the last ingest are read, with those holding their
+    days or later ones, when that is sure to give the paper files reading them all gives
+    (see state.py); nothing at all when nothing changed."""
+    with gc_paused():  # see gc_paused: ingest too makes millions of objects and no cycles
+        return _run_ingest(project, digest_paths(project) if digest_paths_ is None else sorted(digest_paths_))
+
+
+def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
+    inputs = Inputs.take(project, paths)  # before reading anything
+    previous = IngestState.read(project)
+    changed = previous.digests_changed(inputs, project) if previous is not None else None
+    if changed is None:
+        previous = None  # a full ingest: nothing the last one recorded is relied on
+    known = previous.known_days(inputs) if previous is not None else {}
+    if changed == []:
+        NewState(project, inputs, known, Written()).save()  # forgets deleted digests
         return IngestReport(skipped=True)
-    drafts, errors = read_digests(paths)
+    drafts, errors = read_needed_digests(paths, previous, changed or [], inputs)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
-    # The paper files as they are before reading them: any changed before the write is left alone.
-    read_stamps = {path: file_stamp(path) for path in project.papers.glob("*.md")}
     existing, paper_errors = load_paper_files(project)
     errors += taxonomy_errors + paper_errors
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)), Ledger.read(project.ingest_ledger))
     catalog.add_all(drafts)
-    report = catalog.write(project, read_stamps)
-    stamp.save()
+    # The paper files as they were before reading them: any changed before the write is left alone.
+    read_stamps: dict[Path, Stamp | None] = {project.papers / name: stamp for name, stamp in inputs.papers.items()}
+    report, written = catalog.write(project, read_stamps)
+    NewState(project, inputs, {**known, **days_of(drafts, paths)}, written).save()
     return report
 
 
-class IngestStamp:
-    """Skips an ingest when no digest, paper file or the taxonomy changed since the last one.
+def read_needed_digests(paths: list[Path], previous: IngestState | None, changed: list[Path],
+                        inputs: Inputs) -> tuple[list[DraftPaper], list[SourceError]]:
+    """Every digest without a previous state; else the changed ones and the unchanged ones holding
+    a day on or after their first day. Drafts come in the order of `paths`, as a full ingest has
+    them: a day's places follow it."""
+    if previous is None:
+        return read_digests(paths)
+    drafts, errors = read_digests(changed)
+    if errors or not drafts:
+        return drafts, errors
+    first_day = min(draft.featured for draft in drafts)
+    more, more_errors = read_digests(previous.digests_from(first_day, inputs, exclude=changed))
+    position = {path.name: index for index, path in enumerate(paths)}
+    return sorted(drafts + more, key=lambda draft: position[draft.digest]), errors + more_errors
 
-    `digest build` ingests first on every run; on 10,000 papers this makes the
-    no-change case cost a few thousand stat calls instead of parsing everything.
-    """
 
-    def __init__(self, project: Project, digests: list[Path]):
-        self.cache = FileStampCache(project.cache_dir / STAMP_FILE, kind="ingest inputs")
-        self.papers_dir = project.papers
-        # The sources as this ingest is about to read them: one changed while it runs then
-        # differs from the saved stamp, and the next ingest reads it again.
-        self.sources = trusted_stamps([*digests, project.taxonomy_file])
-
-    def _stamps(self) -> Stamps | None:
-        """The sources and the paper files as they are now; None while one changed moments ago."""
-        papers = trusted_stamps(self.papers_dir.glob("*.md"))
-        if self.sources is None or papers is None:
-            return None
-        return {**self.sources, **papers}
-
-    def unchanged(self) -> bool:
-        stamps = self._stamps()
-        return stamps is not None and self.cache.matches(stamps)
-
-    def save(self) -> None:
-        """After the ingest wrote its paper files, which the stamp includes as they are now."""
-        stamps = self._stamps()
-        if stamps is not None:
-            self.cache.record(stamps)
-            self.cache.save()
+def days_of(drafts: list[DraftPaper], paths: list[Path]) -> dict[Path, Days]:
+    """The first and last day of each digest the drafts came from."""
+    days: dict[str, Days] = {}
+    for draft in drafts:
+        first, last = days.get(draft.digest, (draft.featured, draft.featured))
+        days[draft.digest] = min(first, draft.featured), max(last, draft.featured)
+    return {path: days[path.name] for path in paths if path.name in days}
 
 
 def abstract_key(text: str) -> str:
@@ -196,29 +207,34 @@ class Catalog:
         self.matcher = matcher
         self.ledger = ledger or Ledger()  # what earlier ingests placed: a curator's deletions stick
         self.papers: dict[str, Paper] = {}
+        self.touched: set[str] = set()  # slugs of the papers this ingest created or may have changed
         self.bodies: dict[str, str] = {}
         self.original: dict[str, Paper] = {}
         self.by_key: dict[str, str] = {}
         self.by_stem: dict[str, list[str]] = {}
         self.by_chunk: dict[int, str | list[str]] = {}  # (stem, chunk of an abstract) -> slugs
         self.short_abstracts: dict[str, list[str]] = {}  # stem -> slugs whose abstract has too few chunks
+        self.chunked: set[str] = set()  # stems whose abstracts are indexed by chunk (see _edit_candidates)
         for paper_file in existing:
             self._index(paper_file.paper, paper_file.body)
             self.original[paper_file.paper.slug] = paper_file.paper
+        self.touched.clear()  # the papers as read: none touched yet
 
-    def _index(self, paper: Paper, body: str) -> None:
-        self.papers[paper.slug] = paper
+    def _index(self, paper: Paper, body: str, keys: list[str] | None = None) -> None:
+        """keys: the paper's identity keys when the caller has them already."""
+        self._set(paper)
         self.bodies[paper.slug] = body
         self._index_stem(paper.slug)
-        for key in self.keys(paper.title, body, paper.arxiv_id):
+        for key in keys if keys is not None else self.keys(paper.title, body, paper.arxiv_id):
             self.by_key.setdefault(key, paper.slug)
 
     @staticmethod
     def keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
         """What identifies a paper, strongest first: its arXiv id, its title, its abstract."""
         keys = ["arxiv:" + arxiv_id.split("v")[0]] if arxiv_id else []
-        if normalize_title(title):  # a title of only punctuation or emoji identifies nothing
-            keys.append("title:" + normalize_title(title))
+        title_key = normalize_title(title)
+        if title_key:  # a title of only punctuation or emoji identifies nothing
+            keys.append("title:" + title_key)
         if abstract.strip():
             keys.append("abstract:" + abstract_key(abstract))
         return keys
@@ -240,11 +256,12 @@ class Catalog:
         paper, or removed this day from it, after an earlier ingest placed it (see ledger.py)."""
         keys = self.keys(draft.title, draft.abstract, draft.arxiv_id)
         slug = next((self.by_key[key] for key in keys if key in self.by_key), None)
-        slug = slug or self._edited_match(draft)
+        new_slug = slugify(draft.title) if slug is None else ""  # the slug it gets if it is new
+        slug = slug or self._edited_match(draft, slug_stem(new_slug))
         if slug is None and self.ledger.slug_of(keys) is not None:
             return None
         if slug is None:
-            slug = self._create(draft)
+            slug = self._create(draft, keys, new_slug)
         elif self.ledger.was_placed(draft.featured, slug) and draft.featured not in self.papers[slug].featured:
             return None
         else:
@@ -256,12 +273,13 @@ class Catalog:
         """A place on a day is written once: a place already in the file (a curator's) stays."""
         paper = self.papers[slug]
         if paper.rank_on(day) is None:
-            self.papers[slug] = replace(paper, ranks=tuple(sorted({*paper.ranks, (day, place)})))
+            self._set(replace(paper, ranks=tuple(sorted({*paper.ranks, (day, place)}))))
 
-    def _edited_match(self, draft: DraftPaper) -> str | None:
-        """A paper whose title and abstract a curator both touched: same first words, nearly the same abstract."""
+    def _edited_match(self, draft: DraftPaper, stem: str) -> str | None:
+        """A paper whose title and abstract a curator both touched: same first words (the stem of
+        the draft's slug), nearly the same abstract."""
         words = draft.abstract.split()
-        candidates = self._edit_candidates(slug_stem(slugify(draft.title)), words)
+        candidates = self._edit_candidates(stem, words)
         if not candidates:
             return None
         # Word-level: as telling as characters for a typo fix, and a hundred times faster.
@@ -284,6 +302,10 @@ class Catalog:
         group = self.by_stem.get(stem, [])
         if len(group) <= SCAN_UP_TO:
             return group
+        if stem not in self.chunked:  # indexed when first needed: an ingest of one day needs few stems
+            self.chunked.add(stem)
+            for member in group:
+                self._index_chunks(stem, member)
         shared: Counter[str] = Counter()
         for start in range(len(words) - CHUNK_WORDS + 1):
             holders = self._chunk_holders(chunk_key(stem, words[start:start + CHUNK_WORDS]))
@@ -292,14 +314,10 @@ class Catalog:
         return self.short_abstracts.get(stem, []) + [slug for slug, _ in shared.most_common()]
 
     def _index_stem(self, slug: str) -> None:
-        """Files the slug under its stem; a stem past SCAN_UP_TO papers gets its abstracts' chunks indexed."""
+        """Files the slug under its stem, and its abstract's chunks once the stem's are indexed."""
         stem = slug_stem(slug)
-        group = self.by_stem.setdefault(stem, [])
-        group.append(slug)
-        if len(group) == SCAN_UP_TO + 1:
-            for member in group:
-                self._index_chunks(stem, member)
-        elif len(group) > SCAN_UP_TO:
+        self.by_stem.setdefault(stem, []).append(slug)
+        if stem in self.chunked:
             self._index_chunks(stem, slug)
 
     def _index_chunks(self, stem: str, slug: str) -> None:
@@ -318,25 +336,33 @@ class Catalog:
         holders = self.by_chunk.get(key, [])
         return [holders] if isinstance(holders, str) else holders
 
-    def _create(self, draft: DraftPaper) -> str:
+    def _create(self, draft: DraftPaper, keys: list[str], slug: str) -> str:
+        """A new paper from the draft; keys: the draft's identity keys, slug: slugify(draft.title)."""
         topics = self.matcher.assign(draft.title, draft.abstract)
         paper = Paper(
-            slug=self.free_slug(slugify(draft.title)), title=draft.title, body=escape_markdown(draft.abstract),
+            slug=self.free_slug(slug), title=draft.title, body=escape_markdown(draft.abstract),
             featured=(draft.featured,), topics=topics, rule_topics=topics, links=_links(draft),
             arxiv_id=draft.arxiv_id, authors=draft.authors, sources=(draft.digest,),
         )
-        self._index(paper, paper.body)
+        # The body reads back as the draft's abstract (see abstract_key) unless the digest itself
+        # held backslash escapes: then its keys are worked out again, from the body.
+        same_text = unescape_markdown(paper.body) == unescape_markdown(draft.abstract)
+        self._index(paper, paper.body, keys if same_text else None)
         return paper.slug
 
     def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:
         """Only ever adds: the day, the source, and metadata the paper does not have yet."""
         featured = tuple(sorted(set(paper.featured) | {draft.featured}))
         sources = paper.sources if draft.digest in paper.sources else tuple(sorted({*paper.sources, draft.digest}))
-        self.papers[paper.slug] = replace(
+        self._set(replace(
             paper, featured=featured, sources=sources, arxiv_id=paper.arxiv_id or draft.arxiv_id,
-            authors=paper.authors or draft.authors, links=paper.links or draft.links)
+            authors=paper.authors or draft.authors, links=paper.links or draft.links))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
+
+    def _set(self, paper: Paper) -> None:
+        self.papers[paper.slug] = paper
+        self.touched.add(paper.slug)
 
     def free_slug(self, base: str) -> str:
         slug, number = base, 2
@@ -346,50 +372,84 @@ class Catalog:
             number += 1
         return slug
 
-    def write(self, project: Project, read_stamps: dict[Path, Stamp | None]) -> IngestReport:
+    def write(self, project: Project, read_stamps: dict[Path, Stamp | None]) -> tuple[IngestReport, Written]:
         """All changed paper files and the ledger, or none of them (see write_all_or_nothing)."""
         papers_dir = project.papers
         report = IngestReport()
-        pending: dict[Path, str] = {}
-        for slug, paper in sorted(self.papers.items()):
-            before = self.original.get(slug)
+        pending: dict[Path, Callable[[], str]] = {}  # the texts are made as they are written
+        for slug in sorted(self.touched):  # every other paper is as it was read
+            paper, before = self.papers[slug], self.original.get(slug)
             if before is not None and before == paper:
-                report.unchanged += 1
                 continue
-            pending[papers_dir / f"{slug}.md"] = format_paper_file(fields_from_paper(paper), self.bodies[slug])
+            pending[papers_dir / f"{slug}.md"] = partial(self._text, slug)
             report.created += before is None
             report.updated += before is not None
+        report.unchanged = len(self.papers) - report.created - report.updated
         report.written = list(pending)
         ledger = self.ledger.text()
         if _read_or_none(project.ingest_ledger) != ledger:
-            pending[project.ingest_ledger] = ledger
+            pending[project.ingest_ledger] = lambda: ledger  # last: renamed after every paper it lists
         expected = {path: read_stamps.get(path) for path in pending if path != project.ingest_ledger}
-        write_all_or_nothing(pending, expected)
-        return report
+        return report, write_all_or_nothing(pending, expected)
+
+    def _text(self, slug: str) -> str:
+        return format_paper_file(fields_from_paper(self.papers[slug]), self.bodies[slug])
 
 
-def write_all_or_nothing(files: dict[Path, str], expected: dict[Path, Stamp | None]) -> None:
-    """Every file to a temporary name first; then, if none of the targets changed since ingest
-    read them (a curator saving a paper meanwhile), all renamed into place. Otherwise, or when
-    the disk fills up, the temporary files go and content/ stays exactly as it was."""
-    temporaries: dict[Path, Path] = {}  # filled by the writer threads (dict assignment is atomic)
+def write_all_or_nothing(files: dict[Path, Callable[[], str]], expected: dict[Path, Stamp | None]) -> Written:
+    """Every file (path -> a function making its text) to a temporary name first; then, if none
+    of the targets changed since ingest read them (a curator saving a paper meanwhile), all
+    renamed into place, in the given order. Otherwise, or when the disk fills up, the temporary
+    files go and content/ stays exactly as it was."""
+    temporaries: dict[Path, Path] = {}  # filled by the writer thread, read once it is done
+    written = Written()
+    sync_each = len(files) <= SYNC_EACH_UP_TO
 
-    def write_one(path: Path) -> None:
-        temporaries[path] = write_temporary(path, files[path].encode("utf-8"))
+    def write_chunk(chunk: list[tuple[Path, bytes]]) -> None:
+        for path, data in chunk:
+            temporaries[path], stamp = write_temporary_quickly(path, data, sync=sync_each)
+            written.add(path, stamp, data)
 
+    for folder in {path.parent for path in files}:
+        folder.mkdir(parents=True, exist_ok=True)
     try:
-        # Creating files is system-call bound (the GIL is released): a few threads overlap the waits.
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            list(pool.map(write_one, files))
+        # One writer thread: the kernel's work of creating the files (most of the time of
+        # writing 80,000) overlaps with making the next texts here. More writers only contend
+        # for the folder's lock: more system time, not less wall time.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            chunks = [writer.submit(write_chunk, chunk) for chunk in _encoded_in_chunks(files)]
+        for chunk in chunks:
+            chunk.result()  # the first error, if any
         changed = [path for path, stamp in expected.items() if file_stamp(path) != stamp]
         if changed:
             raise BuildFailed([SourceError(display_path(path), 0, "changed while ingest ran, so ingest wrote nothing",
                                            "run the command again; your change is kept") for path in changed])
-        for path, temporary in temporaries.items():
-            os.replace(temporary, path)
+        # Durable before visible: without it a power cut soon after could leave a renamed file
+        # empty (ext4 writes data back later than the rename). An fsync is a journal commit per
+        # file, so a large batch gets one os.sync() instead (it flushes everyone's pending writes:
+        # 0.2-0.8 s on this machine after 80,000 files, while other work was writing too).
+        if not sync_each:
+            os.sync()
+        for path in files:
+            os.replace(temporaries[path], path)
+            del temporaries[path]
     finally:
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
+    return written
+
+
+def _encoded_in_chunks(files: dict[Path, Callable[[], str]]) -> Iterator[list[tuple[Path, bytes]]]:
+    """The files' texts in UTF-8, WRITE_CHUNK files at a time: one hand-over to the writer thread
+    per file would cost more than writing some of them."""
+    chunk: list[tuple[Path, bytes]] = []
+    for path, text in files.items():
+        chunk.append((path, text().encode("utf-8")))
+        if len(chunk) == WRITE_CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _read_or_none(path: Path) -> str | None:

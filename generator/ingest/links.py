@@ -14,6 +14,8 @@ PAPER_HOSTS = {"arxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
 
 def extract_links(text: str) -> tuple[Link, ...]:
     """Every distinct http(s) URL in the text, in order of appearance."""
+    if "://" not in text:  # most abstracts: a scan in C instead of the pattern's
+        return ()
     seen: dict[str, Link] = {}
     for match in URL.finditer(text):
         # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.

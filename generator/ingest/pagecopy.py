@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from generator.errors import SourceError
@@ -138,6 +139,7 @@ class _DigestParser:
         self.date: dt.date | None = None
         self.day: list[Paragraph] = []  # the current day's paragraphs, not yet paired
         self.drafts: list[DraftPaper] = []
+        self.day_sizes: Counter[dt.date] = Counter()  # drafts so far per day: the next one's rank
         self.errors: list[SourceError] = []
 
     def error(self, line: int, message: str, hint: str = "") -> None:
@@ -225,9 +227,10 @@ class _DigestParser:
             self.error(abstract.line, f"abstract is {len(abstract.text):,} characters; the limit is {MAX_ABSTRACT_CHARS:,}",
                        "is a blank line missing between two papers?")
             return
-        rank = sum(draft.featured == self.date for draft in self.drafts) + 1
         assert self.date is not None
-        self.drafts.append(DraftPaper(title.text, abstract.text, self.date, self.name, title.line, rank=rank))
+        self.day_sizes[self.date] += 1
+        self.drafts.append(DraftPaper(title.text, abstract.text, self.date, self.name, title.line,
+                                      rank=self.day_sizes[self.date]))
 
     def _not_a_title(self, paragraph: Paragraph) -> None:
         self.error(paragraph.line, f"expected a paper title (one line, at most {MAX_TITLE_CHARS} characters), "

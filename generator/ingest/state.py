@@ -1,0 +1,231 @@
+"""What the last successful ingest read and wrote, so that the next one reads only the digests that changed.
+
+Why reading only some digests gives the same paper files as reading them all: a
+successful ingest leaves content/ where re-applying every digest it read changes
+nothing (ingest only ever adds a day, a source, a place or a gap-filling field, and
+all of them are there already). Drafts are applied day by day, so while no paper
+file, the ledger and the taxonomy changed since then, every draft of a day before
+the first day of a new or edited digest still changes nothing, and the days from
+there on are applied again in full: every digest holding one of them is read, so
+each day's places are counted as a full ingest counts them. A deleted digest only
+removes drafts that changed nothing. Anything else changed (a paper file, the
+ledger, the taxonomy, the generator), or no state: a full ingest.
+
+A file stamped less than two seconds after its last change may change again unseen
+(files.is_racy): such a digest counts as changed next time; any other such file is
+recorded with a hash of its text (read when stamped, before ingest reads it, or as
+ingest wrote it) that the next ingest checks.
+
+The state is JSON in .cache/ (never pickle), and only ever a speed-up: anything
+doubtful in it means a full ingest.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import stat
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.cache import Stamp, file_stamp, generator_version
+from generator.files import is_racy, write_file_atomic
+from generator.project import Project
+
+STATE_FILE = "ingest-state.json"  # in the project's cache folder
+UNKNOWN = "unknown"  # a file changed moments ago that could not be read: a full ingest next time
+Days = tuple[dt.date, dt.date]  # the first and last day a digest holds
+
+
+@dataclass
+class Inputs:
+    """Everything ingest depends on, stamped before any of it is read: a file changed while
+    ingest runs then differs from its recorded stamp next time."""
+
+    digests: dict[Path, Stamp | None]
+    taxonomy: Any  # see file_entry
+    ledger: Any
+    papers: dict[str, Stamp]  # file name -> stamp
+    racy_papers: dict[str, str | None]  # changed moments before they were stamped -> hash of the text
+    racy_digests: set[Path]  # changed moments before they were stamped
+
+    @classmethod
+    def take(cls, project: Project, digests: list[Path]) -> Inputs:
+        papers = paper_stamps(project.papers)
+        racy = {name: file_hash(project.papers / name) for name, stamp in papers.items() if is_racy(stamp[1])}
+        digest_stamps = {path: file_stamp(path) for path in digests}
+        return cls(digest_stamps, file_entry(project.taxonomy_file), file_entry(project.ingest_ledger), papers, racy,
+                   {path for path, stamp in digest_stamps.items() if stamp is not None and is_racy(stamp[1])})
+
+
+def file_entry(path: Path) -> Any:
+    """How the state records a file: None when it does not exist, else [size, mtime_ns], with a
+    hash of its text when it changed moments ago (UNKNOWN when it cannot be read)."""
+    stamp = file_stamp(path)
+    if stamp is None:
+        return None
+    if not is_racy(stamp[1]):
+        return list(stamp)
+    digest = file_hash(path)
+    return UNKNOWN if digest is None else [*stamp, digest]
+
+
+def paper_stamps(folder: Path) -> dict[str, Stamp]:
+    """The stamp of each paper file (papers.paper_listing's names: `*.md`, not hidden) by name."""
+    stamps: dict[str, Stamp] = {}
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md") and not entry.name.startswith("."):
+                    try:
+                        info = entry.stat()
+                    except OSError:  # gone, or a broken link: loading the papers reports it
+                        continue
+                    stamps[entry.name] = info.st_size, info.st_mtime_ns
+    except FileNotFoundError:
+        pass
+    return stamps
+
+
+@dataclass
+class Written:
+    """What ingest wrote: each file's stamp once renamed into place, and a hash of its text."""
+
+    stamps: dict[Path, Stamp] = field(default_factory=dict)
+    hashes: dict[Path, str] = field(default_factory=dict)
+
+    def add(self, path: Path, stamp: Stamp, data: bytes) -> None:
+        self.stamps[path] = stamp
+        self.hashes[path] = content_hash(data)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_hash(path: Path) -> str | None:
+    """None for what cannot be read, and for anything but a regular file: opening a named pipe
+    would wait forever (loading the papers reports such a file)."""
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return None
+        return content_hash(path.read_bytes())
+    except OSError:
+        return None
+
+
+def papers_fingerprint(stamps: dict[str, Stamp]) -> str:
+    """One hash of every paper file's name and stamp: the state stays small at 100,000 papers."""
+    listing = "\n".join(f"{name}\t{size}\t{mtime}" for name, (size, mtime) in sorted(stamps.items()))
+    return content_hash(listing.encode("utf-8"))
+
+
+class IngestState:
+    """The state file's content; see the module's docstring."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+
+    @staticmethod
+    def version() -> str:
+        return f"ingest state/{generator_version()}"
+
+    @classmethod
+    def read(cls, project: Project) -> IngestState | None:
+        try:
+            data = json.loads((project.cache_dir / STATE_FILE).read_bytes())
+        except (OSError, ValueError):  # missing, unreadable, not JSON: a full ingest
+            return None
+        if not isinstance(data, dict) or data.get("version") != cls.version():
+            return None
+        return cls(data)
+
+    def digests_changed(self, inputs: Inputs, project: Project) -> list[Path] | None:
+        """The new and edited digests, in the order given; None when only a full ingest is sure to be right."""
+        try:
+            if not (_file_unchanged(self.data["taxonomy"], project.taxonomy_file, inputs.taxonomy)
+                    and _file_unchanged(self.data["ledger"], project.ingest_ledger, inputs.ledger)
+                    and self._papers_unchanged(inputs, project.papers)):
+                return None
+            return [path for path, stamp in inputs.digests.items() if self._digest_entry(path, stamp) is None]
+        except (KeyError, TypeError, ValueError, AttributeError):  # a state of another shape
+            return None
+
+    def digests_from(self, day: dt.date, inputs: Inputs, exclude: Iterable[Path]) -> list[Path]:
+        """The unchanged digests holding a day on or after `day`."""
+        skip = set(exclude)
+        return [path for path, stamp in inputs.digests.items()
+                if path not in skip and (entry := self._digest_entry(path, stamp)) is not None and entry[1] >= day]
+
+    def known_days(self, inputs: Inputs) -> dict[Path, Days]:
+        """The days of each digest unchanged since it was recorded."""
+        return {path: days for path, stamp in inputs.digests.items()
+                if (days := self._digest_entry(path, stamp)) is not None}
+
+    def _digest_entry(self, path: Path, stamp: Stamp | None) -> Days | None:
+        entry = self.data["digests"].get(os.path.abspath(path))
+        if stamp is None or not isinstance(entry, list) or entry[:2] != list(stamp):
+            return None
+        return dt.date.fromisoformat(entry[2]), dt.date.fromisoformat(entry[3])
+
+    def _papers_unchanged(self, inputs: Inputs, folder: Path) -> bool:
+        if self.data["papers"] != papers_fingerprint(inputs.papers):
+            return False
+        hashed: dict[str, str] = self.data["hashed"]
+        return all((inputs.racy_papers[name] if name in inputs.racy_papers else file_hash(folder / name)) == digest
+                   for name, digest in hashed.items())
+
+
+
+def _file_unchanged(recorded: Any, path: Path, now: Any) -> bool:
+    """Whether a file is as recorded; both are file_entry's."""
+    if recorded is None or now is None:
+        return recorded is None and now is None  # absent then and now
+    if not isinstance(recorded, list) or not isinstance(now, list) or recorded[:2] != now[:2]:
+        return False
+    return len(recorded) == 2 or (now[2] if len(now) == 3 else file_hash(path)) == recorded[2]
+
+
+@dataclass
+class NewState:
+    """The state after a successful ingest, from its inputs, what it read and what it wrote."""
+
+    project: Project
+    inputs: Inputs
+    days: dict[Path, Days]  # of every digest this ingest read or knew unchanged
+    written: Written
+
+    def save(self) -> None:
+        data = {"version": IngestState.version(), "taxonomy": self.inputs.taxonomy,
+                "ledger": self._ledger(), "digests": self._digests(), **self._papers()}
+        with contextlib.suppress(OSError):  # a read-only checkout still ingests, only in full each time
+            write_file_atomic(self.project.cache_dir, STATE_FILE,
+                              json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    def _ledger(self) -> Any:
+        ledger = self.project.ingest_ledger
+        if ledger in self.written.stamps:
+            return [*self.written.stamps[ledger], self.written.hashes[ledger]]
+        return self.inputs.ledger
+
+    def _digests(self) -> dict[str, list[Any]]:
+        """By absolute path (a command may run from another folder next time); racy digests are
+        left out: they count as new next time."""
+        return {os.path.abspath(path): [*stamp, days[0].isoformat(), days[1].isoformat()]
+                for path, stamp in self.inputs.digests.items()
+                if stamp is not None and path not in self.inputs.racy_digests and (days := self.days.get(path))}
+
+    def _papers(self) -> dict[str, Any]:
+        stamps = dict(self.inputs.papers)
+        hashes = dict(self.inputs.racy_papers)
+        for path, stamp in self.written.stamps.items():
+            if path.parent == self.project.papers:
+                stamps[path.name] = stamp
+                hashes[path.name] = self.written.hashes[path]
+        if None in hashes.values():  # one could not be read: what it holds is unknown
+            return {"papers": UNKNOWN, "hashed": {}}
+        return {"papers": papers_fingerprint(stamps), "hashed": hashes}

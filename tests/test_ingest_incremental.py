@@ -1,0 +1,134 @@
+"""Ingest reads only the digests that changed, and gives the same paper files as reading them all."""
+import os
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+from generator.ingest import catalog
+from generator.ingest.catalog import run_ingest
+from generator.ingest.state import STATE_FILE
+from generator.project import Project
+from tests.helpers import FIXTURES, ROOT, make_project, snapshot
+from tests.test_ingest_sources import ONLY_ON_THE_PAGE, api_entries, page_copy
+
+API = FIXTURES / "hf-api"
+EARLIER_DAYS = [API / "2024-12-20.json", API / "2025-01-10.json", API / "2025-03-11.json"]
+SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
+THYME = "thyme-think-beyond-images.md"
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[str]:
+    """The names of the digests each ingest reads, in order."""
+    names: list[str] = []
+    real = catalog.read_digests
+
+    def recording(paths):
+        names.extend(path.name for path in paths)
+        return real(paths)
+
+    monkeypatch.setattr(catalog, "read_digests", recording)
+    return names
+
+
+def age(*paths: Path) -> None:
+    """Old enough to be trusted to a stamp (a file changed in the last two seconds is not)."""
+    an_hour_ago = time.time() - 3600
+    for path in paths:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+
+
+def ingested(tmp_path: Path, digests: list[Path]) -> Project:
+    project = make_project(tmp_path, digests)
+    age(*(project / "content" / "digests").iterdir(), project / "content" / "topics.yaml")
+    run_ingest(Project.at(project))
+    return Project.at(project)
+
+
+def add_digest(project: Project, name: str, text: str) -> None:
+    (project.digests / name).write_text(text, encoding="utf-8")
+    age(project.digests / name)
+
+
+def ingest_like_a_full_ingest(project: Project, reads: list[str]) -> list[str]:
+    """Ingests the project, and a copy of it without the ingest state; asserts they give the same
+    files and returns the names of the digests the first ingest read."""
+    full = project.root.parent / "full-ingest"
+    shutil.copytree(project.root, full)
+    (full / ".cache" / STATE_FILE).unlink()
+    reads.clear()
+    run_ingest(project)
+    read = list(reads)
+    run_ingest(Project.at(full))
+    assert sorted(reads[len(read):]) == sorted(path.name for path in project.digests.iterdir())
+    assert snapshot(project.content) == snapshot(full / "content")
+    return read
+
+
+def test_a_new_day_reads_only_its_digest_and_gives_the_files_a_full_ingest_gives(tmp_path, reads):
+    project = ingested(tmp_path, EARLIER_DAYS)
+    shutil.copy(API / "2025-08-18.json", project.digests)
+    age(project.digests / "2025-08-18.json")
+    assert ingest_like_a_full_ingest(project, reads) == ["2025-08-18.json"]
+    reads.clear()
+    assert run_ingest(project).skipped and reads == []  # the files just written are known by their hash
+
+
+def test_a_second_digest_of_a_day_continues_that_days_places(tmp_path, reads):
+    project = ingested(tmp_path, [*EARLIER_DAYS, API / "2025-08-18.json"])
+    add_digest(project, "2025-08-18.txt", page_copy(list(reversed(api_entries())), [ONLY_ON_THE_PAGE]))
+    # The day's API file is read too: the page copy's places come after the API file's.
+    assert ingest_like_a_full_ingest(project, reads) == ["2025-08-18.txt", "2025-08-18.json"]
+    assert "ranks: {2025-08-18: 8}" in next(path.read_text() for path in project.papers.glob("a-paper-only-*.md"))
+
+
+def test_a_deleted_paper_stays_deleted_when_a_later_day_lists_it_again(tmp_path, reads):
+    project = ingested(tmp_path, [API / "2025-08-18.json"])
+    (project.papers / THYME).unlink()
+    run_ingest(project)
+    add_digest(project, "2025-08-19.json", (API / "2025-08-18.json").read_text().replace("2025-08-18", "2025-08-19"))
+    assert ingest_like_a_full_ingest(project, reads) == ["2025-08-19.json"]
+    assert not (project.papers / THYME).exists()
+
+
+def test_an_edited_digest_is_read_again(tmp_path, reads):
+    project = ingested(tmp_path, [SEED, *EARLIER_DAYS])
+    text = SEED.read_text(encoding="utf-8")
+    add_digest(project, SEED.name, f"{text.rstrip()}\n\nA Paper Added to the Day Later\n\n{ONLY_ON_THE_PAGE[1]}\n")
+    reads.clear()
+    report = run_ingest(project)
+    assert report.created == 1 and reads == [SEED.name]
+
+
+def test_a_paper_a_curator_edited_makes_the_next_ingest_read_everything(tmp_path, reads):
+    project = ingested(tmp_path, [API / "2025-08-18.json"])
+    path = project.papers / THYME
+    path.write_text(path.read_text().replace("ranks: {2025-08-18: 1}\n", ""))  # "rank this day again"
+    add_digest(project, "2025-08-19.json", (API / "2025-08-18.json").read_text().replace("2025-08-18", "2025-08-19"))
+    reads.clear()
+    run_ingest(project)
+    assert sorted(reads) == ["2025-08-18.json", "2025-08-19.json"]
+    assert "ranks: {2025-08-18: 1, 2025-08-19: 1}" in path.read_text()
+
+
+@pytest.mark.parametrize("change", ["taxonomy", "ledger", "state"])
+def test_a_changed_taxonomy_or_ledger_or_a_corrupt_state_means_a_full_ingest(tmp_path, reads, change):
+    project = ingested(tmp_path, EARLIER_DAYS)
+    changed = {"taxonomy": project.taxonomy_file, "ledger": project.ingest_ledger,
+               "state": project.cache_dir / STATE_FILE}[change]
+    with changed.open("a", encoding="utf-8") as stream:
+        stream.write("\n# changed\n" if change != "state" else "not JSON")
+    reads.clear()
+    assert not run_ingest(project).skipped
+    assert sorted(reads) == [path.name for path in EARLIER_DAYS]
+
+
+def test_a_digest_saved_moments_before_an_ingest_is_read_again_by_the_next(tmp_path, reads):
+    project = ingested(tmp_path, EARLIER_DAYS)
+    shutil.copy(API / "2025-08-18.json", project.digests)  # just saved: it may change again unseen
+    reads.clear()
+    run_ingest(project)
+    run_ingest(project)
+    assert reads == ["2025-08-18.json", "2025-08-18.json"]
