@@ -71,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("project", type=Path)
     parser.add_argument("--edits", type=int, default=7)
+    parser.add_argument("--pause", type=float, default=0.5,
+                        help="seconds between opening a page and the edit (the last edit's search index is written then)")
     args = parser.parse_args()
     project = args.project.resolve()
     papers = sorted((project / "content" / "papers").glob("*.md"))[:: max(1, len(list(
@@ -85,10 +87,10 @@ def main() -> None:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=CHROMIUM)
             page = browser.new_page()
-            time.sleep(1.0)  # the rebuild thread loads what it took over; an edit before waits for it
+            time.sleep(args.pause)  # the rebuild thread loads what it took over; an edit before waits for it
             for number, paper in enumerate(papers, 1):
                 page.goto(f"http://127.0.0.1:{port}/papers/{paper.stem}/")
-                time.sleep(0.5)  # past the watcher's debounce of anything before
+                time.sleep(args.pause)
                 times.append(edit_seconds(page, paper, number))
                 print(f"  edit {number}: {times[-1] * 1000:.0f} ms", flush=True)
             browser.close()

@@ -1,7 +1,7 @@
 """How a preview session copes with a builder that crashes, and how it words such crashes."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import jinja2
@@ -40,7 +40,7 @@ class CrashOnceBuilder:
         (self.site_dir / "index.html").write_text("<html><body>second</body></html>")
         return BuildResult(["index.html"], [], [], 0.0)
 
-    def write_deferred(self) -> list[str]:
+    def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
         return []
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 from generator.build import pages as page_builders
 from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints, digest_bytes
-from generator.build.pages import Page, Scope
+from generator.build.pages import NO_REGION, Page, Scope
 from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
+from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics
 from generator.build.sitefiles import render_pages, search_files, write_pages
 from generator.build.staging import StagedSite, remove_file
@@ -170,7 +171,6 @@ class SiteBuilder:
         tenth, a page a millisecond or two).
         """
         self.warm_up()  # its own result is subsumed: the pages it wrote are in site/ either way
-        self.write_deferred()  # a rebuild left unfinished: its state is what this one starts from
         changed_papers, needs_full = self._classify(changed)
         if needs_full or self._resources is None:
             return self.build()
@@ -285,11 +285,17 @@ class SiteBuilder:
 
     def _write_changes(self, resources: Resources, site: Site, defer_data: bool,
                        scope: Scope) -> tuple[list[str], list[str]]:
-        """Render the pages of the scope whose context changed, then write those whose bytes changed."""
+        """Render the pages of the scope whose context changed, then write those whose bytes changed.
+        Data pages a deferred write left undone (a newer edit stopped it) are rendered with them."""
+        pending = self._deferred.scope if self._deferred else None
+        self._deferred = None
         if defer_data:  # the data files and the search files stay as they are until write_deferred
-            self._deferred = Deferred(site, scope)
-        outputs = self._render_stale(resources, site, scope, page_builders.html_pages if defer_data else None)
-        if not defer_data:
+            self._deferred = Deferred(site, scope | pending if pending else scope)
+            outputs = self._render_stale(resources, site, scope, page_builders.html_pages)
+        else:
+            outputs = self._render_stale(resources, site, scope)
+            if pending:
+                outputs.update(self._render_stale(resources, site, pending, page_builders.data_pages))
             searched = search_files(site, self._search_cache)
             outputs.update(searched)
             self._search_files = set(searched)
@@ -314,16 +320,21 @@ class SiteBuilder:
         self._pages.update((page.path, page) for page in page_list)
         return dict(render_pages(resources.renderer, stale))
 
-    def write_deferred(self) -> list[str]:
-        """What the last rebuild(defer_data=True) left: its data files and the search index;
-        the files written or removed."""
+    def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
+        """What the last rebuild(defer_data=True) left: its data files and the search index; the
+        files written or removed. should_stop: polled while the search index is made (a second at
+        10,000 papers); when it says so, the index is left for the next rebuild to defer again."""
         deferred, self._deferred = self._deferred, None
         if deferred is None or self._resources is None:
             return []
         outputs = self._render_stale(self._resources, deferred.site, deferred.scope, page_builders.data_pages)
-        searched = search_files(deferred.site, self._search_cache)
-        outputs.update(searched)
         written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
+        try:
+            searched = search_files(deferred.site, self._search_cache, should_stop)
+        except SearchCancelled:
+            self._deferred = Deferred(deferred.site, NO_REGION)  # the data pages are done
+            return written
+        written += [path for path, data in sorted(searched.items()) if self._replace_if_changed(path, data)]
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
         self._search_files = set(searched)
         return sorted(written + removed)

@@ -58,6 +58,12 @@ class Scope:
         kind, key = region
         return kind == "site" or key in {"paper": self.papers, "day": self.days, "topic": self.topics}[kind]
 
+    def __or__(self, other: Scope) -> Scope:
+        return Scope(self.papers | other.papers, self.days | other.days, self.topics | other.topics)
+
+
+NO_REGION = Scope(frozenset(), frozenset(), frozenset())  # the site-wide pages only
+
 
 def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """Every output of the site except static files and search files; with a scope, only the

@@ -5,7 +5,7 @@ parallel.py does the same work on every core for a full build from the command l
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from generator.build import search
@@ -15,10 +15,11 @@ from generator.build.site import Site
 from generator.build.staging import StagedSite
 
 
-def search_files(site: Site, cache_file: Path | None = None) -> dict[str, bytes]:
+def search_files(site: Site, cache_file: Path | None = None,
+                 should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of every file of the search index; cache_file keeps the papers'
-    terms between builds (build/search/term_cache.py)."""
-    return search.build_search_files(list(site.papers), list(site.topics), cache_file=cache_file)
+    terms between builds (build/search/term_cache.py); should_stop: see build_search_files."""
+    return search.build_search_files(list(site.papers), list(site.topics), cache_file, should_stop)
 
 
 def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:

@@ -65,8 +65,9 @@ class Builder(Protocol):
         wait for write_deferred when deferred."""
         ...
 
-    def write_deferred(self) -> Sequence[str]:
-        """The search index and data files a deferred rebuild left out; the files it wrote or removed."""
+    def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> Sequence[str]:
+        """The search index and data files a deferred rebuild left out; the files it wrote or
+        removed. should_stop: when it says so, the search index waits for the next rebuild."""
         ...
 
 
@@ -284,7 +285,9 @@ class PreviewSession:
     def _write_deferred(self, started: float) -> None:
         """After open pages were told to reload: the search index and data files, and a reload of
         search pages only (a feed or papers.json is not a page a curator watches)."""
-        written = self._builder.write_deferred() if self._builder is not None else []
+        # A save while the index is made (a second at 10,000 papers) stops it: the newer edit is
+        # shown first, and its own rebuild defers the index again.
+        written = self._builder.write_deferred(self._debouncer.has_pending) if self._builder is not None else []
         if written:
             self.live.publish_search_index()
             self._report(f"  search index and data files updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")

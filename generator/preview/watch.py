@@ -66,6 +66,11 @@ class Debouncer:
             self._last_change = time.monotonic()
             self._condition.notify()
 
+    def has_pending(self) -> bool:
+        """Whether changes wait for the worker: long work on it can stop and let them through."""
+        with self._condition:
+            return bool(self._pending)
+
     def start(self) -> None:
         self._worker.start()
 

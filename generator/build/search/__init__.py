@@ -21,7 +21,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from generator.build.search.fragments import fragment
@@ -44,11 +44,24 @@ FIELDS = (("title", 2), ("abstract", 1), ("author", 1), ("topic", 2), ("arxiv", 
 K1, B = 1.2, 0.75
 
 
-def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None) -> dict[str, bytes]:
+class SearchCancelled(Exception):
+    """should_stop said to stop: the dev server has a newer edit to show first."""
+
+
+def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None,
+                       should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of every search file; the same papers give the same bytes.
-    cache_file, when given, keeps the papers' terms between builds (term_cache.py)."""
+    cache_file, when given, keeps the papers' terms between builds (term_cache.py). should_stop
+    is asked every few hundred papers and between the steps; True raises SearchCancelled."""
     with _no_garbage_collection():  # millions of small objects, none of them cyclic
-        return _search_files(papers, topics, TermCache(cache_file))
+        return _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
+
+
+def _never() -> bool:
+    return False
+
+
+CHECK_EVERY = 500  # papers between two should_stop calls: a few milliseconds of work
 
 
 @contextlib.contextmanager
@@ -62,19 +75,26 @@ def _no_garbage_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache) -> dict[str, bytes]:
+def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache,
+                  should_stop: Callable[[], bool]) -> dict[str, bytes]:
     topic_names = {topic.slug: topic.name for topic in topics}
     # Papers are numbered by first featured day, so a new day's papers take new numbers and the
     # fragments of the others keep theirs.
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     texts = [field_texts(paper, topic_names) for paper in ordered]
     inverter = Inverter(len(FIELDS))
-    for fields in texts:
+    for number, fields in enumerate(texts):
+        if number % CHECK_EVERY == 0 and should_stop():
+            raise SearchCancelled
         inverter.add(cache.document_terms(fields))
     cache.save()
     cache.forget_others()
     sorted_terms, postings = inverter.postings()
+    if should_stop():
+        raise SearchCancelled
     shards = make_shards(sorted_terms, postings)
+    if should_stop():
+        raise SearchCancelled
     vocabulary = _json(sorted_terms)
     files = {f"search/s/{shard.name}.json": shard.data for shard in shards}
     files[f"search/v/{content_name(vocabulary)}.json"] = vocabulary

@@ -25,6 +25,7 @@ from generator.files import write_file_atomic
 
 DocumentTerms = tuple[FieldTerms, ...]
 _memo: dict[str, DocumentTerms] = {}
+STALE_SHARE = 0.01  # papers missing from the cache file (or in it and gone) before it is written again
 
 
 def version() -> str:
@@ -42,8 +43,14 @@ class TermCache:
 
     def __init__(self, path: Path | None = None):
         self._path = path
-        self._stored: dict[str, object] = _load(path) if path else {}
+        self._loaded: dict[str, object] | None = None  # the file, read once a paper is not in the memo
         self._used: dict[str, DocumentTerms] = {}
+
+    @property
+    def _stored(self) -> dict[str, object]:
+        if self._loaded is None:
+            self._loaded = _load(self._path) if self._path else {}
+        return self._loaded
 
     def document_terms(self, texts: tuple[str, ...]) -> DocumentTerms:
         """The terms of every field of a paper: terms.term_counts of each, the last (the arXiv id) whole."""
@@ -56,8 +63,14 @@ class TermCache:
         return found
 
     def save(self) -> None:
-        """Writes the terms of this build's papers, and only them, when they are not what the file holds."""
-        if self._path is None or self._used.keys() == self._stored.keys():
+        """Writes the terms of this build's papers, and only them, when the file lacks them or holds
+        others, by more than STALE_SHARE of the papers. A dev-server edit, whose papers all came
+        from the memo, writes nothing: the next build's few missing papers cost less than
+        rewriting the whole file on every save (10 MB at 10,000 papers)."""
+        if self._path is None or (self._loaded is None and self._path.exists()):
+            return
+        differing = len(self._used.keys() ^ self._stored.keys())
+        if self._stored and differing <= STALE_SHARE * len(self._used):
             return
         papers = {key: self._stored[key] if key in self._stored else _encoded(found) for key, found in self._used.items()}
         data = json.dumps({"version": version(), "papers": papers}, ensure_ascii=False, separators=(",", ":"))
