@@ -146,7 +146,11 @@ def paper_page(paper: Paper, site: Site) -> Page:
 def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
     """The papers most similar to this one (generator/build/related.py), worked out once per Site."""
     _remember_related(site)
-    return _related_memo.papers.get(paper.slug, ())
+    found = _related_memo.papers.get(paper.slug)
+    if found is None:  # made as pages ask: a dev-server rebuild asks for a few of 10,000
+        by_slug = _related_memo.by_slug
+        found = _related_memo.papers[paper.slug] = tuple(by_slug[other] for other in _related_memo.slugs.get(paper.slug, ()))
+    return found
 
 
 def related_slugs(site: Site, cache_file: Path | None = None) -> dict[str, tuple[str, ...]]:
@@ -158,11 +162,10 @@ def related_slugs(site: Site, cache_file: Path | None = None) -> dict[str, tuple
 
 def _remember_related(site: Site, cache_file: Path | None = None) -> None:
     if _related_memo.site is not site:
-        by_slug = {other.slug: other for other in site.papers}
+        _related_memo.by_slug = {other.slug: other for other in site.papers}
         _related_memo.slugs = related_papers(site.papers, cache_file=cache_file)
         _related_memo.site = site
-        _related_memo.papers = {slug: tuple(by_slug[other] for other in others)
-                                for slug, others in _related_memo.slugs.items()}
+        _related_memo.papers = {}
 
 
 @dataclass
@@ -170,8 +173,9 @@ class _RelatedMemo:
     """The related papers of the last Site seen: every paper page of one build asks for them."""
 
     site: Site | None = None
+    by_slug: dict[str, Paper] = field(default_factory=dict)
     slugs: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    papers: dict[str, tuple[Paper, ...]] = field(default_factory=dict)
+    papers: dict[str, tuple[Paper, ...]] = field(default_factory=dict)  # filled as pages ask
 
 
 _related_memo = _RelatedMemo()

@@ -55,6 +55,8 @@ class LiveReload:
         self._server_id = uuid.uuid4().hex[:8]  # a restarted server is a new version for open pages
         self._generation = 0
         self._errors: tuple[str, ...] = ()
+        self._reloading = 0  # pages told to reload by the last reload event that did not reconnect yet
+        self._reconnected = threading.Condition(self._lock)
 
     @property
     def version(self) -> str:
@@ -75,7 +77,16 @@ class LiveReload:
         stream: queue.Queue = queue.Queue()
         with self._lock:
             self._streams.add(stream)
+            self._reloading = max(self._reloading - 1, 0)  # a reloaded page opens its stream again
+            self._reconnected.notify_all()
         return stream
+
+    def wait_for_reloads(self, timeout: float) -> None:
+        """Until the pages the last reload event went to have loaded again (each opens a new
+        stream), or `timeout` seconds: the dev server's slower work waits, so that it does not
+        compete with serving them."""
+        with self._lock:
+            self._reconnected.wait_for(lambda: self._reloading == 0, timeout)
 
     def unsubscribe(self, stream: queue.Queue) -> None:
         with self._lock:
@@ -83,6 +94,8 @@ class LiveReload:
 
     def publish_reload(self) -> None:
         """The site changed (or a failed build was fixed): every open page reloads."""
+        with self._lock:
+            self._reloading = len(self._streams)
         self._publish("reload", errors=())
 
     def publish_search_index(self) -> None:

@@ -30,6 +30,7 @@ from generator.project import Project
 
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
+RELOAD_GRACE_SECONDS = 1.0  # the longest the deferred work waits for open pages to reload
 
 
 class BuildOutcome(Protocol):
@@ -269,6 +270,9 @@ class PreviewSession:
         self._watch_new_folders_after_a_rebuild()  # before the reload, so that the next save is seen
         self._finish(result, errors, changed=changed, started=started)
         if not errors:
+            # The open pages load first: the search index (a second of CPU at 10,000 papers)
+            # would slow the server's answers to them.
+            self.live.wait_for_reloads(timeout=RELOAD_GRACE_SECONDS)
             self._write_deferred(started)
 
     def _watch_new_folders_after_a_rebuild(self) -> None:
