@@ -58,7 +58,8 @@ def folder_stamps(folder: Path) -> Stamps:
     """Every file under folder, keyed by its path; nothing when the folder does not exist."""
     if not folder.is_dir():
         return {}
-    return {os.path.join(folder, name): stamp for name, stamp in list_files(folder).items()}
+    prefix = os.path.join(folder, "")  # joined once: 80,000 os.path.join calls were a fifth of a no-change build
+    return {prefix + name: stamp for name, stamp in list_files(folder).items()}
 
 
 def any_racy(stamps: Mapping[str, Stamp]) -> bool:
@@ -69,8 +70,7 @@ def any_racy(stamps: Mapping[str, Stamp]) -> bool:
 def generator_version() -> str:
     """Changes with the generator: its version and the size and mtime of each of its modules,
     so that an upgrade (or an edit to the code) never reads what older code wrote."""
-    modules = sorted(GENERATOR_DIR.rglob("*.py"))
-    listing = [(str(path.relative_to(GENERATOR_DIR)), file_stamp(path)) for path in modules]
+    listing = sorted((name, stamp) for name, stamp in list_files(GENERATOR_DIR).items() if name.endswith(".py"))
     return hashlib.sha256(repr((FORMAT, generator.__version__, listing)).encode()).hexdigest()[:16]
 
 
