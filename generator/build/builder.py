@@ -10,19 +10,19 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from generator.build import pages as page_builders
 from generator.build import record, stamp
-from generator.build.fingerprint import Fingerprints, digest_bytes
+from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
 from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics
-from generator.build.sitefiles import render_pages, search_files, write_pages
+from generator.build.sitefiles import render_pages, search_files, write_changed, write_pages
 from generator.build.staging import StagedSite, remove_file
 from generator.build.theme import (
     Theme,
@@ -234,39 +234,37 @@ class SiteBuilder:
                                                  if last.pages.get(page.path) != fingerprints[page.path]]
         staged = StagedSite(self.site_dir)
         removed: list[str] = []
+        known = last.files if last else None
         try:
-            extra = self._render_into(staged, resources, site, stale, parallel)
-            digests = {path: digest_bytes(data) for path, data in extra.items()}
-            changed = {path: data for path, data in extra.items() if last is None or last.files.get(path) != digests[path]}
-            for path, data in sorted(changed.items()):
-                staged.write(path, data)
+            digests, changed = self._render_into(staged, resources, site, stale, parallel, known)
+            static_digests, static_changed = write_changed(resources.static_outputs(), staged, known)
+            digests, changed = {**digests, **static_digests}, changed + static_changed
             if last is None:
                 staged.commit()
             else:
-                removed = sorted(last.outputs() - set(fingerprints) - set(extra))
+                removed = sorted(last.outputs() - set(fingerprints) - set(digests))
                 record.forget(self.project)
-                staged.commit_into([page.path for page in stale] + sorted(changed), removed)
+                staged.commit_into([page.path for page in stale] + changed, removed)
         except BaseException:
             staged.discard()
             raise
         record.save(self.project, record.BuildRecord(key, fingerprints, digests))
         self._pages = {page.path: page for page in page_list}
-        self._site_files = set(fingerprints) | set(extra)
-        self._search_files = set(extra) - set(resources.static_outputs())
-        return sorted([page.path for page in stale] + list(changed)), removed
+        self._site_files = set(fingerprints) | set(digests)
+        self._search_files = set(digests) - set(static_digests)
+        return sorted([page.path for page in stale] + changed), removed
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
-                     parallel: bool) -> dict[str, bytes]:
-        """Write these pages into the staging folder; the static and search files, to be compared."""
+                     parallel: bool, known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+        """Write these pages into the staging folder, and the search files whose digest is not
+        the one `known` records (all without it); the search files' digests, and those written."""
         # Workers make each page's own folder (papers/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=not parallel)
         if parallel:
-            searched = FullBuildJob(resources.renderer, pages, staged, site, self._search_cache).run()
-        else:
-            write_pages(resources.renderer, pages, staged)
-            searched = search_files(site, self._search_cache)
-        return {**resources.static_outputs(), **searched}
+            return FullBuildJob(resources.renderer, pages, staged, site, self._search_cache, known).run()
+        write_pages(resources.renderer, pages, staged)
+        return write_changed(search_files(site, self._search_cache), staged, known)
 
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
         """What an edit of these papers (as they were and as they are) reaches: their own pages,

@@ -12,6 +12,7 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
-from generator.build.sitefiles import search_files, write_pages
+from generator.build.sitefiles import search_files, write_changed, write_pages
 from generator.build.staging import StagedSite
 from generator.errors import BuildFailed, SourceError
 
@@ -40,10 +41,12 @@ class FullBuildJob:
     staged: StagedSite
     site: Site
     search_cache: Path | None = None  # the search index's term cache (sitefiles.search_files)
+    known_files: Mapping[str, str] | None = None  # the last build's digests (sitefiles.write_changed)
     chunk_size: int = 400
 
-    def run(self) -> dict[str, bytes]:
-        """The search files, once every page is written; raises the first failing page's error."""
+    def run(self) -> tuple[dict[str, str], list[str]]:
+        """Once every page is written: the search files' digests and those the search worker
+        wrote (write_changed); raises the first failing page's error."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
         # Everything made so far lives as long as the build: the collector need not walk it again
         # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
@@ -53,7 +56,7 @@ class FullBuildJob:
         finally:
             gc.unfreeze()  # the dev server goes on, and its old states must be collectable
 
-    def _run_pool(self, workers: int) -> dict[str, bytes]:
+    def _run_pool(self, workers: int) -> tuple[dict[str, str], list[str]]:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
@@ -118,5 +121,8 @@ def _write_in_worker(start: int, stop: int) -> list[SourceError]:
     return []
 
 
-def _search_in_worker() -> dict[str, bytes]:
-    return search_files(_job().site, _job().search_cache)
+def _search_in_worker() -> tuple[dict[str, str], list[str]]:
+    """The search files, written into the staging folder by this worker (10,000 files at 10,000
+    papers, created while the others render); only their digests travel back."""
+    job = _job()
+    return write_changed(search_files(job.site, job.search_cache), job.staged, job.known_files)

@@ -5,10 +5,11 @@ parallel.py does the same work on every core for a full build from the command l
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from generator.build import search
+from generator.build.fingerprint import digest_bytes
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
@@ -35,3 +36,14 @@ def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tupl
 def write_pages(renderer: Renderer, page_list: Iterable[Page], staged: StagedSite) -> None:
     for path, data in render_pages(renderer, page_list):
         staged.write(path, data)
+
+
+def write_changed(files: Mapping[str, bytes], staged: StagedSite,
+                  known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+    """Every file's digest, and the files written into the staging folder: those whose digest is
+    not the one `known` (the last build's record) has, all of them without it."""
+    digests = {path: digest_bytes(data) for path, data in files.items()}
+    written = sorted(path for path in files if known is None or known.get(path) != digests[path])
+    for path in written:
+        staged.write(path, files[path])
+    return digests, written
