@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 import time
 from pathlib import Path
@@ -98,6 +99,17 @@ def list_files(root: Path) -> dict[str, tuple[int, int]]:
         except (FileNotFoundError, PermissionError):
             continue  # gone since it was seen, or unreadable: whoever reads the files reports it
     return found
+
+
+def read_regular_file(path: Path) -> bytes | None:
+    """A regular file's bytes (symbolic links followed); None for anything else, or a file that
+    cannot be read: opening a named pipe would wait forever."""
+    try:
+        if stat.S_ISREG(os.stat(path).st_mode):
+            return path.read_bytes()
+    except OSError:
+        pass
+    return None
 
 
 def is_racy(mtime_ns: int) -> bool:

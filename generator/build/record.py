@@ -17,13 +17,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import stat
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from generator.cache import generator_version
-from generator.files import list_files, write_file_atomic
+from generator.files import list_files, read_regular_file, write_file_atomic
 from generator.project import Project
 
 RECORD_FILE = "build-record.json"  # in the project's cache folder
@@ -89,11 +88,6 @@ def site_listing(site: Path) -> list[list[object]]:
 
 
 def _file_bytes(path: Path) -> bytes:
-    """A regular file's bytes; b"" for anything else (a named pipe would block the read: the
-    build skips or reports such files, here they are just another key)."""
-    try:
-        if stat.S_ISREG(os.lstat(path).st_mode):
-            return path.read_bytes()
-    except OSError:
-        pass
-    return b""
+    """b"" for what is not a readable regular file: the build skips or reports such files, here
+    they are just another key."""
+    return read_regular_file(path) or b""

@@ -26,14 +26,13 @@ import datetime as dt
 import hashlib
 import json
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from generator.cache import Stamp, file_stamp, generator_version
-from generator.files import is_racy, write_file_atomic
+from generator.files import is_racy, read_regular_file, write_file_atomic
 from generator.project import Project
 
 STATE_FILE = "ingest-state.json"  # in the project's cache folder
@@ -108,14 +107,9 @@ def content_hash(data: bytes) -> str:
 
 
 def file_hash(path: Path) -> str | None:
-    """None for what cannot be read, and for anything but a regular file: opening a named pipe
-    would wait forever (loading the papers reports such a file)."""
-    try:
-        if not stat.S_ISREG(os.stat(path).st_mode):
-            return None
-        return content_hash(path.read_bytes())
-    except OSError:
-        return None
+    """None for what is not a readable regular file (loading the papers reports such a file)."""
+    data = read_regular_file(path)
+    return None if data is None else content_hash(data)
 
 
 def papers_fingerprint(stamps: dict[str, Stamp]) -> str:
