@@ -7,11 +7,8 @@ SourceError with the file and line, never as a traceback.
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 import stat
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,6 +21,7 @@ from generator.content.validate import validate_fields
 from generator.content.yamlout import dump_fields
 from generator.errors import SourceError, display_path
 from generator.files import write_file_atomic
+from generator.heap import gc_paused
 from generator.project import Project
 
 CACHE_FILE = "papers.json"  # in the project's cache folder
@@ -113,20 +111,6 @@ def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceErro
     """Every paper file, parsed; unchanged files come from the cache of the previous run."""
     with gc_paused():
         return _load_paper_files(project)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Without the cyclic garbage collector: loading 80,000 papers makes millions of objects and
-    no cycles, and the collector walked the growing heap again and again for nothing (a third
-    of the time of a load from the cache). Memory is still freed as soon as it is unused."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:

@@ -27,13 +27,13 @@ from generator.content.papers import (
     PaperFile,
     fields_from_paper,
     format_paper_file,
-    gc_paused,
     load_paper_files,
 )
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import write_temporary_quickly
+from generator.heap import gc_paused
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
@@ -99,7 +99,7 @@ def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> Ing
     Only the digests that changed since the last ingest are read, with those holding their
     days or later ones, when that is sure to give the paper files reading them all gives
     (see state.py); nothing at all when nothing changed."""
-    with gc_paused():  # see gc_paused: ingest too makes millions of objects and no cycles
+    with gc_paused():  # see generator/heap.py: ingest too makes millions of objects and no cycles
         return _run_ingest(project, digest_paths(project) if digest_paths_ is None else sorted(digest_paths_))
 
 

@@ -18,10 +18,8 @@ they are memoized in the process only. postings.py inverts the terms, shards.py 
 """
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from generator.build.search.fragments import fragment
@@ -31,6 +29,7 @@ from generator.build.search.term_cache import TermCache
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
+from generator.heap import gc_paused
 
 MANIFEST_PATH = "search/index.json"
 INDEX_PATH = MANIFEST_PATH
@@ -53,7 +52,7 @@ def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_f
     """{site-relative path: bytes} of every search file; the same papers give the same bytes.
     cache_file, when given, keeps the papers' terms between builds (term_cache.py). should_stop
     is asked every few hundred papers and between the steps; True raises SearchCancelled."""
-    with _no_garbage_collection():  # millions of small objects, none of them cyclic
+    with gc_paused():  # millions of small objects, none of them cyclic
         return _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
 
 
@@ -62,17 +61,6 @@ def _never() -> bool:
 
 
 CHECK_EVERY = 500  # papers between two should_stop calls: a few milliseconds of work
-
-
-@contextlib.contextmanager
-def _no_garbage_collection() -> Iterator[None]:
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache,
