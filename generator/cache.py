@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import json
 import os
+import pickle
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -64,6 +66,22 @@ def folder_stamps(folder: Path) -> Stamps:
 
 def any_racy(stamps: Mapping[str, Stamp]) -> bool:
     return any(is_racy(mtime) for _, mtime in stamps.values())
+
+
+def bytes_digest(data: bytes) -> str:
+    """The digest the build record keeps: of an output's bytes, of a page's context, of stamps."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def values_digest(value: object) -> str:
+    """A digest of plain values (text, numbers, dates, tuples, dataclasses of them): pickled in
+    fast mode, so that equal values give equal bytes whether or not they share objects (no
+    memo), and only hashed, never loaded. Four times faster than repr for 80,000 stamps."""
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=5)
+    pickler.fast = True
+    pickler.dump(value)
+    return bytes_digest(buffer.getvalue())
 
 
 @functools.cache

@@ -15,15 +15,14 @@ taxonomy's text is part of the cache's key.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import pickle
 from collections.abc import Iterable, Mapping
 
+from generator.cache import bytes_digest, values_digest
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 
-DIGEST_SIZE = 16
 # Where a paper's file is and where its body starts: for error messages, never on a page.
 SOURCE_LOCATION = frozenset({"path", "body_line"})
 _SHOWN_FIELDS = tuple(field.name for field in dataclasses.fields(Paper) if field.name not in SOURCE_LOCATION)
@@ -37,7 +36,7 @@ class Fingerprints:
         self._papers: dict[int, tuple[Paper, str]] = {}
 
     def of(self, context: Mapping) -> str:
-        return _digest(self._dump(dict(context)))
+        return bytes_digest(self._dump(dict(context)))
 
     def of_pages(self, contexts: Iterable[tuple[str, Mapping]]) -> dict[str, str]:
         """path -> fingerprint for (path, context) pairs."""
@@ -47,7 +46,7 @@ class Fingerprints:
         known = self._papers.get(id(paper))
         if known is None:
             shown = tuple(getattr(paper, name) for name in _SHOWN_FIELDS)
-            known = self._papers[id(paper)] = paper, _digest(_plain_dump(shown))
+            known = self._papers[id(paper)] = paper, values_digest(shown)  # no Paper inside: pickled in C alone
         return known[1]
 
     def _dump(self, value: object) -> bytes:
@@ -70,20 +69,3 @@ class _ContextPickler(pickle.Pickler):
             return f"topic:{obj.slug}"
         return None
 
-
-def _plain_dump(value: object) -> bytes:
-    """A paper's own values (text, dates, links: no Paper inside), pickled in C alone."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
-    pickler.fast = True
-    pickler.dump(value)
-    return buffer.getvalue()
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
-
-
-def digest_bytes(data: bytes) -> str:
-    """The digest of a file's bytes, for outputs that are not pages (static and search files)."""
-    return _digest(data)

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from generator.build import search
-from generator.build.fingerprint import digest_bytes
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
 from generator.build.staging import StagedSite
+from generator.cache import bytes_digest
 
 
 def search_files(site: Site, cache_file: Path | None = None,
@@ -42,7 +42,7 @@ def write_changed(files: Mapping[str, bytes], staged: StagedSite,
                   known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
     """Every file's digest, and the files written into the staging folder: those whose digest is
     not the one `known` (the last build's record) has, all of them without it."""
-    digests = {path: digest_bytes(data) for path, data in files.items()}
+    digests = {path: bytes_digest(data) for path, data in files.items()}
     written = sorted(path for path in files if known is None or known.get(path) != digests[path])
     for path in written:
         staged.write(path, files[path])
