@@ -297,7 +297,7 @@ class SiteBuilder:
             searched = search_files(site, self._search_cache)
             outputs.update(searched)
             self._search_files = set(searched)
-        written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
+        written = self._write_outputs(outputs)
         removed = self._remove_all_but(set(self._pages) | set(resources.static_outputs()) | self._search_files)
         return written, removed
 
@@ -326,13 +326,13 @@ class SiteBuilder:
         if deferred is None or self._resources is None:
             return []
         outputs = self._render_stale(self._resources, deferred.site, deferred.scope, page_builders.data_pages)
-        written = [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
+        written = self._write_outputs(outputs)
         try:
             searched = search_files(deferred.site, self._search_cache, should_stop)
         except SearchCancelled:
             self._deferred = Deferred(deferred.site, NO_REGION)  # the data pages are done
             return written
-        written += [path for path, data in sorted(searched.items()) if self._replace_if_changed(path, data)]
+        written += self._write_outputs(searched)
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
         self._search_files = set(searched)
         return sorted(written + removed)
@@ -344,6 +344,10 @@ class SiteBuilder:
             remove_file(self.site_dir, path)
         self._site_files = set(kept)
         return removed
+
+    def _write_outputs(self, outputs: Mapping[str, bytes]) -> list[str]:
+        """Write into site/ the outputs whose bytes differ from the file there; those written."""
+        return [path for path, data in sorted(outputs.items()) if self._replace_if_changed(path, data)]
 
     def _replace_if_changed(self, path: str, data: bytes) -> bool:
         target = resolve_inside(self.site_dir, path)
