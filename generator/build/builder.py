@@ -149,6 +149,10 @@ class SiteBuilder:
     def _search_cache(self) -> Path:
         return self.project.cache_dir / SEARCH_CACHE_FILE
 
+    @property
+    def _related_cache(self) -> Path:
+        return self.project.cache_dir / RELATED_CACHE_FILE
+
     def _remember(self, resources: Resources, papers: list[Paper], site: Site) -> None:
         self._resources = resources
         papers_dir = self.project.papers.resolve()  # a paper's file name is its slug (checked on load)
@@ -159,7 +163,7 @@ class SiteBuilder:
     def _all_pages(self, resources: Resources, site: Site, scope: Scope | None = None,
                    make: PageMaker = page_builders.all_pages) -> list[Page]:
         """The pages (of a scope), the related papers worked out first with their term cache."""
-        page_builders.related_slugs(site, self.project.cache_dir / RELATED_CACHE_FILE)
+        page_builders.related_slugs(site, self._related_cache)
         return make(site, resources.config, scope)
 
     def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildResult:
@@ -275,7 +279,7 @@ class SiteBuilder:
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
         related_before = page_builders.related_slugs(self._site) if self._site else {}
-        related = page_builders.related_slugs(site, self.project.cache_dir / RELATED_CACHE_FILE)
+        related = page_builders.related_slugs(site, self._related_cache)
         listing = {slug for slug, others in related.items()
                    if related_before.get(slug) != others or not slugs.isdisjoint(others)}
         return Scope(frozenset(slugs | listing), frozenset(days),
