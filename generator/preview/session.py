@@ -212,22 +212,25 @@ class PreviewSession:
         self._finish(result, errors, changed=None, started=started)
 
     def _adopt(self) -> BuildOutcome | None:
-
-        self._before_first_build = self._source_files()
-        # The inputs are the watched files (Project.input_folders): one listing serves both.
-        return self._make_builder().adopt(self._before_first_build if not any_racy(self._before_first_build) else None)
+        return self._make_builder().adopt(self._list_sources())
 
     def _first_build(self, on_every_core: bool) -> BuildOutcome:
-        from generator.build import stamp
+        from generator.build import stamp  # imported here: importing serve must stay cheap
 
-        self._before_first_build = self._source_files()  # after ingest: its own writes are built
+        inputs = self._list_sources()  # after ingest: its own writes are built
         builder = self._builder or self._make_builder()
         # Everything is built (what the build record says is there is kept), and stamped for the next start.
-        inputs = stamp.input_stamps(self.project)
         result = builder.build(parallel=on_every_core)
         if not result.errors:
             stamp.save(self.project, inputs)
         return result
+
+    def _list_sources(self) -> Stamps | None:
+        """The source files as the first build reads them, kept to catch up afterwards. They are
+        the build stamp's inputs too (Project.input_folders), so one listing serves both: None
+        while one changed moments ago, as stamp.input_stamps gives."""
+        self._before_first_build = self._source_files()
+        return None if any_racy(self._before_first_build) else self._before_first_build
 
     def _source_files(self) -> dict[str, tuple[int, int]]:
         """Every watched file's path (as text: 80,000 Path objects cost a third of a second) with
