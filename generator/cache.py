@@ -30,6 +30,11 @@ from generator.files import is_racy, list_files, write_file_atomic
 FORMAT = 1  # the layout of cache files; bump when it changes
 GENERATOR_DIR = Path(generator.__file__).resolve().parent
 
+# A per-paper cache file (related papers' and search's term counts) is written again once more
+# than this share of the papers differ from it: rewriting tens of megabytes for a few papers
+# costs more than counting those few again in the next process.
+STALE_SHARE = 0.01
+
 Stamp = tuple[int, int]  # (size, mtime_ns)
 Stamps = dict[str, Stamp]  # file key -> stamp
 

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
+from generator.cache import STALE_SHARE
 from generator.content.schema import Paper
 from generator.files import write_file_atomic
 
@@ -54,7 +55,6 @@ ROWS_PER_PRODUCT = 2000  # papers scored per sparse product: bounds its memory
 FEW_TO_TOKENIZE = 64  # papers tokenized again rather than read from the cache file (a preview edit)
 SCORE_DECIMALS = 9  # scores equal to this many decimals are ties
 ROUNDING_SLACK = 1e-8  # more than a rounding step: a raw value this far below a bound may still round onto it
-STALE_SHARE = 0.01  # the cache file is rewritten once this share of the papers is missing from it
 WORD = re.compile(r"[^\W_]+")
 # For ASCII text, the same words as WORD.findall(text.lower()) at a third of the cost:
 # letters lowered, every other character a space, then str.split().

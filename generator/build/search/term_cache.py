@@ -21,11 +21,11 @@ from pathlib import Path
 
 from generator.build.search import lunr_stemmer, terms
 from generator.build.search.postings import MAX_LENGTH, FieldTerms
+from generator.cache import STALE_SHARE
 from generator.files import write_file_atomic
 
 DocumentTerms = tuple[FieldTerms, ...]
 _memo: dict[str, DocumentTerms] = {}
-STALE_SHARE = 0.01  # papers missing from the cache file (or in it and gone) before it is written again
 
 
 def version() -> str:
