@@ -77,13 +77,13 @@ def main() -> None:
                         help="seconds between opening a page and the edit (the last edit's search index is written then)")
     args = parser.parse_args()
     project = args.project.resolve()
-    papers = sorted((project / "content" / "papers").glob("*.md"))[:: max(1, len(list(
-        (project / "content" / "papers").glob("*.md"))) // (args.edits + 1))][1:args.edits + 1]
+    every_paper = sorted((project / "content" / "papers").glob("*.md"))
+    papers = every_paper[::max(1, len(every_paper) // (args.edits + 1))][1:args.edits + 1]  # spread over the site
     originals = {paper: paper.read_text(encoding="utf-8") for paper in papers}
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "serve.log"
     server, start = start_server(project, port, log)
-    print(f"{len(list((project / 'content' / 'papers').glob('*.md'))):,} papers: preview start {start:.2f} s",
+    print(f"{len(every_paper):,} papers: preview start {start:.2f} s",
           flush=True)
     times = []
     try:
