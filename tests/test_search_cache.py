@@ -86,3 +86,21 @@ def test_a_corrupt_cache_file_is_ignored_and_made_again(papers, tmp_path: Path, 
     term_cache._memo.clear()
     monkeypatch.setattr(term_cache, "_made", lambda texts: pytest.fail("the cache file was not made again"))
     assert search.build_search_files(papers, TOPICS, cache_file=cache) == cold
+
+
+def test_the_file_is_rewritten_only_when_more_than_one_percent_of_papers_differ(papers, tmp_path: Path, monkeypatch):
+    cache = tmp_path / "terms.json"
+    search.build_search_files(papers, TOPICS, cache_file=cache)
+    written = cache.stat().st_mtime_ns
+    one_edit = list(papers)
+    one_edit[5] = dataclasses.replace(papers[5], body=papers[5].body + " Zeppelinophobia")
+    # A dev-server edit: every other paper is in the memo, so the file is neither read nor written.
+    monkeypatch.setattr(term_cache, "_load", lambda path: pytest.fail("read the cache file for one edit"))
+    search.build_search_files(one_edit, TOPICS, cache_file=cache)
+    monkeypatch.undo()
+    assert cache.stat().st_mtime_ns == written
+    term_cache._memo.clear()  # a new process, with 3 of 200 papers (1.5%) new
+    three_edits = [dataclasses.replace(paper, body=paper.body + " Zeppelinophobia") if number < 3 else paper
+                   for number, paper in enumerate(papers)]
+    search.build_search_files(three_edits, TOPICS, cache_file=cache)
+    assert cache.stat().st_mtime_ns != written

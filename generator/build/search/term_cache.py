@@ -44,6 +44,9 @@ class TermCache:
     def __init__(self, path: Path | None = None):
         self._path = path
         self._loaded: dict[str, object] | None = None  # the file, read once a paper is not in the memo
+        # With the memo filled by an earlier build in this process (the dev server), the few papers
+        # missing from it are edits: counted again, rather than reading the whole file for them.
+        self._warm = bool(_memo)
         self._used: dict[str, DocumentTerms] = {}
 
     @property
@@ -55,9 +58,10 @@ class TermCache:
     def document_terms(self, texts: tuple[str, ...]) -> DocumentTerms:
         """The terms of every field of a paper: terms.term_counts of each, the last (the arXiv id) whole."""
         key = hashlib.blake2b(json.dumps(texts).encode("utf-8"), digest_size=16).hexdigest()
-        found = _memo.get(key) or _decoded(self._stored.get(key), len(texts))
+        found = _memo.get(key) or (None if self._warm else _decoded(self._stored.get(key), len(texts)))
         if found is None:
-            self._stored.pop(key, None)  # of the wrong shape, if there: written again
+            if not self._warm:
+                self._stored.pop(key, None)  # of the wrong shape, if there: written again
             found = _memo[key] = _made(texts)
         self._used[key] = found
         return found
