@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -199,3 +200,18 @@ def test_error_overlay_escapes_the_message():
 def test_page_carries_the_version_it_was_served_at(server):
     version = server.live.version
     assert f'data-digest-version="{version}"' in raw_request(port_of(server), "/").text
+
+
+def test_the_slow_work_after_a_reload_waits_for_the_open_pages_to_come_back_but_not_forever():
+    live = LiveReload()
+    live.subscribe()
+    live.publish_reload()
+    reconnect = threading.Timer(0.2, live.subscribe)  # the reloaded page opens its stream again
+    reconnect.start()
+    started = time.perf_counter()
+    live.wait_for_reloads(timeout=5.0)
+    assert 0.15 < time.perf_counter() - started < 4.0
+    live.publish_reload()  # this time the page never comes back (closed tab)
+    started = time.perf_counter()
+    live.wait_for_reloads(timeout=0.3)
+    assert time.perf_counter() - started >= 0.29

@@ -228,3 +228,18 @@ def test_files_in_hidden_folders_are_not_content(watched):
     time.sleep(0.5)
     assert recorder.batches == []
     assert_still_watching(folder, recorder)
+
+
+def test_the_debouncer_says_when_changes_wait_so_long_work_can_give_way(tmp_path):
+    release = threading.Event()
+    debouncer = Debouncer(lambda paths: release.wait(5), quiet_seconds=0.01)
+    debouncer.start()
+    try:
+        assert not debouncer.has_pending()
+        debouncer.add([tmp_path / "a.md"])
+        wait_for(lambda: not debouncer.has_pending())  # taken by the worker, which is busy with it
+        debouncer.add([tmp_path / "b.md"])
+        assert debouncer.has_pending()
+    finally:
+        release.set()
+        debouncer.stop()
