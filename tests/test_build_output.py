@@ -256,3 +256,24 @@ def test_without_a_deferred_write_a_second_deferred_rebuild_keeps_the_first_ones
     builder.rebuild([second], defer_data=True)
     builder.write_deferred()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)  # vision's feed has skippipe
+
+
+def test_an_edit_saved_while_an_adopted_site_is_loaded_is_built(golden_project, monkeypatch):
+    """The dev server loads an adopted site on its rebuild thread while pages are served; a
+    save landing during that load must still reach site/ (its own rebuild then finds nothing)."""
+    aged(golden_project)
+    build_site(golden_project)
+    project = Project.at(golden_project)
+    builder = SiteBuilder(project)
+    assert builder.adopt(stamp.input_stamps(project)) is not None
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    load = builder_module.load_papers
+
+    def saved_during_the_load(*args):
+        paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
+        return load(*args)
+
+    monkeypatch.setattr(builder_module, "load_papers", saved_during_the_load)
+    result = builder.warm_up()
+    assert result is not None and "papers/skippipe/index.html" in result.written
+    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()

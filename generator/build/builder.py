@@ -131,13 +131,15 @@ class SiteBuilder:
         adopted, self._adopted = self._adopted, None
         if adopted is None:
             return None
-        if stamp.input_stamps(self.project) != adopted:
-            return self.build()
         try:
             resources, papers, errors = self._load_everything()
             site = self.assemble(resources, papers, errors)
         except BuildFailed:
             return self.build()  # reports the errors, and the next change starts from a full build
+        # Checked after loading: a file saved while it was read is in the state but not in site/,
+        # and its own rebuild would then find nothing to change.
+        if stamp.input_stamps(self.project) != adopted:
+            return self.build()
         page_list = self._all_pages(resources, site)
         self._pages = {page.path: page for page in page_list}
         self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
