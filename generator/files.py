@@ -82,10 +82,11 @@ def write_temporary_quickly(target: Path, data: bytes, sync: bool = False) -> tu
     return temporary, (stat.st_size, stat.st_mtime_ns)
 
 
-def list_files(root: Path) -> dict[str, tuple[int, int]]:
-    """Every file under root as site-relative path -> (size, mtime_ns); cheap, no reading."""
+def list_files(root: Path, prefix: str = "") -> dict[str, tuple[int, int]]:
+    """Every file under root as prefix + root-relative path -> (size, mtime_ns); cheap, no reading.
+    The prefix is joined here, once per key: re-keying 80,000 stamps afterwards cost 30 ms."""
     found: dict[str, tuple[int, int]] = {}
-    stack = [(root, "")]
+    stack = [(root, prefix)]
     while stack:
         folder, prefix = stack.pop()
         try:

@@ -21,7 +21,6 @@ LOCK_FILE = "lock"  # in the project's cache folder
 # What a killed run can leave: site/ being built or being replaced, and files written through
 # a temporary file and a rename (files.write_file_atomic names them `.<name>.<random>.tmp`).
 STAGING_PATTERNS = (".site-build-*", ".site-old-*")
-TEMPORARY_PATTERN = ".*.tmp"
 
 
 class ProjectBusy(Exception):
@@ -82,8 +81,18 @@ def remove_leftovers(project: Project) -> list[Path]:
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     for folder in (project.root, project.content, project.papers, project.digests, project.cache_dir):
-        for temporary in folder.glob(TEMPORARY_PATTERN):
-            if temporary.is_file():
-                temporary.unlink(missing_ok=True)
-                removed.append(temporary)
+        for temporary in _temporary_files(folder):
+            Path(temporary).unlink(missing_ok=True)
+            removed.append(Path(temporary))
     return removed
+
+
+def _temporary_files(folder: Path) -> list[str]:
+    """`.*.tmp` files in folder. Matched by hand: Path.glob's pattern test took 80 ms of every
+    command's start-up in a folder of 80,000 papers."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry.path for entry in entries if entry.name.startswith(".") and entry.name.endswith(".tmp")
+                    and entry.is_file(follow_symlinks=False)]
+    except (FileNotFoundError, NotADirectoryError):
+        return []
