@@ -1,8 +1,9 @@
 """Groupings (site.py) and page contexts (pages.py), without touching the disk."""
 import datetime as dt
+import random
 
 from generator.build import pages
-from generator.build.site import assemble_site
+from generator.build.site import assemble_site, patch_site
 from generator.build.urls import day_url, output_path, paper_url, topic_url
 from generator.config import SiteConfig
 from generator.content.schema import Link, Paper
@@ -100,3 +101,28 @@ def test_papers_json_is_sorted_and_stable():
     text = pages.papers_json(pages.papers_json_page(site).context)
     assert text.index('"slug": "a"') < text.index('"slug": "b"')
     assert text == pages.papers_json(pages.papers_json_page(site).context)
+
+
+def test_a_patched_site_is_the_site_assembled_from_its_papers():
+    # The dev server patches the last site with each edit instead of assembling 80,000 papers again.
+    rng = random.Random(7)
+    titles = ["Alpha", "beta", "Gamma", "alpha", "Delta"]
+
+    def random_paper(slug: str) -> Paper:
+        days = tuple(sorted(rng.sample(range(1, 29), rng.randint(1, 2))))  # some days come and go
+        ranks = tuple((AUG.replace(day=day), rng.randint(1, 3)) for day in days if rng.random() < 0.5)
+        topics = tuple(rng.sample(["llm", "vision", "other"], rng.randint(1, 2)))
+        return paper(slug, days, topics=topics, title=rng.choice(titles), ranks=ranks)
+
+    papers = {f"p{number}": random_paper(f"p{number}") for number in range(30)}
+    site = assemble_site(list(papers.values()), TOPICS)
+    site.topic_year_counts("llm")  # remembered, and must not outlive an edit of the topic
+    for _ in range(60):
+        removed = [papers.pop(slug) for slug in rng.sample(sorted(papers), rng.randint(0, 2))]
+        added = [random_paper(paper.slug if rng.random() < 0.7 else f"n{rng.random()}") for paper in removed]
+        added += [random_paper(f"m{rng.random()}") for _ in range(rng.randint(0, 1))]
+        papers.update((paper.slug, paper) for paper in added)
+        site = patch_site(site, removed, added)
+        assert site == assemble_site(list(papers.values()), TOPICS)
+        assert [site.topic_year_counts(topic.slug) for topic in TOPICS] == [
+            assemble_site(list(papers.values()), TOPICS).topic_year_counts(topic.slug) for topic in TOPICS]

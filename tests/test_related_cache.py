@@ -82,3 +82,19 @@ def test_an_edit_after_a_computation_gives_what_a_cold_run_gives(edit):
     updated = related_papers(edited)
     assert updated == cold(edited)
     assert related_papers(PAPERS) == cold(PAPERS)  # and back
+
+
+def test_an_edit_the_caller_describes_gives_what_a_cold_run_gives():
+    # The dev server names the edited papers, so the others are not compared.
+    related_papers(PAPERS)
+    edited = [*PAPERS[:3], dataclasses.replace(PAPERS[3], body="Robot grasping manipulation."), *PAPERS[4:]]
+    assert related_papers(edited, edit=(PAPERS, {PAPERS[3].slug})) == cold(edited)
+
+
+def test_an_edit_described_against_papers_the_last_call_did_not_see_is_not_trusted():
+    # Two projects in one process: the last computation is another's, so everything is compared.
+    related_papers(PAPERS)
+    other = [dataclasses.replace(p, body=p.body + " Speech.") for p in PAPERS]
+    related_papers(other)
+    edited = [*PAPERS[:3], dataclasses.replace(PAPERS[3], title="Quokka"), *PAPERS[4:]]
+    assert related_papers(edited, edit=(PAPERS, {PAPERS[3].slug})) == cold(edited)

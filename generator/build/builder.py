@@ -21,7 +21,7 @@ from generator.build.pages import NO_REGION, Page, Scope
 from generator.build.parallel import FullBuildJob
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
-from generator.build.site import Site, assemble_site, check_topics
+from generator.build.site import Site, assemble_site, check_topics, patch_site
 from generator.build.sitefiles import render_pages, search_files, write_changed, write_pages
 from generator.build.staging import StagedSite, remove_file
 from generator.build.theme import (
@@ -184,9 +184,10 @@ class SiteBuilder:
         reread = changed_papers | self._failed_papers
         try:
             papers = self._reread(reread)
-            site = self.assemble(self._resources, list(papers.values()), [])
-            scope = self._scope([paper for path in reread for paper in (self._papers.get(path), papers.get(path))
-                                 if paper is not None], site)
+            before = [self._papers[path] for path in sorted(reread) if path in self._papers]
+            after = [papers[path] for path in sorted(reread) if path in papers]
+            site = self._patch(self._resources, before, after)
+            scope = self._scope(before + after, site)
             written, removed = self._write_changes(self._resources, site, defer_data, scope)
         except BuildFailed as failed:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
@@ -228,6 +229,15 @@ class SiteBuilder:
         if errors:
             raise BuildFailed(errors)
         return assemble_site(papers, list(resources.topics))
+
+    def _patch(self, resources: Resources, before: list[Paper], after: list[Paper]) -> Site:
+        """The last site with these papers edited (as assemble would give it): only the edited
+        papers' topics are checked, since the taxonomy did not change (that is a full build)."""
+        assert self._site is not None, "a rebuild follows a build"
+        errors = check_topics(after, list(resources.topics), display_path(self.project.taxonomy_file))
+        if errors:
+            raise BuildFailed(errors)
+        return patch_site(self._site, before, after)
 
     def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> tuple[list[str], list[str]]:
         """Every page and file, rendered and written only where it differs from what the last
@@ -281,7 +291,8 @@ class SiteBuilder:
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
         related_before = page_builders.related_slugs(self._site) if self._site else {}
-        related = page_builders.related_slugs(site, self._related_cache)
+        edit = (self._site.papers, slugs) if self._site else None
+        related = page_builders.related_slugs(site, self._related_cache, edit)
         listing = {slug for slug, others in related.items()
                    if related_before.get(slug) != others or not slugs.isdisjoint(others)}
         return Scope(frozenset(slugs | listing), frozenset(days),

@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
 from generator.build import outputs, urls
-from generator.build.related import related_papers
+from generator.build.related import Edit, related_papers
 from generator.build.site import Site
 from generator.config import SiteConfig
 from generator.content.markdown import plain_text
@@ -153,17 +153,18 @@ def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
     return found
 
 
-def related_slugs(site: Site, cache_file: Path | None = None) -> dict[str, tuple[str, ...]]:
+def related_slugs(site: Site, cache_file: Path | None = None, edit: Edit | None = None) -> dict[str, tuple[str, ...]]:
     """slug -> the slugs of its related papers, for every paper of the site. A build asks first,
-    with the cache file of the papers' term counts (related.py); its pages then find them here."""
-    _remember_related(site, cache_file)
+    with the cache file of the papers' term counts (related.py); its pages then find them here.
+    edit: how the site's papers differ from an earlier site's (a rebuild's; see related.py)."""
+    _remember_related(site, cache_file, edit)
     return _related_memo.slugs
 
 
-def _remember_related(site: Site, cache_file: Path | None = None) -> None:
+def _remember_related(site: Site, cache_file: Path | None = None, edit: Edit | None = None) -> None:
     if _related_memo.site is not site:
         _related_memo.by_slug = {other.slug: other for other in site.papers}
-        _related_memo.slugs = related_papers(site.papers, cache_file=cache_file)
+        _related_memo.slugs = related_papers(site.papers, cache_file=cache_file, edit=edit)
         _related_memo.site = site
         _related_memo.papers = {}
 

@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import inspect
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -73,23 +74,56 @@ _TERM_NUMBERS: dict[str, int] = {}
 _WORD_TERMS: dict[str, int] = {}  # lowercase word -> its term's number, or DROPPED
 
 
-def related_papers(papers: Iterable[Paper], count: int = RELATED_COUNT,
-                   cache_file: Path | None = None) -> dict[str, tuple[str, ...]]:
+def related_papers(papers: Sequence[Paper], count: int = RELATED_COUNT, cache_file: Path | None = None,
+                   edit: Edit | None = None) -> dict[str, tuple[str, ...]]:
     """slug -> the slugs of the `count` most similar papers, most similar first; ties by slug.
 
     cache_file keeps each paper's term counts between runs (a JSON file; a missing, corrupt
-    or outdated one is rebuilt). The same papers as in the last call give the same dict back."""
+    or outdated one is rebuilt). The same papers as in the last call give the same dict back.
+    edit: how these papers differ from an earlier call's, when the caller knows; if that call
+    was the last one, the other papers are not compared (0.4 s at 80,000 papers)."""
     global _last
-    entries = sorted((paper.slug, paper.title, paper.body) for paper in papers)
     last = _last if _last is not None and _last.count == count else None
+    if last is not None and edit is not None and edit[0] is last.papers and len(edit[1]) <= FEW_TO_TOKENIZE:
+        after = _after_edit(last, papers, edit[1])
+        if after is not None:
+            if after[0] != last.entries:  # the same tuples where nothing changed: compared by identity
+                last = _update(last, *after)
+            _last, last.papers = last, papers
+            return last.result
+    entries = sorted((paper.slug, paper.title, paper.body) for paper in papers)
     if last is not None and last.entries == entries:
+        last.papers = papers
         return last.result
     counts = _counts_for(entries, last, cache_file)
     if last is not None and [slug for slug, _, _ in last.entries] == [slug for slug, _, _ in entries]:
         _last = _update(last, entries, counts)
     else:
         _last = _compute(entries, counts, count)
+    _last.papers = papers
     return _last.result
+
+
+# The papers of an earlier call, and the slugs of every paper added, removed or changed since.
+Edit = tuple[Sequence[Paper], Collection[str]]
+
+
+def _after_edit(last: _Computation, papers: Sequence[Paper],
+                edited: Collection[str]) -> tuple[list[Entry], list[TermCounts]] | None:
+    """The last entries and term counts with the edited papers' replaced; None when the edit
+    added or removed a paper (then everything is compared)."""
+    found = {paper.slug: paper for paper in papers if paper.slug in edited}
+    if len(found) != len(edited) or len(papers) != len(last.entries):
+        return None
+    entries, counts = list(last.entries), list(last.counts)
+    for slug, paper in found.items():
+        row = bisect.bisect_left(entries, (slug,))  # entries are sorted by slug, and (slug,) sorts first
+        if row == len(entries) or entries[row][0] != slug:
+            return None
+        if entries[row] != (slug, paper.title, paper.body):
+            entries[row] = (slug, paper.title, paper.body)
+            counts[row] = term_counts(paper.title, paper.body)
+    return entries, counts
 
 
 @dataclass
@@ -105,6 +139,7 @@ class _Computation:
     nearest: np.ndarray  # papers x count: the related papers' numbers, -1 past the last
     scores: np.ndarray  # papers x count: their scores, rounded
     result: dict[str, tuple[str, ...]]
+    papers: Sequence[Paper] = ()  # the papers as the caller gave them, told apart by identity (Edit)
 
 
 _last: _Computation | None = None

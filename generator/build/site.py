@@ -1,12 +1,13 @@
 """Papers and topics -> Site: every grouping the pages need, computed once."""
 from __future__ import annotations
 
+import bisect
 import calendar
 import datetime as dt
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
@@ -42,6 +43,8 @@ class Site:
     papers_by_topic: dict[str, tuple[Paper, ...]]  # newest first; every topic has an entry
     papers_by_day: dict[dt.date, tuple[Paper, ...]]  # in the day's ranking (see day_order)
     days: tuple[dt.date, ...]  # days with papers, oldest first
+    # topic slug -> topic_year_counts, filled as asked; patch_site keeps the untouched topics'.
+    _year_counts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def latest_day(self) -> dt.date | None:
@@ -59,8 +62,11 @@ class Site:
 
     def topic_year_counts(self, slug: str) -> tuple[tuple[int, int], ...]:
         """(year, papers first featured that year) for one topic, newest year first."""
-        years = Counter(paper.first_featured.year for paper in self.papers_by_topic[slug])
-        return tuple(sorted(years.items(), reverse=True))
+        counts = self._year_counts.get(slug)
+        if counts is None:
+            years = Counter(paper.first_featured.year for paper in self.papers_by_topic[slug])
+            counts = self._year_counts[slug] = tuple(sorted(years.items(), reverse=True))
+        return counts
 
     def topic_page_count(self, slug: str, page_size: int) -> int:
         """Pages of a topic's list; an empty topic still has its first page."""
@@ -138,6 +144,51 @@ def assemble_site(papers: list[Paper], topics: list[Topic]) -> Site:
         papers_by_day={day: tuple(sorted(group, key=day_order(day))) for day, group in by_day.items()},
         days=tuple(sorted(by_day)),
     )
+
+
+def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> Site:
+    """The site with `removed` papers (as they are in it) taken out and `added` ones put in:
+    what assemble_site gives for the resulting papers, in time proportional to the edit rather
+    than to the site (the dev server's rebuild; 0.7 s of each at 80,000 papers)."""
+    removed, added = list(removed), list(added)
+    by_topic = dict(site.papers_by_topic)
+    for slug in {slug for paper in removed + added for slug in paper.topics}:
+        by_topic[slug] = _patched(by_topic.get(slug, ()), [paper for paper in removed if slug in paper.topics],
+                                  [paper for paper in added if slug in paper.topics], newest_first_key)
+        if not by_topic[slug] and slug not in site.topic_by_slug:
+            del by_topic[slug]  # assemble_site makes an entry for a topic of the taxonomy only
+    by_day = dict(site.papers_by_day)
+    for day in {day for paper in removed + added for day in paper.featured}:
+        by_day[day] = _patched(by_day.get(day, ()), [paper for paper in removed if day in paper.featured],
+                               [paper for paper in added if day in paper.featured], day_order(day))
+        if not by_day[day]:
+            del by_day[day]
+    kept_counts = {slug: counts for slug, counts in site._year_counts.items()
+                   if by_topic.get(slug) is site.papers_by_topic.get(slug)}
+    return Site(
+        papers=_patched(site.papers, removed, added, newest_first_key),
+        topics=site.topics,
+        topic_by_slug=site.topic_by_slug,
+        papers_by_topic=by_topic,
+        papers_by_day=by_day,
+        days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
+        _year_counts=kept_counts,
+    )
+
+
+def _patched(papers: tuple[Paper, ...], removed: list[Paper], added: list[Paper],
+             key: Callable[[Paper], tuple]) -> tuple[Paper, ...]:
+    """Papers sorted by key (a key no two papers share), with removed taken out and added put in."""
+    patched = list(papers)
+    for paper in removed:
+        index = bisect.bisect_left(patched, key(paper), key=key)
+        if index < len(patched) and patched[index] is paper:
+            del patched[index]
+        else:  # not where its key says: not in the list as given, which a caller should not do
+            patched.remove(paper)
+    for paper in added:
+        bisect.insort(patched, paper, key=key)
+    return tuple(patched)
 
 
 def check_topics(papers: list[Paper], topics: list[Topic], taxonomy_path: str) -> list[SourceError]:
