@@ -54,7 +54,7 @@ def test_serves_pages_with_the_reload_script_and_no_caching(server):
     response = raw_request(port_of(server), "/")
     assert response.status == 200
     assert "<h1>Home</h1>" in response.text
-    assert '<script src="/__digest/reload.js"' in response.text
+    assert '<script src="/__digest/reload.js?v=' in response.text
     assert response.text.index("reload.js") < response.text.index("</body>")
     assert response.headers["cache-control"] == "no-store"
     assert response.headers["content-type"] == "text/html; charset=utf-8"
@@ -65,6 +65,22 @@ def test_the_reload_script_is_not_written_into_the_site(server, site):
     assert "/__digest/reload.js" in raw_request(port_of(server), "/").text
     assert "reload.js" not in (site / "index.html").read_text()
     assert not (site / "__digest").exists()
+
+
+def test_files_site_headers_mark_immutable_are_cached_as_on_netlify_and_the_rest_never(server, site):
+    # A reload after an edit then fetches the page alone, not the theme's fingerprinted files.
+    (site / "_headers").write_text("/style.css\n  Cache-Control: public, max-age=31536000, immutable\n")
+    assert raw_request(port_of(server), "/style.css").headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert raw_request(port_of(server), "/").headers["cache-control"] == "no-store"
+    (site / "_headers").write_text("/other.css\n  Cache-Control: public, max-age=31536000, immutable\n")
+    assert raw_request(port_of(server), "/style.css").headers["cache-control"] == "no-store"  # a rebuild's new rules
+
+
+def test_the_reload_script_is_cached_only_at_the_address_named_by_its_bytes(server):
+    page = raw_request(port_of(server), "/").text
+    address = page.split('<script src="', 1)[1].split('"', 1)[0]
+    assert raw_request(port_of(server), address).headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert raw_request(port_of(server), "/__digest/reload.js").headers["cache-control"] == "no-store"
 
 
 def test_non_html_files_are_served_unchanged(server):

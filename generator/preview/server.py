@@ -8,6 +8,7 @@ site/ itself is never touched. Open pages listen on /__digest/events
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import json
 import mimetypes
@@ -28,6 +29,10 @@ RELOAD_SCRIPT_PATH = "/__digest/reload.js"
 OVERLAY_STYLE_PATH = "/__digest/overlay.css"
 EVENTS_PATH = "/__digest/events"
 RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_bytes()
+# Named by its bytes, so that a page's reload need not fetch it again (see cache_control).
+RELOAD_SCRIPT_URL = f"{RELOAD_SCRIPT_PATH}?v={hashlib.sha256(RELOAD_SCRIPT).hexdigest()[:8]}"
+NO_STORE = "no-store"  # a preview must always show the latest build
+CACHE_FOREVER = "public, max-age=31536000, immutable"
 # The headers netlify.toml sends with every page (a test keeps the two equal), so that the
 # preview breaks what production would break: an inline script, a style= attribute, a CDN.
 # The reload script and the overlay's style are files of the preview's own origin, which 'self' allows.
@@ -166,7 +171,7 @@ def canonical_folder_url(url_path: str, query: str) -> str:
 def inject_live_reload(page: bytes, version: str, errors: tuple[str, ...]) -> bytes:
     """Adds the reload client (and the error overlay, if any) just before </body>."""
     snippet = error_overlay(errors) + (
-        f'<script src="{RELOAD_SCRIPT_PATH}" data-digest-version="{html.escape(version)}"></script>'
+        f'<script src="{RELOAD_SCRIPT_URL}" data-digest-version="{html.escape(version)}"></script>'
     )
     encoded = snippet.encode("utf-8")
     closing = [match.start() for match in re.finditer(rb"</body\s*>", page, flags=re.IGNORECASE)]
@@ -186,6 +191,21 @@ def error_overlay(errors: tuple[str, ...]) -> str:
     )
 
 
+def cache_rules(headers_file: str) -> dict[str, str]:
+    """URL path -> Cache-Control, from a Netlify `_headers` file (a path, then its indented
+    `Name: value` lines); only exact paths, which is all the build writes (theme.immutable_headers)."""
+    rules: dict[str, str] = {}
+    path = ""
+    for line in headers_file.splitlines():
+        if line and not line[0].isspace():
+            path = line.strip()
+            continue
+        name, _, value = line.strip().partition(":")
+        if path.startswith("/") and "*" not in path and name.strip().lower() == "cache-control" and value.strip():
+            rules[path] = value.strip()
+    return rules
+
+
 class PreviewServer(ThreadingHTTPServer):
     """Threaded server with daemon threads, so open event streams never block shutdown."""
 
@@ -194,6 +214,7 @@ class PreviewServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], site_dir: Path, live: LiveReload):
         self.site_dir = site_dir
         self.live = live
+        self._cache_rules: tuple[tuple[int, int], dict[str, str]] = ((-1, -1), {})
         if ":" in address[0]:  # an IPv6 host such as ::1
             self.address_family = socket.AF_INET6
         super().__init__(address, PreviewRequestHandler)
@@ -205,6 +226,20 @@ class PreviewServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return  # the browser went away mid-response (a reload, a closed tab): nothing to report
         super().handle_error(request, client_address)
+
+    def cache_control(self, url_path: str) -> str:
+        """The Cache-Control that site/_headers gives this file (the fingerprinted theme files'
+        cache-forever, as on Netlify), else no-store: a reload then fetches the page alone,
+        not its stylesheet and scripts again (the edit shows sooner)."""
+        headers = self.site_dir / "_headers"
+        try:
+            info = headers.stat()
+            stamp = (info.st_size, info.st_mtime_ns)
+            if stamp != self._cache_rules[0]:
+                self._cache_rules = (stamp, cache_rules(headers.read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            return NO_STORE
+        return self._cache_rules[1].get(url_path, NO_STORE)
 
     @property
     def url(self) -> str:
@@ -236,7 +271,8 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         elif url_path == EVENTS_PATH:
             self._send(HTTPStatus.OK, b"", "text/event-stream", send_body)
         elif url_path == RELOAD_SCRIPT_PATH:
-            self._send(HTTPStatus.OK, RELOAD_SCRIPT, "text/javascript; charset=utf-8", send_body)
+            cache = CACHE_FOREVER if f"{url_path}?{query}" == RELOAD_SCRIPT_URL else NO_STORE
+            self._send(HTTPStatus.OK, RELOAD_SCRIPT, "text/javascript; charset=utf-8", send_body, cache)
         elif url_path == OVERLAY_STYLE_PATH:
             self._send(HTTPStatus.OK, OVERLAY_STYLE, "text/css; charset=utf-8", send_body)
         else:
@@ -257,7 +293,7 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         except OSError:  # removed or swapped by a rebuild between the check and the read
             self._send_not_found(send_body)
             return
-        self._send(HTTPStatus.OK, body, guess_type(target), send_body)
+        self._send(HTTPStatus.OK, body, guess_type(target), send_body, self.server.cache_control(url_path))
 
     def _send_not_found(self, send_body: bool) -> None:
         page = resolve_site_path(self.server.site_dir, "/404.html")
@@ -276,7 +312,8 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         self._send_security_headers()
         self.end_headers()
 
-    def _send(self, status: HTTPStatus, body: bytes, content_type: str, send_body: bool) -> None:
+    def _send(self, status: HTTPStatus, body: bytes, content_type: str, send_body: bool,
+              cache: str = NO_STORE) -> None:
         if content_type.startswith("text/html"):
             body = inject_live_reload(body, *self.server.live.state())
         compressible = is_compressible(content_type)
@@ -291,7 +328,7 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         if is_compressible(content_type):
             self.send_header("Vary", "Accept-Encoding")
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")  # a preview must always show the latest build
+        self.send_header("Cache-Control", cache)
         self._send_security_headers()
         self.end_headers()
         if send_body:
