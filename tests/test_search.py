@@ -238,3 +238,22 @@ def test_the_preview_rewrites_only_the_search_files_an_edit_touches(golden_proje
 def _golden_number(project) -> int:
     fragments = (project / "site" / "search" / "f").glob("*.json")
     return next(int(path.stem) for path in fragments if json.loads(path.read_text())["u"] == "papers/corpusbrain/")
+
+
+def test_a_newer_edit_stops_the_index_at_every_step_and_nothing_half_made_comes_out():
+    # The dev server asks between every step, so a save waits for at most one step (~0.3 s at 80k).
+    papers = fixture_papers()
+    asked = 0
+
+    def count() -> bool:
+        nonlocal asked
+        asked += 1
+        return False
+
+    search.build_search_files(papers, TOPICS, should_stop=count)
+    steps = 1 + 2 * len(search.FIELDS) + 1  # papers read, each field's postings and its JSON, fragments
+    assert asked >= steps
+    for stop_at in range(1, asked + 1):
+        calls = iter(range(1, asked + 1))
+        with pytest.raises(search.SearchCancelled):
+            search.build_search_files(papers, TOPICS, should_stop=lambda: next(calls) == stop_at)

@@ -7,7 +7,7 @@ in js_order, then documents ascending. One numpy sort of those ints replaces a d
 from __future__ import annotations
 
 from array import array
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +27,10 @@ class FieldPostings:
     documents: np.ndarray
     frequencies: np.ndarray
     lengths: np.ndarray  # per document number
+
+
+def _nothing() -> None:
+    pass
 
 
 class _TermIds(dict[str, int]):
@@ -56,13 +60,17 @@ class Inverter:
             self._sizes[field].append(len(terms))
             self._lengths[field].append(_length(counts))
 
-    def postings(self) -> tuple[list[str], list[FieldPostings]]:
-        """The terms sorted by js_order, and each field's postings; once, as it frees what add() kept."""
+    def postings(self, checkpoint: Callable[[], None] = _nothing) -> tuple[list[str], list[FieldPostings]]:
+        """The terms sorted by js_order, and each field's postings; once, as it frees what add() kept.
+        checkpoint is called between the steps (it may raise to stop)."""
         terms = list(self._ids)
         order = sorted(range(len(terms)), key=lambda term: js_order(terms[term]))
         rank = np.empty(len(terms), dtype=np.int64)
         rank[order] = np.arange(len(terms))
-        fields = [self._field(field, rank) for field in range(len(self._terms))]
+        fields = []
+        for field in range(len(self._terms)):
+            checkpoint()
+            fields.append(self._field(field, rank))
         return [terms[term] for term in order], fields
 
     def _field(self, field: int, rank: np.ndarray) -> FieldPostings:

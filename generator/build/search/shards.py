@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import TYPE_CHECKING
@@ -41,12 +41,19 @@ def js_order(term: str) -> bytes:
     return term.encode("utf-16-be", "surrogatepass")
 
 
-def make_shards(sorted_terms: list[str], fields: Sequence[FieldPostings]) -> list[Shard]:
+def make_shards(sorted_terms: list[str], fields: Sequence[FieldPostings],
+                checkpoint: Callable[[], None] | None = None) -> list[Shard]:
     """The shards in term order (fields: each field's postings, terms ranked as in sorted_terms);
-    shard i holds the terms from its key up to shard i+1's key."""
+    shard i holds the terms from its key up to shard i+1's key. checkpoint is called between
+    the fields' JSON (it may raise to stop)."""
     entry = "[" + ",".join(["{}"] * (len(fields) + 1)) + "]"
+    field_json = []
+    for field in fields:
+        if checkpoint:
+            checkpoint()
+        field_json.append(_field_json(field))
     # The JSON text json.dumps would give each term's entry, made directly: most of it is numbers.
-    entries = list(map(entry.format, map(encode_basestring, sorted_terms), *(_field_json(field) for field in fields)))
+    entries = list(map(entry.format, map(encode_basestring, sorted_terms), *field_json))
     shards: list[Shard] = []
     previous_last = ""
     for start, stop in _chunks(sorted_terms, _estimated_chars(sorted_terms, fields)):
