@@ -117,6 +117,7 @@ def test_a_patched_site_is_the_site_assembled_from_its_papers():
     papers = {f"p{number}": random_paper(f"p{number}") for number in range(30)}
     site = assemble_site(list(papers.values()), TOPICS)
     site.topic_year_counts("llm")  # remembered, and must not outlive an edit of the topic
+    site.paper_by_slug()  # made once, then patched
     for _ in range(60):
         removed = [papers.pop(slug) for slug in rng.sample(sorted(papers), rng.randint(0, 2))]
         added = [random_paper(paper.slug if rng.random() < 0.7 else f"n{rng.random()}") for paper in removed]
@@ -124,5 +125,6 @@ def test_a_patched_site_is_the_site_assembled_from_its_papers():
         papers.update((paper.slug, paper) for paper in added)
         site = patch_site(site, removed, added)
         assert site == assemble_site(list(papers.values()), TOPICS)
+        assert site.paper_by_slug() == papers
         assert [site.topic_year_counts(topic.slug) for topic in TOPICS] == [
             assemble_site(list(papers.values()), TOPICS).topic_year_counts(topic.slug) for topic in TOPICS]

@@ -86,9 +86,17 @@ def test_an_edit_after_a_computation_gives_what_a_cold_run_gives(edit):
 
 def test_an_edit_the_caller_describes_gives_what_a_cold_run_gives():
     # The dev server names the edited papers, so the others are not compared.
-    related_papers(PAPERS)
-    edited = [*PAPERS[:3], dataclasses.replace(PAPERS[3], body="Robot grasping manipulation."), *PAPERS[4:]]
-    assert related_papers(edited, edit=(PAPERS, {PAPERS[3].slug})) == cold(edited)
+    for edit in (lambda p: dataclasses.replace(p, body="Robot grasping manipulation."),  # lists change
+                 lambda p: dataclasses.replace(p, title=p.title.upper())):  # the same words: lists still show it
+        related._last = None
+        before = related_papers(PAPERS)
+        changed = edit(PAPERS[3])
+        edited = [*PAPERS[:3], changed, *PAPERS[4:]]
+        after = related_papers(edited, edit=(PAPERS, {changed.slug: changed}))
+        # The pages to render again: lists that changed, or that show the edited paper.
+        assert related.affected_by(before, {changed.slug}) == {
+            slug for slug, others in after.items() if before.get(slug) != others or changed.slug in others}
+        assert after == cold(edited)
 
 
 def test_an_edit_described_against_papers_the_last_call_did_not_see_is_not_trusted():
@@ -96,5 +104,6 @@ def test_an_edit_described_against_papers_the_last_call_did_not_see_is_not_trust
     related_papers(PAPERS)
     other = [dataclasses.replace(p, body=p.body + " Speech.") for p in PAPERS]
     related_papers(other)
-    edited = [*PAPERS[:3], dataclasses.replace(PAPERS[3], title="Quokka"), *PAPERS[4:]]
-    assert related_papers(edited, edit=(PAPERS, {PAPERS[3].slug})) == cold(edited)
+    changed = dataclasses.replace(PAPERS[3], title="Quokka")
+    edited = [*PAPERS[:3], changed, *PAPERS[4:]]
+    assert related_papers(edited, edit=(PAPERS, {changed.slug: changed})) == cold(edited)

@@ -19,6 +19,7 @@ from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
 from generator.build.parallel import FullBuildJob
+from generator.build.related import affected_by
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics, patch_site
@@ -291,10 +292,9 @@ class SiteBuilder:
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
         related_before = page_builders.related_slugs(self._site) if self._site else {}
-        edit = (self._site.papers, slugs) if self._site else None
-        related = page_builders.related_slugs(site, self._related_cache, edit)
-        listing = {slug for slug, others in related.items()
-                   if related_before.get(slug) != others or not slugs.isdisjoint(others)}
+        edit = (self._site.papers, {slug: site.paper_by_slug().get(slug) for slug in slugs}) if self._site else None
+        page_builders.related_slugs(site, self._related_cache, edit)
+        listing = affected_by(related_before, slugs)
         return Scope(frozenset(slugs | listing), frozenset(days),
                      frozenset(topic for paper in edited for topic in paper.topics))
 
@@ -329,8 +329,9 @@ class SiteBuilder:
         # A deleted paper's page, a day left without papers, the last page of a topic that shrank:
         # only HTML pages go (feeds are per topic, the rest site-wide).
         if make is not page_builders.data_pages:
+            regions = scope.regions()
             for path in [path for path, page in self._pages.items()
-                         if scope.holds(page.region) and path not in new_paths and path.endswith(".html")]:
+                         if page.region in regions and path not in new_paths and path.endswith(".html")]:
                 del self._pages[path]
         self._pages.update((page.path, page) for page in page_list)
         return dict(render_pages(resources.renderer, stale))

@@ -29,12 +29,13 @@ from __future__ import annotations
 import base64
 import binascii
 import bisect
+import functools
 import hashlib
 import inspect
 import json
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -85,7 +86,7 @@ def related_papers(papers: Sequence[Paper], count: int = RELATED_COUNT, cache_fi
     global _last
     last = _last if _last is not None and _last.count == count else None
     if last is not None and edit is not None and edit[0] is last.papers and len(edit[1]) <= FEW_TO_TOKENIZE:
-        after = _after_edit(last, papers, edit[1])
+        after = _after_edit(last, len(papers), edit[1])
         if after is not None:
             if after[0] != last.entries:  # the same tuples where nothing changed: compared by identity
                 last = _update(last, *after)
@@ -93,37 +94,57 @@ def related_papers(papers: Sequence[Paper], count: int = RELATED_COUNT, cache_fi
             return last.result
     entries = sorted((paper.slug, paper.title, paper.body) for paper in papers)
     if last is not None and last.entries == entries:
-        last.papers = papers
+        last.papers, last.rescored = papers, None
         return last.result
     counts = _counts_for(entries, last, cache_file)
     if last is not None and [slug for slug, _, _ in last.entries] == [slug for slug, _, _ in entries]:
         _last = _update(last, entries, counts)
     else:
         _last = _compute(entries, counts, count)
-    _last.papers = papers
+    # What the update scored again is known to be all that changed only against an Edit's papers.
+    _last.papers, _last.rescored = papers, None
     return _last.result
 
 
-# The papers of an earlier call, and the slugs of every paper added, removed or changed since.
-Edit = tuple[Sequence[Paper], Collection[str]]
+# The papers of an earlier call, and every paper added, removed or changed since, by slug (None: removed).
+Edit = tuple[Sequence[Paper], Mapping[str, "Paper | None"]]
 
 
-def _after_edit(last: _Computation, papers: Sequence[Paper],
-                edited: Collection[str]) -> tuple[list[Entry], list[TermCounts]] | None:
+def _after_edit(last: _Computation, paper_count: int,
+                edited: Mapping[str, Paper | None]) -> tuple[list[Entry], list[TermCounts]] | None:
     """The last entries and term counts with the edited papers' replaced; None when the edit
     added or removed a paper (then everything is compared)."""
-    found = {paper.slug: paper for paper in papers if paper.slug in edited}
-    if len(found) != len(edited) or len(papers) != len(last.entries):
+    if paper_count != len(last.entries):
         return None
     entries, counts = list(last.entries), list(last.counts)
-    for slug, paper in found.items():
-        row = bisect.bisect_left(entries, (slug,))  # entries are sorted by slug, and (slug,) sorts first
-        if row == len(entries) or entries[row][0] != slug:
+    for slug, paper in edited.items():
+        row = _row_of(entries, slug)
+        if row is None or paper is None:
             return None
         if entries[row] != (slug, paper.title, paper.body):
             entries[row] = (slug, paper.title, paper.body)
             counts[row] = term_counts(paper.title, paper.body)
     return entries, counts
+
+
+def _row_of(entries: Sequence[Entry], slug: str) -> int | None:
+    row = bisect.bisect_left(entries, (slug,))  # entries are sorted by slug, and (slug,) sorts first
+    return row if row < len(entries) and entries[row][0] == slug else None
+
+
+def affected_by(before: Mapping[str, tuple[str, ...]], slugs: Collection[str]) -> set[str]:
+    """Of the last call's papers, those whose related list is not the one in `before` (the call
+    before it), or shows one of `slugs`: the paper pages a rebuild renders again. Found among the
+    lists the last call scored again, when it was an Edit, and from its numbers, instead of
+    comparing 80,000 lists."""
+    last = _last
+    if last is None:
+        return set()
+    candidates = last.result.keys() if last.rescored is None else last.rescored
+    changed = {slug for slug in candidates if before.get(slug) != last.result[slug]}
+    rows = [row for row in map(functools.partial(_row_of, last.entries), slugs) if row is not None]
+    holding = np.flatnonzero(np.isin(last.nearest, rows).any(axis=1)).tolist() if rows else []
+    return changed | {last.entries[row][0] for row in holding}
 
 
 @dataclass
@@ -140,6 +161,7 @@ class _Computation:
     scores: np.ndarray  # papers x count: their scores, rounded
     result: dict[str, tuple[str, ...]]
     papers: Sequence[Paper] = ()  # the papers as the caller gave them, told apart by identity (Edit)
+    rescored: frozenset[str] | None = None  # the lists an _update scored again; None: all (_compute)
 
 
 _last: _Computation | None = None
@@ -462,9 +484,11 @@ def _update(last: _Computation, entries: list[Entry], counts: list[TermCounts]) 
     nearest[patched], scores[patched] = _patch(last, queries, _keep(index, changed[index.indices]), patched)
     slugs = [slug for slug, _, _ in entries]
     result = dict(last.result)
-    for row, others in zip(np.concatenate((full, patched)).tolist(), np.concatenate((nearest[full], nearest[patched])).tolist()):
+    rows = np.concatenate((full, patched))
+    for row, others in zip(rows.tolist(), nearest[rows].tolist()):
         result[slugs[row]] = _slugs(slugs, others)
-    return _Computation(last.count, entries, counts, matrix, frequency, queries, index, nearest, scores, result)
+    return _Computation(last.count, entries, counts, matrix, frequency, queries, index, nearest, scores, result,
+                        rescored=frozenset(slugs[row] for row in rows.tolist()))
 
 
 def _patch(last: _Computation, queries: sparse.csr_matrix, changed_index: sparse.csr_matrix,

@@ -45,6 +45,13 @@ class Site:
     days: tuple[dt.date, ...]  # days with papers, oldest first
     # topic slug -> topic_year_counts, filled as asked; patch_site keeps the untouched topics'.
     _year_counts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
+    _by_slug: dict[str, Paper] = field(default_factory=dict, compare=False, repr=False)  # see paper_by_slug
+
+    def paper_by_slug(self) -> dict[str, Paper]:
+        """Every paper by its slug; made on first use, and patched by patch_site (not made again)."""
+        if not self._by_slug and self.papers:
+            self._by_slug.update((paper.slug, paper) for paper in self.papers)
+        return self._by_slug
 
     @property
     def latest_day(self) -> dt.date | None:
@@ -165,6 +172,11 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
             del by_day[day]
     kept_counts = {slug: counts for slug, counts in site._year_counts.items()
                    if by_topic.get(slug) is site.papers_by_topic.get(slug)}
+    by_slug = dict(site._by_slug)
+    if by_slug:
+        for paper in removed:
+            del by_slug[paper.slug]
+        by_slug.update((paper.slug, paper) for paper in added)
     return Site(
         papers=_patched(site.papers, removed, added, newest_first_key),
         topics=site.topics,
@@ -173,6 +185,7 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
         papers_by_day=by_day,
         days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
         _year_counts=kept_counts,
+        _by_slug=by_slug,
     )
 
 
