@@ -264,12 +264,16 @@ def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
             "is_fallback": topic.slug == site.fallback_slug,
             "paper_count": len(papers),
             "papers": shown,
-            "day_groups": day_groups(shown),
             "page_number": number,
             "page_count": page_count,
             "page_links": page_window(number, page_count),
-        }, "topic.html", region=("topic", topic.slug)))
+        }, "topic.html", region=("topic", topic.slug), derive=_topic_page_groups))
     return pages
+
+
+def _topic_page_groups(context: Mapping) -> dict:
+    # Worked out only for the pages rendered: an edit makes the contexts of every page of its topics.
+    return {"day_groups": day_groups(context["papers"])}
 
 
 def day_groups(papers: tuple[Paper, ...]) -> tuple[tuple[dt.date, tuple[Paper, ...]], ...]:

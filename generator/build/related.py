@@ -36,7 +36,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -162,6 +162,7 @@ class _Computation:
     result: dict[str, tuple[str, ...]]
     papers: Sequence[Paper] = ()  # the papers as the caller gave them, told apart by identity (Edit)
     rescored: frozenset[str] | None = None  # the lists an _update scored again; None: all (_compute)
+    slugs: list[str] = field(default_factory=list)  # of the entries, in order; an _update keeps them
 
 
 _last: _Computation | None = None
@@ -293,7 +294,7 @@ def _compute(entries: list[Entry], counts: list[TermCounts], count: int) -> _Com
     nearest, scores = _score(queries, index, np.arange(len(entries)), count)
     slugs = [slug for slug, _, _ in entries]
     result = {slug: _slugs(slugs, row) for slug, row in zip(slugs, nearest.tolist())}
-    return _Computation(count, entries, counts, matrix, frequency, queries, index, nearest, scores, result)
+    return _Computation(count, entries, counts, matrix, frequency, queries, index, nearest, scores, result, slugs=slugs)
 
 
 def _count_matrix(counts: Sequence[TermCounts]) -> sparse.csr_matrix:
@@ -482,13 +483,13 @@ def _update(last: _Computation, entries: list[Entry], counts: list[TermCounts]) 
     nearest, scores = last.nearest.copy(), last.scores.copy()
     nearest[full], scores[full] = _score(queries, index, full, last.count)
     nearest[patched], scores[patched] = _patch(last, queries, _keep(index, changed[index.indices]), patched)
-    slugs = [slug for slug, _, _ in entries]
+    slugs = last.slugs  # the same papers: only their titles or abstracts changed
     result = dict(last.result)
     rows = np.concatenate((full, patched))
     for row, others in zip(rows.tolist(), nearest[rows].tolist()):
         result[slugs[row]] = _slugs(slugs, others)
     return _Computation(last.count, entries, counts, matrix, frequency, queries, index, nearest, scores, result,
-                        rescored=frozenset(slugs[row] for row in rows.tolist()))
+                        rescored=frozenset(slugs[row] for row in rows.tolist()), slugs=slugs)
 
 
 def _patch(last: _Computation, queries: sparse.csr_matrix, changed_index: sparse.csr_matrix,

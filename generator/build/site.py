@@ -170,8 +170,9 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
                                [paper for paper in added if day in paper.featured], day_order(day))
         if not by_day[day]:
             del by_day[day]
-    kept_counts = {slug: counts for slug, counts in site._year_counts.items()
-                   if by_topic.get(slug) is site.papers_by_topic.get(slug)}
+    year_counts = {slug: _year_counts_after(counts, [paper for paper in removed if slug in paper.topics],
+                                            [paper for paper in added if slug in paper.topics])
+                   for slug, counts in site._year_counts.items() if slug in by_topic}
     by_slug = dict(site._by_slug)
     if by_slug:
         for paper in removed:
@@ -184,9 +185,20 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
         papers_by_topic=by_topic,
         papers_by_day=by_day,
         days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
-        _year_counts=kept_counts,
+        _year_counts=year_counts,
         _by_slug=by_slug,
     )
+
+
+def _year_counts_after(counts: tuple[tuple[int, int], ...], removed: list[Paper],
+                       added: list[Paper]) -> tuple[tuple[int, int], ...]:
+    """A topic's (year, papers) counts with these papers taken out and put in."""
+    if not removed and not added:
+        return counts
+    years = Counter(dict(counts))
+    years.subtract(paper.first_featured.year for paper in removed)
+    years.update(paper.first_featured.year for paper in added)
+    return tuple(sorted(((year, count) for year, count in years.items() if count > 0), reverse=True))
 
 
 def _patched(papers: tuple[Paper, ...], removed: list[Paper], added: list[Paper],
