@@ -158,3 +158,15 @@ def test_build_clean_renders_every_page_again_and_says_what_it_wrote(golden_proj
     clean = digest_cli(golden_project, "build", "--clean")
     assert clean.returncode == 0 and re.match(r"build: wrote \d+ files to site/ and removed 0 in ", clean.stdout)
     assert "SkipPipe" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+
+
+def test_a_preview_edit_undone_after_the_preview_stopped_is_built_again(golden_project, tmp_path):
+    # The record describes the site `digest build` left; the preview then rewrote pages of it.
+    build_site(golden_project)
+    preview = SiteBuilder(golden_project)
+    preview.build()
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBraiN:")  # same length: site/'s sizes stay
+    assert preview.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"]).written
+    retitle(golden_project, "corpusbrain", "CorpusBraiN:", "CorpusBrain:")  # undone with the preview stopped
+    build_site(golden_project)
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)

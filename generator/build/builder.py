@@ -102,6 +102,7 @@ class SiteBuilder:
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
         self._deferred: Deferred | None = None  # what a rebuild left for write_deferred
         self._adopted: Stamps | None = None  # the inputs site/ was adopted for, until warm_up loads them
+        self._site_changed = False  # site/ changed since the record and stamp were saved (_before_changing_site)
 
     def build(self, parallel: bool | None = None) -> BuildResult:
         """Full build, swapped into site_dir atomically; parallel overrides the builder's setting."""
@@ -266,6 +267,7 @@ class SiteBuilder:
             staged.discard()
             raise
         record.save(self.project, record.BuildRecord(key, fingerprints, digests))
+        self._site_changed = False
         self._pages = {page.path: page for page in page_list}
         self._site_files = set(fingerprints) | set(digests)
         self._search_files = set(digests) - set(static_digests)
@@ -358,6 +360,8 @@ class SiteBuilder:
     def _remove_all_but(self, kept: set[str]) -> list[str]:
         """Remove the site files not in kept (those of a deleted paper, say); the files removed."""
         removed = sorted(self._site_files - kept)
+        if removed:
+            self._before_changing_site()
         for path in removed:
             remove_file(self.site_dir, path)
         self._site_files = set(kept)
@@ -371,8 +375,18 @@ class SiteBuilder:
         target = resolve_inside(self.site_dir, path)
         if target.is_file() and target.read_bytes() == data:
             return False
+        self._before_changing_site()
         write_file_atomic(self.site_dir, path, data)
         return True
+
+    def _before_changing_site(self) -> None:
+        """An incremental rebuild is about to change site/ in place: the build record and stamp
+        describe the site/ before it, and the next `digest build` must not trust them (an edit
+        undone after the preview stopped would otherwise keep the edited pages)."""
+        if not self._site_changed:
+            record.forget(self.project)
+            stamp.forget(self.project)
+            self._site_changed = True
 
     def _classify(self, changed: Iterable[Path]) -> tuple[set[Path], bool]:
         """Split changed files into paper files and files that affect every page."""
