@@ -243,3 +243,23 @@ def test_the_debouncer_says_when_changes_wait_so_long_work_can_give_way(tmp_path
     finally:
         release.set()
         debouncer.stop()
+
+
+def test_a_file_closed_after_writing_is_rebuilt_without_waiting_the_quiet_time(tmp_path):
+    # A save's last event says the file is complete: the reload need not wait for silence.
+    recorder = BatchRecorder()
+    debouncer = Debouncer(recorder, quiet_seconds=2.0)
+    debouncer.start()
+    try:
+        started = time.monotonic()
+        debouncer.add([tmp_path / "a.md"], complete=True)
+        assert wait_for(lambda: recorder.batches, timeout=1.5)
+        assert time.monotonic() - started < 1.0
+        debouncer.add([tmp_path / "a.md"], complete=True)
+        debouncer.add([tmp_path / "b.md"])  # modified, not closed yet: the whole burst waits
+        time.sleep(1.0)
+        assert len(recorder.batches) == 1
+        assert wait_for(lambda: len(recorder.batches) == 2, timeout=3)
+    finally:
+        debouncer.stop()
+

@@ -20,6 +20,9 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 QUIET_SECONDS = 0.05  # one save: its events come within milliseconds; waiting longer only delays the reload
+# When the last event of every changed file says it is complete (closed after writing, or renamed
+# into place), only the events of the same save that may still come are waited for.
+COMPLETE_QUIET_SECONDS = 0.01
 # Many files at once is a checkout, a copy or a script: wait longer, because on a busy
 # machine such a burst can pause for a moment and must still become one rebuild.
 BURST_FILES = 5
@@ -54,15 +57,17 @@ class Debouncer:
         self._first = first
         self._quiet_seconds = quiet_seconds
         self._burst_quiet_seconds = max(quiet_seconds, burst_quiet_seconds)
-        self._pending: set[Path] = set()
+        self._pending: dict[Path, bool] = {}  # changed path -> whether its last event said it is complete
         self._last_change = 0.0
         self._stopping = False
         self._condition = threading.Condition()
         self._worker = threading.Thread(target=self._run, name="digest-rebuild", daemon=True)
 
-    def add(self, paths: Iterable[Path]) -> None:
+    def add(self, paths: Iterable[Path], complete: bool = False) -> None:
+        """complete: the files were closed after writing or renamed into place (see
+        COMPLETE_QUIET_SECONDS); a file created, modified or removed may change again at once."""
         with self._condition:
-            self._pending.update(paths)
+            self._pending.update(dict.fromkeys(paths, complete))
             self._last_change = time.monotonic()
             self._condition.notify()
 
@@ -102,14 +107,16 @@ class Debouncer:
                     continue
                 remaining = self._last_change + self._quiet_time() - time.monotonic()
                 if remaining <= 0:
-                    batch, self._pending = self._pending, set()
+                    batch, self._pending = set(self._pending), {}
                     return batch
                 self._condition.wait(remaining)
             return None
 
 
     def _quiet_time(self) -> float:
-        return self._burst_quiet_seconds if len(self._pending) >= BURST_FILES else self._quiet_seconds
+        if len(self._pending) >= BURST_FILES:
+            return self._burst_quiet_seconds
+        return min(COMPLETE_QUIET_SECONDS, self._quiet_seconds) if all(self._pending.values()) else self._quiet_seconds
 
 
 class _ChangeHandler(FileSystemEventHandler):
@@ -123,13 +130,19 @@ class _ChangeHandler(FileSystemEventHandler):
             return
         if event.is_directory and event.event_type == "modified":
             return  # a folder's mtime changes with every file in it; the file event says more
-        paths = [Path(os.fsdecode(event.src_path))]
-        if event.dest_path:
-            paths.append(Path(os.fsdecode(event.dest_path)))
-        changed = [path for path in paths if not is_editor_noise(path) and not self._in_hidden_folder(path)
-                   and (self._accept is None or self._accept(path))]
-        if changed:
-            self._debouncer.add(changed)
+        source = self._accepted(Path(os.fsdecode(event.src_path)))
+        target = self._accepted(Path(os.fsdecode(event.dest_path))) if event.dest_path else []
+        # Complete: closed after writing, or renamed into place (an editor's atomic save). A file
+        # renamed away is not: vim renames the old file to a backup before writing the new one.
+        if source:
+            self._debouncer.add(source, complete=event.event_type == "closed")
+        if target:
+            self._debouncer.add(target, complete=True)
+
+    def _accepted(self, path: Path) -> list[Path]:
+        """[path] when it is content (not editor noise, not in a hidden folder, accepted); else []."""
+        keep = not is_editor_noise(path) and not self._in_hidden_folder(path) and (self._accept is None or self._accept(path))
+        return [path] if keep else []
 
     def _in_hidden_folder(self, path: Path) -> bool:
         """Inside .git/, .obsidian/, .idea/ and the like: tools' state, not content."""
