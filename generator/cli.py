@@ -71,8 +71,8 @@ def _run_locked(args: argparse.Namespace, project: Project) -> int:
     from generator.lock import LockUnavailable, project_lock, remove_leftovers
 
     try:
-        with project_lock(project):
-            remove_leftovers(project)
+        with project_lock(project) as last_run_was_killed:
+            remove_leftovers(project, killed=last_run_was_killed)
             return int(args.command(args, project))
     except LockUnavailable as unavailable:  # a read-only .cache/: the command may still work
         print(f"digest: warning: {unavailable}; going on without the project lock", file=sys.stderr)

@@ -130,6 +130,8 @@ def test_leftovers_of_a_killed_build_are_removed_by_the_next(golden_project: Pat
     (golden_project / ".site-build-abc123" / "papers").mkdir(parents=True)
     (golden_project / ".site-old-def456" / "site").mkdir(parents=True)
     (golden_project / "content" / "papers" / ".skippipe.md.x1y2.tmp").write_text("half a file")
+    (golden_project / ".cache").mkdir()
+    (golden_project / ".cache" / "lock").write_text("4242\n")  # the killed run's pid, never emptied
     assert digest(golden_project, "build").returncode == 0
     leftovers = [path.name for path in golden_project.rglob("*") if ".site-" in path.name or path.suffix == ".tmp"]
     assert leftovers == []

@@ -62,6 +62,6 @@ def forget(project: Project) -> None:
 
 def _digest(project: Project, inputs: Stamps) -> str:
     """The generator's code, the inputs and site/'s top level, in one value."""
-    # A dict in key order pickles four times faster than the sorted (path, stamp) pairs.
-    ordered = {path: inputs[path] for path in sorted(inputs)}
-    return values_digest((generator_version(), ordered, site_listing(project.site)))
+    # In listing order (files.list_files), not sorted: the order changes only with the files
+    # listed, which changes the digest anyway. Sorting cost 60 ms at 80,000 papers.
+    return values_digest((generator_version(), inputs, site_listing(project.site)))
