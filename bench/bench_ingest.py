@@ -10,12 +10,14 @@ A full ingest is timed as the command a person runs (`digest ingest`, a new
 process), with its CPU time and peak memory (the child's getrusage); the
 re-ingests run in this process. Last, one new day (20 papers: 15 new, 5 featured
 again) is added to the ingested project and `digest ingest` timed again: it reads
-only that digest (see generator/ingest/state.py).
+only that digest (see generator/ingest/state.py). The files of the full ingest are
+identified by one sha256 (content_identity): a change to ingest must leave it as it was.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import hashlib
 import os
 import shutil
 import statistics
@@ -49,6 +51,16 @@ def ingest_command(project: Path) -> tuple[float, float, float]:
     """`digest ingest` in a new process: wall seconds, CPU seconds and peak memory in MB."""
     run = measured([sys.executable, "-m", "generator", "--project", str(project), "ingest"])
     return run.wall, run.cpu, run.peak_mb
+
+
+def content_identity(project: Path) -> str:
+    """sha256 over each paper file's name and bytes, in name order, then the ledger's."""
+    digest = hashlib.sha256()
+    content = project / "content"
+    for path in [*sorted((content / "papers").iterdir(), key=lambda path: path.name), content / "ingested.tsv"]:
+        digest.update(path.name.encode("utf-8"))
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def add_new_day(project: Path, corpus: str, count: int | None) -> None:
@@ -88,12 +100,15 @@ def main() -> None:
         full, cpu, peak = [], [], []
         for _ in range(runs):
             move_aside(content / "papers", trash)
+            # With the papers: else the ledger says a curator deleted them all, and none is written.
+            move_aside(content / "ingested.tsv", trash)
             move_aside(project / ".cache", trash)
             seconds, cpu_seconds, peak_mb = ingest_command(project)
             full.append(seconds)
             cpu.append(cpu_seconds)
             peak.append(peak_mb)
         created = sum(1 for _ in (content / "papers").glob("*.md"))
+        identity = content_identity(project)
         fresh_clone = []
         for _ in range(runs):  # as on a fresh clone: every file read, nothing cached
             move_aside(project / ".cache", trash)
@@ -109,6 +124,7 @@ def main() -> None:
           f"median {statistics.median(full):.2f} s wall, {statistics.median(cpu):.2f} s CPU, "
           f"peak {max(peak):.0f} MB (runs: {', '.join(f'{s:.2f}' for s in full)}; "
           f"load average {os.getloadavg()[0]:.2f})")
+    print(f"files written: sha256 {identity}")
     print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
     print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")
     print(f"ingest of one new day (20 papers): {new_day[0]:.2f} s wall, {new_day[1]:.2f} s CPU, "

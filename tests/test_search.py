@@ -256,4 +256,5 @@ def test_a_newer_edit_stops_the_index_at_every_step_and_nothing_half_made_comes_
     for stop_at in range(1, asked + 1):
         calls = iter(range(1, asked + 1))
         with pytest.raises(search.SearchCancelled):
-            search.build_search_files(papers, TOPICS, should_stop=lambda: next(calls) == stop_at)
+            search.build_search_files(papers, TOPICS,
+                                      should_stop=lambda calls=calls, stop_at=stop_at: next(calls) == stop_at)

@@ -5,13 +5,9 @@ render in the calling thread with sitefiles.py, since forking a threaded process
 """
 from __future__ import annotations
 
-import ctypes
 import gc
 import multiprocessing
 import os
-import signal
-import threading
-import time
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -23,6 +19,7 @@ from generator.build.site import Site
 from generator.build.sitefiles import search_files, write_changed, write_pages
 from generator.build.staging import StagedSite
 from generator.errors import BuildFailed, SourceError
+from generator.orphans import die_with
 
 
 @dataclass
@@ -79,31 +76,8 @@ _job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in e
 
 def _adopt_job(job: FullBuildJob, parent: int) -> None:
     global _job_in_worker
-    _die_with(parent)
+    die_with(parent)
     _job_in_worker = job
-
-
-_PR_SET_PDEATHSIG = 1
-
-
-def _die_with(parent: int) -> None:
-    """A worker must not outlive the build that started it (killed with -9, say): it would go
-    on writing into a staging folder the next run removes. On Linux the kernel sends SIGKILL
-    when the parent dies; elsewhere a thread checks every second."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    except (OSError, AttributeError):
-        threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
-        return
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _exit_when_orphaned(parent: int) -> None:
-    while os.getppid() == parent:
-        time.sleep(1.0)
-    os._exit(1)
 
 
 def _job() -> FullBuildJob:

@@ -216,8 +216,9 @@ class NewState:
     def _papers(self) -> dict[str, Any]:
         stamps = dict(self.inputs.papers)
         hashes = dict(self.inputs.racy_papers)
+        papers = self.project.papers  # a property that joins paths: once, not per file
         for path, stamp in self.written.stamps.items():
-            if path.parent == self.project.papers:
+            if path.parent == papers:
                 stamps[path.name] = stamp
                 hashes[path.name] = self.written.hashes[path]
         if None in hashes.values():  # one could not be read: what it holds is unknown

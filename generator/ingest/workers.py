@@ -1,0 +1,84 @@
+"""A large ingest's per-paper work on every core: forked worker processes, results in order.
+
+Assigning topics and formatting paper files each depend on one paper only, and are most
+of an 80,000-paper ingest's CPU time. The workers are forked, so they inherit the drafts
+and the catalog as they are when the pool starts instead of receiving them pickled: only
+chunk bounds go out, and only results come back. Forking is safe only in a process
+running no other thread: the preview ingests from its rebuild thread, so there ingest
+stays in that thread; ingest itself starts none (the pool's own threads start after its
+workers, see ProcessPoolExecutor with the fork context).
+
+A small ingest (the seed, one new day) does its work in the calling process: starting
+the workers costs more than they save there (see PARALLEL_FROM).
+"""
+from __future__ import annotations
+
+import os
+import threading
+from collections import deque
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+from generator.errors import BuildFailed, SourceError
+
+PARALLEL_FROM = 2000  # items; measured, see bench/RESULTS.md "ingest on both cores"
+MAX_WORKERS = 8
+
+Result = TypeVar("Result")
+Work = Callable[[int, int], list[Any]]  # work(start, stop): the results of items start..stop-1
+
+_work_in_worker: Work | None = None  # set by the pool's initializer in each forked worker
+
+
+def worth_forking(count: int) -> bool:
+    """Whether `count` items are worth the workers' start-up, there are cores to use, and
+    forking is safe (no other thread: a lock another thread holds would stay held in the workers)."""
+    return count >= PARALLEL_FROM and worker_count() > 1 and threading.active_count() == 1 and hasattr(os, "fork")
+
+
+def worker_count() -> int:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return min(cores, MAX_WORKERS)
+
+
+def results_in_order(work: Callable[[int, int], list[Result]], count: int,
+                     chunk_size: int) -> Generator[Result, None, None]:
+    """work(start, stop) over range(count) in chunks of chunk_size, run by forked workers; yields
+    each item's result in item order, a chunk as soon as it and those before it are done. A
+    BuildFailed in a worker is raised here with the same errors, as the serial code raises it."""
+    # Imported here: a small ingest never needs them, and they take 12 ms to import.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(worker_count(), mp_context=context, initializer=_adopt_work,
+                             initargs=(work, os.getpid())) as pool:
+        try:
+            chunks = deque(pool.submit(_run_chunk, start, min(start + chunk_size, count))
+                           for start in range(0, count, chunk_size))
+            while chunks:  # each chunk's results dropped once yielded: 80,000 files' texts are 330 MB
+                results, errors = chunks.popleft().result()
+                if errors:
+                    raise BuildFailed(errors)
+                yield from results
+        except BaseException:  # an error, or the consumer stopped early: no more chunks
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def _adopt_work(work: Work, parent: int) -> None:
+    global _work_in_worker
+    from generator.orphans import die_with  # in the worker only: ctypes is no import for a small ingest
+
+    die_with(parent)
+    _work_in_worker = work
+
+
+def _run_chunk(start: int, stop: int) -> tuple[list[Any], list[SourceError]]:
+    """The chunk's results, or the errors of a BuildFailed: the exception itself does not pickle,
+    and a content error must reach the person as file, line and message, not as a traceback."""
+    assert _work_in_worker is not None, "runs only in a worker started by results_in_order"
+    try:
+        return _work_in_worker(start, stop), []
+    except BuildFailed as failed:
+        return [], failed.errors

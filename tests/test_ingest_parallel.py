@@ -1,0 +1,118 @@
+"""A large ingest's work done by forked workers (generator/ingest/workers.py) gives exactly the
+files the serial ingest gives, and reports content errors the same way."""
+import errno
+import threading
+
+import pytest
+
+from generator.errors import BuildFailed, SourceError
+from generator.ingest import catalog, workers
+from generator.ingest.catalog import run_ingest
+from generator.project import Project
+from tests.helpers import FIXTURES, ROOT, make_project, snapshot
+
+SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
+PAGE_COPIES = sorted((FIXTURES / "digests").glob("*.txt"))
+API_DAYS = sorted((FIXTURES / "hf-api").glob("*.json"))  # 2025-08-18.json features the seed's papers again
+
+
+@pytest.fixture
+def forks(monkeypatch):
+    """Turns the workers on for any size, on any machine, in chunks of a few papers (uneven at the
+    end), and returns the list of the parallel runs made."""
+    runs = []
+    real = workers.results_in_order
+
+    def counted(work, count, chunk_size):
+        runs.append(count)
+        return real(work, count, chunk_size)
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(workers, "results_in_order", counted)
+    monkeypatch.setattr(catalog, "PREPARE_CHUNK", 7)
+    monkeypatch.setattr(catalog, "FORMAT_CHUNK", 5)
+    return runs
+
+
+def ingested_twice(folder):
+    """The content after ingesting the seed, then every other digest (papers featured again, new
+    ones, API files and page copies of one day)."""
+    project = Project.at(make_project(folder, [SEED]))
+    run_ingest(project)
+    for digest in PAGE_COPIES + API_DAYS:
+        (project.digests / digest.name).write_bytes(digest.read_bytes())
+    run_ingest(project)
+    return snapshot(project.content)
+
+
+def test_the_workers_write_what_the_serial_ingest_writes(tmp_path, request):
+    serial = ingested_twice(tmp_path / "serial")
+    runs = request.getfixturevalue("forks")
+    parallel = ingested_twice(tmp_path / "parallel")
+    assert runs, "the workers did not run"
+    assert len([name for name in serial if name.startswith("papers/")]) > 100
+    assert parallel == serial
+
+
+def test_results_come_in_item_order_whatever_the_chunks(forks):
+    squares = workers.results_in_order(lambda start, stop: [n * n for n in range(start, stop)], 23, 4)
+    assert list(squares) == [n * n for n in range(23)]
+
+
+def test_a_consumer_that_stops_early_does_not_wait_for_every_chunk(forks):
+    results = workers.results_in_order(lambda start, stop: list(range(start, stop)), 10_000, 10)
+    assert next(results) == 0
+    results.close()  # cancels the chunks not yet started
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_content_error_met_by_a_worker_is_reported_as_the_serial_ingest_reports_it(tmp_path, request,
+                                                                                      monkeypatch, parallel):
+    if parallel:
+        request.getfixturevalue("forks")
+    error = SourceError("content/digests/2025-08-18.txt", 12, "a problem only a paper's own work finds", "fix it")
+
+    def fails(*args):
+        raise BuildFailed([error])
+
+    monkeypatch.setattr(catalog, "new_parts", fails)
+    project = Project.at(make_project(tmp_path, [SEED]))
+    before = snapshot(project.content)
+    with pytest.raises(BuildFailed) as failed:
+        run_ingest(project)
+    assert failed.value.errors == [error]
+    assert failed.value.__cause__ is None  # no worker's traceback attached
+    assert snapshot(project.content) == before
+
+
+
+def test_a_full_disk_while_the_workers_format_leaves_content_as_it_was(tmp_path, monkeypatch, forks):
+    project = Project.at(make_project(tmp_path, [SEED]))
+    before = snapshot(project.content)
+    written = []
+    real = catalog.write_temporary_quickly
+
+    def fill_up(path, data, sync=False):
+        if len(written) == 30:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        return real(path, data, sync)
+
+    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
+    with pytest.raises(OSError):
+        run_ingest(project)
+    assert forks and snapshot(project.content) == before
+
+
+def test_a_process_running_other_threads_ingests_in_the_calling_thread(tmp_path, forks):
+    """As the preview does from its rebuild thread: forking there could leave a lock held forever."""
+    done = threading.Event()
+    other = threading.Thread(target=done.wait)
+    other.start()
+    try:
+        run_ingest(Project.at(make_project(tmp_path, [SEED])))
+    finally:
+        done.set()
+        other.join()
+    assert forks == []
