@@ -217,7 +217,7 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     # Ingest's inputs (digests, taxonomy, paper files) are in the build's: when these did not
     # change since the last build, neither ingest nor the build has anything to do, and the
     # answer comes before importing either (a tenth of a second of NumPy, SciPy and Jinja).
-    if not args.clean and stamp.is_up_to_date(project, stamp.input_stamps(project)):
+    if not args.clean and stamp.site_is_current(project):
         print("build: site/ is up to date")
         return EXIT_OK
     from generator.build.builder import build_site

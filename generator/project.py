@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from generator.config import SiteConfig, load_config
-from generator.errors import SourceError
+if TYPE_CHECKING:  # imported when used: `digest build` with nothing to do reads no config and no YAML
+    from generator.config import SiteConfig
+    from generator.errors import SourceError
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,8 @@ class Project:
         return self.root / "themes"
 
     def load_config(self) -> tuple[SiteConfig, list[SourceError]]:
+        from generator.config import load_config
+
         return load_config(self.config_file)
 
     def template_overrides(self, config: SiteConfig) -> Path:

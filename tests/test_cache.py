@@ -148,3 +148,23 @@ def test_an_override_folder_made_after_the_start_is_an_input_for_watcher_stamp_a
     result = builder.rebuild([added])
     assert result.errors == [] and any(path.startswith("static/extra.") for path in result.written)
     assert "index.html" in result.written  # a full build: every page links the assets
+
+
+def test_the_no_change_check_trusts_only_stamped_folders_a_build_may_read(
+        golden_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # `digest build` takes the folders from the stamp instead of reading site.yaml for them.
+    project = Project.at(golden_project)
+    assert SiteBuilder(project).build().errors == []
+    age(*project.content.rglob("*"))
+    stamp.save(project, stamp.input_stamps(project))
+    assert stamp.site_is_current(project)
+    stored = json.loads((project.cache_dir / stamp.STAMP_FILE).read_text())
+    (project.cache_dir / stamp.STAMP_FILE).write_text(json.dumps({**stored, "folders": [str(tmp_path.parent)]}))
+    listed: list[Path] = []
+    monkeypatch.setattr(stamp, "folder_stamps", lambda folder: listed.append(folder) or {})
+    assert not stamp.site_is_current(project) and listed == []  # a folder elsewhere is never even listed
+    monkeypatch.undo()
+    (project.cache_dir / stamp.STAMP_FILE).write_text(json.dumps(stored))
+    project.config_file.write_text(project.config_file.read_text() + "\n# a comment\n")
+    age(project.config_file)
+    assert not stamp.site_is_current(project)
