@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from generator.cache import Stamps, any_racy, folder_stamps
 from generator.errors import BuildFailed, SourceError, display_path
+from generator.heap import settle
 from generator.preview.server import LiveReload, PreviewServer
 from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
 from generator.project import Project
@@ -156,6 +157,7 @@ class PreviewSession:
         # the wait at 10,000 papers); the watcher starts after it, so what was saved during
         # the build is caught up by comparing the source files before and after.
         self._full_build(on_every_core=threading.active_count() == 1)
+        settle()
         self._start_watching()
         self._catch_up()
         self._debouncer.start()
@@ -255,6 +257,7 @@ class PreviewSession:
             return
         started = time.perf_counter()
         result, errors = self._collect_errors(lambda: builder.warm_up() or NOTHING_BUILT)
+        settle()
         if errors or (result is not None and (result.written or result.removed)):
             self._finish(result, errors, changed=set(), started=started)
 
@@ -277,6 +280,9 @@ class PreviewSession:
             # would slow the server's answers to them.
             self.live.wait_for_reloads(timeout=RELOAD_GRACE_SECONDS)
             self._write_deferred(started)
+        # The new state, kept for the next edit; a change other than to paper files may have
+        # replaced the templates and the whole site, whose old cycles are collected first.
+        settle(collect=any(path.parent != self.project.papers for path in changed))
 
     def _watch_new_folders_after_a_rebuild(self) -> None:
         try:
