@@ -116,7 +116,7 @@ def main() -> None:
         server.wait()
     rebuilds = [float(found) for found in re.findall(r"rebuilt .* in (\d+) ms", log.read_text())]
     if rebuilds:
-        print(f"the server's own rebuild (after its 50 ms debounce): median {statistics.median(rebuilds):.0f} ms")
+        print(f"the server's own rebuild (after its debounce): median {statistics.median(rebuilds):.0f} ms")
     for what, values in (("seen by Playwright", [seen for seen, _ in times]),
                          ("first paint of the new page", [painted for _, painted in times])):
         print(f"title edit on screen, {what}: median {statistics.median(values) * 1000:.0f} ms, "
