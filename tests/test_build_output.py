@@ -228,15 +228,22 @@ def test_an_edit_saved_between_adopting_a_site_and_loading_it_is_built(golden_pr
     assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
 
 
+def moved_to_vision_by_a_deferred_rebuild(project):
+    """A built site whose skippipe paper a deferred rebuild moved to the vision topic; the builder,
+    and the corpusbrain paper's file for the next edit."""
+    builder = SiteBuilder(project)
+    builder.build()
+    papers = project / "content" / "papers"
+    first = papers / "skippipe.md"
+    first.write_text(first.read_text().replace("topics: [language-models]", "topics: [vision]"))
+    builder.rebuild([first], defer_data=True)
+    return builder, papers / "corpusbrain.md"
+
+
 def test_a_deferred_write_stopped_by_a_newer_edit_is_finished_by_the_next_rebuild(golden_project):
     """The dev server stops the search index when another save arrives; two deferred rebuilds
     in a row, the first one's data pages and index never written, still end as a fresh build."""
-    builder = SiteBuilder(golden_project)
-    builder.build()
-    papers = golden_project / "content" / "papers"
-    first, second = papers / "skippipe.md", papers / "corpusbrain.md"
-    first.write_text(first.read_text().replace("topics: [language-models]", "topics: [vision]"))
-    builder.rebuild([first], defer_data=True)
+    builder, second = moved_to_vision_by_a_deferred_rebuild(golden_project)
     stopped = builder.write_deferred(should_stop=lambda: True)  # data pages only, then stopped
     assert stopped and not [path for path in stopped if path.startswith("search/")]
     second.write_text(second.read_text().replace("CorpusBrain:", "CorpusBrain Two:"))
@@ -246,12 +253,7 @@ def test_a_deferred_write_stopped_by_a_newer_edit_is_finished_by_the_next_rebuil
 
 
 def test_without_a_deferred_write_a_second_deferred_rebuild_keeps_the_first_ones_data_pages(golden_project):
-    builder = SiteBuilder(golden_project)
-    builder.build()
-    papers = golden_project / "content" / "papers"
-    first, second = papers / "skippipe.md", papers / "corpusbrain.md"
-    first.write_text(first.read_text().replace("topics: [language-models]", "topics: [vision]"))
-    builder.rebuild([first], defer_data=True)
+    builder, second = moved_to_vision_by_a_deferred_rebuild(golden_project)
     second.write_text(second.read_text().replace("CorpusBrain:", "CorpusBrain Two:"))
     builder.rebuild([second], defer_data=True)
     builder.write_deferred()
