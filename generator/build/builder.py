@@ -229,19 +229,20 @@ class SiteBuilder:
 
     def assemble(self, resources: Resources, papers: list[Paper], errors: list[SourceError]) -> Site:
         """Check the papers against the taxonomy; every content error is reported at once."""
-        taxonomy = display_path(self.project.taxonomy_file)
-        errors = errors + check_topics(papers, list(resources.topics), taxonomy)
+        self._check_topics(resources, papers, errors)
+        return assemble_site(papers, list(resources.topics))
+
+    def _check_topics(self, resources: Resources, papers: list[Paper], errors: list[SourceError]) -> None:
+        """Raises BuildFailed with `errors` and those of papers naming a topic the taxonomy lacks."""
+        errors = errors + check_topics(papers, list(resources.topics), display_path(self.project.taxonomy_file))
         if errors:
             raise BuildFailed(errors)
-        return assemble_site(papers, list(resources.topics))
 
     def _patch(self, resources: Resources, before: list[Paper], after: list[Paper]) -> Site:
         """The last site with these papers edited (as assemble would give it): only the edited
         papers' topics are checked, since the taxonomy did not change (that is a full build)."""
         assert self._site is not None, "a rebuild follows a build"
-        errors = check_topics(after, list(resources.topics), display_path(self.project.taxonomy_file))
-        if errors:
-            raise BuildFailed(errors)
+        self._check_topics(resources, after, [])
         return patch_site(self._site, before, after)
 
     def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> tuple[list[str], list[str]]:

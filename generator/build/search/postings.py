@@ -29,10 +29,6 @@ class FieldPostings:
     lengths: np.ndarray  # per document number
 
 
-def _nothing() -> None:
-    pass
-
-
 class _TermIds(dict[str, int]):
     """term -> its id: the number of terms seen before it."""
 
@@ -60,7 +56,7 @@ class Inverter:
             self._sizes[field].append(len(terms))
             self._lengths[field].append(_length(counts))
 
-    def postings(self, checkpoint: Callable[[], None] = _nothing) -> tuple[list[str], list[FieldPostings]]:
+    def postings(self, checkpoint: Callable[[], None]) -> tuple[list[str], list[FieldPostings]]:
         """The terms sorted by js_order, and each field's postings; once, as it frees what add() kept.
         checkpoint is called between the steps (it may raise to stop)."""
         terms = list(self._ids)

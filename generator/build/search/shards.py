@@ -42,15 +42,14 @@ def js_order(term: str) -> bytes:
 
 
 def make_shards(sorted_terms: list[str], fields: Sequence[FieldPostings],
-                checkpoint: Callable[[], None] | None = None) -> list[Shard]:
+                checkpoint: Callable[[], None]) -> list[Shard]:
     """The shards in term order (fields: each field's postings, terms ranked as in sorted_terms);
     shard i holds the terms from its key up to shard i+1's key. checkpoint is called between
     the fields' JSON (it may raise to stop)."""
     entry = "[" + ",".join(["{}"] * (len(fields) + 1)) + "]"
     field_json = []
     for field in fields:
-        if checkpoint:
-            checkpoint()
+        checkpoint()
         field_json.append(_field_json(field))
     # The JSON text json.dumps would give each term's entry, made directly: most of it is numbers.
     entries = list(map(entry.format, map(encode_basestring, sorted_terms), *field_json))
