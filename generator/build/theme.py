@@ -142,6 +142,10 @@ def asset_names(static_files: dict[str, bytes]) -> dict[str, str]:
     return names
 
 
+# How a file named by its content may be cached: on Netlify (immutable_headers) and in the preview.
+CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
 def immutable_headers(assets: dict[str, str]) -> bytes:
     """A Netlify `_headers` file that marks exactly the fingerprinted files as cacheable forever.
 
@@ -151,5 +155,5 @@ def immutable_headers(assets: dict[str, str]) -> bytes:
     lines = []
     for name, output in sorted(assets.items()):
         if output != f"static/{name}":
-            lines += [f"/{output}", "  Cache-Control: public, max-age=31536000, immutable"]
+            lines += [f"/{output}", f"  Cache-Control: {CACHE_FOREVER}"]
     return ("\n".join(lines) + "\n").encode() if lines else b""

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+from generator.build.theme import CACHE_FOREVER
+
 RELOAD_SCRIPT_PATH = "/__digest/reload.js"
 OVERLAY_STYLE_PATH = "/__digest/overlay.css"
 EVENTS_PATH = "/__digest/events"
@@ -32,7 +34,6 @@ RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_bytes()
 # Named by its bytes, so that a page's reload need not fetch it again (see cache_control).
 RELOAD_SCRIPT_URL = f"{RELOAD_SCRIPT_PATH}?v={hashlib.sha256(RELOAD_SCRIPT).hexdigest()[:8]}"
 NO_STORE = "no-store"  # a preview must always show the latest build
-CACHE_FOREVER = "public, max-age=31536000, immutable"
 # The headers netlify.toml sends with every page (a test keeps the two equal), so that the
 # preview breaks what production would break: an inline script, a style= attribute, a CDN.
 # The reload script and the overlay's style are files of the preview's own origin, which 'self' allows.
@@ -308,7 +309,7 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         self.send_response(HTTPStatus.MOVED_PERMANENTLY)
         self.send_header("Location", location)
         self.send_header("Content-Length", "0")
-        self.send_header("Cache-Control", "no-store")
+        self.send_header("Cache-Control", NO_STORE)
         self._send_security_headers()
         self.end_headers()
 
@@ -344,7 +345,7 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         try:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")
-            self.send_header("Cache-Control", "no-store")
+            self.send_header("Cache-Control", NO_STORE)
             self.end_headers()
             self._write_event("retry: 500\n\n" + live.event_for_new_stream())
             while (message := _next_message(stream)) is not _CLOSED:
