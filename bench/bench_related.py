@@ -6,7 +6,9 @@
 
 Each size runs in a fresh process (so memory peaks do not mix). "cold" is a first
 build (every paper tokenized); "one edit" recomputes after one abstract changed
-(the last computation kept), as the preview does; "cache+20" is a new process building
+(the last computation kept); "preview edit" is the same after a title edit the caller
+names (an Edit), the preview's case, with the title edit of bench_preview.py ("Edited N "
+before it: a new word shared by every edited paper); "cache+20" is a new process building
 with a cache file that holds every paper's term counts but 20 new papers'. Peak memory is what tracemalloc saw
 (Python objects and NumPy arrays) during the computation. Wall and CPU seconds
 are medians; CPU time is steadier when other jobs share the machine.
@@ -60,7 +62,7 @@ def as_paper(row: dict) -> Paper:
 
 def measure(count: int, runs: int) -> dict:
     papers = [as_paper(row) for row in corpus_rows(count)]
-    cold, cold_cpu, edit, edit_cpu = [], [], [], []
+    cold, cold_cpu, edit, edit_cpu, preview, preview_cpu = [], [], [], [], [], []
     for run in range(runs):
         _forget()
         wall, cpu = time.perf_counter(), time.process_time()
@@ -73,6 +75,12 @@ def measure(count: int, runs: int) -> dict:
         related.related_papers(edited)
         edit.append(time.perf_counter() - wall)
         edit_cpu.append(time.process_time() - cpu)
+        row = (run + 1) * len(papers) // (runs + 1)
+        retitled = dataclasses.replace(edited[row], title=f"Edited {run + 1} {edited[row].title}")
+        wall, cpu = time.perf_counter(), time.process_time()
+        related.related_papers([*edited[:row], retitled, *edited[row + 1:]], edit=(edited, {retitled.slug: retitled}))
+        preview.append(time.perf_counter() - wall)
+        preview_cpu.append(time.process_time() - cpu)
     _forget()
     warm, warm_cpu = warm_cache(papers)
     _forget()
@@ -81,7 +89,9 @@ def measure(count: int, runs: int) -> dict:
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     return {"papers": count, "cold_s": statistics.median(cold), "cold_cpu_s": statistics.median(cold_cpu),
-            "edit_s": statistics.median(edit), "edit_cpu_s": statistics.median(edit_cpu), "warm_s": warm, "warm_cpu_s": warm_cpu,
+            "edit_s": statistics.median(edit), "edit_cpu_s": statistics.median(edit_cpu),
+            "preview_s": statistics.median(preview), "preview_cpu_s": statistics.median(preview_cpu),
+            "warm_s": warm, "warm_cpu_s": warm_cpu,
             "peak_mb": peak / 2**20}
 
 
@@ -147,13 +157,15 @@ def main() -> None:
     elif args.one:
         print(json.dumps(measure(args.sizes[0], args.runs)))
     else:
-        print(f"{'papers':>8} {'cold s':>8} {'cpu s':>7} {'one edit s':>11} {'cpu s':>7} {'cache+20 s':>11} {'cpu s':>7} {'peak MB':>8}")
+        print(f"{'papers':>8} {'cold s':>8} {'cpu s':>7} {'one edit s':>11} {'cpu s':>7} {'preview edit s':>15} "
+              f"{'cpu s':>7} {'cache+20 s':>11} {'cpu s':>7} {'peak MB':>8}")
         for size in args.sizes:
             child = subprocess.run([sys.executable, __file__, str(size), "--runs", str(args.runs), "--one"],
                                    check=True, capture_output=True, text=True)
             row = json.loads(child.stdout)
             print(f"{row['papers']:>8,} {row['cold_s']:>8.2f} {row['cold_cpu_s']:>7.2f} {row['edit_s']:>11.2f} "
-                  f"{row['edit_cpu_s']:>7.2f} {row['warm_s']:>11.2f} {row['warm_cpu_s']:>7.2f} {row['peak_mb']:>8.0f}")
+                  f"{row['edit_cpu_s']:>7.2f} {row['preview_s']:>15.3f} {row['preview_cpu_s']:>7.3f} "
+                  f"{row['warm_s']:>11.2f} {row['warm_cpu_s']:>7.2f} {row['peak_mb']:>8.0f}")
 
 
 if __name__ == "__main__":

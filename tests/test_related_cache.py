@@ -1,6 +1,7 @@
 """The term-count cache file and the kept last computation: never a different answer from a cold run."""
 import dataclasses
 import datetime as dt
+import random
 
 import pytest
 
@@ -107,3 +108,31 @@ def test_an_edit_described_against_papers_the_last_call_did_not_see_is_not_trust
     changed = dataclasses.replace(PAPERS[3], title="Quokka")
     edited = [*PAPERS[:3], changed, *PAPERS[4:]]
     assert related_papers(edited, edit=(PAPERS, {changed.slug: changed})) == cold(edited)
+
+
+def made_up_papers(count: int) -> list[Paper]:
+    """Papers of random words from 500, each word in about 7% of them: rare enough to count,
+    common enough (past 1,000 papers) to fill its index list, so an edit meets full lists."""
+    rng = random.Random(7)
+    words = [f"w{number}" for number in range(500)]
+    return [paper(f"p{number:04}", " ".join(rng.choices(words, k=6)), " ".join(rng.choices(words, k=30)) + ".")
+            for number in range(count)]
+
+
+def test_successive_title_edits_sharing_a_new_word_give_what_a_cold_run_gives():
+    # The preview's benchmark edit: "Edited N " before a title. The new word "edited" is shared by
+    # every edited paper, so its weight moves and with it every edited paper's other weights.
+    papers = made_up_papers(1100)
+    before = related_papers(papers)
+    updates = []
+    for number in range(1, 7):
+        row = number * 131
+        changed = dataclasses.replace(papers[row], title=f"Edited {number} {papers[row].title}")
+        edited = [*papers[:row], changed, *papers[row + 1:]]
+        after = related_papers(edited, edit=(papers, {changed.slug: changed}))
+        assert related.affected_by(before, {changed.slug}) == {
+            slug for slug, others in after.items() if before[slug] != others or changed.slug in others}
+        updates.append((edited, after))
+        papers, before = edited, after
+    for edited, after in updates:  # each update built on the last: compared once they are all made
+        assert after == cold(edited)
