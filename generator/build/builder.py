@@ -18,7 +18,7 @@ from generator.build import pages as page_builders
 from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
-from generator.build.parallel import FullBuildJob
+from generator.build.parallel import FullBuildJob, SearchProcess
 from generator.build.related import affected_by
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
@@ -248,17 +248,18 @@ class SiteBuilder:
     def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> tuple[list[str], list[str]]:
         """Every page and file, rendered and written only where it differs from what the last
         build's record says site/ holds (all of them in a cold build); those written and removed."""
-        page_list = self._all_pages(resources, site)
-        fingerprints = Fingerprints().of_pages((page.path, page.context) for page in page_list)
         key = record.record_key(self.project, self.project.theme_folders(resources.config))
         last = record.load(self.project, key)
-        stale = page_list if last is None else [page for page in page_list
-                                                 if last.pages.get(page.path) != fingerprints[page.path]]
-        staged = StagedSite(self.site_dir)
-        removed: list[str] = []
         known = last.files if last else None
+        staged = StagedSite(self.site_dir)
+        search = SearchProcess(site, staged, self._search_cache, known) if parallel else None
+        removed: list[str] = []
         try:
-            digests, changed = self._render_into(staged, resources, site, stale, parallel, known)
+            page_list = self._all_pages(resources, site)
+            fingerprints = Fingerprints().of_pages((page.path, page.context) for page in page_list)
+            stale = page_list if last is None else [page for page in page_list
+                                                     if last.pages.get(page.path) != fingerprints[page.path]]
+            digests, changed = self._render_into(staged, resources, site, stale, search, known)
             static_digests, static_changed = write_changed(resources.static_outputs(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
             if last is None:
@@ -268,6 +269,8 @@ class SiteBuilder:
                 record.forget(self.project)
                 staged.commit_into([page.path for page in stale] + changed, removed)
         except BaseException:
+            if search is not None:
+                search.stop()
             staged.discard()
             raise
         record.save(self.project, record.BuildRecord(key, fingerprints, digests))
@@ -279,14 +282,16 @@ class SiteBuilder:
         return sorted([page.path for page in stale] + changed), removed
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
-                     parallel: bool, known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+                     search: SearchProcess | None, known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
         """Write these pages into the staging folder, and the search files whose digest is not
-        the one `known` records (all without it); the search files' digests, and those written."""
+        the one `known` records (all without it): in this process, or by forked workers while
+        `search` makes the search files; the search files' digests, and those written."""
         # Workers make each page's own folder (papers/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
-        staged.make_folders((page.path for page in pages), own_folders=not parallel)
-        if parallel:
-            return FullBuildJob(resources.renderer, pages, staged, site, self._search_cache, known).run()
+        staged.make_folders((page.path for page in pages), own_folders=search is None)
+        if search is not None:
+            FullBuildJob(resources.renderer, pages, staged).run()
+            return search.result()
         write_pages(resources.renderer, pages, staged)
         return write_changed(search_files(site, self._search_cache), staged, known)
 

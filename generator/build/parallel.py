@@ -8,9 +8,11 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+import traceback
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 from generator.build.pages import Page
@@ -21,50 +23,96 @@ from generator.build.staging import StagedSite
 from generator.errors import BuildFailed, SourceError
 from generator.orphans import die_with
 
+SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, and those written (write_changed)
+
+
+class SearchProcess:
+    """The search files, made and written into the staging folder by one forked process started
+    as soon as the Site exists: it needs the papers alone, so it runs while this process works
+    out related papers, page contexts and fingerprints (11 s at 80,000 papers), then beside the
+    page workers. Started before any thread or pool exists, since forking a threaded process is
+    unsafe; only the digests travel back, through a pipe."""
+
+    def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None):
+        context = multiprocessing.get_context("fork")
+        gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
+        self._results, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_search_in_process, daemon=True,
+                                        args=(sender, site, staged, cache_file, known, os.getpid()))
+        self._process.start()
+        sender.close()  # this process only reads: the pipe ends when the worker's end closes
+
+    def result(self) -> SearchResult:
+        """Once the worker is done; its exception, if it raised one, is raised here."""
+        try:
+            failed, value = self._results.recv()
+        except EOFError:
+            self._process.join()
+            raise RuntimeError(f"the search worker ended without a result (exit code {self._process.exitcode})") from None
+        finally:
+            self._results.close()
+        self._process.join()
+        if failed:
+            raise RuntimeError(f"the search worker failed:\n{value}")
+        digests, written = value
+        return digests, written
+
+    def stop(self) -> None:
+        """After a failure elsewhere: the worker's files go with the staging folder."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._results.close()
+        gc.unfreeze()
+
+
+def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache_file: Path | None,
+                       known: Mapping[str, str] | None, parent: int) -> None:
+    die_with(parent)
+    try:
+        outcome: tuple[bool, object] = False, write_changed(search_files(site, cache_file), staged, known)
+    except BaseException:  # the parent reports it, as text: an exception may not pickle
+        outcome = True, traceback.format_exc()
+    sender.send(outcome)
+    sender.close()
+
 
 @dataclass
 class FullBuildJob:
-    """A full build's pages and search files, made by forked worker processes, one per core.
+    """A full build's pages, rendered by forked worker processes, one per core.
 
-    The pages are cut into chunks that idle workers pick up, so the search index (one
-    long task, queued first) and the pages share the cores. Workers inherit the job
+    The pages are cut into chunks that idle workers pick up. Workers inherit the job
     through fork instead of receiving it pickled, and write their pages straight into
-    the staging folder, whose folders already exist; only errors and the search files
-    travel back. Forking is unsafe in a threaded process, hence SiteBuilder(parallel=...).
+    the staging folder, whose folders already exist; only errors travel back. Forking is
+    unsafe in a threaded process, hence SiteBuilder(parallel=...).
     """
 
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
-    site: Site
-    search_cache: Path | None = None  # the search index's term cache (sitefiles.search_files)
-    known_files: Mapping[str, str] | None = None  # the last build's digests (sitefiles.write_changed)
     chunk_size: int = 400
 
-    def run(self) -> tuple[dict[str, str], list[str]]:
-        """Once every page is written: the search files' digests and those the search worker
-        wrote (write_changed); raises the first failing page's error."""
+    def run(self) -> None:
+        """Once every page is written; raises the first failing page's error."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
         # Everything made so far lives as long as the build: the collector need not walk it again
         # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
         gc.freeze()
         try:
-            return self._run_pool(workers)
+            self._run_pool(workers)
         finally:
             gc.unfreeze()  # the dev server goes on, and its old states must be collectable
 
-    def _run_pool(self, workers: int) -> tuple[dict[str, str], list[str]]:
+    def _run_pool(self, workers: int) -> None:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
-                searched = pool.submit(_search_in_worker)
                 chunks = [pool.submit(_write_in_worker, start, start + self.chunk_size)
                           for start in range(0, len(self.pages), self.chunk_size)]
                 for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
                     if errors := chunk.result():
                         raise BuildFailed(errors)
-                return searched.result()
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
@@ -93,10 +141,3 @@ def _write_in_worker(start: int, stop: int) -> list[SourceError]:
     except BuildFailed as failed:
         return failed.errors
     return []
-
-
-def _search_in_worker() -> tuple[dict[str, str], list[str]]:
-    """The search files, written into the staging folder by this worker (10,000 files at 10,000
-    papers, created while the others render); only their digests travel back."""
-    job = _job()
-    return write_changed(search_files(job.site, job.search_cache), job.staged, job.known_files)
