@@ -31,11 +31,11 @@ from playwright.sync_api import (
 )
 
 from generator.build.builder import SiteBuilder
-from generator.build.pages import page_window
+from generator.build.pages import archive_window
 
 GOLDEN_CONTENT = Path(__file__).parent / "fixtures" / "golden" / "content"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-FILLER_PAPERS = 19  # in July 2025; with the others, language-models runs to 12 pages of 2
+FILLER_PAPERS = 19  # in July 2025; with the others, language-models runs to a front page and 11 archive pages of 2
 AUTHOR_COUNT = 3303
 LATEST = "2025-08-18"
 SEEN_KEY = "paper-digest:last-seen-day"
@@ -53,6 +53,8 @@ def paper_file(slug: str, title: str, day: dt.date, authors: Sequence[str] = ())
 def reader_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     project = tmp_path_factory.mktemp("reader") / "project"
     shutil.copytree(GOLDEN_CONTENT, project / "content")
+    config = project / "content" / "site.yaml"
+    config.write_text(re.sub(r"(?m)^topic_page_size: .*$", "topic_page_size: 2", config.read_text()))
     papers = project / "content" / "papers"
     authors = [f"Author Number {number}" for number in range(1, AUTHOR_COUNT + 1)]
     (papers / "many-authors.md").write_text(paper_file("many-authors", "A Model Trained by Everyone",
@@ -214,17 +216,17 @@ def test_without_javascript_there_is_no_filter_and_every_paper_shows(reader_with
 
 # --- Navigation at scale ---
 
-@pytest.mark.parametrize(("current", "count", "window"), [
-    (1, 1, (1,)),
-    (1, 5, (1, 2, 3, 4, 5)),  # a gap of one page shows the page instead
-    (1, 42, (1, 2, 3, None, 42)),
-    (10, 42, (1, None, 8, 9, 10, 11, 12, None, 42)),
-    (5, 42, (1, 2, 3, 4, 5, 6, 7, None, 42)),
-    (42, 42, (1, None, 40, 41, 42)),
+@pytest.mark.parametrize(("current", "archived", "window"), [
+    (0, 1, (0, 1)),
+    (2, 4, (0, 4, 3, 2, 1)),  # a gap of one page shows the page instead
+    (0, 12, (0, 12, 11, None, 1)),
+    (6, 12, (0, None, 8, 7, 6, 5, 4, None, 1)),
+    (1, 12, (0, None, 3, 2, 1)),
+    (12, 12, (0, 12, 11, 10, None, 1)),
 ])
-def test_page_window_keeps_first_last_and_the_pages_around_the_current(current: int, count: int,
-                                                                        window: tuple[int | None, ...]):
-    assert page_window(current, count) == window
+def test_archive_window_keeps_the_front_page_page_one_and_the_pages_around_the_current(
+        current: int, archived: int, window: tuple[int | None, ...]):
+    assert archive_window(current, archived) == window
 
 
 def page_numbers(page: Page) -> list[str]:
@@ -234,19 +236,20 @@ def page_numbers(page: Page) -> list[str]:
 def test_topic_pages_have_numbered_pagination(reader: Page, base_url: str):
     page = reader
     page.goto(f"{base_url}/topics/language-models/page/6/")
-    assert page_numbers(page) == ["← Newer", "Page 1", "…", "Page 4", "Page 5", "Page 6", "Page 7", "Page 8",
-                                  "…", "Page 12", "Older →"]
+    assert page_numbers(page) == ["← Newer", "Latest", "…", "Page 8", "Page 7", "Page 6", "Page 5", "Page 4",
+                                  "…", "Page 1", "Older →"]
     current = page.locator(".pagination [aria-current=page]")
     expect(current).to_have_count(1)
     expect(current).to_have_attribute("href", "/topics/language-models/page/6/")
-    page.locator(".pagination a", has_text=re.compile(r"^Page 12$")).click()
-    page.wait_for_url(re.compile(r"/topics/language-models/page/12/$"))
-    assert page_numbers(page) == ["← Newer", "Page 1", "…", "Page 10", "Page 11", "Page 12"]
-    page.locator(".pagination a[rel=prev]").click()
-    page.wait_for_url(re.compile(r"/topics/language-models/page/11/$"))
     page.locator(".pagination a", has_text=re.compile(r"^Page 1$")).click()
+    page.wait_for_url(re.compile(r"/topics/language-models/page/1/$"))
+    assert page_numbers(page) == ["← Newer", "Latest", "…", "Page 3", "Page 2", "Page 1"]
+    expect(page.locator(".count-line")).to_contain_text(re.compile(r"^Archive page 1: 2 papers featured "))
+    page.locator(".pagination a[rel=prev]").click()
+    page.wait_for_url(re.compile(r"/topics/language-models/page/2/$"))
+    page.locator(".pagination a", has_text=re.compile(r"^Latest$")).click()
     page.wait_for_url(re.compile(r"/topics/language-models/$"))
-    assert page_numbers(page) == ["Page 1", "Page 2", "Page 3", "…", "Page 12", "Older →"]
+    assert page_numbers(page) == ["Latest", "Page 11", "Page 10", "…", "Page 1", "Older →"]
     for href in page.locator(".pagination a").evaluate_all("links => links.map(link => link.href)"):
         assert page.request.get(href).ok, href
 

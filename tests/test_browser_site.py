@@ -23,6 +23,8 @@ def test_reader_can_click_from_home_to_a_topic_a_paper_and_its_day(golden_projec
     page.locator(".browse .topic-list a", has_text="Computer Vision").click()
     page.wait_for_url(base + "/topics/vision/")
     assert page.locator("h1").inner_text() == "Computer Vision"
+    page.locator(".pagination a[rel=next]").click()  # the golden site has one paper per archive page
+    page.wait_for_url(base + "/topics/vision/page/1/")
     page.locator("a.paper-title", has_text="PanopticSplatting").click()
     page.wait_for_url(base + "/papers/panopticsplatting/")
     assert page.locator("meta[name=citation_arxiv_id]").get_attribute("content") == "2503.18073"

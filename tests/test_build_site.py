@@ -43,18 +43,36 @@ def test_archive_groups_days_by_year_and_month_newest_first():
 def test_urls_and_output_files():
     assert paper_url("x") == "/papers/x/"
     assert topic_url("llm") == "/topics/llm/" and topic_url("llm", 3) == "/topics/llm/page/3/"
+    assert topic_url("llm", 1) == "/topics/llm/page/1/"  # archive page 1, the oldest papers
     assert day_url(AUG) == "/dates/2025-08-01/"
     assert output_path("/") == "index.html" and output_path("/feed.xml") == "feed.xml"
     assert output_path("/papers/x/") == "papers/x/index.html"
 
 
-def test_topic_pages_are_paginated_by_config():
-    site = assemble_site([paper(f"p{day}", (day,)) for day in range(1, 6)], TOPICS)
+def test_topic_pages_show_the_newest_first_and_count_archive_pages_from_the_oldest():
+    site = assemble_site([paper(f"p{day}", (day,)) for day in range(1, 8)], TOPICS)
     topic_pages = pages.topic_pages(TOPICS[0], site, SiteConfig(topic_page_size=2))
     assert [page.path for page in topic_pages] == [
-        "topics/llm/index.html", "topics/llm/page/2/index.html", "topics/llm/page/3/index.html"]
-    assert [p.slug for p in topic_pages[0].context["papers"]] == ["p5", "p4"]
-    assert topic_pages[2].context["page_count"] == 3 and topic_pages[2].context["paper_count"] == 5
+        "topics/llm/index.html", "topics/llm/page/1/index.html", "topics/llm/page/2/index.html"]
+    assert [[p.slug for p in page.context["papers"]] for page in topic_pages] == [
+        ["p7", "p6", "p5"], ["p2", "p1"], ["p4", "p3"]]
+    assert topic_pages[0].context["paper_count"] == 7 and "paper_count" not in topic_pages[1].context
+    assert [(page.context["newer"], page.context["older"]) for page in topic_pages] == [(None, 2), (2, None), (0, 1)]
+
+
+def test_a_new_paper_changes_the_front_page_and_leaves_the_archive_pages_alone():
+    def contexts(count: int) -> dict:
+        site = assemble_site([paper(f"p{day:02}", (day,)) for day in range(1, count + 1)], TOPICS)
+        return {page.path: page.context for page in pages.topic_pages(TOPICS[0], site, SiteConfig(topic_page_size=2))}
+
+    def changed(before: dict, after: dict) -> list[str]:
+        return [path for path in after if before.get(path) != after[path]]
+
+    twenty, twenty_one, twenty_two = contexts(20), contexts(21), contexts(22)
+    assert len(twenty) == 10 and changed(twenty, twenty_one) == ["topics/llm/index.html"]
+    # One more fills a page: it is added, and the pages whose window reaches the newest move too.
+    assert changed(twenty_one, twenty_two) == ["topics/llm/index.html"] + [
+        f"topics/llm/page/{number}/index.html" for number in range(6, 11)]
 
 
 def test_paper_context_drops_links_that_are_not_web_links():

@@ -62,10 +62,9 @@ def find_entries(site: Site, config: SiteConfig) -> tuple[SitemapEntry, ...]:
     entries = [(urls.HOME_URL, latest), (urls.TOPICS_URL, latest), (urls.ARCHIVE_URL, latest)]
     entries += [(urls.paper_url(paper.slug), paper.last_featured) for paper in site.papers]
     for topic in site.topics:
-        papers = site.papers_by_topic[topic.slug]
-        newest = papers[0].last_featured if papers else None
-        page_count = site.topic_page_count(topic.slug, config.topic_page_size)
-        entries += [(urls.topic_url(topic.slug, number), newest) for number in range(1, page_count + 1)]
+        pagination = site.topic_pagination(topic.slug, config.topic_page_size)
+        entries += [(urls.topic_url(topic.slug, number), papers[0].last_featured if papers else None)
+                    for number, papers in enumerate(pagination)]
     entries += [(urls.day_url(day), day) for day in site.days]
     found = (SitemapEntry(config.base_url + url, day) for url, day in entries)
     return tuple(sorted(found, key=lambda entry: entry.url))

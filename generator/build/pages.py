@@ -253,21 +253,26 @@ def bibtex(paper: Paper) -> str:
 
 
 def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
-    papers = site.papers_by_topic[topic.slug]
-    size = config.topic_page_size
-    page_count = site.topic_page_count(topic.slug, size)
+    """The front page, then the archive pages (site.topic_pagination). An archive page's context
+    holds nothing that grows with the topic (no paper count), so it stays as it is until its own
+    papers change or it becomes one of the two newest archive pages."""
+    pagination = site.topic_pagination(topic.slug, config.topic_page_size)
+    archived = len(pagination) - 1
     pages = []
-    for number in range(1, page_count + 1):
-        shown = papers[(number - 1) * size:number * size]
-        pages.append(Page(urls.output_path(urls.topic_url(topic.slug, number)), {
+    for number, shown in enumerate(pagination):
+        context = {
             "topic": topic,
             "is_fallback": topic.slug == site.fallback_slug,
-            "paper_count": len(papers),
             "papers": shown,
             "page_number": number,
-            "page_count": page_count,
-            "page_links": page_window(number, page_count),
-        }, "topic.html", region=("topic", topic.slug), derive=_topic_page_groups))
+            "newer": None if number == 0 else (number + 1 if number < archived else 0),
+            "older": (archived if number == 0 else number - 1) or None,
+            "page_links": archive_window(number, archived) if archived else (),
+        }
+        if number == 0:
+            context["paper_count"] = len(site.papers_by_topic[topic.slug])
+        pages.append(Page(urls.output_path(urls.topic_url(topic.slug, number)), context, "topic.html",
+                          region=("topic", topic.slug), derive=_topic_page_groups))
     return pages
 
 
@@ -281,19 +286,20 @@ def day_groups(papers: tuple[Paper, ...]) -> tuple[tuple[dt.date, tuple[Paper, .
     return tuple((day, tuple(group)) for day, group in groupby(papers, key=lambda paper: paper.last_featured))
 
 
-def page_window(current: int, count: int, radius: int = 2) -> tuple[int | None, ...]:
-    """Page numbers to link: the first, the last and `radius` around the current; None marks a gap.
-
-    A gap that would hide a single page shows that page instead, since "…" would take its room.
-    """
-    shown = sorted({1, count} | set(range(max(1, current - radius), min(count, current + radius) + 1)))
+def archive_window(current: int, archived: int, radius: int = 2) -> tuple[int | None, ...]:
+    """Pages to link, newest first: 0 (the front page), archive page 1, and `radius` pages around
+    the current one, the front page counting as the one after the newest archive page; None
+    marks a gap. A gap that would hide a single page shows that page instead."""
+    front = archived + 1
+    place = current or front
+    shown = sorted({1, front} | set(range(max(1, place - radius), min(front, place + radius) + 1)), reverse=True)
     window: list[int | None] = []
-    for number in shown:
-        if window and number - (window[-1] or 0) == 2:
-            window.append(number - 1)
-        elif window and number - (window[-1] or 0) > 2:
+    for above, number in zip([None, *shown], shown):
+        if above is not None and above - number == 2:
+            window.append(number + 1)
+        elif above is not None and above - number > 2:
             window.append(None)
-        window.append(number)
+        window.append(0 if number == front else number)
     return tuple(window)
 
 

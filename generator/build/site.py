@@ -75,9 +75,19 @@ class Site:
             counts = self._year_counts[slug] = tuple(sorted(years.items(), reverse=True))
         return counts
 
-    def topic_page_count(self, slug: str, page_size: int) -> int:
-        """Pages of a topic's list; an empty topic still has its first page."""
-        return max(1, -(-len(self.papers_by_topic[slug]) // page_size))
+    def topic_pagination(self, slug: str, page_size: int) -> tuple[tuple[Paper, ...], ...]:
+        """A topic's papers cut into its pages: [0] the front page, the newest (page_size up to
+        twice as many, or all of a small topic); [k] archive page k, page_size papers each, page 1
+        the oldest. Counted from the oldest, a page keeps its papers as new ones come: a new day
+        changes the front page (and once every page_size papers adds an archive page), where
+        pages counted from the newest would all shift (2,236 of 2,925 pages at 80,000 papers)."""
+        papers = self.papers_by_topic[slug]
+        archived = max(len(papers) // page_size - 1, 0)
+        pages = [papers[:len(papers) - archived * page_size]]
+        for number in range(1, archived + 1):
+            stop = len(papers) - (number - 1) * page_size
+            pages.append(papers[stop - page_size:stop])
+        return tuple(pages)
 
     def neighbour_days(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
         """The featured days just before and after `day`."""

@@ -21,8 +21,9 @@ def paper_url(slug: str) -> str:
     return f"/papers/{slug}/"
 
 
-def topic_url(slug: str, page: int = 1) -> str:
-    return f"/topics/{slug}/" if page == 1 else f"/topics/{slug}/page/{page}/"
+def topic_url(slug: str, page: int = 0) -> str:
+    """The topic's front page (page 0), or archive page `page` (1 is the oldest; site.topic_pagination)."""
+    return f"/topics/{slug}/" if page == 0 else f"/topics/{slug}/page/{page}/"
 
 
 def topic_feed_url(slug: str) -> str:
