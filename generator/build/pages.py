@@ -94,7 +94,17 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> li
 
 def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """Feeds, papers.json, sitemap.xml and robots.txt: for programs, so they can wait a moment."""
-    return [*feed_pages(site, config, scope), papers_json_page(site), sitemap_page(site, config), robots_page(config)]
+    return [*light_data_pages(site, config, scope), *papers_json_pages(site, config, scope)]
+
+
+def light_data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """The data pages but papers.json: tenths of a second at 80,000 papers."""
+    return [*feed_pages(site, config, scope), sitemap_page(site, config), robots_page(config)]
+
+
+def papers_json_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """papers.json alone: 145 MB at 80,000 papers, made again in 0.6 s, so the dev server writes it last."""
+    return [papers_json_page(site)]
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:
