@@ -225,9 +225,20 @@ def test_the_slow_work_after_a_reload_waits_for_the_open_pages_to_come_back_but_
     reconnect = threading.Timer(0.2, live.subscribe)  # the reloaded page opens its stream again
     reconnect.start()
     started = time.perf_counter()
-    live.wait_for_reloads(timeout=5.0)
+    live.wait_for_reloads(5.0, give_up=lambda: False)
     assert 0.15 < time.perf_counter() - started < 4.0
     live.publish_reload()  # this time the page never comes back (closed tab)
     started = time.perf_counter()
-    live.wait_for_reloads(timeout=0.3)
+    live.wait_for_reloads(0.3, give_up=lambda: False)
     assert time.perf_counter() - started >= 0.29
+
+
+def test_a_newer_save_ends_the_wait_for_pages_that_never_come_back():
+    live = LiveReload()
+    live.subscribe()
+    live.publish_reload()  # the page closed instead of reloading
+    saved = threading.Event()
+    threading.Timer(0.1, saved.set).start()  # the curator saves again
+    started = time.perf_counter()
+    live.wait_for_reloads(5.0, give_up=saved.is_set)
+    assert 0.09 < time.perf_counter() - started < 1.0

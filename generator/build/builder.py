@@ -76,7 +76,7 @@ class Deferred:
 
 
 PageMaker = Callable[[Site, SiteConfig, Scope | None], list[Page]]
-_DATA_PAGE_MAKERS = (page_builders.data_pages, page_builders.light_data_pages, page_builders.papers_json_pages)
+_DATA_PAGE_MAKERS = (page_builders.data_pages, page_builders.light_data_pages, page_builders.listing_pages)
 
 
 def _never() -> bool:
@@ -354,15 +354,18 @@ class SiteBuilder:
         return dict(render_pages(resources.renderer, stale))
 
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
-        """What the last rebuild(defer_data=True) left, lightest first: the feeds and the sitemap,
-        the search index, then papers.json; the files written or removed. should_stop: asked
-        before each step and while the search index is made (seconds at 80,000 papers); when it
-        says so, what is left waits for the next rebuild, which defers it again. A save then waits
-        for one short step, not for papers.json (0.6 s at 80,000 papers), which comes last."""
+        """What the last rebuild(defer_data=True) left, lightest first: the feeds, the search index,
+        then papers.json and the sitemap; the files written or removed. should_stop: asked before
+        each step and while the search index is made (seconds at 80,000 papers); when it says so,
+        what is left waits for the next rebuild, which defers it again. A save then waits for one
+        short step, not for the lists of every paper (a second at 80,000 papers), which come last."""
         deferred, self._deferred = self._deferred, None
         if deferred is None or self._resources is None:
             return []
         stop = should_stop or _never
+        if stop():
+            self._deferred = deferred
+            return []
         outputs = self._render_stale(self._resources, deferred.site, deferred.scope, page_builders.light_data_pages)
         written = self._write_outputs(outputs)
         try:
@@ -370,7 +373,7 @@ class SiteBuilder:
                 raise SearchCancelled
             searched = search_files(deferred.site, self._search_cache, should_stop)
         except SearchCancelled:
-            self._deferred = Deferred(deferred.site, NO_REGION)  # left: the index and papers.json (site-wide)
+            self._deferred = Deferred(deferred.site, NO_REGION)  # left: the index and the site-wide lists
             return written
         written += self._write_outputs(searched)
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
@@ -379,7 +382,7 @@ class SiteBuilder:
             self._deferred = Deferred(deferred.site, NO_REGION)
         else:
             written += self._write_outputs(self._render_stale(self._resources, deferred.site, NO_REGION,
-                                                              page_builders.papers_json_pages))
+                                                              page_builders.listing_pages))
         return sorted(written + removed)
 
 

@@ -94,17 +94,18 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> li
 
 def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """Feeds, papers.json, sitemap.xml and robots.txt: for programs, so they can wait a moment."""
-    return [*light_data_pages(site, config, scope), *papers_json_pages(site, config, scope)]
+    return [*light_data_pages(site, config, scope), *listing_pages(site, config, scope)]
 
 
 def light_data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
-    """The data pages but papers.json: tenths of a second at 80,000 papers."""
-    return [*feed_pages(site, config, scope), sitemap_page(site, config), robots_page(config)]
+    """The feeds and robots.txt: milliseconds."""
+    return [*feed_pages(site, config, scope), robots_page(config)]
 
 
-def papers_json_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
-    """papers.json alone: 145 MB at 80,000 papers, made again in 0.6 s, so the dev server writes it last."""
-    return [papers_json_page(site)]
+def listing_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """papers.json and sitemap.xml, which list every paper: made again in 0.6 s and 0.4 s at
+    80,000 papers, so the dev server makes them last."""
+    return [papers_json_page(site), sitemap_page(site, config)]
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:

@@ -18,7 +18,9 @@ import re
 import socket
 import sys
 import threading
+import time
 import uuid
+from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,6 +32,7 @@ from generator.build.theme import CACHE_FOREVER
 RELOAD_SCRIPT_PATH = "/__digest/reload.js"
 OVERLAY_STYLE_PATH = "/__digest/overlay.css"
 EVENTS_PATH = "/__digest/events"
+GIVE_UP_POLL_SECONDS = 0.005  # how often wait_for_reloads asks whether a newer save waits
 RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_bytes()
 # Named by its bytes, so that a page's reload need not fetch it again (see cache_control).
 RELOAD_SCRIPT_URL = f"{RELOAD_SCRIPT_PATH}?v={hashlib.sha256(RELOAD_SCRIPT).hexdigest()[:8]}"
@@ -87,12 +90,16 @@ class LiveReload:
             self._reconnected.notify_all()
         return stream
 
-    def wait_for_reloads(self, timeout: float) -> None:
+    def wait_for_reloads(self, timeout: float, give_up: Callable[[], bool]) -> None:
         """Until the pages the last reload event went to have loaded again (each opens a new
-        stream), or `timeout` seconds: the dev server's slower work waits, so that it does not
-        compete with serving them."""
+        stream), `timeout` seconds, or give_up() (a newer save waits): the dev server's slower
+        work waits, so that it does not compete with serving them. A page that closed instead
+        of reloading never reconnects, and the wait lasted the whole timeout even when the next
+        save came meanwhile (0.2-1 s of each edit in bench_preview at 80,000 papers)."""
+        deadline = time.monotonic() + timeout
         with self._lock:
-            self._reconnected.wait_for(lambda: self._reloading == 0, timeout)
+            while self._reloading and not give_up() and (left := deadline - time.monotonic()) > 0:
+                self._reconnected.wait(min(left, GIVE_UP_POLL_SECONDS))
 
     def unsubscribe(self, stream: queue.Queue) -> None:
         with self._lock:

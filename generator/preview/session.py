@@ -278,7 +278,7 @@ class PreviewSession:
         if not errors:
             # The open pages load first: the search index (a second of CPU at 10,000 papers)
             # would slow the server's answers to them.
-            self.live.wait_for_reloads(timeout=RELOAD_GRACE_SECONDS)
+            self.live.wait_for_reloads(RELOAD_GRACE_SECONDS, give_up=self._debouncer.has_pending)
             self._write_deferred(started)
         # The new state, kept for the next edit; a change other than to paper files may have
         # replaced the templates and the whole site, whose old cycles are collected first.
