@@ -19,7 +19,7 @@ from generator.project import Project
 from tests.helpers import digest_cli
 
 CACHE_FILES = ("papers.pickle", "ingest.stamp", "papers.json", "ingest-stamp.json", "build-stamp.json",
-               "ingest-state.json", "build-record.json", "related-terms.json", "search-terms.json")
+               "ingest-state.json", "build-record.json", "related-terms.json", "search-terms.json", "search-index.bin")
 AN_HOUR_AGO = time.time() - 3600
 
 

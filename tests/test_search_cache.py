@@ -1,15 +1,18 @@
-"""build_search_files(..., cache_file=): papers' terms kept between builds (search/term_cache.py)."""
+"""build_search_files(..., cache_file=): the last build's index kept between builds (search/term_cache.py)."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
-from search_support import TOPICS, corpus_papers_1000
+from search_support import TOPICS, corpus_papers_1000, make_paper
 
 from generator.build import search
-from generator.build.search import term_cache
+from generator.build.search import documents, postings, shards, term_cache
+from generator.build.search.documents import FIELDS, KEY_BYTES
 
 
 @pytest.fixture
@@ -19,20 +22,25 @@ def papers():
 
 @pytest.fixture(autouse=True)
 def new_process():
-    """Each build starts with an empty memo, as a new `digest build` would."""
-    term_cache._memo.clear()
+    """Each build starts with nothing in memory, as a new `digest build` would."""
+    term_cache.forget()
     yield
-    term_cache._memo.clear()
+    term_cache.forget()
+
+
+def cold_build(papers, topics=TOPICS) -> dict[str, bytes]:
+    term_cache.forget()
+    files = search.build_search_files(papers, topics)
+    term_cache.forget()
+    return files
 
 
 def test_a_warm_cache_gives_the_bytes_of_a_cold_build(papers, tmp_path: Path):
-    cache = tmp_path / ".cache" / "search-terms.json"
-    cold = search.build_search_files(papers, TOPICS)
-    term_cache._memo.clear()
+    cache = tmp_path / ".cache" / "search-index.bin"
+    cold = cold_build(papers)
     assert search.build_search_files(papers, TOPICS, cache_file=cache) == cold
-    stored = json.loads(cache.read_bytes())
-    assert stored["version"] == term_cache.version() and len(stored["papers"]) == len(papers)
-    term_cache._memo.clear()
+    assert len(term_cache._load(cache)) == len(papers)
+    term_cache.forget()
     written = cache.stat().st_mtime_ns
     assert search.build_search_files(papers, TOPICS, cache_file=cache) == cold
     assert cache.stat().st_mtime_ns == written  # nothing new: not written again
@@ -41,8 +49,8 @@ def test_a_warm_cache_gives_the_bytes_of_a_cold_build(papers, tmp_path: Path):
 def test_terms_come_from_the_cache_file(papers, tmp_path: Path, monkeypatch):
     cache = tmp_path / "terms.json"
     search.build_search_files(papers, TOPICS, cache_file=cache)
-    term_cache._memo.clear()
-    monkeypatch.setattr(term_cache, "_made", lambda texts: pytest.fail("tokenized a cached paper"))
+    term_cache.forget()
+    monkeypatch.setattr(documents, "made", lambda paper, names: pytest.fail("tokenized a cached paper"))
     search.build_search_files(papers, TOPICS, cache_file=cache)
 
 
@@ -51,40 +59,153 @@ def test_a_changed_paper_is_tokenized_again(papers, tmp_path: Path):
     search.build_search_files(papers, TOPICS, cache_file=cache)
     edited = list(papers)
     edited[5] = dataclasses.replace(papers[5], body=papers[5].body + " Zeppelinophobia")
-    term_cache._memo.clear()
+    term_cache.forget()
     warm = search.build_search_files(edited, TOPICS, cache_file=cache)
-    term_cache._memo.clear()
-    assert warm == search.build_search_files(edited, TOPICS)
+    assert warm == cold_build(edited)
     assert "zeppelinophobia" in json.loads(warm[f"search/v/{json.loads(warm[search.MANIFEST_PATH])['vocabulary']}.json"])
-    assert len(json.loads(cache.read_bytes())["papers"]) == len(papers)  # the old entry is dropped
 
 
 def test_appended_papers_keep_the_fragments_of_the_others(papers, tmp_path: Path):
     cache = tmp_path / "terms.json"
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     before = search.build_search_files(ordered[:-20], TOPICS, cache_file=cache)
-    term_cache._memo.clear()
+    term_cache.forget()
     after = search.build_search_files(ordered, TOPICS, cache_file=cache)
     assert {path: data for path, data in after.items() if path in before and path.startswith("search/f/")} == {
         path: data for path, data in before.items() if path.startswith("search/f/")}
 
 
-@pytest.mark.parametrize("content", [b"", b"{not json", b"\xff\xfe", b"[]", b'{"version": "old", "papers": {}}',
-                                     "wrong shapes"])
-def test_a_corrupt_cache_file_is_ignored_and_made_again(papers, tmp_path: Path, content, monkeypatch):
+def _earlier(paper, days: int):
+    return dataclasses.replace(paper, featured=(paper.first_featured - dt.timedelta(days=days),))
+
+
+EDITS = {
+    "new day": lambda papers: [*papers, make_paper("Zeta Prime Routing", "A brand new sparse router.", "2031-01-02")],
+    "removed": lambda papers: papers[:40] + papers[45:120] + papers[121:],
+    "inserted before others": lambda papers: [make_paper("Early Bird", "Qwen2.5 wakes up.", "2001-01-01"), *papers],
+    "moved earlier": lambda papers: [_earlier(paper, 400) if number % 17 == 0 else paper
+                                     for number, paper in enumerate(papers)],
+    "topic renamed": lambda papers: papers,
+    "the same": lambda papers: papers,
+    "none left": lambda papers: [],
+}
+
+
+@pytest.mark.parametrize("kept", ["in memory", "in the file"])
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_an_updated_index_gives_the_bytes_of_a_cold_build(papers, tmp_path: Path, edit, kept):
     cache = tmp_path / "terms.json"
-    cold = search.build_search_files(papers, TOPICS)
-    if content == "wrong shapes":
-        search.build_search_files(papers, TOPICS, cache_file=cache)
-        stored = json.loads(cache.read_bytes())
-        broken = [[], [["a b", [1]]] * 5, [["a", "x"]] * 5, [["a", [2, 2]]] * 5, [["a", [2 ** 40]]] * 5, 7]
-        stored["papers"] = {key: broken[number % len(broken)] for number, key in enumerate(stored["papers"])}
-        content = json.dumps(stored).encode()
-    cache.write_bytes(content)
-    term_cache._memo.clear()
+    search.build_search_files(papers, TOPICS, cache_file=cache)
+    if kept == "in the file":
+        term_cache.forget()
+    topics = [dataclasses.replace(topic, name=topic.name + " & Co") if topic.slug == "llm" else topic
+              for topic in TOPICS] if edit == "topic renamed" else TOPICS
+    changed = EDITS[edit](papers)
+    assert search.build_search_files(changed, topics, cache_file=cache) == cold_build(changed, topics)
+
+
+def test_terms_beyond_the_basic_plane_sort_as_javascript_sorts_them(papers, tmp_path: Path):
+    # U+FA0E sorts after U+20000 in Python (code points) but before it in JavaScript (UTF-16 units).
+    cache = tmp_path / "terms.json"
+    odd = [make_paper("\ufa0e compat ideograph", "x", "2030-01-01"), make_paper("\U00020000 ideograph", "y", "2030-01-01")]
+    search.build_search_files(papers + odd[:1], TOPICS, cache_file=cache)
+    term_cache.forget()
+    files = search.build_search_files(papers + odd, TOPICS, cache_file=cache)
+    assert files == cold_build(papers + odd)
+    words = json.loads(files[f"search/v/{json.loads(files[search.MANIFEST_PATH])['vocabulary']}.json"])
+    assert words == sorted(words, key=shards.js_order) and words.index("\U00020000") < words.index("\ufa0e")
+
+
+def test_a_stopped_build_keeps_the_papers_it_made(papers, monkeypatch):
+    made = []
+    real_made = documents.made
+    monkeypatch.setattr(documents, "made", lambda paper, names: made.append(paper.slug) or real_made(paper, names))
+    papers_read = 1 + -(-len(papers) // term_cache.CHECK_EVERY)  # the checks before and while reading papers
+    calls = iter(range(1, 1000))
+    with pytest.raises(search.SearchCancelled):
+        search.build_search_files(papers, TOPICS, should_stop=lambda: next(calls) > papers_read)
+    assert len(made) == len(papers)
+    files = search.build_search_files(papers[10:], TOPICS)
+    assert len(made) == len(papers)  # none made again
+    assert files == cold_build(papers[10:])
+
+
+def test_documents_taken_in_another_order_are_sorted_again(papers):
+    # Papers keep their relative order from build to build, so the old postings stay sorted; were
+    # they to move, updated() sorts them again.
+    names = {topic.slug: topic.name for topic in TOPICS}
+    new = documents.NewDocuments()
+    for paper in papers:
+        new.add(documents.paper_key(paper, names), documents.made(paper, names))
+    forward = postings.updated(postings.empty_index(), -np.arange(len(papers)) - 1, new, lambda: None)
+    backward = np.arange(len(papers))[::-1].copy()
+    reordered = postings.updated(forward, backward, documents.NewDocuments(), lambda: None)
+    made_backward = postings.updated(postings.empty_index(), -backward - 1, new, lambda: None)
+    assert reordered.vocabulary == made_backward.vocabulary and reordered.keys == made_backward.keys
+    assert reordered.fragments == made_backward.fragments
+    for field, expected in zip(reordered.fields, made_backward.fields):
+        for name in ("bounds", "documents", "frequencies", "lengths"):
+            assert np.array_equal(getattr(field, name), getattr(expected, name)), name
+
+
+def _sections(data: bytes) -> dict[str, int]:
+    """Where each section of a cache file starts."""
+    header_end = data.index(b"\n", len(term_cache.MAGIC)) + 1
+    header = json.loads(data[len(term_cache.MAGIC):header_end])
+    count, terms = header["documents"], header["terms"]
+    starts = {"keys": header_end, "sizes": header_end + count * KEY_BYTES}
+    position = starts["sizes"] + 4 * count
+    for number, field_postings in enumerate(header["field_postings"]):
+        sizes = (("lengths", count), ("counts", terms), ("documents", field_postings), ("frequencies", field_postings))
+        for name, size in sizes:
+            starts[f"{name} {number}"] = position
+            position += 4 * size
+    return starts
+
+
+def _second_posting_of_a_common_term(data: bytes) -> int:
+    """Where the second document of the first abstract term with two documents or more is."""
+    sections = _sections(data)
+    counts, skipped = sections["counts 1"], 0
+    while (count := int.from_bytes(data[counts:counts + 4], "little")) < 2:
+        counts, skipped = counts + 4, skipped + count
+    return sections["documents 1"] + 4 * (skipped + 1)
+
+
+def _with_number(data: bytes, at: int, number: int) -> bytes:
+    return data[:at] + number.to_bytes(4, "little") + data[at + 4:]
+
+
+CORRUPTIONS = {
+    "empty": lambda data: b"",
+    "not JSON": lambda data: b"{not json",
+    "not UTF-8": lambda data: b"\xff\xfe",
+    "JSON list": lambda data: b"[]",
+    "the JSON format of before": lambda data: json.dumps(
+        {"version": "0123456789abcdef", "papers": {"ab" * 16: [["word other", [2]]] * len(FIELDS)}}).encode(),
+    "a header of another version": lambda data: data.replace(term_cache.version().encode(), b"0" * 16, 1),
+    "a header of other sizes": lambda data: data.replace(b'"documents": ', b'"documents": 1', 1),
+    "truncated": lambda data: data[:len(data) // 2],
+    "one byte longer": lambda data: data + b"x",
+    "a document out of range": lambda data: _with_number(data, _sections(data)["documents 1"], 10 ** 6),
+    "documents out of order": lambda data: _with_number(data, _second_posting_of_a_common_term(data), 0),
+    "a frequency of 0": lambda data: _with_number(data, _sections(data)["frequencies 1"], 0),
+    "a field length off": lambda data: _with_number(data, _sections(data)["lengths 0"], 99),
+    "term counts off": lambda data: _with_number(data, _sections(data)["counts 0"], 10 ** 6),
+}
+
+
+@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+def test_a_corrupt_or_old_cache_file_is_ignored_and_made_again(papers, tmp_path: Path, corruption, monkeypatch):
+    cache = tmp_path / "terms.json"
+    cold = cold_build(papers)
+    search.build_search_files(papers, TOPICS, cache_file=cache)
+    cache.write_bytes(CORRUPTIONS[corruption](cache.read_bytes()))
+    term_cache.forget()
+    assert term_cache._load(cache) is None
     assert search.build_search_files(papers, TOPICS, cache_file=cache) == cold
-    term_cache._memo.clear()
-    monkeypatch.setattr(term_cache, "_made", lambda texts: pytest.fail("the cache file was not made again"))
+    term_cache.forget()
+    monkeypatch.setattr(documents, "made", lambda paper, names: pytest.fail("the cache file was not made again"))
     assert search.build_search_files(papers, TOPICS, cache_file=cache) == cold
 
 
@@ -94,12 +215,12 @@ def test_the_file_is_rewritten_only_when_more_than_one_percent_of_papers_differ(
     written = cache.stat().st_mtime_ns
     one_edit = list(papers)
     one_edit[5] = dataclasses.replace(papers[5], body=papers[5].body + " Zeppelinophobia")
-    # A dev-server edit: every other paper is in the memo, so the file is neither read nor written.
+    # A dev-server edit: every other paper is in memory, so the file is neither read nor written.
     monkeypatch.setattr(term_cache, "_load", lambda path: pytest.fail("read the cache file for one edit"))
     search.build_search_files(one_edit, TOPICS, cache_file=cache)
     monkeypatch.undo()
     assert cache.stat().st_mtime_ns == written
-    term_cache._memo.clear()  # a new process, with 3 of 200 papers (1.5%) new
+    term_cache.forget()  # a new process, with 3 of 200 papers (1.5%) new
     three_edits = [dataclasses.replace(paper, body=paper.body + " Zeppelinophobia") if number < 3 else paper
                    for number, paper in enumerate(papers)]
     search.build_search_files(three_edits, TOPICS, cache_file=cache)

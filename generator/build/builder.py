@@ -85,7 +85,7 @@ def _never() -> bool:
 
 # In the project's cache folder: the term counts of each paper, for related papers and for search.
 RELATED_CACHE_FILE = "related-terms.json"
-SEARCH_CACHE_FILE = "search-terms.json"
+SEARCH_CACHE_FILE = "search-index.bin"
 
 
 class SiteBuilder:

@@ -1,37 +1,63 @@
-"""Papers' field terms (the tokenizing, most of a cold build) memoized, and optionally kept in a file.
+"""The last build's index (postings.Index) kept between builds, in memory and in a file.
 
-A paper's terms depend only on its field texts and on the tokenizer's code, so they are looked up
-by a hash of the texts: in memory (the dev server re-indexes unchanged papers), then in the cache
-file, and only then made with terms.py.
+Tokenizing is most of a cold build, and all that the index holds of a paper (terms, field lengths,
+fragment: documents.py) is a pure function of its texts, so a build looks each paper up by a
+digest of them (documents.paper_key) in the last build's index: in memory (the dev server's last
+build), else in the cache file; only the papers not found are made, and postings.updated turns
+the last index into this build's.
 
-The file is JSON, {"version": ..., "papers": {<hash of the field texts>: [[terms, repeated], ...]}},
-one [terms, repeated] per field: its distinct terms separated by spaces (a term never holds white
-space), the most frequent first, and the frequencies of those that occur more than once (the
-others occur once). "version" is a hash of the tokenizer's code and of lunr's stop words, so a
-change to either makes every entry stale; a file that cannot be read or parsed is ignored, and an
-entry of the wrong shape is made again.
+The file is binary, read into numpy arrays without a Python object per posting: a first line
+MAGIC, a JSON header line, then these sections (numbers are little-endian uint32):
+
+    keys             KEY_BYTES per document
+    fragment sizes   per document
+    per field        per document its length; per term its number of postings; then all the
+                     postings' documents and all their frequencies, in index order
+    vocabulary       UTF-8, the terms in index order separated by "\n" (a term has no white space)
+    fragments        the documents' fragment files, one after another
+
+"version" in the header is a hash of the code that makes a paper's data, so any change to it makes
+the whole file stale; a file that is not one this code wrote whole (missing, truncated, another
+format or version, numbers out of range) is ignored and written again.
 """
 from __future__ import annotations
 
 import hashlib
 import json
-from array import array
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
-from generator.build.search import lunr_stemmer, terms
-from generator.build.search.postings import MAX_LENGTH, FieldTerms
+import numpy as np
+
+from generator.build import urls
+from generator.build.search import documents, fragments, lunr_stemmer, terms
+from generator.build.search.documents import FIELDS, KEY_BYTES, MAX_LENGTH, TERM_ID, NewDocuments
+from generator.build.search.postings import FieldPostings, Index, empty_index, updated
 from generator.cache import STALE_SHARE
+from generator.content import markdown
+from generator.content.schema import Paper
 from generator.files import write_file_atomic
 
-DocumentTerms = tuple[FieldTerms, ...]
-_memo: dict[str, DocumentTerms] = {}
+MAGIC = b"paper-digest search index 1\n"
+CHECK_EVERY = 500  # papers between two checkpoint calls: at most ~0.15 s of tokenizing
+_READ_BLOCK = 1 << 24  # fragments are read this many bytes at a time, not the whole section at once
+_memo: Index | None = None  # the index of the last build in this process
+_unindexed: NewDocuments | None = None  # papers made by a build stopped before its index was made
+
+
+def forget() -> None:
+    """Drops what is kept in memory, as a new process starts without it."""
+    global _memo, _unindexed
+    _memo = _unindexed = None
 
 
 def version() -> str:
-    """Changes whenever the terms of some text could: the tokenizer's code or the stop words."""
+    """Changes whenever the data made of some paper could: the code of documents.made (the tokenizer,
+    plain_text, the fragment, the paper URL), this file's format, and the stop word list."""
     digest = hashlib.sha256()
-    for module in (terms, lunr_stemmer):
+    for module in (terms, lunr_stemmer, documents, fragments, markdown, urls):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(" ".join(sorted(terms.STOP_WORDS)).encode("utf-8"))
@@ -39,103 +65,164 @@ def version() -> str:
 
 
 class TermCache:
-    """The terms of each paper of one build; load() and save() read and write the cache file."""
+    """The index of one build: index() finds or makes its papers, keep() keeps it for the next build."""
 
     def __init__(self, path: Path | None = None):
         self._path = path
-        self._loaded: dict[str, object] | None = None  # the file, read once a paper is not in the memo
+        self._file_read = False
+        self._known = 0  # documents in the index found in memory or in the file
+        self._differing = 0  # papers made, and documents of that index not in this build
+
+    def index(self, papers: Sequence[Paper], topic_names: dict[str, str], checkpoint: Callable[[], None]) -> Index:
+        """The index of the papers, numbered in their order; checkpoint is called every CHECK_EVERY
+        papers and between the steps (it may raise to stop)."""
+        global _unindexed
+        checkpoint()
+        known = self._load()
+        row_of = {key: row for row, key in enumerate(known.keys)}
+        # Papers made by a build stopped before keep(), then those this one makes: none is lost.
+        new = _unindexed = _unindexed or NewDocuments()
+        made_row_of = {key: row for row, key in enumerate(new.keys)}
+        rows = np.empty(len(papers), dtype=np.int64)  # updated()'s rows: known >= 0, made < 0
+        for number, paper in enumerate(papers):
+            if number % CHECK_EVERY == 0:
+                checkpoint()
+            key = documents.paper_key(paper, topic_names)
+            row = row_of.pop(key, None)  # popped: a document is in the new index once
+            if row is None:
+                made_row = made_row_of.pop(key, None)
+                if made_row is None:
+                    made_row = len(new)
+                    new.add(key, documents.made(paper, topic_names))
+                row = -made_row - 1
+            rows[number] = row
+        self._known = len(known)
+        self._differing = int((rows < 0).sum()) + len(row_of)
+        return updated(known, rows, new, checkpoint)
+
+    def _load(self) -> Index:
         # With the memo filled by an earlier build in this process (the dev server), the few papers
-        # missing from it are edits: counted again, rather than reading the whole file for them.
-        self._warm = bool(_memo)
-        self._used: dict[str, DocumentTerms] = {}
+        # missing from it are edits: made again, rather than reading the whole file for them.
+        if _memo is not None:
+            return _memo
+        if self._path is None:
+            return empty_index()
+        self._file_read = True
+        return _load(self._path) or empty_index()
 
-    @property
-    def _stored(self) -> dict[str, object]:
-        if self._loaded is None:
-            self._loaded = _load(self._path) if self._path else {}
-        return self._loaded
-
-    def document_terms(self, texts: tuple[str, ...]) -> DocumentTerms:
-        """The terms of every field of a paper: terms.term_counts of each, the last (the arXiv id) whole."""
-        key = hashlib.blake2b(json.dumps(texts).encode("utf-8"), digest_size=16).hexdigest()
-        found = _memo.get(key) or (None if self._warm else _decoded(self._stored.get(key), len(texts)))
-        if found is None:
-            if not self._warm:
-                self._stored.pop(key, None)  # of the wrong shape, if there: written again
-            found = _memo[key] = _made(texts)
-        self._used[key] = found
-        return found
-
-    def save(self) -> None:
-        """Writes the terms of this build's papers, and only them, when the file lacks them or holds
-        others, by more than STALE_SHARE of the papers. A dev-server edit, whose papers all came
-        from the memo, writes nothing: the next build's few missing papers cost less than
-        rewriting the whole file on every save (10 MB at 10,000 papers)."""
-        if self._path is None or (self._loaded is None and self._path.exists()):
+    def keep(self, index: Index) -> None:
+        """Keeps this build's index in memory, and writes it to the file when the file lacks its
+        papers or holds others, by more than STALE_SHARE of the papers. A dev-server build, whose
+        papers came from memory, writes nothing: the next process's few missing papers cost less
+        than rewriting the whole file on every save (200 MB at 80,000 papers)."""
+        global _memo, _unindexed
+        _memo, _unindexed = index, None
+        if self._path is None or (not self._file_read and self._path.exists()):
             return
-        differing = len(self._used.keys() ^ self._stored.keys())
-        if self._stored and differing <= STALE_SHARE * len(self._used):
+        if self._known and self._differing <= STALE_SHARE * len(index):
             return
-        papers = {key: self._stored[key] if key in self._stored else _encoded(found) for key, found in self._used.items()}
-        data = json.dumps({"version": version(), "papers": papers}, ensure_ascii=False, separators=(",", ":"))
         try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            write_file_atomic(self._path.parent, self._path.name, data.encode("utf-8"))
+            write_file_atomic(self._path.parent, self._path.name, b"".join(_encoded(index)))
         except OSError:
             return  # a read-only .cache/: only a speed-up is lost
 
-    def forget_others(self) -> None:
-        """Keeps in memory only this build's papers, so the memo never outgrows the site."""
-        for key in _memo.keys() - self._used.keys():
-            del _memo[key]
+
+def _encoded(index: Index) -> list[bytes | memoryview]:
+    field_postings = [len(field.documents) for field in index.fields]
+    vocabulary = "\n".join(index.vocabulary).encode("utf-8", "surrogatepass")
+    header = {"version": version(), "documents": len(index), "fields": len(FIELDS), "terms": len(index.vocabulary),
+              "vocabulary_bytes": len(vocabulary), "field_postings": field_postings}
+    parts: list[bytes | memoryview] = [MAGIC, json.dumps(header).encode("utf-8") + b"\n", b"".join(index.keys),
+                                       _stored(np.array(list(map(len, index.fragments))))]
+    for field in index.fields:
+        parts += [_stored(field.lengths), _stored(np.diff(field.bounds)), _stored(field.documents),
+                  _stored(field.frequencies)]
+    return [*parts, vocabulary, *index.fragments]
 
 
-def _made(texts: tuple[str, ...]) -> DocumentTerms:
-    *others, arxiv_id = texts
-    made = [(counts.keys(), counts.values()) for counts, _ in map(terms.term_counts, others)]
-    # An arXiv id is indexed only as a reader types it ("2405.15738"): its parts alone would be ten
-    # thousand terms that no one looks up.
-    arxiv_terms = terms.query_terms(arxiv_id)
-    return (*made, (arxiv_terms, [1] * len(arxiv_terms)))
+def _stored(numbers: np.ndarray) -> memoryview:
+    return np.ascontiguousarray(numbers, dtype=TERM_ID).data
 
 
-def _load(path: Path) -> dict[str, object]:
+def _load(path: Path) -> Index | None:
+    """The file's index, or None when it is not one this code wrote whole."""
     try:
-        stored = json.loads(path.read_bytes())
-    except (OSError, ValueError):  # missing, unreadable, not UTF-8 or not JSON: made again
-        return {}
-    if not isinstance(stored, dict) or stored.get("version") != version() or not isinstance(stored.get("papers"), dict):
-        return {}
-    papers: dict[str, object] = stored["papers"]
-    return papers
-
-
-def _decoded(entry: object, field_count: int) -> DocumentTerms | None:
-    """A file entry's terms, or None when it is not [[terms, repeated], ...] with one per field."""
-    if not (isinstance(entry, list) and len(entry) == field_count):
+        with path.open("rb") as stream:
+            return _read(stream, os.fstat(stream.fileno()).st_size)
+    except (OSError, ValueError, KeyError, TypeError, UnicodeError):
         return None
-    fields: list[FieldTerms] = []
-    for field in entry:
-        if not (isinstance(field, list) and len(field) == 2 and isinstance(field[0], str)):
-            return None
-        found = field[0].split()
-        try:
-            repeated = array("i", field[1])
-        except (TypeError, OverflowError):
-            return None
-        if len(repeated) > len(found) or min(repeated, default=2) < 2 or sum(repeated) > MAX_LENGTH:
-            return None
-        repeated.extend([1] * (len(found) - len(repeated)))
-        fields.append((found, repeated))
-    return tuple(fields)
 
 
-def _encoded(document: DocumentTerms) -> list[list[object]]:
-    return [_encoded_field(*field) for field in document]
+def _read(stream: BinaryIO, file_size: int) -> Index | None:
+    if stream.readline(len(MAGIC)) != MAGIC:
+        return None
+    header = json.loads(stream.readline(1000))
+    count, term_count = header["documents"], header["terms"]
+    vocabulary_bytes, field_postings = header["vocabulary_bytes"], header["field_postings"]
+    if header["version"] != version() or header["fields"] != len(FIELDS) or len(field_postings) != len(FIELDS):
+        return None
+    if not all(isinstance(number, int) and number >= 0
+               for number in (count, term_count, vocabulary_bytes, *field_postings)):
+        return None
+    numbers = count * (1 + len(FIELDS)) + term_count * len(FIELDS) + 2 * sum(field_postings)
+    fragment_bytes = file_size - stream.tell() - count * KEY_BYTES - numbers * TERM_ID.itemsize - vocabulary_bytes
+    if fragment_bytes < 0:
+        return None
+    keys_data = _exactly(stream, count * KEY_BYTES)
+    keys = [keys_data[start:start + KEY_BYTES] for start in range(0, len(keys_data), KEY_BYTES)]
+    sizes = _numbers(stream, count)
+    fields = [_field(stream, count, term_count, postings) for postings in field_postings]
+    vocabulary = _exactly(stream, vocabulary_bytes).decode("utf-8", "surrogatepass").split("\n") if term_count else []
+    if len(vocabulary) != term_count or int(sizes.sum(dtype=np.int64)) != fragment_bytes:
+        return None
+    if not all(_is_consistent(field, count) for field in fields):
+        return None
+    return Index(vocabulary, keys, _fragments(stream, sizes.tolist()), tuple(fields))
 
 
-def _encoded_field(found: Iterable[str], frequencies: Iterable[int]) -> list[object]:
-    counts = dict(zip(found, frequencies))
-    ordered = sorted(counts, key=counts.__getitem__, reverse=True)
-    repeated = [counts[term] for term in ordered if counts[term] > 1]
-    return [" ".join(ordered), repeated]
+def _field(stream: BinaryIO, count: int, term_count: int, postings: int) -> FieldPostings:
+    lengths = _numbers(stream, count)
+    bounds = np.zeros(term_count + 1, dtype=np.int64)
+    np.cumsum(_numbers(stream, term_count), out=bounds[1:])
+    return FieldPostings(bounds, _numbers(stream, postings), _numbers(stream, postings), lengths)
+
+
+def _is_consistent(field: FieldPostings, count: int) -> bool:
+    """Whether the postings could be ones postings.updated gave: as many as the counts say, each
+    term's documents ascending and in range, frequencies from 1 to MAX_LENGTH, as many terms in
+    all as the documents' lengths say."""
+    postings = len(field.documents)
+    if field.bounds[-1] != postings or field.lengths.sum(dtype=np.int64) != field.frequencies.sum(dtype=np.int64):
+        return False
+    if not postings:
+        return True
+    ascending = np.diff(field.documents).view(np.int32) > 0  # differences of uint32s below 2**31
+    term_starts = field.bounds[1:-1]
+    ascending[term_starts[(term_starts > 0) & (term_starts < postings)] - 1] = True  # a term's first posting
+    return bool(ascending.all() and field.documents.max() < count
+                and field.frequencies.min() >= 1 and field.frequencies.max() <= MAX_LENGTH)
+
+
+def _numbers(stream: BinaryIO, count: int) -> np.ndarray:
+    return np.frombuffer(_exactly(stream, count * TERM_ID.itemsize), dtype=TERM_ID)
+
+
+def _exactly(stream: BinaryIO, size: int) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError("the file is shorter than its header says")
+    return data
+
+
+def _fragments(stream: BinaryIO, sizes: list[int]) -> list[bytes]:
+    """The fragments, read a block at a time: never the whole section and its copies at once."""
+    found = []
+    unread = sum(sizes)
+    block, position = b"", 0
+    for size in sizes:
+        if position + size > len(block):
+            more = min(max(_READ_BLOCK, size), unread)
+            block, position, unread = block[position:] + _exactly(stream, more), 0, unread - more
+        found.append(block[position:position + size])
+        position += size
+    return found

@@ -1,0 +1,123 @@
+"""Papers -> what the index needs of each: its field terms, field lengths and fragment.
+
+All of it is a pure function of a paper's texts (and of this package's code), so a paper is made
+once, and then kept in the index that term_cache.py keeps between builds: a build with a warm
+cache makes only its new papers. NewDocuments holds those in numpy-ready columns rather than a
+Python object per term, for postings.py to add to the index.
+"""
+from __future__ import annotations
+
+import hashlib
+from array import array
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from generator.build.search import terms
+from generator.build.search.fragments import fragment
+from generator.content.markdown import plain_text
+from generator.content.schema import Paper
+
+# (field, boost), chosen by recall at 9,877 papers (bench/RESULTS.md): title and topic names twice,
+# the rest once. A title boost of 10 found fewer papers by their topic phrases (recall@10 0.538
+# against 0.553) and by remembered abstract words (success@10 0.988 against 0.996).
+FIELDS = (("title", 2), ("abstract", 1), ("author", 1), ("topic", 2), ("arxiv", 1))
+FREQUENCY_BITS = 20
+MAX_LENGTH = (1 << FREQUENCY_BITS) - 1  # a field's terms; a term's frequency is at most its field's length
+TERM_ID = np.dtype("<u4")  # term ids, frequencies and lengths, as stored (little-endian)
+KEY_BYTES = 16
+
+
+def field_texts(paper: Paper, topic_names: dict[str, str]) -> tuple[str, ...]:
+    """The text of every field in FIELDS, in order."""
+    names = (topic_names.get(slug, slug) for slug in paper.topics)
+    return (paper.title, plain_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
+
+
+def paper_key(paper: Paper, topic_names: dict[str, str]) -> bytes:
+    """A digest of everything made() reads of the paper: a paper with the same key has the same data.
+    The parts' lengths come first, so that no two different papers give the same text."""
+    parts = (paper.title, paper.slug, paper.first_featured.isoformat(), paper.body, paper.arxiv_id,
+             str(len(paper.authors)), *paper.authors, *(topic_names.get(slug, slug) for slug in paper.topics))
+    text = ",".join([str(len(part)) for part in parts]) + "\n" + "".join(parts)
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
+
+
+@dataclass(frozen=True)
+class Made:
+    """One paper's data, made from its texts: each field's distinct terms and their frequencies."""
+    fields: tuple[tuple[Collection[str], Collection[int]], ...]
+    lengths: tuple[int, ...]
+    fragment: bytes
+
+
+def made(paper: Paper, topic_names: dict[str, str]) -> Made:
+    """Tokenizes the paper (terms.py): most of a cold build."""
+    texts = field_texts(paper, topic_names)
+    *others, arxiv_id = texts
+    fields: list[tuple[Collection[str], Collection[int]]] = [
+        (counts.keys(), counts.values()) for counts, _ in map(terms.term_counts, others)]
+    # An arXiv id is indexed only as a reader types it ("2405.15738"): its parts alone would be ten
+    # thousand terms that no one looks up.
+    arxiv_terms = terms.query_terms(arxiv_id)
+    fields.append((arxiv_terms, [1] * len(arxiv_terms)))
+    lengths = tuple(sum(frequencies) for _, frequencies in fields)
+    if max(lengths) > MAX_LENGTH:
+        raise ValueError(f"a field of {max(lengths)} terms, more than {MAX_LENGTH}")
+    names = [topic_names.get(slug, slug) for slug in paper.topics]
+    return Made(tuple(fields), lengths, fragment(paper, texts[1], names, list(lengths)))
+
+
+@dataclass(frozen=True)
+class NewField:
+    """One field of the documents made in a build: each document's terms (ids into the
+    NewDocuments' vocabulary) with their frequencies, document after document."""
+    counts: np.ndarray  # int64: terms per document
+    terms: np.ndarray  # TERM_ID
+    frequencies: np.ndarray  # TERM_ID
+    lengths: np.ndarray  # TERM_ID: per document, the sum of its frequencies
+
+
+class _TermIds(dict[str, int]):
+    """term -> its id, its position in vocabulary, where a new term is appended (a lookup in C)."""
+
+    def __init__(self, vocabulary: list[str]):
+        super().__init__()
+        self._vocabulary = vocabulary
+
+    def __missing__(self, term: str) -> int:
+        number = self[term] = len(self._vocabulary)
+        self._vocabulary.append(term)
+        return number
+
+
+class NewDocuments:
+    """Documents made, in the order they were made: numbered from 0, their terms numbered in vocabulary."""
+
+    def __init__(self) -> None:
+        self.vocabulary: list[str] = []
+        self._ids = _TermIds(self.vocabulary)
+        self.keys: list[bytes] = []
+        self.fragments: list[bytes] = []
+        self._counts = [array("q") for _ in FIELDS]
+        self._terms = [array("I") for _ in FIELDS]
+        self._frequencies = [array("I") for _ in FIELDS]
+        self._lengths = [array("I") for _ in FIELDS]
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def add(self, key: bytes, data: Made) -> None:
+        for field, (found, frequencies) in enumerate(data.fields):
+            self._terms[field].extend(map(self._ids.__getitem__, found))
+            self._frequencies[field].extend(frequencies)
+            self._counts[field].append(len(found))
+            self._lengths[field].append(data.lengths[field])
+        self.keys.append(key)
+        self.fragments.append(data.fragment)
+
+    def field(self, number: int) -> NewField:
+        # Copies: an array that numpy reads in place cannot grow, and more may be added after a stop.
+        return NewField(*(np.array(column[number], dtype=dtype) for column, dtype in (
+            (self._counts, np.int64), (self._terms, TERM_ID), (self._frequencies, TERM_ID), (self._lengths, TERM_ID))))
