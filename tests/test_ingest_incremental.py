@@ -76,6 +76,18 @@ def test_a_new_day_reads_only_its_digest_and_gives_the_files_a_full_ingest_gives
     assert run_ingest(project).skipped and reads == []  # the files just written are known by their hash
 
 
+def test_a_project_moved_elsewhere_keeps_its_ingest_state(tmp_path, reads):
+    """A CI checkout or a copy of the project lives in another folder: its digests are the same."""
+    first = ingested(tmp_path / "first", EARLIER_DAYS)
+    shutil.copytree(first.root, tmp_path / "moved", copy_function=shutil.copy2)  # keeps the stamps
+    project = Project.at(tmp_path / "moved")
+    shutil.copy(API / "2025-08-18.json", project.digests)
+    age(project.digests / "2025-08-18.json")
+    reads.clear()
+    run_ingest(project)
+    assert reads == ["2025-08-18.json"]
+
+
 def test_a_second_digest_of_a_day_continues_that_days_places(tmp_path, reads):
     project = ingested(tmp_path, [*EARLIER_DAYS, API / "2025-08-18.json"])
     add_digest(project, "2025-08-18.txt", page_copy(list(reversed(api_entries())), [ONLY_ON_THE_PAGE]))

@@ -51,6 +51,7 @@ class Inputs:
     papers: dict[str, Stamp]  # file name -> stamp
     racy_papers: dict[str, str | None]  # changed moments before they were stamped -> hash of the text
     racy_digests: set[Path]  # changed moments before they were stamped
+    root: Path  # the project's folder: digests are recorded by their path from there
 
     @classmethod
     def take(cls, project: Project, digests: list[Path]) -> Inputs:
@@ -58,7 +59,13 @@ class Inputs:
         racy = {name: file_hash(project.papers / name) for name, stamp in papers.items() if is_racy(stamp[1])}
         digest_stamps = {path: file_stamp(path) for path in digests}
         return cls(digest_stamps, file_entry(project.taxonomy_file), file_entry(project.ingest_ledger), papers, racy,
-                   {path for path, stamp in digest_stamps.items() if stamp is not None and is_racy(stamp[1])})
+                   {path for path, stamp in digest_stamps.items() if stamp is not None and is_racy(stamp[1])},
+                   project.root)
+
+    def key(self, digest: Path) -> str:
+        """How the state names a digest: its path from the project's folder, so that a project
+        moved or cloned elsewhere (a CI checkout, a copy) keeps its state."""
+        return os.path.relpath(os.path.abspath(digest), os.path.abspath(self.root))
 
 
 def file_entry(path: Path) -> Any:
@@ -145,7 +152,7 @@ class IngestState:
                     and _file_unchanged(self.data["ledger"], project.ingest_ledger, inputs.ledger)
                     and self._papers_unchanged(inputs, project.papers)):
                 return None
-            return [path for path, stamp in inputs.digests.items() if self._digest_entry(path, stamp) is None]
+            return [path for path, stamp in inputs.digests.items() if self._digest_entry(inputs, path, stamp) is None]
         except (KeyError, TypeError, ValueError, AttributeError):  # a state of another shape
             return None
 
@@ -153,15 +160,15 @@ class IngestState:
         """The unchanged digests holding a day on or after `day`."""
         skip = set(exclude)
         return [path for path, stamp in inputs.digests.items()
-                if path not in skip and (entry := self._digest_entry(path, stamp)) is not None and entry[1] >= day]
+                if path not in skip and (entry := self._digest_entry(inputs, path, stamp)) is not None and entry[1] >= day]
 
     def known_days(self, inputs: Inputs) -> dict[Path, Days]:
         """The days of each digest unchanged since it was recorded."""
         return {path: days for path, stamp in inputs.digests.items()
-                if (days := self._digest_entry(path, stamp)) is not None}
+                if (days := self._digest_entry(inputs, path, stamp)) is not None}
 
-    def _digest_entry(self, path: Path, stamp: Stamp | None) -> Days | None:
-        entry = self.data["digests"].get(os.path.abspath(path))
+    def _digest_entry(self, inputs: Inputs, path: Path, stamp: Stamp | None) -> Days | None:
+        entry = self.data["digests"].get(inputs.key(path))
         if stamp is None or not isinstance(entry, list) or entry[:2] != list(stamp):
             return None
         return dt.date.fromisoformat(entry[2]), dt.date.fromisoformat(entry[3])
@@ -207,9 +214,9 @@ class NewState:
         return self.inputs.ledger
 
     def _digests(self) -> dict[str, list[Any]]:
-        """By absolute path (a command may run from another folder next time); racy digests are
-        left out: they count as new next time."""
-        return {os.path.abspath(path): [*stamp, days[0].isoformat(), days[1].isoformat()]
+        """By path from the project's folder (Inputs.key); racy digests are left out: they count
+        as new next time."""
+        return {self.inputs.key(path): [*stamp, days[0].isoformat(), days[1].isoformat()]
                 for path, stamp in self.inputs.digests.items()
                 if stamp is not None and path not in self.inputs.racy_digests and (days := self.days.get(path))}
 
