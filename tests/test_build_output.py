@@ -5,6 +5,8 @@ import re
 import shutil
 import time
 
+import pytest
+
 from generator.build import builder as builder_module
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
@@ -306,3 +308,24 @@ def test_an_edit_saved_while_an_adopted_site_is_loaded_is_built(golden_project, 
     result = builder.warm_up()
     assert result is not None and "papers/skippipe/index.html" in result.written
     assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+
+
+def test_a_run_stopped_after_its_swap_leaves_no_record_that_trusts_the_new_site(golden_project, monkeypatch):
+    """A cold build swaps a whole new site/ in, then saves its record. Stopped between the two,
+    the record of the build before must not be trusted for the site/ now there, even when its
+    top-level file sizes match (two titles of one length)."""
+    config = golden_project / "content" / "site.yaml"
+    first, second = config.read_text(), config.read_text().replace("Golden Digest", "Golden Digesx")
+    assert SiteBuilder(golden_project).build().errors == []  # the record of `first`
+    config.write_text(second)
+
+    def stopped(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(builder_module.record, "save", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        SiteBuilder(golden_project).build()  # `second`'s site swapped in, its record never saved
+    monkeypatch.undo()
+    config.write_text(first)
+    assert SiteBuilder(golden_project).build().errors == []
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)

@@ -267,11 +267,11 @@ class SiteBuilder:
             digests, changed = self._render_into(staged, resources, site, stale, search, known)
             static_digests, static_changed = write_changed(resources.static_outputs(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
+            record.forget(self.project)  # site/ changes now: the last record no longer describes it
             if last is None:
                 staged.commit()
             else:
                 removed = sorted(last.outputs() - set(fingerprints) - set(digests))
-                record.forget(self.project)
                 staged.commit_into([page.path for page in stale] + changed, removed)
         except BaseException:
             if search is not None:
