@@ -76,7 +76,6 @@ class Deferred:
 
 
 PageMaker = Callable[[Site, SiteConfig, Scope | None], list[Page]]
-_DATA_PAGE_MAKERS = (page_builders.data_pages, page_builders.light_data_pages, page_builders.listing_pages)
 
 
 def _never() -> bool:
@@ -344,8 +343,9 @@ class SiteBuilder:
                  or self._pages[page.path].context != page.context]
         new_paths = {page.path for page in page_list}
         # A deleted paper's page, a day left without papers, the last page of a topic that shrank:
-        # only HTML pages go (feeds are per topic, the rest site-wide).
-        if make not in _DATA_PAGE_MAKERS:
+        # only HTML pages go (feeds are per topic, the rest site-wide), and only when `make`
+        # makes HTML pages at all (the data pages' makers make none, and must forget none).
+        if any(path.endswith(".html") for path in new_paths):
             regions = scope.regions()
             for path in [path for path, page in self._pages.items()
                          if page.region in regions and path not in new_paths and path.endswith(".html")]:
