@@ -266,7 +266,7 @@ def bibtex(paper: Paper) -> str:
 def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
     """The front page, then the archive pages (site.topic_pagination). An archive page's context
     holds nothing that grows with the topic (no paper count), so it stays as it is until its own
-    papers change or it becomes one of the two newest archive pages."""
+    papers change or a new archive page comes within its window (the four pages before it)."""
     pagination = site.topic_pagination(topic.slug, config.topic_page_size)
     archived = len(pagination) - 1
     pages = []
