@@ -1,16 +1,14 @@
-"""One cache of what was learned from files, trusted while each file's size and mtime stay the same.
+"""One cache of what was learned from files, trusted while each file's size and mtime stay the same,
+or, when only the mtime moved, while its bytes do.
 
-A cache file in .cache/ is JSON: {"version": ..., "entries": {key: [size, mtime_ns, value]}},
-one entry per file. It is data only (never pickle: a crafted cache file must not run
-code), and it is only ever a speed-up, so anything doubtful is thrown away and rebuilt:
-a file that cannot be read, is not JSON, or has another shape, and a cache written by
-another version of the generator. A file changed in the last two seconds is never
-trusted to it (files.is_racy).
-
-Two ways to use it:
-- a value per file, e.g. a parsed paper file: get(key, stamp), put(key, stamp, value);
-- a no-change check over a whole set of files (the ingest and build stamps):
-  matches(stamps), record(stamps).
+A cache file in .cache/ is JSON: {"version": ..., "entries": {key: [size, mtime_ns, digest, value]}},
+one entry per file, digest being bytes_digest of the file's bytes. The stamp is checked first
+(no reading); a file with a new mtime but the same size is read and compared by its digest,
+so a fresh clone or a checkout, which stamps every file anew (as Netlify's builds do), still
+finds its cache. A cache file is data only (never pickle: a crafted cache file must not run
+code), and it is only ever a speed-up, so anything doubtful is thrown away and rebuilt: a file
+that cannot be read, is not JSON, or has another shape, and a cache written by another version
+of the generator. A file changed in the last two seconds is never trusted to it (files.is_racy).
 """
 from __future__ import annotations
 
@@ -26,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import generator
-from generator.files import is_racy, list_files, write_file_atomic
+from generator.files import is_racy, list_files, read_regular_file, write_file_atomic
 
-FORMAT = 1  # the layout of cache files; bump when it changes
+FORMAT = 2  # the layout of cache files; bump when it changes
 GENERATOR_DIR = Path(generator.__file__).resolve().parent
 
 # A per-paper cache file (related papers' and search's term counts) is written again once more
@@ -95,22 +93,24 @@ def values_digest(value: object) -> str:
 
 @functools.cache
 def generator_version() -> str:
-    """Changes with the generator: its version and the size and mtime of each of its modules,
-    so that an upgrade (or an edit to the code) never reads what older code wrote."""
-    listing = sorted((name, stamp) for name, stamp in list_files(GENERATOR_DIR).items() if name.endswith(".py"))
-    return hashlib.sha256(repr((FORMAT, generator.__version__, listing)).encode()).hexdigest()[:16]
+    """Changes with the generator: its version and the bytes of each of its modules, so that an
+    upgrade (or an edit to the code) never reads what older code wrote, while the same code
+    installed anew (pip on every Netlify build gives its files new mtimes) reads it."""
+    digest = hashlib.sha256(repr((FORMAT, generator.__version__)).encode())
+    for name in sorted(name for name in list_files(GENERATOR_DIR) if name.endswith(".py")):
+        digest.update(f"\n{name}\n".encode())
+        digest.update((GENERATOR_DIR / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class FileStampCache:
-    """Entries keyed by file, each with the file's stamp when the entry was made and a JSON value."""
+    """Entries keyed by file, each with the file's stamp and digest when the entry was made and a JSON value."""
 
     def __init__(self, path: Path, kind: str):
         """kind: what the entries hold, so that one cache's file is never read as another's."""
         self.path = path
         self.version = f"{kind}/{generator_version()}"
-        entries = self._read()
-        self._known = entries is not None  # read or recorded: an empty cache then means "no files"
-        self._entries: dict[str, Any] = entries or {}
+        self._entries: dict[str, Any] = self._read() or {}
         self._dirty = False
 
     def _read(self) -> dict[str, Any] | None:
@@ -123,18 +123,41 @@ class FileStampCache:
         entries = stored.get("entries")
         return entries if isinstance(entries, dict) else None
 
-    def get(self, key: str, stamp: Stamp) -> Any:
-        """The value stored for key while the file still has this stamp; None otherwise."""
+    def get(self, key: str, stamp: Stamp, path: str | Path) -> Any:
+        """The value stored for key while the file at path still has this stamp, or the same
+        bytes under a new mtime; None otherwise."""
         entry: Any = self._entries.get(key)
-        return entry[2] if _has_stamp(entry, stamp) else None
+        if not _is_entry(entry) or entry[0] != stamp[0]:
+            return None
+        if entry[1] != stamp[1] and self._file_digest(entry, stamp, path) != entry[2]:
+            return None
+        return entry[3]
 
-    def put(self, key: str, stamp: Stamp, value: Any) -> bool:
-        """Keep value for key, unless the file changed moments ago (it may change again unseen,
-        keeping its stamp); whether it was kept."""
+    def digest(self, key: str, stamp: Stamp, path: str | Path) -> str | None:
+        """bytes_digest of the file at path, which has this stamp: the entry's when the stamp is
+        the entry's, else read from the file; None when it cannot be read."""
+        entry: Any = self._entries.get(key)
+        if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1]:
+            return str(entry[2])
+        return self._file_digest(entry, stamp, path)
+
+    def _file_digest(self, entry: Any, stamp: Stamp, path: str | Path) -> str | None:
+        """The file's digest, read now; an entry with the same bytes is trusted by the new stamp from now on."""
+        data = read_regular_file(path)
+        if data is None:
+            return None
+        digest = bytes_digest(data)
+        if _is_entry(entry) and entry[0] == stamp[0] and entry[2] == digest and not is_racy(stamp[1]):
+            entry[1], self._dirty = stamp[1], True
+        return digest
+
+    def put(self, key: str, stamp: Stamp, value: Any, data: bytes) -> bool:
+        """Keep value for key, learned from the file's bytes `data`, unless the file changed
+        moments ago (it may change again unseen, keeping its stamp); whether it was kept."""
         if is_racy(stamp[1]):
             self._entries.pop(key, None)
             return False
-        self._entries[key] = [stamp[0], stamp[1], value]
+        self._entries[key] = [stamp[0], stamp[1], bytes_digest(data), value]
         self._dirty = True
         return True
 
@@ -143,17 +166,6 @@ class FileStampCache:
         kept = {key: self._entries[key] for key in keys if key in self._entries}
         if len(kept) != len(self._entries):
             self._entries, self._dirty = kept, True
-
-    def matches(self, stamps: Mapping[str, Stamp]) -> bool:
-        """Whether the cache holds exactly these files, each with the same stamp."""
-        return self._known and len(stamps) == len(self._entries) and all(
-            _has_stamp(self._entries.get(key), stamp) for key, stamp in stamps.items())
-
-    def record(self, stamps: Mapping[str, Stamp]) -> None:
-        """Replace every entry by these files' stamps, without values. The caller applies the racy
-        rule to its inputs; outputs it just wrote are fresh by nature and checked only for change."""
-        self._entries = {key: [size, mtime, None] for key, (size, mtime) in stamps.items()}
-        self._known = self._dirty = True
 
     def save(self) -> None:
         if not self._dirty:
@@ -167,5 +179,5 @@ class FileStampCache:
         self._dirty = False
 
 
-def _has_stamp(entry: Any, stamp: Stamp) -> bool:
-    return isinstance(entry, list) and len(entry) == 3 and entry[0] == stamp[0] and entry[1] == stamp[1]
+def _is_entry(entry: Any) -> bool:
+    return isinstance(entry, list) and len(entry) == 4

@@ -112,12 +112,13 @@ def list_files(root: Path, prefix: str = "") -> dict[str, tuple[int, int]]:
     return found
 
 
-def read_regular_file(path: Path) -> bytes | None:
+def read_regular_file(path: str | Path) -> bytes | None:
     """A regular file's bytes (symbolic links followed); None for anything else, or a file that
     cannot be read: opening a named pipe would wait forever."""
     try:
         if stat.S_ISREG(os.stat(path).st_mode):
-            return path.read_bytes()
+            with open(path, "rb") as file:
+                return file.read()
     except OSError:
         pass
     return None

@@ -5,13 +5,16 @@ import os
 import re
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from generator import cache
 from generator.build import builder as builder_module
 from generator.build.builder import SiteBuilder, build_site
 from generator.build.record import RECORD_FILE
+from generator.content import papers as papers_module
 from tests.helpers import ROOT, digest_cli, snapshot
 from tests.search_support import node_or_skip
 
@@ -136,6 +139,46 @@ def test_netlify_keeps_the_cache_and_the_site_between_deploys(tmp_path):
     assert done.returncode == 0, done.stderr
     calls = json.loads(done.stdout.strip().splitlines()[-1])
     assert calls == [["restore", [".cache", "site"]], ["save", [".cache", "site"], {"move": False}]]
+
+
+def add_corpusbrain_two(project: Path) -> None:
+    papers = project / "content" / "papers"
+    text = (papers / "corpusbrain.md").read_text().replace("slug: corpusbrain", "slug: corpusbrain-two")
+    (papers / "corpusbrain-two.md").write_text(text.replace("CorpusBrain:", "CorpusBrain Two:"))
+
+
+def test_a_deploy_from_a_fresh_clone_with_the_cache_parses_and_renders_what_a_build_in_place_does(
+        golden_project, tmp_path, monkeypatch):
+    """Netlify clones the repository and installs the generator anew for every deploy, so every
+    content and code file has a new mtime; the same bytes must still count as unchanged."""
+    build_site(golden_project)
+    clone = tmp_path / "clone"
+    shutil.copytree(golden_project / "content", clone / "content", copy_function=shutil.copyfile)
+    for restored in (".cache", "site"):  # as the digest-cache plugin restores them
+        shutil.copytree(golden_project / restored, clone / restored)
+    add_corpusbrain_two(golden_project)
+    in_place = build_site(golden_project)
+    installed = tmp_path / "installed" / "generator"
+    shutil.copytree(cache.GENERATOR_DIR, installed, copy_function=shutil.copyfile,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "GENERATOR_DIR", installed)
+    cache.generator_version.cache_clear()
+    an_hour_ago = time.time() - 3600
+    for path in [*clone.rglob("*"), *installed.rglob("*")]:
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    add_corpusbrain_two(clone)
+    parsed: list[str] = []
+    parse = papers_module.parse_paper_file
+    monkeypatch.setattr(papers_module, "parse_paper_file", lambda path, data: parsed.append(path.name) or parse(path, data))
+    monkeypatch.setattr(papers_module.PaperCache, "_open", {})  # a new process
+    try:
+        deployed = build_site(clone)
+    finally:
+        cache.generator_version.cache_clear()
+    assert parsed == ["corpusbrain-two.md"]
+    assert "papers/corpusbrain-two/index.html" in deployed.written and "404.html" not in deployed.written
+    assert (deployed.written, deployed.removed) == (in_place.written, in_place.removed)
+    assert snapshot(clone / "site") == snapshot(golden_project / "site")
 
 
 def test_the_record_describes_no_other_checkout(golden_project, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import shutil
 import time
 from pathlib import Path
 
@@ -104,21 +105,61 @@ def test_a_file_changed_moments_ago_is_never_kept(tmp_path: Path) -> None:
     path.write_text("fresh")
     stamps = FileStampCache(tmp_path / "cache.json", kind="test")
     fresh = cache.file_stamp(path)
-    assert fresh is not None and not stamps.put("a.md", fresh, "value")
-    assert stamps.get("a.md", fresh) is None
+    assert fresh is not None and not stamps.put("a.md", fresh, "value", b"fresh")
+    assert stamps.get("a.md", fresh, path) is None
     age(path)
     old = cache.file_stamp(path)
-    assert old is not None and stamps.put("a.md", old, "value") and stamps.get("a.md", old) == "value"
+    assert old is not None and stamps.put("a.md", old, "value", b"fresh") and stamps.get("a.md", old, path) == "value"
+
+
+def test_a_file_stamped_anew_with_the_same_bytes_keeps_its_entry_and_another_text_does_not(tmp_path: Path) -> None:
+    """A fresh clone gives every file a new mtime: the cache still holds for the same bytes."""
+    path = tmp_path / "a.md"
+    path.write_text("first")
+    age(path)
+    stored = FileStampCache(tmp_path / "cache.json", kind="test")
+    first = cache.file_stamp(path)
+    assert first is not None and stored.put("a.md", first, "parsed first", b"first")
+    stored.save()
+    os.utime(path, (AN_HOUR_AGO + 60, AN_HOUR_AGO + 60))  # as a checkout leaves it: same bytes
+    cloned = cache.file_stamp(path)
+    reread = FileStampCache(tmp_path / "cache.json", kind="test")
+    assert cloned is not None and reread.get("a.md", cloned, path) == "parsed first"
+    path.write_text("other")  # same size, other bytes
+    age(path)
+    edited = cache.file_stamp(path)
+    assert edited is not None and reread.get("a.md", edited, path) is None
 
 
 def test_another_generator_version_never_reads_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "a.md"
+    path.write_text("value")
     stored = FileStampCache(tmp_path / "cache.json", kind="test")
-    stored.put("a.md", (5, 1), "value")
+    stored.put("a.md", (5, 1), "value", b"value")
     stored.save()
-    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1)) == "value"
-    assert FileStampCache(tmp_path / "cache.json", kind="other").get("a.md", (5, 1)) is None
+    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1), path) == "value"
+    assert FileStampCache(tmp_path / "cache.json", kind="other").get("a.md", (5, 1), path) is None
     monkeypatch.setattr(cache, "generator_version", lambda: "upgraded")
-    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1)) is None
+    assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1), path) is None
+
+
+def test_the_generator_version_follows_its_code_not_the_code_files_mtimes(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """pip gives the installed files new mtimes on every Netlify build: the caches must still hold."""
+    installed = tmp_path / "generator"
+    shutil.copytree(cache.GENERATOR_DIR, installed, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(cache, "GENERATOR_DIR", installed)
+    versions = []
+    for change in ("none", "touch", "edit"):
+        module = installed / "cache.py"
+        if change == "touch":
+            os.utime(module, (AN_HOUR_AGO, AN_HOUR_AGO))
+        if change == "edit":
+            module.write_text(module.read_text() + "\n# changed\n")
+        cache.generator_version.cache_clear()
+        versions.append(cache.generator_version())
+    cache.generator_version.cache_clear()
+    assert versions[0] == versions[1] != versions[2]
 
 
 @pytest.mark.parametrize("config, override", [("", "static"), ("static_dir: assets\n", "assets")])

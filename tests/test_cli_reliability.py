@@ -171,13 +171,13 @@ def test_a_bug_is_one_line_with_the_file_and_exit_code_3(golden_project: Path, m
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     from generator.content import papers
 
-    real = papers.read_paper_file
+    real = papers.parse_paper_file
 
-    def broken(path: Path) -> object:
-        real(path)
+    def broken(path: Path, data: bytes) -> object:
+        real(path, data)
         raise ZeroDivisionError("division by zero")
 
-    monkeypatch.setattr(papers, "read_paper_file", broken)
+    monkeypatch.setattr(papers, "parse_paper_file", broken)
     code, printed = run_main(golden_project, "check", capsys=capsys)
     assert code == 3 and "Traceback" not in printed
     [line] = printed.strip().splitlines()

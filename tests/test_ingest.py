@@ -178,8 +178,8 @@ def test_a_digest_replaced_while_ingest_runs_is_read_again_next_time(tmp_path, m
         os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
     original_read = ingest_module.read_digests
 
-    def read_then_replace(paths):
-        read = original_read(paths)
+    def read_then_replace(paths, hashes=None):
+        read = original_read(paths, hashes)
         # e.g. `cp -p` of a corrected digest landing mid-ingest, keeping an old mtime
         digest.write_text("Aug 19\n\nSecond Version of a Paper\n\n" + SAMPLE["survey"]["abstract"] + "\n",
                           encoding="utf-8")

@@ -25,9 +25,9 @@ def reads(monkeypatch) -> list[str]:
     names: list[str] = []
     real = catalog.read_digests
 
-    def recording(paths):
+    def recording(paths, hashes=None):
         names.extend(path.name for path in paths)
-        return real(paths)
+        return real(paths, hashes)
 
     monkeypatch.setattr(catalog, "read_digests", recording)
     return names
@@ -86,6 +86,29 @@ def test_a_project_moved_elsewhere_keeps_its_ingest_state(tmp_path, reads):
     reads.clear()
     run_ingest(project)
     assert reads == ["2025-08-18.json"]
+
+
+def fresh_clone(project: Project, clone: Path) -> Project:
+    """A copy whose every file has a new mtime, as a git clone (each Netlify build) gives them."""
+    shutil.copytree(project.root, clone, copy_function=shutil.copyfile)
+    an_hour_ago = time.time() - 3000
+    for path in clone.rglob("*"):
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    return Project.at(clone)
+
+
+@pytest.mark.parametrize("edit_a_paper", [False, True])
+def test_a_fresh_clone_reads_only_the_new_day_unless_a_paper_file_differs(tmp_path, reads, edit_a_paper):
+    project = fresh_clone(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    if edit_a_paper:  # the same size, other bytes: only its text tells
+        path = next(project.papers.glob("*.md"))
+        text = path.read_text(encoding="utf-8")
+        path.write_text(text.replace("title: ", "title:\t", 1), encoding="utf-8")
+        age(path)
+    add_digest(project, "2025-08-18.json", (API / "2025-08-18.json").read_text())
+    reads.clear()
+    run_ingest(project)
+    assert sorted(reads) == sorted([path.name for path in EARLIER_DAYS] * edit_a_paper + ["2025-08-18.json"])
 
 
 def test_a_second_digest_of_a_day_continues_that_days_places(tmp_path, reads):

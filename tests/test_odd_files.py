@@ -40,10 +40,14 @@ def test_an_entry_that_is_not_a_file_is_reported_by_name(golden_project: Path, m
 
 
 def test_an_unreadable_paper_is_reported_by_name(golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def unreadable(path: Path) -> tuple[None, list]:
-        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+    read_bytes = Path.read_bytes
 
-    monkeypatch.setattr(papers_module, "read_paper_file", unreadable)
+    def unreadable(path: Path) -> bytes:
+        if path.parent.name == "papers":  # root may read any file: as a user without the right would
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", unreadable)
     errors = [str(error) for error in check_content(Project.at(golden_project)).errors]
     assert errors and all(error.endswith(": cannot read: Permission denied (check the file's permissions)")
                           for error in errors)

@@ -42,7 +42,7 @@ from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
-from generator.ingest.state import Days, IngestState, Inputs, NewState, Written
+from generator.ingest.state import Days, IngestState, Inputs, NewState, Written, content_hash
 from generator.project import Project
 
 MAX_SLUG = 60
@@ -107,17 +107,18 @@ def digest_paths(project: Project) -> list[Path]:
                   if path.suffix in DIGEST_FORMATS and not path.name.startswith((".", "#")))
 
 
-def read_digests(paths: list[Path]) -> tuple[list[DraftPaper], list[SourceError]]:
+def read_digests(paths: list[Path], hashes: dict[Path, str] | None = None) -> tuple[list[DraftPaper], list[SourceError]]:
+    """hashes, when given, gets the hash of each digest's bytes as read."""
     drafts: list[DraftPaper] = []
     errors: list[SourceError] = []
     for path in paths:
-        file_drafts, file_errors = read_digest(path)
+        file_drafts, file_errors = read_digest(path, hashes)
         drafts.extend(replace(draft, digest=path.name) for draft in file_drafts)
         errors.extend(file_errors)
     return drafts, errors
 
 
-def read_digest(path: Path) -> tuple[list[DraftPaper], list[SourceError]]:
+def read_digest(path: Path, hashes: dict[Path, str] | None = None) -> tuple[list[DraftPaper], list[SourceError]]:
     """One digest file in its format, or why it cannot be read (never a hang on a FIFO or a folder)."""
     shown = display_path(path)
     try:
@@ -127,6 +128,8 @@ def read_digest(path: Path) -> tuple[list[DraftPaper], list[SourceError]]:
     except OSError as error:
         return [], [SourceError(shown, 0, f"cannot be read ({error.strerror or error})",
                                 "check that the file exists and that you may read it")]
+    if hashes is not None:
+        hashes[path] = content_hash(data)
     text, errors = decode(data, shown)
     if text is None:
         return [], errors
@@ -150,10 +153,11 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     if changed is None:
         previous = None  # a full ingest: nothing the last one recorded is relied on
     known = previous.known_days(inputs) if previous is not None else {}
-    if changed == []:
-        NewState(project, inputs, known, Written()).save()  # forgets deleted digests
+    hashes = previous.known_hashes(inputs) if previous is not None else {}
+    if previous is not None and changed == []:  # forgets deleted digests
+        NewState(project, inputs, known, hashes, Written(), previous.contents()).save()
         return IngestReport(skipped=True)
-    drafts, errors = read_needed_digests(paths, previous, changed or [], inputs)
+    drafts, errors = read_needed_digests(paths, previous, changed or [], inputs, hashes)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
     existing, paper_errors = load_paper_files(project)
     errors += taxonomy_errors + paper_errors
@@ -164,22 +168,22 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     # The paper files as they were before reading them: any changed before the write is left alone.
     read_stamps: dict[Path, Stamp | None] = {project.papers / name: stamp for name, stamp in inputs.papers.items()}
     report, written = catalog.write(project, read_stamps)
-    NewState(project, inputs, {**known, **days_of(drafts, paths)}, written).save()
+    NewState(project, inputs, {**known, **days_of(drafts, paths)}, hashes, written).save()
     return report
 
 
 def read_needed_digests(paths: list[Path], previous: IngestState | None, changed: list[Path],
-                        inputs: Inputs) -> tuple[list[DraftPaper], list[SourceError]]:
+                        inputs: Inputs, hashes: dict[Path, str]) -> tuple[list[DraftPaper], list[SourceError]]:
     """Every digest without a previous state; else the changed ones and the unchanged ones holding
     a day on or after their first day. Drafts come in the order of `paths`, as a full ingest has
-    them: a day's places follow it."""
+    them: a day's places follow it. hashes: gets the hash of each digest's bytes as read."""
     if previous is None:
-        return read_digests(paths)
-    drafts, errors = read_digests(changed)
+        return read_digests(paths, hashes)
+    drafts, errors = read_digests(changed, hashes)
     if errors or not drafts:
         return drafts, errors
     first_day = min(draft.featured for draft in drafts)
-    more, more_errors = read_digests(previous.digests_from(first_day, inputs, exclude=changed))
+    more, more_errors = read_digests(previous.digests_from(first_day, inputs, exclude=changed), hashes)
     position = {path.name: index for index, path in enumerate(paths)}
     return sorted(drafts + more, key=lambda draft: position[draft.digest]), errors + more_errors
 

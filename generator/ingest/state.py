@@ -16,6 +16,11 @@ A file stamped less than two seconds after its last change may change again unse
 recorded with a hash of its text (read when stamped, before ingest reads it, or as
 ingest wrote it) that the next ingest checks.
 
+Stamps are checked first; where they moved but the bytes did not, nothing changed: a fresh
+clone (every Netlify build) stamps every file anew. So each digest is recorded with a hash
+of the bytes ingest read, and the paper files with one hash of every file's name and bytes
+(the paper cache knows each file's, cache.FileStampCache.digest).
+
 The state is JSON in .cache/ (never pickle), and only ever a speed-up: anything
 doubtful in it means a full ingest.
 """
@@ -23,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
 import json
 import os
 from collections.abc import Iterable
@@ -31,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import Stamp, file_stamp, generator_version
+from generator.cache import Stamp, bytes_digest, file_stamp, generator_version
+from generator.content.papers import PaperCache
 from generator.files import is_racy, read_regular_file, write_file_atomic
 from generator.project import Project
 
@@ -52,6 +57,7 @@ class Inputs:
     racy_papers: dict[str, str | None]  # changed moments before they were stamped -> hash of the text
     racy_digests: set[Path]  # changed moments before they were stamped
     root: Path  # the project's folder: digests are recorded by their path from there
+    digest_hashes: dict[Path, str | None] = field(default_factory=dict)  # read to compare, once each
 
     @classmethod
     def take(cls, project: Project, digests: list[Path]) -> Inputs:
@@ -62,6 +68,12 @@ class Inputs:
                    {path for path, stamp in digest_stamps.items() if stamp is not None and is_racy(stamp[1])},
                    project.root)
 
+    def digest_hash(self, digest: Path) -> str | None:
+        """The hash of the digest file's bytes now (None: unreadable), read once."""
+        if digest not in self.digest_hashes:
+            self.digest_hashes[digest] = file_hash(digest)
+        return self.digest_hashes[digest]
+
     def key(self, digest: Path) -> str:
         """How the state names a digest: its path from the project's folder, so that a project
         moved or cloned elsewhere (a CI checkout, a copy) keeps its state."""
@@ -69,13 +81,12 @@ class Inputs:
 
 
 def file_entry(path: Path) -> Any:
-    """How the state records a file: None when it does not exist, else [size, mtime_ns], with a
-    hash of its text when it changed moments ago (UNKNOWN when it cannot be read)."""
+    """How the state records the taxonomy or the ledger: None when it does not exist, else
+    [size, mtime_ns, hash of its text] (UNKNOWN when it cannot be read). Both are compared by
+    their text, which a fresh clone keeps (hashing the ledger of 80,000 papers takes 20 ms)."""
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    if not is_racy(stamp[1]):
-        return list(stamp)
     digest = file_hash(path)
     return UNKNOWN if digest is None else [*stamp, digest]
 
@@ -110,7 +121,7 @@ class Written:
 
 
 def content_hash(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
+    return bytes_digest(data)  # the paper cache's: a paper file's hash comes from either
 
 
 def file_hash(path: Path) -> str | None:
@@ -148,9 +159,9 @@ class IngestState:
     def digests_changed(self, inputs: Inputs, project: Project) -> list[Path] | None:
         """The new and edited digests, in the order given; None when only a full ingest is sure to be right."""
         try:
-            if not (_file_unchanged(self.data["taxonomy"], project.taxonomy_file, inputs.taxonomy)
-                    and _file_unchanged(self.data["ledger"], project.ingest_ledger, inputs.ledger)
-                    and self._papers_unchanged(inputs, project.papers)):
+            if not (_file_unchanged(self.data["taxonomy"], inputs.taxonomy)
+                    and _file_unchanged(self.data["ledger"], inputs.ledger)
+                    and self._papers_unchanged(inputs, project)):
                 return None
             return [path for path, stamp in inputs.digests.items() if self._digest_entry(inputs, path, stamp) is None]
         except (KeyError, TypeError, ValueError, AttributeError):  # a state of another shape
@@ -167,28 +178,37 @@ class IngestState:
         return {path: days for path, stamp in inputs.digests.items()
                 if (days := self._digest_entry(inputs, path, stamp)) is not None}
 
+    def known_hashes(self, inputs: Inputs) -> dict[Path, str]:
+        """The recorded hash of each digest unchanged since then."""
+        return {path: self.data["digests"][inputs.key(path)][4] for path in self.known_days(inputs)}
+
+    def contents(self) -> str:
+        return str(self.data["contents"])
+
     def _digest_entry(self, inputs: Inputs, path: Path, stamp: Stamp | None) -> Days | None:
         entry = self.data["digests"].get(inputs.key(path))
-        if stamp is None or not isinstance(entry, list) or entry[:2] != list(stamp):
+        if stamp is None or not isinstance(entry, list) or len(entry) != 5:
+            return None
+        if entry[:2] != list(stamp) and not (entry[0] == stamp[0] and inputs.digest_hash(path) == entry[4]):
             return None
         return dt.date.fromisoformat(entry[2]), dt.date.fromisoformat(entry[3])
 
-    def _papers_unchanged(self, inputs: Inputs, folder: Path) -> bool:
+    def _papers_unchanged(self, inputs: Inputs, project: Project) -> bool:
         if self.data["papers"] != papers_fingerprint(inputs.papers):
-            return False
+            # Stamped anew (a fresh clone, a checkout) is no change while every file's bytes are the same.
+            return bool(self.data["contents"] == papers_contents(project, inputs.papers, inputs.racy_papers))
         hashed: dict[str, str] = self.data["hashed"]
-        return all((inputs.racy_papers[name] if name in inputs.racy_papers else file_hash(folder / name)) == digest
-                   for name, digest in hashed.items())
+        return all((inputs.racy_papers[name] if name in inputs.racy_papers else file_hash(project.papers / name))
+                   == digest for name, digest in hashed.items())
 
 
 
-def _file_unchanged(recorded: Any, path: Path, now: Any) -> bool:
+def _file_unchanged(recorded: Any, now: Any) -> bool:
     """Whether a file is as recorded; both are file_entry's."""
     if recorded is None or now is None:
         return recorded is None and now is None  # absent then and now
-    if not isinstance(recorded, list) or not isinstance(now, list) or recorded[:2] != now[:2]:
-        return False
-    return len(recorded) == 2 or (now[2] if len(now) == 3 else file_hash(path)) == recorded[2]
+    return isinstance(recorded, list) and isinstance(now, list) and len(recorded) == len(now) == 3 \
+        and recorded[2] == now[2]
 
 
 @dataclass
@@ -198,7 +218,9 @@ class NewState:
     project: Project
     inputs: Inputs
     days: dict[Path, Days]  # of every digest this ingest read or knew unchanged
+    hashes: dict[Path, str]  # of the bytes of the same digests, as read
     written: Written
+    contents: str | None = None  # papers_contents when known unchanged (nothing was written)
 
     def save(self) -> None:
         data = {"version": IngestState.version(), "taxonomy": self.inputs.taxonomy,
@@ -216,18 +238,40 @@ class NewState:
     def _digests(self) -> dict[str, list[Any]]:
         """By path from the project's folder (Inputs.key); racy digests are left out: they count
         as new next time."""
-        return {self.inputs.key(path): [*stamp, days[0].isoformat(), days[1].isoformat()]
+        return {self.inputs.key(path): [*stamp, days[0].isoformat(), days[1].isoformat(), self.hashes[path]]
                 for path, stamp in self.inputs.digests.items()
-                if stamp is not None and path not in self.inputs.racy_digests and (days := self.days.get(path))}
+                if stamp is not None and path not in self.inputs.racy_digests and (days := self.days.get(path))
+                and path in self.hashes}
 
     def _papers(self) -> dict[str, Any]:
+        """The stamps' fingerprint, the hash of each racy file, and papers_contents. A file written
+        two seconds or more before this is not racy: any later change gives it another mtime."""
         stamps = dict(self.inputs.papers)
-        hashes = dict(self.inputs.racy_papers)
+        known = dict(self.inputs.racy_papers)
+        racy = dict(self.inputs.racy_papers)
         papers = self.project.papers  # a property that joins paths: once, not per file
         for path, stamp in self.written.stamps.items():
             if path.parent == papers:
                 stamps[path.name] = stamp
-                hashes[path.name] = self.written.hashes[path]
-        if None in hashes.values():  # one could not be read: what it holds is unknown
-            return {"papers": UNKNOWN, "hashed": {}}
-        return {"papers": papers_fingerprint(stamps), "hashed": hashes}
+                known[path.name] = self.written.hashes[path]
+                if is_racy(stamp[1]):
+                    racy[path.name] = self.written.hashes[path]
+                else:
+                    racy.pop(path.name, None)
+        contents = self.contents or papers_contents(self.project, stamps, known)
+        if None in racy.values() or contents is None:  # one could not be read: what it holds is unknown
+            return {"papers": UNKNOWN, "hashed": {}, "contents": UNKNOWN}
+        return {"papers": papers_fingerprint(stamps), "hashed": racy, "contents": contents}
+
+
+def papers_contents(project: Project, stamps: dict[str, Stamp], known: dict[str, str | None]) -> str | None:
+    """One hash of every paper file's name and bytes (known: hashes already read, by name); None
+    when one cannot be read."""
+    cache, folder = PaperCache.of(project), project.papers
+    lines = []
+    for name, stamp in sorted(stamps.items()):
+        digest = known[name] if name in known else cache.digest(folder, name, stamp)
+        if digest is None:
+            return None
+        lines.append(f"{name}\t{digest}")
+    return content_hash("\n".join(lines).encode("utf-8"))
