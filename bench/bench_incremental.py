@@ -3,6 +3,7 @@
     python bench/bench_incremental.py                   # 9,877 papers (hf), 3 new days
     python bench/bench_incremental.py --corpus 80k --days 3
     python bench/bench_incremental.py --project DIR     # reuse a scratch project made before
+    python bench/bench_incremental.py --deploy          # each day as a Netlify deploy (below)
 
 The scratch project holds every paper of the corpus but its last `days` days, ingested
 and built once (the cold build, timed too). Then each of the held-back days is added as
@@ -10,11 +11,18 @@ its own digest file and `digest build` runs as a new process, as on Netlify with
 cache kept (.cache/ and site/): its wall time, CPU time and peak memory are reported
 per day with the files it wrote, then the median. Last, `digest build` with nothing
 changed: the no-change shortcut.
+
+With --deploy, each day is built as Netlify deploys it: in a fresh checkout whose every
+content file has a new mtime (a clone), with .cache/ and site/ copied from the last
+deploy (the digest-cache plugin) and the generator copied anew and compiled (pip install
+gives its files new mtimes too). The copying is not timed.
 """
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -36,6 +44,27 @@ def timed_build(project: Path) -> tuple[float, float, float, str]:
     return run.wall, run.cpu, run.peak_mb, run.output
 
 
+def deploy_checkout(last: Path, checkout: Path, code: Path) -> None:
+    """The next deploy's folder: the repository's content/ and themes/ stamped anew, .cache/ and
+    site/ as the plugin restores them, and the generator installed anew in `code`."""
+    for folder in (checkout, code):
+        shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(last / "content", checkout / "content", copy_function=shutil.copyfile)
+    shutil.copytree(ROOT / "themes", checkout / "themes", copy_function=shutil.copyfile)  # in the repository too
+    for kept in (".cache", "site"):
+        shutil.copytree(last / kept, checkout / kept, symlinks=True)
+    shutil.copytree(ROOT / "generator", code / "generator", copy_function=shutil.copyfile,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    compileall.compile_dir(code, quiet=1)
+
+
+def deployed_build(checkout: Path, code: Path) -> tuple[float, float, float, str]:
+    """timed_build, with the generator installed in `code` (run from there: `-m` imports from the
+    working folder first)."""
+    run = measured([sys.executable, "-m", "generator", "--project", str(checkout), "build"], cwd=code)
+    return run.wall, run.cpu, run.peak_mb, run.output
+
+
 def held_back_days(corpus: str, days: int) -> tuple[list[dict], list[list[dict]]]:
     """The papers before the last `days` days, and the papers of each of those days."""
     by_day: dict[str, list[dict]] = defaultdict(list)
@@ -50,6 +79,7 @@ def prepare(project: Path, papers: list[dict]) -> None:
     for name in ("topics.yaml", "site.yaml"):
         (project / "content").mkdir(parents=True, exist_ok=True)
         (project / "content" / name).write_bytes((ROOT / "content" / name).read_bytes())
+    shutil.copytree(ROOT / "themes", project / "themes")  # as in the repository
     write_digests(papers, project / "content" / "digests")
     wall, cpu, peak, _ = timed_build(project)
     print(f"cold build (ingest included) of {len(papers):,} papers: {wall:.1f} s wall, {cpu:.1f} s CPU, "
@@ -67,6 +97,7 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["hf", "80k"], default="hf")
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--project", type=Path, help="a scratch folder to keep (default: a temporary one)")
+    parser.add_argument("--deploy", action="store_true", help="build each day as a Netlify deploy (see above)")
     args = parser.parse_args()
     kept, new_days = held_back_days(args.corpus, args.days)
     with tempfile.TemporaryDirectory() as scratch:
@@ -75,13 +106,21 @@ def main() -> None:
             prepare(project, kept)
         time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp
         runs = []
-        for papers in new_days:
+        for day, papers in enumerate(new_days):
+            if args.deploy:
+                checkout, code = Path(scratch) / f"deploy-{day}", Path(scratch) / f"code-{day}"
+                deploy_checkout(project, checkout, code)
+                if day:
+                    shutil.rmtree(project)  # the deploy before: only its .cache/ and site/ were kept
+                    shutil.rmtree(Path(scratch) / f"code-{day - 1}")
+                project = checkout
             write_digests(papers, project / "content" / "digests")
-            wall, cpu, peak, output = timed_build(project)
+            time.sleep(2.1)
+            wall, cpu, peak, output = deployed_build(project, code) if args.deploy else timed_build(project)
             runs.append((wall, cpu, peak))
             print(f"  + {papers[0]['date']} ({len(papers)} papers): {wall:.2f} s wall, {cpu:.2f} s CPU, "
                   f"peak {peak:.0f} MB; {output}", flush=True)
-        report(f"one new day on {len(kept):,} papers", runs)
+        report(f"one new day on {len(kept):,} papers{' (deploys)' if args.deploy else ''}", runs)
         time.sleep(2.1)
         report("no change", [timed_build(project)[:3] for _ in range(3)])
 

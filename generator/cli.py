@@ -222,15 +222,17 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
         return EXIT_OK
     from generator.build.builder import build_site
     from generator.content.check import check_content
+    from generator.content.papers import PaperCache
     from generator.ingest.catalog import run_ingest
 
-    try:
-        run_ingest(project)
-    except BuildFailed as failure:
-        # Ingest stops at the digests; list every other problem too, so one run shows them all.
-        found = failure.errors + check_content(project).errors
-        raise BuildFailed(list(dict.fromkeys(found))) from None
-    result = build_site(project, clean=args.clean)
+    with PaperCache.saved_once():
+        try:
+            run_ingest(project)
+        except BuildFailed as failure:
+            # Ingest stops at the digests; list every other problem too, so one run shows them all.
+            found = failure.errors + check_content(project).errors
+            raise BuildFailed(list(dict.fromkeys(found))) from None
+        result = build_site(project, clean=args.clean)
     if not result.written and not result.removed:
         print("build: site/ is up to date")
         return EXIT_OK

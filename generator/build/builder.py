@@ -293,8 +293,10 @@ class SiteBuilder:
         # Workers make each page's own folder (papers/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
+        pages = page_builders.listings_first(pages)  # in both ways: the same first error is reported
         if search is not None:
-            FullBuildJob(resources.renderer, pages, staged).run()
+            alone = sum(page.path in page_builders.LISTING_PATHS for page in pages)
+            FullBuildJob(resources.renderer, pages, staged, alone).run()
             return search.result()
         write_pages(resources.renderer, pages, staged)
         return write_changed(search_files(site, self._search_cache), staged, known)

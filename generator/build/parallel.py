@@ -90,6 +90,7 @@ class FullBuildJob:
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
+    alone: int = 0  # the first pages are slow ones (pages.listings_first): a chunk each
     chunk_size: int = 400
 
     def run(self) -> None:
@@ -103,13 +104,17 @@ class FullBuildJob:
         finally:
             gc.unfreeze()  # the dev server goes on, and its old states must be collectable
 
+    def _chunks(self) -> list[tuple[int, int]]:
+        alone = [(start, start + 1) for start in range(min(self.alone, len(self.pages)))]
+        return alone + [(start, min(start + self.chunk_size, len(self.pages)))
+                        for start in range(len(alone), len(self.pages), self.chunk_size)]
+
     def _run_pool(self, workers: int) -> None:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
-                chunks = [pool.submit(_write_in_worker, start, start + self.chunk_size)
-                          for start in range(0, len(self.pages), self.chunk_size)]
+                chunks = [pool.submit(_write_in_worker, start, stop) for start, stop in self._chunks()]
                 for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
                     if errors := chunk.result():
                         raise BuildFailed(errors)
