@@ -141,6 +141,11 @@ class FileStampCache:
             return str(entry[2])
         return self._file_digest(entry, stamp, path)
 
+    def known_digest(self, key: str, stamp: Stamp) -> str | None:
+        """The entry's digest when the entry has this stamp, without reading the file."""
+        entry: Any = self._entries.get(key)
+        return str(entry[2]) if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1] else None
+
     def _file_digest(self, entry: Any, stamp: Stamp, path: str | Path) -> str | None:
         """The file's digest, read now; an entry with the same bytes is trusted by the new stamp from now on."""
         data = read_regular_file(path)

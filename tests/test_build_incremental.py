@@ -52,6 +52,19 @@ def test_an_edited_paper_rewrites_only_the_pages_that_show_it(golden_project, tm
     assert snapshot(site) == cold_build(golden_project, tmp_path)
 
 
+def test_an_edit_saved_well_before_the_build_is_rendered(golden_project, tmp_path):
+    """Papers are known by the digest of their file's bytes once the cache holds them (an edit
+    made moments before a build is not held yet; this one is older)."""
+    build_site(golden_project)
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Renamed:")
+    an_hour_ago = time.time() - 3600
+    os.utime(golden_project / "content" / "papers" / "corpusbrain.md", (an_hour_ago, an_hour_ago))
+    result = build_site(golden_project)
+    assert "papers/corpusbrain/index.html" in result.written
+    assert "CorpusBrain Renamed:" in (golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
 def test_a_new_and_a_deleted_paper_are_added_and_removed_as_in_a_cold_build(golden_project, tmp_path):
     build_site(golden_project)
     papers = golden_project / "content" / "papers"

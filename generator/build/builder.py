@@ -35,7 +35,7 @@ from generator.build.theme import (
 )
 from generator.cache import Stamps, bytes_digest
 from generator.config import SiteConfig
-from generator.content.papers import load_papers, read_paper_file
+from generator.content.papers import PaperCache, load_papers, read_paper_file
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
@@ -260,7 +260,8 @@ class SiteBuilder:
         removed: list[str] = []
         try:
             page_list = self._all_pages(resources, site)
-            fingerprints = Fingerprints().of_pages((page.path, page.context) for page in page_list)
+            file_digests = PaperCache.of(self.project).paper_digests()
+            fingerprints = Fingerprints(file_digests).of_pages((page.path, page.context) for page in page_list)
             stale = page_list if last is None else [page for page in page_list
                                                      if last.pages.get(page.path) != fingerprints[page.path]]
             digests, changed = self._render_into(staged, resources, site, stale, search, known)
