@@ -116,9 +116,9 @@ def test_contexts_are_equal_when_inputs_are_so_pages_can_be_skipped():
 
 def test_papers_json_is_sorted_and_stable():
     site = assemble_site([paper("b", (1,)), paper("a", (2,))], TOPICS)
-    text = pages.papers_json(pages.papers_json_page(site).context)
+    text = pages.papers_json(pages.papers_json_page(site).context).decode("utf-8")
     assert text.index('"slug": "a"') < text.index('"slug": "b"')
-    assert text == pages.papers_json(pages.papers_json_page(site).context)
+    assert text == pages.papers_json(pages.papers_json_page(site).context).decode("utf-8")
 
 
 def test_a_patched_site_is_the_site_assembled_from_its_papers():

@@ -136,3 +136,14 @@ def test_successive_title_edits_sharing_a_new_word_give_what_a_cold_run_gives():
         papers, before = edited, after
     for edited, after in updates:  # each update built on the last: compared once they are all made
         assert after == cold(edited)
+
+
+def test_papers_weighed_in_blocks_get_the_lists_weighing_all_at_once_gives(monkeypatch):
+    """At 80,000 papers the weights are worked out a block of rows at a time (memory); the
+    blocks must give every list exactly as one pass does."""
+    papers = made_up_papers(1100)
+    monkeypatch.setattr(related, "ROWS_PER_QUERY_BLOCK", 10**9)
+    whole = cold(papers)
+    monkeypatch.setattr(related, "ROWS_PER_QUERY_BLOCK", 97)  # blocks that end mid-way through the papers
+    blocked = cold(papers)
+    assert blocked == whole and any(blocked.values())

@@ -27,10 +27,9 @@ def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tupl
     """(site-relative path, bytes) of each page, in order."""
     for page in page_list:
         if page.produce is not None:
-            text = page.produce(page.context)
+            yield page.path, page.produce(page.context)
         else:
-            text = renderer.render(page.template, page.template_variables(), page.path)
-        yield page.path, text.encode("utf-8")
+            yield page.path, renderer.render(page.template, page.template_variables(), page.path).encode("utf-8")
 
 
 def write_pages(renderer: Renderer, page_list: Iterable[Page], staged: StagedSite) -> None:
