@@ -80,6 +80,12 @@ def bytes_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+def file_digest(path: str | Path) -> str | None:
+    """bytes_digest of a regular file's bytes; None for what is not one, or cannot be read."""
+    data = read_regular_file(path)
+    return None if data is None else bytes_digest(data)
+
+
 def values_digest(value: object) -> str:
     """A digest of plain values (text, numbers, dates, tuples, dataclasses of them): pickled in
     fast mode, so that equal values give equal bytes whether or not they share objects (no
@@ -136,10 +142,7 @@ class FileStampCache:
     def digest(self, key: str, stamp: Stamp, path: str | Path) -> str | None:
         """bytes_digest of the file at path, which has this stamp: the entry's when the stamp is
         the entry's, else read from the file; None when it cannot be read."""
-        entry: Any = self._entries.get(key)
-        if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1]:
-            return str(entry[2])
-        return self._file_digest(entry, stamp, path)
+        return self.known_digest(key, stamp) or self._file_digest(self._entries.get(key), stamp, path)
 
     def known_digest(self, key: str, stamp: Stamp) -> str | None:
         """The entry's digest when the entry has this stamp, without reading the file."""
@@ -148,10 +151,9 @@ class FileStampCache:
 
     def _file_digest(self, entry: Any, stamp: Stamp, path: str | Path) -> str | None:
         """The file's digest, read now; an entry with the same bytes is trusted by the new stamp from now on."""
-        data = read_regular_file(path)
-        if data is None:
+        digest = file_digest(path)
+        if digest is None:
             return None
-        digest = bytes_digest(data)
         if _is_entry(entry) and entry[0] == stamp[0] and entry[2] == digest and not is_racy(stamp[1]):
             entry[1], self._dirty = stamp[1], True
         return digest

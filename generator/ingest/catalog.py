@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from anyascii import anyascii
 
-from generator.cache import Stamp, file_stamp
+from generator.cache import Stamp, bytes_digest, file_stamp
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
@@ -42,7 +42,7 @@ from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
-from generator.ingest.state import Days, IngestState, Inputs, NewState, Written, content_hash
+from generator.ingest.state import Days, IngestState, Inputs, NewState, Written
 from generator.project import Project
 
 MAX_SLUG = 60
@@ -129,7 +129,7 @@ def read_digest(path: Path, hashes: dict[Path, str] | None = None) -> tuple[list
         return [], [SourceError(shown, 0, f"cannot be read ({error.strerror or error})",
                                 "check that the file exists and that you may read it")]
     if hashes is not None:
-        hashes[path] = content_hash(data)
+        hashes[path] = bytes_digest(data)
     text, errors = decode(data, shown)
     if text is None:
         return [], errors

@@ -35,9 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.cache import Stamp, bytes_digest, file_stamp, generator_version
+from generator.cache import Stamp, bytes_digest, file_digest, file_stamp, generator_version
 from generator.content.papers import PaperCache
-from generator.files import is_racy, read_regular_file, write_file_atomic
+from generator.files import is_racy, write_file_atomic
 from generator.project import Project
 
 STATE_FILE = "ingest-state.json"  # in the project's cache folder
@@ -62,7 +62,7 @@ class Inputs:
     @classmethod
     def take(cls, project: Project, digests: list[Path]) -> Inputs:
         papers = paper_stamps(project.papers)
-        racy = {name: file_hash(project.papers / name) for name, stamp in papers.items() if is_racy(stamp[1])}
+        racy = {name: file_digest(project.papers / name) for name, stamp in papers.items() if is_racy(stamp[1])}
         digest_stamps = {path: file_stamp(path) for path in digests}
         return cls(digest_stamps, file_entry(project.taxonomy_file), file_entry(project.ingest_ledger), papers, racy,
                    {path for path, stamp in digest_stamps.items() if stamp is not None and is_racy(stamp[1])},
@@ -71,7 +71,7 @@ class Inputs:
     def digest_hash(self, digest: Path) -> str | None:
         """The hash of the digest file's bytes now (None: unreadable), read once."""
         if digest not in self.digest_hashes:
-            self.digest_hashes[digest] = file_hash(digest)
+            self.digest_hashes[digest] = file_digest(digest)
         return self.digest_hashes[digest]
 
     def key(self, digest: Path) -> str:
@@ -87,7 +87,7 @@ def file_entry(path: Path) -> Any:
     stamp = file_stamp(path)
     if stamp is None:
         return None
-    digest = file_hash(path)
+    digest = file_digest(path)
     return UNKNOWN if digest is None else [*stamp, digest]
 
 
@@ -117,23 +117,13 @@ class Written:
 
     def add(self, path: Path, stamp: Stamp, data: bytes) -> None:
         self.stamps[path] = stamp
-        self.hashes[path] = content_hash(data)
-
-
-def content_hash(data: bytes) -> str:
-    return bytes_digest(data)  # the paper cache's: a paper file's hash comes from either
-
-
-def file_hash(path: Path) -> str | None:
-    """None for what is not a readable regular file (loading the papers reports such a file)."""
-    data = read_regular_file(path)
-    return None if data is None else content_hash(data)
+        self.hashes[path] = bytes_digest(data)
 
 
 def papers_fingerprint(stamps: dict[str, Stamp]) -> str:
     """One hash of every paper file's name and stamp: the state stays small at 100,000 papers."""
     listing = "\n".join(f"{name}\t{size}\t{mtime}" for name, (size, mtime) in sorted(stamps.items()))
-    return content_hash(listing.encode("utf-8"))
+    return bytes_digest(listing.encode("utf-8"))
 
 
 class IngestState:
@@ -198,7 +188,7 @@ class IngestState:
             # Stamped anew (a fresh clone, a checkout) is no change while every file's bytes are the same.
             return bool(self.data["contents"] == papers_contents(project, inputs.papers, inputs.racy_papers))
         hashed: dict[str, str] = self.data["hashed"]
-        return all((inputs.racy_papers[name] if name in inputs.racy_papers else file_hash(project.papers / name))
+        return all((inputs.racy_papers[name] if name in inputs.racy_papers else file_digest(project.papers / name))
                    == digest for name, digest in hashed.items())
 
 
@@ -274,4 +264,4 @@ def papers_contents(project: Project, stamps: dict[str, Stamp], known: dict[str,
         if digest is None:
             return None
         lines.append(f"{name}\t{digest}")
-    return content_hash("\n".join(lines).encode("utf-8"))
+    return bytes_digest("\n".join(lines).encode("utf-8"))
