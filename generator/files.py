@@ -5,7 +5,11 @@ import os
 import stat
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
+
+# A file's bytes, or its parts in order: a file of hundreds of megabytes need not be one object.
+Data = bytes | Iterable[bytes | memoryview]
 
 
 class UnsafePath(ValueError):
@@ -26,7 +30,7 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return root.joinpath(*safe_parts(relative))
 
 
-def write_file_atomic(root: Path, relative: str, data: bytes) -> None:
+def write_file_atomic(root: Path, relative: str, data: Data) -> None:
     """Replace one file under root through a temporary file and a rename."""
     target = resolve_inside(root, relative)
     temporary = write_temporary(target, data)
@@ -37,14 +41,17 @@ def write_file_atomic(root: Path, relative: str, data: bytes) -> None:
         raise
 
 
-def write_temporary(target: Path, data: bytes) -> Path:
+def write_temporary(target: Path, data: Data) -> Path:
     """The data in a new hidden .tmp file beside target, readable by all, for a rename onto target."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, bytes):
+                stream.write(data)
+            else:
+                stream.writelines(data)
         os.chmod(temporary, 0o644)  # mkstemp makes files private; a site is for everyone to read
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -1,9 +1,14 @@
 """Groupings (site.py) and page contexts (pages.py), without touching the disk."""
 import datetime as dt
+import json
 import random
+import tracemalloc
+from dataclasses import replace
 
 from generator.build import pages
 from generator.build.site import assemble_site, patch_site
+from generator.build.sitefiles import write_pages
+from generator.build.staging import StagedSite
 from generator.build.urls import day_url, output_path, paper_url, topic_url
 from generator.config import SiteConfig
 from generator.content.schema import Link, Paper
@@ -116,9 +121,26 @@ def test_contexts_are_equal_when_inputs_are_so_pages_can_be_skipped():
 
 def test_papers_json_is_sorted_and_stable():
     site = assemble_site([paper("b", (1,)), paper("a", (2,))], TOPICS)
-    text = pages.papers_json(pages.papers_json_page(site).context).decode("utf-8")
+    text = b"".join(pages.papers_json(pages.papers_json_page(site).context)).decode("utf-8")
     assert text.index('"slug": "a"') < text.index('"slug": "b"')
-    assert text == pages.papers_json(pages.papers_json_page(site).context).decode("utf-8")
+    assert text == b"".join(pages.papers_json(pages.papers_json_page(site).context)).decode("utf-8")
+
+
+def test_a_page_worker_writes_papers_json_without_ever_holding_it_whole(tmp_path, monkeypatch):
+    abstract = "An abstract of a thousand characters, with an emoji \U0001f680. " * 16
+    site = assemble_site([replace(paper(f"p{number}", (1,)), body=abstract) for number in range(2000)], TOPICS)
+    monkeypatch.setattr(pages, "_rendering_again", True)  # put back after the test
+    pages.render_each_page_once()
+    staged = StagedSite(tmp_path / "site")
+    tracemalloc.start()
+    try:
+        write_pages(None, [pages.papers_json_page(site)], staged)  # type: ignore[arg-type]  # no template
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    written = staged.folder / "papers.json"
+    assert written.stat().st_size > 2_000_000 and peak < written.stat().st_size / 4
+    assert [record["slug"] for record in json.loads(written.read_bytes())["papers"]][:3] == ["p0", "p1", "p10"]
 
 
 def test_a_patched_site_is_the_site_assembled_from_its_papers():

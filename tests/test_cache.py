@@ -6,6 +6,7 @@ import os
 import pickle
 import shutil
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -129,6 +130,23 @@ def test_a_file_stamped_anew_with_the_same_bytes_keeps_its_entry_and_another_tex
     age(path)
     edited = cache.file_stamp(path)
     assert edited is not None and reread.get("a.md", edited, path) is None
+
+
+def test_saving_a_large_cache_never_holds_its_whole_text_in_memory(tmp_path: Path) -> None:
+    stored = FileStampCache(tmp_path / "cache.json", kind="test")
+    abstract = "An abstract of a thousand characters, with an emoji \U0001f680. " * 16
+    for number in range(2000):
+        stored.put(f"{number}.md", (1000, 10**9), {"body": f"{number} {abstract}"}, b"bytes")
+    tracemalloc.start()
+    try:
+        stored.save()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    size = (tmp_path / "cache.json").stat().st_size
+    assert size > 2_000_000 and peak < size / 4
+    assert FileStampCache(tmp_path / "cache.json", kind="test").get("7.md", (1000, 10**9), tmp_path) == {
+        "body": f"7 {abstract}"}
 
 
 def test_another_generator_version_never_reads_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

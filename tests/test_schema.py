@@ -133,7 +133,7 @@ def test_a_field_declared_once_survives_ingest_and_reaches_papers_json(tmp_path:
 
     reread, errors = read_paper_file(path)
     assert errors == [] and reread is not None
-    record = json.loads(pages.papers_json({"papers": [reread.paper]}))["papers"][0]
+    record = json.loads(b"".join(pages.papers_json({"papers": [reread.paper]})))["papers"][0]
     assert record["venue"] == "NeurIPS 2025" and record["featured"] == ["2025-08-18", "2025-08-19"]
 
 

@@ -100,6 +100,15 @@ def test_shards_cover_the_terms_in_order_from_their_keys():
             assert shards.js_order(shard_terms[-1]) < shards.js_order(keys[number + 1])
 
 
+def test_shards_made_a_few_at_a_time_are_the_shards_made_all_at_once(monkeypatch: pytest.MonkeyPatch):
+    papers = corpus_papers_1000()[:300]
+    monkeypatch.setattr(shards, "GROUP_CHARS", 10**12)  # one run: every term's text at once
+    at_once = search.build_search_files(papers, TOPICS)
+    monkeypatch.setattr(shards, "GROUP_CHARS", 1)  # a run per shard
+    assert len(manifest_of(at_once)["shards"]) > 3
+    assert search.build_search_files(papers, TOPICS) == at_once
+
+
 def changed_files(papers, number, body) -> set[str]:
     """The search files that differ once papers[number] has this abstract."""
     before = search.build_search_files(papers, TOPICS)

@@ -23,7 +23,7 @@ from generator.build.related import affected_by
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics, patch_site
-from generator.build.sitefiles import render_pages, search_files, write_changed, write_pages
+from generator.build.sitefiles import render_pages, search_file_stream, search_files, write_changed, write_pages
 from generator.build.staging import StagedSite, remove_file
 from generator.build.theme import (
     Theme,
@@ -265,7 +265,7 @@ class SiteBuilder:
             stale = page_list if last is None else [page for page in page_list
                                                      if last.pages.get(page.path) != fingerprints[page.path]]
             digests, changed = self._render_into(staged, resources, site, stale, search, known)
-            static_digests, static_changed = write_changed(resources.static_outputs(), staged, known)
+            static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
             record.forget(self.project)  # site/ changes now: the last record no longer describes it
             if last is None:
@@ -300,7 +300,7 @@ class SiteBuilder:
             FullBuildJob(resources.renderer, pages, staged, alone).run()
             return search.result()
         write_pages(resources.renderer, pages, staged)
-        return write_changed(search_files(site, self._search_cache), staged, known)
+        return write_changed(search_file_stream(site, self._search_cache), staged, known)
 
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
         """What an edit of these papers (as they were and as they are) reaches: their own pages,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import groupby
@@ -35,7 +35,7 @@ class Page:
     path: str  # site-relative output file, e.g. "papers/x/index.html"
     context: Mapping  # also the cache key, see the module docstring
     template: str = ""  # Jinja template name; "" when `produce` makes the bytes
-    produce: Callable[[Mapping], bytes] | None = field(default=None, compare=False)
+    produce: Callable[[Mapping], Iterable[bytes]] | None = field(default=None, compare=False)  # the bytes, in parts
     region: Region = SITE_WIDE
     # More template variables, worked out from the context alone when the page is rendered:
     # what follows from the context need not be built, compared or fingerprinted with it.
@@ -211,12 +211,19 @@ class _RelatedMemo:
 _related_memo = _RelatedMemo()
 
 
-@lru_cache(maxsize=100_000)
 def paper_details(paper: Paper) -> dict:
-    """What a paper page derives from the paper alone; cached so a rebuild skips unchanged papers."""
+    """What a paper page derives from the paper alone; kept, so a rebuild skips unchanged papers,
+    unless this process renders each page once (it would never be asked again)."""
+    return _kept_paper_details(paper) if _rendering_again else _paper_details(paper)
+
+
+def _paper_details(paper: Paper) -> dict:
     pdf_url = urls.arxiv_pdf_url(paper.arxiv_id) if paper.arxiv_id else ""
     return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "pdf_url": pdf_url,
             "bibtex": bibtex(paper)}
+
+
+_kept_paper_details = lru_cache(maxsize=100_000)(_paper_details)
 
 
 @lru_cache(maxsize=100_000)
@@ -352,31 +359,43 @@ def papers_json_page(site: Site) -> Page:
     return Page("papers.json", {"papers": site.papers}, produce=papers_json)
 
 
-def papers_json(context: Mapping) -> bytes:
+def papers_json(context: Mapping) -> Iterator[bytes]:
     """Every paper's metadata for reuse: sorted by slug, stable key order, one paper a line.
 
-    Made as UTF-8 bytes, record by record: one str of all 80,000 records would take four bytes
-    a character as soon as one abstract holds an emoji, and peaked at 700 MB in the worker."""
+    Made as UTF-8 bytes, record by record, and written as it is made: the whole file (150 MB at
+    80,000 papers) is never one object, and one str of it took four bytes a character as soon as
+    an abstract held an emoji (a 700 MB peak in the page worker)."""
     global _record_texts
-    known, kept = _record_texts, {}
-    for paper in context["papers"]:
+    known: dict[int, tuple[Paper, bytes]] = _record_texts
+    kept: dict[int, tuple[Paper, bytes]] = {}
+    yield b'{"papers": [\n'
+    for number, paper in enumerate(sorted(context["papers"], key=_slug)):
         entry = known.get(id(paper))
-        kept[id(paper)] = entry if entry is not None and entry[0] is paper else (paper, paper_record_json(paper).encode())
+        text = entry[1] if entry is not None and entry[0] is paper else paper_record_json(paper).encode()
+        if _rendering_again:
+            kept[id(paper)] = paper, text
+        yield b",\n" + text if number else text
+    yield b"\n]}\n"
     _record_texts = kept  # papers gone since the last call are let go
-    parts = [b'{"papers": [\n']
-    for number, (_, text) in enumerate(sorted(kept.values(), key=_by_slug)):
-        parts += (b",\n", text) if number else (text,)
-    parts.append(b"\n]}\n")
-    return b"".join(parts)  # one copy of the records, not one per concatenation
 
 
-# Each paper's record as the last papers.json had it, by the paper object's identity: an lru_cache
-# keyed by the Paper hashed every field of all 80,000 papers again for each edit (0.16 s of 0.77 s).
+# Each paper's record as the last papers.json had it, by the paper object's identity, for a
+# process that renders papers.json again (the dev server): an lru_cache keyed by the Paper hashed
+# every field of all 80,000 papers again for each edit (0.16 s of 0.77 s).
 _record_texts: dict[int, tuple[Paper, bytes]] = {}
+_rendering_again = True  # this process may render the pages again: what it made is worth keeping
 
 
-def _by_slug(entry: tuple[Paper, bytes]) -> str:
-    return entry[0].slug
+def render_each_page_once() -> None:
+    """For a process that renders each page once (a full build's page worker): papers.json's
+    records and the paper pages' details are not kept for a next time that never comes (at
+    80,000 papers, 150 MB in the worker that makes papers.json and ~60 MB in every worker)."""
+    global _rendering_again
+    _rendering_again = False
+
+
+def _slug(paper: Paper) -> str:
+    return paper.slug
 
 
 def paper_record_json(paper: Paper) -> str:

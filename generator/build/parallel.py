@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from generator.build import pages as page_builders
 from generator.build.pages import Page
 from generator.build.render import Renderer
 from generator.build.site import Site
-from generator.build.sitefiles import search_files, write_changed, write_pages
+from generator.build.sitefiles import search_file_stream, write_changed, write_pages
 from generator.build.staging import StagedSite
 from generator.errors import BuildFailed, SourceError
+from generator.heap import return_freed_memory
 from generator.orphans import die_with
 
 SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, and those written (write_changed)
@@ -36,6 +38,7 @@ class SearchProcess:
     def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None):
         context = multiprocessing.get_context("fork")
         gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
+        return_freed_memory()
         self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_search_in_process, daemon=True,
                                         args=(sender, site, staged, cache_file, known, os.getpid()))
@@ -70,7 +73,7 @@ def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache
                        known: Mapping[str, str] | None, parent: int) -> None:
     die_with(parent)
     try:
-        outcome: tuple[bool, object] = False, write_changed(search_files(site, cache_file), staged, known)
+        outcome: tuple[bool, object] = False, write_changed(search_file_stream(site, cache_file), staged, known)
     except BaseException:  # the parent reports it, as text: an exception may not pickle
         outcome = True, traceback.format_exc()
     sender.send(outcome)
@@ -99,6 +102,7 @@ class FullBuildJob:
         # Everything made so far lives as long as the build: the collector need not walk it again
         # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
         gc.freeze()
+        return_freed_memory()
         try:
             self._run_pool(workers)
         finally:
@@ -130,6 +134,7 @@ _job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in e
 def _adopt_job(job: FullBuildJob, parent: int) -> None:
     global _job_in_worker
     die_with(parent)
+    page_builders.render_each_page_once()
     _job_in_worker = job
 
 

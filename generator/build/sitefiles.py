@@ -20,29 +20,43 @@ def search_files(site: Site, cache_file: Path | None = None,
                  should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of every file of the search index; cache_file keeps the papers'
     terms between builds (build/search/term_cache.py); should_stop: see build_search_files."""
-    return search.build_search_files(list(site.papers), list(site.topics), cache_file, should_stop)
+    return dict(search_file_stream(site, cache_file, should_stop))
+
+
+def search_file_stream(site: Site, cache_file: Path | None = None,
+                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
+    """search_files' files as (path, bytes), one after another (search.search_file_stream)."""
+    return search.search_file_stream(list(site.papers), list(site.topics), cache_file, should_stop)
 
 
 def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
     """(site-relative path, bytes) of each page, in order."""
     for page in page_list:
-        if page.produce is not None:
-            yield page.path, page.produce(page.context)
-        else:
-            yield page.path, renderer.render(page.template, page.template_variables(), page.path).encode("utf-8")
+        yield page.path, b"".join(page_parts(renderer, page))
 
 
 def write_pages(renderer: Renderer, page_list: Iterable[Page], staged: StagedSite) -> None:
-    for path, data in render_pages(renderer, page_list):
-        staged.write(path, data)
+    """Each page written as it is made, part by part: papers.json is never whole in memory."""
+    for page in page_list:
+        staged.write(page.path, page_parts(renderer, page))
 
 
-def write_changed(files: Mapping[str, bytes], staged: StagedSite,
+def page_parts(renderer: Renderer, page: Page) -> Iterable[bytes]:
+    if page.produce is not None:
+        return page.produce(page.context)
+    return (renderer.render(page.template, page.template_variables(), page.path).encode("utf-8"),)
+
+
+def write_changed(files: Iterable[tuple[str, bytes]], staged: StagedSite,
                   known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
     """Every file's digest, and the files written into the staging folder: those whose digest is
-    not the one `known` (the last build's record) has, all of them without it."""
-    digests = {path: bytes_digest(data) for path, data in files.items()}
-    written = sorted(path for path in files if known is None or known.get(path) != digests[path])
-    for path in written:
-        staged.write(path, files[path])
-    return digests, written
+    not the one `known` (the last build's record) has, all of them without it. files: (path,
+    bytes), each written as it comes."""
+    digests: dict[str, str] = {}
+    written = []
+    for path, data in files:
+        digests[path] = digest = bytes_digest(data)
+        if known is None or known.get(path) != digest:
+            staged.write(path, data)
+            written.append(path)
+    return digests, sorted(written)

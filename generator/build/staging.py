@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generator.files import resolve_inside, safe_parts
+from generator.files import Data, resolve_inside, safe_parts
 
 
 class StagedSite:
@@ -52,14 +52,17 @@ class StagedSite:
             os.mkdir(folder)
         self._made_folders |= needed
 
-    def write(self, relative: str, data: bytes) -> None:
+    def write(self, relative: str, data: Data) -> None:
         target = os.path.join(self.folder, *safe_parts(relative))
         folder = os.path.dirname(target)
         if folder not in self._made_folders:
             os.makedirs(folder, exist_ok=True)
             self._made_folders.add(folder)
         with open(target, "wb") as stream:
-            stream.write(data)
+            if isinstance(data, bytes):
+                stream.write(data)
+            else:
+                stream.writelines(data)
 
     def commit(self) -> None:
         """Swap the staged site in. Where the kernel can exchange two folders in one step

@@ -21,7 +21,7 @@ with this build's papers, shards.py writes the shards.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +51,15 @@ def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_f
     """{site-relative path: bytes} of every search file; the same papers give the same bytes.
     cache_file, when given, keeps the papers' terms and fragments between builds (term_cache.py).
     should_stop is asked every few hundred papers and between the steps; True raises SearchCancelled."""
+    return dict(search_file_stream(papers, topics, cache_file, should_stop))
+
+
+def search_file_stream(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None,
+                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
+    """build_search_files' files as (path, bytes), made one after another: the shards need not all
+    be in memory at once (100 MB at 80,000 papers), nor then also in a dict."""
     with gc_paused():  # millions of small objects, none of them cyclic
-        return _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
+        yield from _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
 
 
 def _never() -> bool:
@@ -60,7 +67,7 @@ def _never() -> bool:
 
 
 def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache,
-                  should_stop: Callable[[], bool]) -> dict[str, bytes]:
+                  should_stop: Callable[[], bool]) -> Iterator[tuple[str, bytes]]:
     def checkpoint() -> None:  # no step between two of them is longer than ~0.3 s at 80,000 papers
         if should_stop():
             raise SearchCancelled
@@ -71,12 +78,14 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     index = cache.index(ordered, topic_names, checkpoint)
     cache.keep(index)
-    shards = make_shards(index.vocabulary, index.fields, checkpoint)
+    shard_names = []
+    for shard in make_shards(index.vocabulary, index.fields, checkpoint):
+        yield f"search/s/{shard.name}.json", shard.data
+        shard_names.append([shard.key, shard.name])
     vocabulary = _json(index.vocabulary)
-    files = {f"search/s/{shard.name}.json": shard.data for shard in shards}
-    files[f"search/v/{content_name(vocabulary)}.json"] = vocabulary
-    files.update((f"search/f/{number}.json", fragment) for number, fragment in enumerate(index.fragments))
-    files[MANIFEST_PATH] = _json({
+    yield f"search/v/{content_name(vocabulary)}.json", vocabulary
+    yield from ((f"search/f/{number}.json", fragment) for number, fragment in enumerate(index.fragments))
+    yield MANIFEST_PATH, _json({
         "format": FORMAT,
         "lunr": LUNR_VERSION,
         "fields": [list(field) for field in FIELDS],
@@ -84,10 +93,9 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         "b": B,
         "documents": len(ordered),
         "fieldLengths": [int(field.lengths.sum(dtype=np.int64)) for field in index.fields],
-        "shards": [[shard.key, shard.name] for shard in shards],
+        "shards": shard_names,
         "vocabulary": content_name(vocabulary),
     })
-    return files
 
 
 def _json(value: object) -> bytes:

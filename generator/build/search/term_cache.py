@@ -122,7 +122,7 @@ class TermCache:
         if self._known and self._differing <= STALE_SHARE * len(index):
             return
         try:
-            write_file_atomic(self._path.parent, self._path.name, b"".join(_encoded(index)))
+            write_file_atomic(self._path.parent, self._path.name, _encoded(index))
         except OSError:
             return  # a read-only .cache/: only a speed-up is lost
 
