@@ -169,8 +169,10 @@ def _updated_field(old: FieldPostings, made: NewField, plan: _Plan, checkpoint: 
     document_bits = max(len(lengths) - 1, 0).bit_length()
     if term_count.bit_length() + document_bits + FREQUENCY_BITS > 63:
         raise ValueError(f"{term_count} terms in {len(lengths)} documents are more than a posting can address")
-    added = _packed(plan.rank_of_new_term[made.terms], np.repeat(plan.number_of_new, made.counts), made.frequencies,
-                    document_bits)
+    # Document numbers (-1: left out) fit in int32: repeated as such, half the memory of int64.
+    added = _packed(plan.rank_of_new_term[made.terms], np.repeat(plan.number_of_new.astype(np.int32), made.counts),
+                    made.frequencies, document_bits)
+    del made  # the caller's copy of the new documents' columns (70 MB of abstracts at 80,000 papers) goes now
     _sort(added, checkpoint)
     if plan.unchanged and plan.in_order:  # the same papers, or a new day's after them: the old stay as they are
         old_bounds = _reranked(old, plan.rank_of_term, term_count)
@@ -221,7 +223,8 @@ def _packed(terms: np.ndarray, documents: np.ndarray, frequencies: np.ndarray, d
 def _unpacked(packed: np.ndarray, term_count: int, document_bits: int, lengths: np.ndarray) -> FieldPostings:
     """The postings of _packed, sorted (packed is overwritten)."""
     bounds = np.searchsorted(packed, np.arange(term_count + 1, dtype=np.int64) << (document_bits + FREQUENCY_BITS))
-    frequencies = (packed & MAX_LENGTH).astype(TERM_ID)
+    frequencies = packed.astype(TERM_ID)  # the low 32 bits: no int64 temporary (70 MB at 80,000 papers)
+    frequencies &= MAX_LENGTH
     packed >>= FREQUENCY_BITS
     packed &= (1 << document_bits) - 1
     return FieldPostings(bounds, packed.astype(TERM_ID), frequencies, lengths)
