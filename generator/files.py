@@ -7,6 +7,7 @@ import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
 # A file's bytes, or its parts in order: a file of hundreds of megabytes need not be one object.
 Data = bytes | Iterable[bytes | memoryview]
@@ -30,6 +31,14 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return root.joinpath(*safe_parts(relative))
 
 
+def write_data(stream: BinaryIO, data: Data) -> None:
+    """The data into an open file: whole, or part after part."""
+    if isinstance(data, bytes):
+        stream.write(data)
+    else:
+        stream.writelines(data)
+
+
 def write_file_atomic(root: Path, relative: str, data: Data) -> None:
     """Replace one file under root through a temporary file and a rename."""
     target = resolve_inside(root, relative)
@@ -48,10 +57,7 @@ def write_temporary(target: Path, data: Data) -> Path:
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            if isinstance(data, bytes):
-                stream.write(data)
-            else:
-                stream.writelines(data)
+            write_data(stream, data)
         os.chmod(temporary, 0o644)  # mkstemp makes files private; a site is for everyone to read
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -20,7 +20,7 @@ def search_files(site: Site, cache_file: Path | None = None,
                  should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of every file of the search index; cache_file keeps the papers'
     terms between builds (build/search/term_cache.py); should_stop: see build_search_files."""
-    return dict(search_file_stream(site, cache_file, should_stop))
+    return search.build_search_files(list(site.papers), list(site.topics), cache_file, should_stop)
 
 
 def search_file_stream(site: Site, cache_file: Path | None = None,

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generator.files import Data, resolve_inside, safe_parts
+from generator.files import Data, resolve_inside, safe_parts, write_data
 
 
 class StagedSite:
@@ -59,10 +59,7 @@ class StagedSite:
             os.makedirs(folder, exist_ok=True)
             self._made_folders.add(folder)
         with open(target, "wb") as stream:
-            if isinstance(data, bytes):
-                stream.write(data)
-            else:
-                stream.writelines(data)
+            write_data(stream, data)
 
     def commit(self) -> None:
         """Swap the staged site in. Where the kernel can exchange two folders in one step
