@@ -127,7 +127,7 @@ def test_a_field_declared_once_survives_ingest_and_reaches_papers_json(tmp_path:
 
     catalog = Catalog([paper_file], TopicMatcher([Topic("other", "Other", "")], "other"))
     catalog.add(DraftPaper("Sparse Routing", "Experts route tokens.", dt.date(2025, 8, 19), "2025-08-19.txt", 3))
-    catalog.write(project, {path: file_stamp(path)})
+    catalog.write(project, {path.name: file_stamp(path)})
     text = path.read_text(encoding="utf-8")
     assert "featured: [2025-08-18, 2025-08-19]\n" in text and "venue: NeurIPS 2025\n---\n" in text
 

@@ -42,6 +42,6 @@ def test_a_slug_already_written_is_kept_when_the_paper_is_featured_again(tmp_pat
     assert errors == [] and paper_file is not None
     catalog = Catalog([paper_file], TopicMatcher([Topic("other", "Other", "")], "other"))
     catalog.add(DraftPaper(MU_TITLE, "Learned optimizers.", dt.date(2025, 8, 19), "2025-08-19.txt", 3))
-    catalog.write(project, {path: file_stamp(path)})
+    catalog.write(project, {path.name: file_stamp(path)})
     assert [file.name for file in project.papers.iterdir()] == [path.name]
     assert "featured: [2025-08-18, 2025-08-19]" in path.read_text(encoding="utf-8")

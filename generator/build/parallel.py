@@ -9,7 +9,7 @@ import gc
 import multiprocessing
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -96,15 +96,16 @@ class FullBuildJob:
     alone: int = 0  # the first pages are slow ones (pages.listings_first): a chunk each
     chunk_size: int = 400
 
-    def run(self) -> None:
-        """Once every page is written; raises the first failing page's error."""
+    def run(self, meanwhile: Callable[[], object] | None = None) -> None:
+        """Once every page is written; raises the first failing page's error. meanwhile: work for
+        this process while the workers render, which it would otherwise spend waiting."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
         # Everything made so far lives as long as the build: the collector need not walk it again
         # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
         gc.freeze()
         return_freed_memory()
         try:
-            self._run_pool(workers)
+            self._run_pool(workers, meanwhile)
         finally:
             gc.unfreeze()  # the dev server goes on, and its old states must be collectable
 
@@ -113,12 +114,14 @@ class FullBuildJob:
         return alone + [(start, min(start + self.chunk_size, len(self.pages)))
                         for start in range(len(alone), len(self.pages), self.chunk_size)]
 
-    def _run_pool(self, workers: int) -> None:
+    def _run_pool(self, workers: int, meanwhile: Callable[[], object] | None) -> None:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
                 chunks = [pool.submit(_write_in_worker, start, stop) for start, stop in self._chunks()]
+                if meanwhile is not None:
+                    meanwhile()
                 for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
                     if errors := chunk.result():
                         raise BuildFailed(errors)

@@ -138,7 +138,10 @@ def remove_file(root: Path, relative: str) -> None:
     target = resolve_inside(root, relative)
     target.unlink(missing_ok=True)
     folder = target.parent
-    while folder != root and folder.is_dir() and not any(folder.iterdir()):
-        folder.rmdir()
+    while folder != root:
+        try:  # only an empty folder goes; asked by rmdir, since listing one of search/'s folders
+            folder.rmdir()  # of 80,000 files to see whether it is empty took 40 ms per file removed
+        except OSError:  # not empty, or gone
+            return
         folder = folder.parent
 

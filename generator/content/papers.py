@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
-from generator.cache import FileStampCache, Stamp, file_stamp
+from generator.cache import FileStampCache, Stamp
 from generator.content import schema
 from generator.content.frontmatter import FrontMatterError, parse_front_matter
 from generator.content.schema import Paper, front_matter_fields
@@ -75,13 +75,14 @@ def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: i
 
 def paper_paths(project: Project) -> list[Path]:
     """The paper files: regular `*.md` files, hidden ones (an editor's `.#name.md` lock) left out."""
-    return paper_listing(project)[0]
+    return [path for path, _ in paper_listing(project)[0]]
 
 
-def paper_listing(project: Project) -> tuple[list[Path], list[SourceError]]:
-    """The paper files, and an error for each `*.md` entry that is not a readable regular file
-    (a folder, a broken link, a FIFO: opening a FIFO would block the command forever)."""
-    paths: list[Path] = []
+def paper_listing(project: Project) -> tuple[list[tuple[Path, Stamp]], list[SourceError]]:
+    """The paper files with their stamps, and an error for each `*.md` entry that is not a readable
+    regular file (a folder, a broken link, a FIFO: opening a FIFO would block the command forever).
+    Each file is stat'ed once: at 80,000 papers a second stat of each took half a second."""
+    found: list[tuple[Path, Stamp]] = []
     errors: list[SourceError] = []
     try:
         with os.scandir(project.papers) as entries:
@@ -89,20 +90,27 @@ def paper_listing(project: Project) -> tuple[list[Path], list[SourceError]]:
     except FileNotFoundError:
         return [], []
     for entry in candidates:
-        if _is_regular_file(entry):
-            paths.append(Path(entry.path))
+        stamp = _regular_file_stamp(entry)
+        if stamp is not None:
+            found.append((Path(entry.path), stamp))
         else:
             errors.append(SourceError(display_path(entry.path), 0, "not a regular file (a folder, a broken link or a FIFO)",
                                       "replace it by a paper file or move it out of content/papers/"))
     # Sorted as text: comparing Path objects would cost more than the rest of a cached load.
-    return sorted(paths, key=str), sorted(errors, key=str)
+    return sorted(found, key=_path_text), sorted(errors, key=str)
 
 
-def _is_regular_file(entry: os.DirEntry[str]) -> bool:
+def _path_text(item: tuple[Path, Stamp]) -> str:
+    return str(item[0])
+
+
+def _regular_file_stamp(entry: os.DirEntry[str]) -> Stamp | None:
+    """The (size, mtime_ns) of a regular file; None for anything else."""
     try:
-        return stat.S_ISREG(entry.stat(follow_symlinks=True).st_mode)
+        info = entry.stat(follow_symlinks=True)
     except OSError:  # a broken link, or deleted since the folder was listed
-        return False
+        return None
+    return (info.st_size, info.st_mtime_ns) if stat.S_ISREG(info.st_mode) else None
 
 
 def _read_paper_or_report(path: Path) -> tuple[bytes, list[SourceError]]:
@@ -122,12 +130,10 @@ def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceErro
 def _load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
     cache = PaperCache.of(project)
     files: list[PaperFile] = []
-    paths, errors = paper_listing(project)
+    listing, errors = paper_listing(project)
     shown_folder = display_path(project.papers)
-    for path in paths:
-        stamp = file_stamp(path)  # before reading: an edit made while reading then misses the cache
-        if stamp is None:
-            continue  # deleted since the folder was listed
+    # Each stamp was taken before reading its file: an edit made since then misses the cache.
+    for path, stamp in listing:
         paper_file = cache.get(path, stamp, _shown_in(shown_folder, path.name))
         if paper_file is None:
             data, read_errors = _read_paper_or_report(path)
@@ -137,7 +143,7 @@ def _load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceErr
                 cache.put(path.name, stamp, paper_file, data)
         if paper_file:
             files.append(paper_file)
-    cache.save(paths)
+    cache.save([path for path, _ in listing])
     return files, errors
 
 
@@ -207,6 +213,11 @@ class PaperCache:
         self._decoded = {name: entry for name, entry in self._decoded.items() if name in names}
         if not PaperCache._saving_deferred:
             self._stored.save()
+
+    def save_now(self) -> None:
+        """Write the cache now if it changed, even within saved_once: for a caller that loads no
+        more papers and has a moment to spare (a build while its page workers render)."""
+        self._stored.save()
 
     _saving_deferred: ClassVar[bool] = False
 

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Container, Generator, Iterable
+from collections.abc import Container, Generator, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import partial
@@ -165,9 +165,8 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
         raise BuildFailed(errors)
     catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)), Ledger.read(project.ingest_ledger))
     catalog.add_all(drafts)
-    # The paper files as they were before reading them: any changed before the write is left alone.
-    read_stamps: dict[Path, Stamp | None] = {project.papers / name: stamp for name, stamp in inputs.papers.items()}
-    report, written = catalog.write(project, read_stamps)
+    # The paper files as they were before reading them (by name): any changed before the write is left alone.
+    report, written = catalog.write(project, inputs.papers)
     NewState(project, inputs, {**known, **days_of(drafts, paths)}, hashes, written).save()
     return report
 
@@ -429,8 +428,9 @@ class Catalog:
             number += 1
         return slug
 
-    def write(self, project: Project, read_stamps: dict[Path, Stamp | None]) -> tuple[IngestReport, Written]:
-        """All changed paper files and the ledger, or none of them (see write_all_or_nothing)."""
+    def write(self, project: Project, read_stamps: Mapping[str, Stamp]) -> tuple[IngestReport, Written]:
+        """All changed paper files and the ledger, or none of them (see write_all_or_nothing).
+        read_stamps: the paper files' stamps by file name, taken before they were read."""
         report = IngestReport()
         changed: list[str] = []
         for slug in sorted(self.touched):  # every other paper is as it was read
@@ -443,7 +443,7 @@ class Catalog:
         report.unchanged = len(self.papers) - report.created - report.updated
         papers_dir = project.papers  # a property that joins paths: once, not per paper
         report.written = [papers_dir / f"{slug}.md" for slug in changed]
-        expected = {path: read_stamps.get(path) for path in report.written}
+        expected = {path: read_stamps.get(path.name) for path in report.written}
         with contextlib.closing(self._encoded(changed)) as texts:  # made as they are written
             ledger = self.ledger.text()
             if _read_or_none(project.ingest_ledger) == ledger:
