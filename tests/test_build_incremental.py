@@ -226,3 +226,24 @@ def test_a_preview_edit_undone_after_the_preview_stopped_is_built_again(golden_p
     retitle(golden_project, "corpusbrain", "CorpusBraiN:", "CorpusBrain:")  # undone with the preview stopped
     build_site(golden_project)
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_a_paper_pages_fingerprint_is_made_of_its_whole_context(golden_project):
+    """Full builds fingerprint paper pages from their parts (pages.PAPER_PAGE_PARTS), without
+    making their contexts: anything new in a paper page's context must be one of those parts."""
+    from generator.build import pages
+
+    builder = SiteBuilder(golden_project)
+    resources, papers, errors = builder._load_everything()
+    site = builder.assemble(resources, papers, errors)
+    pages.related_slugs(site)
+    assert all(set(pages.paper_page(paper, site).context) == pages.PAPER_PAGE_PARTS for paper in site.papers)
+
+
+def test_a_builder_that_keeps_no_state_rebuilds_in_full(golden_project, tmp_path):
+    builder = SiteBuilder(golden_project, keep_state=False)
+    assert builder.build().errors == []
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Again:")
+    result = builder.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"])
+    assert result.errors == [] and "papers/corpusbrain/index.html" in result.written
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)

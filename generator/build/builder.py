@@ -90,13 +90,18 @@ SEARCH_CACHE_FILE = "search-index.bin"
 
 
 class SiteBuilder:
-    def __init__(self, project: Project | Path, site_dir: Path | None = None, parallel: bool = False):
+    def __init__(self, project: Project | Path, site_dir: Path | None = None, parallel: bool = False,
+                 keep_state: bool = True):
         """project: a Project, or the folder of one (then site_dir, when given, replaces its site/).
 
         parallel: render pages and build the search index in forked processes during full
         builds; only for single-threaded callers such as the CLI (forking a threaded process
-        is unsafe). Incremental rebuilds always run in the calling thread."""
+        is unsafe). Incremental rebuilds always run in the calling thread.
+        keep_state: keep what a build read and made for rebuild(); a builder that builds once
+        (the CLI's) need not, and then skips making the pages it does not render (most paper
+        pages: about a second at 80,000 papers). Without it, rebuild() builds in full."""
         self.parallel = parallel
+        self.keep_state = keep_state
         self.project = _as_project(project, site_dir)
         self.site_dir = self.project.site
         self._resources: Resources | None = None
@@ -121,7 +126,8 @@ class SiteBuilder:
             written, removed = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
-        self._remember(resources, papers, site)
+        if self.keep_state:
+            self._remember(resources, papers, site)
         return BuildResult(written, removed, [], time.perf_counter() - started)
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
@@ -264,11 +270,7 @@ class SiteBuilder:
         removed: list[str] = []
         try:
             with gc_paused():  # every page's context: millions of objects and no cycles (heap.py)
-                page_list = self._all_pages(resources, site)
-                file_digests = PaperCache.of(self.project).paper_digests()
-                fingerprints = Fingerprints(file_digests).of_pages((page.path, page.context) for page in page_list)
-            stale = page_list if last is None else [page for page in page_list
-                                                     if last.pages.get(page.path) != fingerprints[page.path]]
+                page_list, fingerprints, stale = self._fingerprinted_pages(resources, site, last)
             digests, changed = self._render_into(staged, resources, site, stale, search, known)
             static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
@@ -290,6 +292,23 @@ class SiteBuilder:
         self._site_files = set(fingerprints) | set(digests)
         self._search_files = set(digests) - set(static_digests)
         return sorted([page.path for page in stale] + changed), removed
+
+    def _fingerprinted_pages(self, resources: Resources, site: Site,
+                             last: record.BuildRecord | None) -> tuple[list[Page], dict[str, str], list[Page]]:
+        """The pages made (all, or those to render when the builder keeps no state), every page's
+        fingerprint, and the pages whose fingerprint is not the last build's (all, without one).
+        Paper pages are fingerprinted from their parts, and made only when needed."""
+        prints = Fingerprints(PaperCache.of(self.project).paper_digests())
+        pages = self._all_pages(resources, site, make=page_builders.pages_but_paper_pages)
+        fingerprints = prints.of_pages((page.path, page.context) for page in pages)
+        known = last.pages if last else {}
+        papers = []
+        for path, paper, related in page_builders.paper_page_parts(site):
+            fingerprint = fingerprints[path] = prints.of_paper_page(paper, related)
+            if self.keep_state or known.get(path) != fingerprint:
+                papers.append(paper)
+        pages += [page_builders.paper_page(paper, site) for paper in papers]
+        return pages, fingerprints, [page for page in pages if known.get(page.path) != fingerprints[page.path]]
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
                      search: SearchProcess | None, known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
@@ -490,7 +509,7 @@ def build_site(project: Project | Path, clean: bool = False) -> BuildResult:
     """
     started = time.perf_counter()
     project = _as_project(project)
-    builder = SiteBuilder(project, parallel=True)
+    builder = SiteBuilder(project, parallel=True, keep_state=False)
     if clean:
         stamp.forget(project)
         record.forget(project)

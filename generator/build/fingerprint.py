@@ -46,6 +46,12 @@ class Fingerprints:
         """path -> fingerprint for (path, context) pairs."""
         return {path: self.of(context) for path, context in contexts}
 
+    def of_paper_page(self, paper: Paper, related: Iterable[Paper]) -> str:
+        """A paper page's fingerprint from what its context is made of (pages.PAPER_PAGE_PARTS),
+        without the context: 0.6 s for 80,000 paper pages, where making and pickling their
+        contexts took 1.5 s."""
+        return bytes_digest("\n".join(["paper page", self.paper(paper), *map(self.paper, related)]).encode())
+
     def paper(self, paper: Paper) -> str:
         known = self._papers.get(id(paper))
         if known is None:

@@ -76,20 +76,30 @@ def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> lis
     return html_pages(site, config, scope) + data_pages(site, config, scope)
 
 
-def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+def pages_but_paper_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """all_pages without the papers' own pages, which a full build fingerprints from their
+    parts (PaperPageParts) and makes only when it renders them."""
+    return html_pages(site, config, scope, paper_pages=False) + data_pages(site, config, scope)
+
+
+def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper_pages: bool = True) -> list[Page]:
     """The pages readers open (and the dev server reloads first)."""
     pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page(),
              reading_list_page()]
-    if scope is None:
-        pages += [paper_page(paper, site) for paper in site.papers]
-    else:  # a few papers of 80,000: looked up, not searched for
-        by_slug = site.paper_by_slug()
-        pages += [paper_page(by_slug[slug], site) for slug in sorted(scope.papers) if slug in by_slug]
+    if paper_pages:
+        pages += _paper_pages(site, scope)
     for topic in site.topics:
         if scope is None or topic.slug in scope.topics:
             pages += topic_pages(topic, site, config)
     pages += [day_page(day, site) for day in site.days if scope is None or day in scope.days]
     return pages
+
+
+def _paper_pages(site: Site, scope: Scope | None) -> list[Page]:
+    if scope is None:
+        return [paper_page(paper, site) for paper in site.papers]
+    by_slug = site.paper_by_slug()  # a few papers of 80,000: looked up, not searched for
+    return [paper_page(by_slug[slug], site) for slug in sorted(scope.papers) if slug in by_slug]
 
 
 def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
@@ -165,11 +175,28 @@ def not_found_page() -> Page:
 
 
 def paper_page(paper: Paper, site: Site) -> Page:
-    return Page(urls.output_path(urls.paper_url(paper.slug)), {
+    return Page(paper_page_path(paper.slug), {
         "paper": paper,
         "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
         "related": related_to(paper, site),
     }, "paper.html", region=("paper", paper.slug), derive=lambda context: paper_details(context["paper"]))
+
+
+def paper_page_path(slug: str) -> str:
+    return urls.output_path(urls.paper_url(slug))
+
+
+# What a paper page's context is made of, all of it: the paper (its topics are its own field;
+# the taxonomy's text is in the build record's key) and its related papers. A full build
+# fingerprints paper pages from these (Fingerprints.of_paper_page) without making 80,000 pages
+# (a second), so a new entry in paper_page's context must come from them or be added here.
+PAPER_PAGE_PARTS = frozenset(["paper", "topics", "related"])
+
+
+def paper_page_parts(site: Site) -> Iterator[tuple[str, Paper, tuple[Paper, ...]]]:
+    """(path, paper, related papers) of every paper page, in the order of site.papers."""
+    for paper in site.papers:
+        yield paper_page_path(paper.slug), paper, related_to(paper, site)
 
 
 def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
