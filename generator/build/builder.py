@@ -266,12 +266,19 @@ class SiteBuilder:
         last = record.load(self.project, key)
         known = last.files if last else None
         staged = StagedSite(self.site_dir)
-        search = SearchProcess(site, staged, self._search_cache, known) if parallel else None
+        prints = Fingerprints(PaperCache.of(self.project).paper_digests())
+        with gc_paused():  # every page's context: millions of objects and no cycles (heap.py)
+            listings = page_builders.listing_pages(site, resources.config)
+            fingerprints = prints.of_pages((page.path, page.context) for page in listings)
+        stale_listings = _stale(listings, fingerprints, last)
+        search = SearchProcess(site, staged, self._search_cache, known, resources.renderer, stale_listings) \
+            if parallel else None
         removed: list[str] = []
         try:
-            with gc_paused():  # every page's context: millions of objects and no cycles (heap.py)
-                page_list, fingerprints, stale = self._fingerprinted_pages(resources, site, last)
-            digests, changed = self._render_into(staged, resources, site, stale, search, known)
+            with gc_paused():
+                page_list, stale = self._fingerprinted_pages(resources, site, last, prints, fingerprints)
+            digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
+            page_list, stale = page_list + listings, stale + stale_listings
             static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
             record.forget(self.project)  # site/ changes now: the last record no longer describes it
@@ -293,14 +300,14 @@ class SiteBuilder:
         self._search_files = set(digests) - set(static_digests)
         return sorted([page.path for page in stale] + changed), removed
 
-    def _fingerprinted_pages(self, resources: Resources, site: Site,
-                             last: record.BuildRecord | None) -> tuple[list[Page], dict[str, str], list[Page]]:
-        """The pages made (all, or those to render when the builder keeps no state), every page's
-        fingerprint, and the pages whose fingerprint is not the last build's (all, without one).
-        Paper pages are fingerprinted from their parts, and made only when needed."""
-        prints = Fingerprints(PaperCache.of(self.project).paper_digests())
-        pages = self._all_pages(resources, site, make=page_builders.pages_but_paper_pages)
-        fingerprints = prints.of_pages((page.path, page.context) for page in pages)
+    def _fingerprinted_pages(self, resources: Resources, site: Site, last: record.BuildRecord | None,
+                             prints: Fingerprints, fingerprints: dict[str, str]) -> tuple[list[Page], list[Page]]:
+        """Every page but the listings: the pages made (all, or only those to render when the
+        builder keeps no state), and those whose fingerprint is not the last build's (all,
+        without one). Each page's fingerprint goes into `fingerprints`; paper pages are
+        fingerprinted from their parts, and made only when needed."""
+        pages = self._all_pages(resources, site, make=page_builders.pages_but_papers_and_listings)
+        fingerprints.update(prints.of_pages((page.path, page.context) for page in pages))
         known = last.pages if last else {}
         papers = []
         for path, paper, related in page_builders.paper_page_parts(site):
@@ -308,24 +315,27 @@ class SiteBuilder:
             if self.keep_state or known.get(path) != fingerprint:
                 papers.append(paper)
         pages += [page_builders.paper_page(paper, site) for paper in papers]
-        return pages, fingerprints, [page for page in pages if known.get(page.path) != fingerprints[page.path]]
+        return pages, _stale(pages, fingerprints, last)
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
-                     search: SearchProcess | None, known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
-        """Write these pages into the staging folder, and the search files whose digest is not
-        the one `known` records (all without it): in this process, or by forked workers while
-        `search` makes the search files; the search files' digests, and those written."""
+                     listings: list[Page], search: SearchProcess | None,
+                     known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
+        """Write these pages into the staging folder, then the search files whose digest is not
+        the one `known` records (all without it), then the listings of every paper: in this
+        process, or by forked workers while `search` makes the search files and the listings;
+        the search files' digests, and those written. Either way a page's error comes before a
+        listing's, so both report the same first error."""
         # Workers make each page's own folder (papers/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
-        pages = page_builders.listings_first(pages)  # in both ways: the same first error is reported
         if search is not None:
-            alone = sum(page.path in page_builders.LISTING_PATHS for page in pages)
             # The papers are loaded for good: their cache is written while the workers render.
-            FullBuildJob(resources.renderer, pages, staged, alone).run(meanwhile=PaperCache.of(self.project).save_now)
+            FullBuildJob(resources.renderer, pages, staged).run(meanwhile=PaperCache.of(self.project).save_now)
             return search.result()
         write_pages(resources.renderer, pages, staged)
-        return write_changed(search_file_stream(site, self._search_cache), staged, known)
+        searched = write_changed(search_file_stream(site, self._search_cache), staged, known)
+        write_pages(resources.renderer, listings, staged)
+        return searched
 
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
         """What an edit of these papers (as they were and as they are) reaches: their own pages,
@@ -492,6 +502,12 @@ class SiteBuilder:
             self._failed_papers |= paths
             raise BuildFailed(errors)
         return papers
+
+
+def _stale(pages: list[Page], fingerprints: Mapping[str, str], last: record.BuildRecord | None) -> list[Page]:
+    """The pages whose fingerprint is not the one the last build recorded (all, without a record)."""
+    known = last.pages if last else {}
+    return [page for page in pages if known.get(page.path) != fingerprints[page.path]]
 
 
 def _days_around(days: tuple[dt.date, ...], day: dt.date) -> tuple[dt.date, ...]:

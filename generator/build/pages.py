@@ -76,10 +76,11 @@ def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> lis
     return html_pages(site, config, scope) + data_pages(site, config, scope)
 
 
-def pages_but_paper_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
-    """all_pages without the papers' own pages, which a full build fingerprints from their
-    parts (PaperPageParts) and makes only when it renders them."""
-    return html_pages(site, config, scope, paper_pages=False) + data_pages(site, config, scope)
+def pages_but_papers_and_listings(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """all_pages without the papers' own pages, which a full build fingerprints from their parts
+    (PAPER_PAGE_PARTS) and makes only when it renders them, nor the listings of every paper,
+    which it makes beside the search index (parallel.SearchProcess)."""
+    return html_pages(site, config, scope, paper_pages=False) + light_data_pages(site, config, scope)
 
 
 def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper_pages: bool = True) -> list[Page]:
@@ -116,15 +117,6 @@ def listing_pages(site: Site, config: SiteConfig, scope: Scope | None = None) ->
     """papers.json and sitemap.xml, which list every paper: made again in 0.6 s and 0.4 s at
     80,000 papers, so the dev server makes them last."""
     return [papers_json_page(site), sitemap_page(site, config)]
-
-
-LISTING_PATHS = frozenset(["papers.json", "sitemap.xml"])  # listing_pages' paths
-
-
-def listings_first(pages: list[Page]) -> list[Page]:
-    """The same pages, those listing every paper first: made from nothing (a new process), they
-    take seconds at 80,000 papers, which a worker then spends beside the other pages, not after."""
-    return sorted(pages, key=lambda page: page.path not in LISTING_PATHS)
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:

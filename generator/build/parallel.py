@@ -1,4 +1,4 @@
-"""A full build's pages and search index made on every core by forked worker processes.
+"""A full build's pages, search index and listings made on every core by forked worker processes.
 
 Only the command line's full builds come here; the dev server's incremental rebuilds
 render in the calling thread with sitefiles.py, since forking a threaded process is unsafe.
@@ -29,33 +29,39 @@ SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, a
 
 
 class SearchProcess:
-    """The search files, made and written into the staging folder by one forked process started
-    as soon as the Site exists: it needs the papers alone, so it runs while this process works
-    out related papers, page contexts and fingerprints (11 s at 80,000 papers), then beside the
-    page workers. Started before any thread or pool exists, since forking a threaded process is
-    unsafe; only the digests travel back, through a pipe."""
+    """The search files, then the listings of every paper (papers.json, sitemap.xml: seconds at
+    80,000 papers), made and written into the staging folder by one forked process started as
+    soon as the Site exists: they need the papers alone, so it runs while this process works
+    out related papers, page contexts and fingerprints, then beside the page workers. Started
+    before any thread or pool exists, since forking a threaded process is unsafe; only the
+    digests (or the listings' errors) travel back, through a pipe."""
 
-    def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None):
+    def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
+                 renderer: Renderer, listings: list[Page]):
+        """listings: the listing pages to render (those whose fingerprint changed)."""
         context = multiprocessing.get_context("fork")
         gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
         return_freed_memory()
         self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_search_in_process, daemon=True,
-                                        args=(sender, site, staged, cache_file, known, os.getpid()))
+                                        args=(sender, site, staged, cache_file, known, renderer, listings, os.getpid()))
         self._process.start()
         sender.close()  # this process only reads: the pipe ends when the worker's end closes
 
     def result(self) -> SearchResult:
-        """Once the worker is done; its exception, if it raised one, is raised here."""
+        """Once the worker is done; its exception, if it raised one, is raised here (a listing's
+        errors as BuildFailed)."""
         try:
-            failed, value = self._results.recv()
+            status, value = self._results.recv()
         except EOFError:
             self._process.join()
             raise RuntimeError(f"the search worker ended without a result (exit code {self._process.exitcode})") from None
         finally:
             self._results.close()
         self._process.join()
-        if failed:
+        if status == _ERRORS:
+            raise BuildFailed(value)
+        if status == _FAILED:
             raise RuntimeError(f"the search worker failed:\n{value}")
         digests, written = value
         return digests, written
@@ -69,13 +75,22 @@ class SearchProcess:
         gc.unfreeze()
 
 
+_DONE, _ERRORS, _FAILED = "done", "errors", "failed"  # what the search process sends back, with a value
+
+
 def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache_file: Path | None,
-                       known: Mapping[str, str] | None, parent: int) -> None:
+                       known: Mapping[str, str] | None, renderer: Renderer, listings: list[Page], parent: int) -> None:
     die_with(parent)
+    outcome: tuple[str, object]
     try:
-        outcome: tuple[bool, object] = False, write_changed(search_file_stream(site, cache_file), staged, known)
+        searched = write_changed(search_file_stream(site, cache_file), staged, known)
+        page_builders.render_each_page_once()
+        write_pages(renderer, listings, staged)
+        outcome = _DONE, searched
+    except BuildFailed as failed:  # a listing's template error, reported as the pages' are
+        outcome = _ERRORS, failed.errors
     except BaseException:  # the parent reports it, as text: an exception may not pickle
-        outcome = True, traceback.format_exc()
+        outcome = _FAILED, traceback.format_exc()
     sender.send(outcome)
     sender.close()
 
@@ -93,7 +108,6 @@ class FullBuildJob:
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
-    alone: int = 0  # the first pages are slow ones (pages.listings_first): a chunk each
     chunk_size: int = 400
 
     def run(self, meanwhile: Callable[[], object] | None = None) -> None:
@@ -110,9 +124,7 @@ class FullBuildJob:
             gc.unfreeze()  # the dev server goes on, and its old states must be collectable
 
     def _chunks(self) -> list[tuple[int, int]]:
-        alone = [(start, start + 1) for start in range(min(self.alone, len(self.pages)))]
-        return alone + [(start, min(start + self.chunk_size, len(self.pages)))
-                        for start in range(len(alone), len(self.pages), self.chunk_size)]
+        return [(start, min(start + self.chunk_size, len(self.pages))) for start in range(0, len(self.pages), self.chunk_size)]
 
     def _run_pool(self, workers: int, meanwhile: Callable[[], object] | None) -> None:
         context = multiprocessing.get_context("fork")
