@@ -101,6 +101,29 @@ def test_a_paper_from_the_cache_is_the_paper_parsed_from_its_file(
         assert errors == [] and parsed == file
 
 
+def test_a_linked_paper_edited_behind_its_link_is_read_again_whatever_stamps_a_build_took(
+        golden_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build passes the listing's stamps on to the load; a link's own stamp (what the listing
+    takes) stays the same when its target is edited, so it is never trusted for the target."""
+    project = Project.at(golden_project)
+    paper = project.papers / "skippipe.md"
+    target = tmp_path / "skippipe.md"
+    shutil.move(paper, target)
+    paper.symlink_to(target)
+    age(target)
+    os.utime(paper, (AN_HOUR_AGO, AN_HOUR_AGO), follow_symlinks=False)
+
+    def load() -> dict[str, str]:
+        monkeypatch.setattr(PaperCache, "_open", {})  # each load as a new build process
+        listed = stamp.paper_stamps(project, stamp.input_listing(project))
+        return {file.paper.slug: file.paper.title for file in load_paper_files(project, listed)[0]}
+
+    assert load()["skippipe"].startswith("SkipPipe:")
+    target.write_text(target.read_text().replace("SkipPipe:", "SkipPipe Edited:"))
+    age(target)
+    assert load()["skippipe"].startswith("SkipPipe Edited:")
+
+
 def test_a_file_changed_moments_ago_is_never_kept(tmp_path: Path) -> None:
     path = tmp_path / "a.md"
     path.write_text("fresh")

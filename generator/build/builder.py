@@ -34,7 +34,7 @@ from generator.build.theme import (
     find_theme,
     immutable_headers,
 )
-from generator.cache import Stamps, bytes_digest
+from generator.cache import Stamp, Stamps, any_racy, bytes_digest
 from generator.config import SiteConfig
 from generator.content.papers import PaperCache, load_papers, read_paper_file
 from generator.content.schema import Paper
@@ -116,12 +116,13 @@ class SiteBuilder:
         self._site_changed = False  # site/ changed since the record and stamp were saved (_before_changing_site)
         self._file_digests: dict[str, str] = {}  # site file -> digest of the bytes last written there (or recorded)
 
-    def build(self, parallel: bool | None = None) -> BuildResult:
-        """Full build, swapped into site_dir atomically; parallel overrides the builder's setting."""
+    def build(self, parallel: bool | None = None, paper_stamps: Mapping[str, Stamp] | None = None) -> BuildResult:
+        """Full build, swapped into site_dir atomically; parallel overrides the builder's setting.
+        paper_stamps: the paper files' stamps by name, taken before the build (load_paper_files)."""
         started = time.perf_counter()
         try:
             with gc_paused():  # millions of objects and no cycles (heap.py)
-                resources, papers, errors = self._load_everything()
+                resources, papers, errors = self._load_everything(paper_stamps)
                 site = self.assemble(resources, papers, errors)
             written, removed = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
         except BuildFailed as failed:
@@ -215,9 +216,10 @@ class SiteBuilder:
         self._failed_papers = set()
         return BuildResult(written, removed, [], time.perf_counter() - started)
 
-    def _load_everything(self) -> tuple[Resources, list[Paper], list[SourceError]]:
+    def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
+                         ) -> tuple[Resources, list[Paper], list[SourceError]]:
         """Config, taxonomy, theme and papers; paper errors are raised with any others later."""
-        papers, errors = load_papers(self.project)
+        papers, errors = load_papers(self.project, paper_stamps)
         try:
             resources = self.load_resources()
         except BuildFailed as failed:
@@ -529,10 +531,11 @@ def build_site(project: Project | Path, clean: bool = False) -> BuildResult:
     if clean:
         stamp.forget(project)
         record.forget(project)
-    inputs = stamp.input_stamps(project)
+    listing = stamp.input_listing(project)
+    inputs = None if any_racy(listing) else listing  # as stamp.input_stamps gives them
     if stamp.is_up_to_date(project, inputs):
         return BuildResult([], [], [], time.perf_counter() - started)
-    result = builder.build()
+    result = builder.build(paper_stamps=stamp.paper_stamps(project, listing))  # no second stat of each paper
     if result.errors:
         raise BuildFailed(result.errors)
     stamp.save(project, inputs)

@@ -13,12 +13,13 @@ not looked for; site/ belongs to the build (record.py).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import generator
 from generator.build.record import site_listing
-from generator.cache import Stamps, any_racy, folder_stamps, generator_version, values_digest
+from generator.cache import Stamp, Stamps, any_racy, folder_stamps, generator_version, values_digest
 from generator.files import write_file_atomic
 from generator.project import Project
 
@@ -28,10 +29,23 @@ STAMP_FILE = "build-stamp.json"  # in the project's cache folder
 def input_stamps(project: Project, folders: Iterable[Path] | None = None) -> Stamps | None:
     """Every file a build reads (in Project.input_folders, or the folders given) with its size
     and mtime; None while one changed in the last two seconds (see files.is_racy)."""
+    stamps = input_listing(project, folders)
+    return None if any_racy(stamps) else stamps
+
+
+def input_listing(project: Project, folders: Iterable[Path] | None = None) -> Stamps:
+    """input_stamps, racy or not."""
     stamps: Stamps = {}
     for folder in project.input_folders() if folders is None else folders:
         stamps.update(folder_stamps(folder))
-    return None if any_racy(stamps) else stamps
+    return stamps
+
+
+def paper_stamps(project: Project, listing: Stamps) -> dict[str, Stamp]:
+    """The paper files' stamps in an input_listing, by file name."""
+    prefix = os.path.join(project.papers, "")
+    return {key[len(prefix):]: value for key, value in listing.items()
+            if key.startswith(prefix) and os.sep not in key[len(prefix):]}
 
 
 def site_is_current(project: Project) -> bool:

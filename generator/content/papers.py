@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -78,10 +78,12 @@ def paper_paths(project: Project) -> list[Path]:
     return [path for path, _ in paper_listing(project)[0]]
 
 
-def paper_listing(project: Project) -> tuple[list[tuple[Path, Stamp]], list[SourceError]]:
+def paper_listing(project: Project,
+                  stamps: Mapping[str, Stamp] | None = None) -> tuple[list[tuple[Path, Stamp]], list[SourceError]]:
     """The paper files with their stamps, and an error for each `*.md` entry that is not a readable
     regular file (a folder, a broken link, a FIFO: opening a FIFO would block the command forever).
-    Each file is stat'ed once: at 80,000 papers a second stat of each took half a second."""
+    stamps: by file name, as the caller took them earlier; each other file is stat'ed here, once
+    (a stat of 80,000 files takes half a second)."""
     found: list[tuple[Path, Stamp]] = []
     errors: list[SourceError] = []
     try:
@@ -90,7 +92,9 @@ def paper_listing(project: Project) -> tuple[list[tuple[Path, Stamp]], list[Sour
     except FileNotFoundError:
         return [], []
     for entry in candidates:
-        stamp = _regular_file_stamp(entry)
+        # A regular file (not a link, whose own stamp misses edits of its target) keeps its given stamp.
+        stamp = stamps.get(entry.name) if stamps is not None and entry.is_file(follow_symlinks=False) else None
+        stamp = stamp or _regular_file_stamp(entry)
         if stamp is not None:
             found.append((Path(entry.path), stamp))
         else:
@@ -121,16 +125,18 @@ def _read_paper_or_report(path: Path) -> tuple[bytes, list[SourceError]]:
                                  "check the file's permissions")]
 
 
-def load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
-    """Every paper file, parsed; unchanged files come from the cache of the previous run."""
+def load_paper_files(project: Project,
+                     stamps: Mapping[str, Stamp] | None = None) -> tuple[list[PaperFile], list[SourceError]]:
+    """Every paper file, parsed; unchanged files come from the cache of the previous run.
+    stamps: the files' stamps by name, when the caller took them before anything read them."""
     with gc_paused():
-        return _load_paper_files(project)
+        return _load_paper_files(project, stamps)
 
 
-def _load_paper_files(project: Project) -> tuple[list[PaperFile], list[SourceError]]:
+def _load_paper_files(project: Project, stamps: Mapping[str, Stamp] | None) -> tuple[list[PaperFile], list[SourceError]]:
     cache = PaperCache.of(project)
     files: list[PaperFile] = []
-    listing, errors = paper_listing(project)
+    listing, errors = paper_listing(project, stamps)
     shown_folder = display_path(project.papers)
     # Each stamp was taken before reading its file: an edit made since then misses the cache.
     for path, stamp in listing:
@@ -283,9 +289,9 @@ def _from_json(value: Any) -> Any:
     return value
 
 
-def load_papers(project: Project) -> tuple[list[Paper], list[SourceError]]:
-    """Every paper under content/papers/, sorted by slug, with every problem found."""
-    files, errors = load_paper_files(project)
+def load_papers(project: Project, stamps: Mapping[str, Stamp] | None = None) -> tuple[list[Paper], list[SourceError]]:
+    """Every paper under content/papers/, sorted by slug, with every problem found (stamps: see load_paper_files)."""
+    files, errors = load_paper_files(project, stamps)
     return [paper_file.paper for paper_file in files], errors
 
 

@@ -159,7 +159,7 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
         return IngestReport(skipped=True)
     drafts, errors = read_needed_digests(paths, previous, changed or [], inputs, hashes)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
-    existing, paper_errors = load_paper_files(project)
+    existing, paper_errors = load_paper_files(project, inputs.papers)  # stamped before anything was read
     errors += taxonomy_errors + paper_errors
     if errors:
         raise BuildFailed(errors)
