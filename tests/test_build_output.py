@@ -140,8 +140,8 @@ def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, 
         os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
     original_load = SiteBuilder._load_everything
 
-    def load_then_copy_in_a_new_version(builder):
-        loaded = original_load(builder)
+    def load_then_copy_in_a_new_version(builder, paper_stamps=None):
+        loaded = original_load(builder, paper_stamps)
         text = paper.read_text(encoding="utf-8")
         # e.g. `cp -p` or an rsync that keeps the source's (old) mtime, landing mid-build
         paper.write_text(re.sub(r"(?m)^title: .*$", "title: Arrived Mid-Build", text), encoding="utf-8")

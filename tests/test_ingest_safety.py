@@ -49,8 +49,8 @@ def test_a_paper_saved_while_ingest_runs_is_kept_and_nothing_is_written(tmp_path
     path = project.papers / THYME
     real = catalog.load_paper_files
 
-    def load_then_curator_saves(project_arg):
-        loaded = real(project_arg)
+    def load_then_curator_saves(project_arg, stamps=None):
+        loaded = real(project_arg, stamps)
         path.write_text(path.read_text().replace("topics:", "authors: [Saved Meanwhile]\ntopics:", 1))
         return loaded
 
