@@ -9,7 +9,7 @@ import yaml
 
 from generator.content.markdown import render_markdown
 from generator.content.papers import load_papers
-from generator.ingest.catalog import run_ingest
+from generator.ingest.catalog import abstract_key, run_ingest
 from generator.ingest.pagecopy import parse_digest
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot
@@ -246,3 +246,11 @@ def test_a_paper_sharing_a_title_prefix_but_not_its_abstract_is_a_new_paper(tmp_
                                             encoding="utf-8")
     report = run_ingest(Project.at(project))
     assert (report.created, report.updated) == (1, 0)
+
+
+def test_an_abstracts_identity_ignores_case_spacing_and_markdown_escapes():
+    as_copied = "We train  *sparse* routers\non 2 GPUs.\n"
+    as_written = "we train \\*sparse\\* routers on 2 gpus."  # an ingested body: escaped, one line
+    assert abstract_key(as_copied) == abstract_key(as_written) == abstract_key(" We train *sparse* routers on 2 GPUs.")
+    assert abstract_key("Über  große Modelle") == abstract_key("über große modelle")
+    assert abstract_key(as_written) != abstract_key("we train \\*dense\\* routers on 2 gpus.")

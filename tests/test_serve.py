@@ -103,8 +103,8 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
     path = paper_file(project, "robots-that-fold-laundry")
 
     class SavesDuringTheBuild(SiteBuilder):
-        def _load_everything(self):
-            loaded = super()._load_everything()  # the build has read the papers ...
+        def _load_everything(self, paper_stamps=None):
+            loaded = super()._load_everything(paper_stamps)  # the build has read the papers ...
             if "folded mid-build" not in path.read_text():  # ... when a curator saves one
                 path.write_text(path.read_text().replace("simple to state", "folded mid-build, simple to state"))
             return loaded
