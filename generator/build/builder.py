@@ -34,7 +34,7 @@ from generator.build.theme import (
     find_theme,
     immutable_headers,
 )
-from generator.cache import Stamp, Stamps, any_racy, bytes_digest
+from generator.cache import Stamp, Stamps, bytes_digest
 from generator.config import SiteConfig
 from generator.content.papers import PaperCache, load_papers, read_paper_file
 from generator.content.schema import Paper
@@ -267,18 +267,19 @@ class SiteBuilder:
         key = record.record_key(self.project, self.project.theme_folders(resources.config))
         last = record.load(self.project, key)
         known = last.files if last else None
+        recorded = last.pages if last else {}
         staged = StagedSite(self.site_dir)
         prints = Fingerprints(PaperCache.of(self.project).paper_digests())
         with gc_paused():  # every page's context: millions of objects and no cycles (heap.py)
             listings = page_builders.listing_pages(site, resources.config)
             fingerprints = prints.of_pages((page.path, page.context) for page in listings)
-        stale_listings = _stale(listings, fingerprints, last)
+        stale_listings = _stale(listings, fingerprints, recorded)
         search = SearchProcess(site, staged, self._search_cache, known, resources.renderer, stale_listings) \
             if parallel else None
         removed: list[str] = []
         try:
             with gc_paused():
-                page_list, stale = self._fingerprinted_pages(resources, site, last, prints, fingerprints)
+                page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
             digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
             page_list, stale = page_list + listings, stale + stale_listings
             static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
@@ -302,22 +303,21 @@ class SiteBuilder:
         self._search_files = set(digests) - set(static_digests)
         return sorted([page.path for page in stale] + changed), removed
 
-    def _fingerprinted_pages(self, resources: Resources, site: Site, last: record.BuildRecord | None,
+    def _fingerprinted_pages(self, resources: Resources, site: Site, recorded: Mapping[str, str],
                              prints: Fingerprints, fingerprints: dict[str, str]) -> tuple[list[Page], list[Page]]:
         """Every page but the listings: the pages made (all, or only those to render when the
-        builder keeps no state), and those whose fingerprint is not the last build's (all,
-        without one). Each page's fingerprint goes into `fingerprints`; paper pages are
+        builder keeps no state), and those whose fingerprint is not the one `recorded` (the last
+        build's) has. Each page's fingerprint goes into `fingerprints`; paper pages are
         fingerprinted from their parts, and made only when needed."""
         pages = self._all_pages(resources, site, make=page_builders.pages_but_papers_and_listings)
         fingerprints.update(prints.of_pages((page.path, page.context) for page in pages))
-        known = last.pages if last else {}
         papers = []
         for path, paper, related in page_builders.paper_page_parts(site):
             fingerprint = fingerprints[path] = prints.of_paper_page(paper, related)
-            if self.keep_state or known.get(path) != fingerprint:
+            if self.keep_state or recorded.get(path) != fingerprint:
                 papers.append(paper)
         pages += [page_builders.paper_page(paper, site) for paper in papers]
-        return pages, _stale(pages, fingerprints, last)
+        return pages, _stale(pages, fingerprints, recorded)
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
                      listings: list[Page], search: SearchProcess | None,
@@ -506,10 +506,9 @@ class SiteBuilder:
         return papers
 
 
-def _stale(pages: list[Page], fingerprints: Mapping[str, str], last: record.BuildRecord | None) -> list[Page]:
-    """The pages whose fingerprint is not the one the last build recorded (all, without a record)."""
-    known = last.pages if last else {}
-    return [page for page in pages if known.get(page.path) != fingerprints[page.path]]
+def _stale(pages: list[Page], fingerprints: Mapping[str, str], recorded: Mapping[str, str]) -> list[Page]:
+    """The pages whose fingerprint is not the one recorded (all, with nothing recorded)."""
+    return [page for page in pages if recorded.get(page.path) != fingerprints[page.path]]
 
 
 def _days_around(days: tuple[dt.date, ...], day: dt.date) -> tuple[dt.date, ...]:
@@ -532,7 +531,7 @@ def build_site(project: Project | Path, clean: bool = False) -> BuildResult:
         stamp.forget(project)
         record.forget(project)
     listing = stamp.input_listing(project)
-    inputs = None if any_racy(listing) else listing  # as stamp.input_stamps gives them
+    inputs = stamp.trusted(listing)
     if stamp.is_up_to_date(project, inputs):
         return BuildResult([], [], [], time.perf_counter() - started)
     result = builder.build(paper_stamps=stamp.paper_stamps(project, listing))  # no second stat of each paper

@@ -139,8 +139,8 @@ def remove_file(root: Path, relative: str) -> None:
     target.unlink(missing_ok=True)
     folder = target.parent
     while folder != root:
-        try:  # only an empty folder goes; asked by rmdir, since listing one of search/'s folders
-            folder.rmdir()  # of 80,000 files to see whether it is empty took 40 ms per file removed
+        try:  # only an empty folder goes: asked by rmdir, not by listing the folder (search/f/ holds
+            folder.rmdir()  # 80,000 files; a new day's 1,770 renames and 997 removals took 1.28 s, now 0.53 s)
         except OSError:  # not empty, or gone
             return
         folder = folder.parent

@@ -29,8 +29,12 @@ STAMP_FILE = "build-stamp.json"  # in the project's cache folder
 def input_stamps(project: Project, folders: Iterable[Path] | None = None) -> Stamps | None:
     """Every file a build reads (in Project.input_folders, or the folders given) with its size
     and mtime; None while one changed in the last two seconds (see files.is_racy)."""
-    stamps = input_listing(project, folders)
-    return None if any_racy(stamps) else stamps
+    return trusted(input_listing(project, folders))
+
+
+def trusted(listing: Stamps) -> Stamps | None:
+    """An input_listing as input_stamps gives it: None while a file in it changed moments ago."""
+    return None if any_racy(listing) else listing
 
 
 def input_listing(project: Project, folders: Iterable[Path] | None = None) -> Stamps:
