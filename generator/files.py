@@ -5,12 +5,24 @@ import os
 import stat
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 # A file's bytes, or its parts in order: a file of hundreds of megabytes need not be one object.
 Data = bytes | Iterable[bytes | memoryview]
+
+
+@dataclass(frozen=True)
+class Remade:
+    """A file known by its digest (cache.bytes_digest), whose bytes are made only to be written:
+    a search fragment the last build wrote, say, which most builds find unchanged."""
+    digest: str
+    make: Callable[[], bytes]
+
+
+Output = bytes | Remade  # a file a build makes: its bytes, or how to make them again
 
 
 class UnsafePath(ValueError):

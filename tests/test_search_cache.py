@@ -13,6 +13,9 @@ from search_support import TOPICS, corpus_papers_1000, make_paper
 from generator.build import search
 from generator.build.search import documents, postings, shards, term_cache
 from generator.build.search.documents import FIELDS, KEY_BYTES
+from generator.build.sitefiles import write_changed
+from generator.build.staging import StagedSite
+from generator.cache import bytes_digest
 
 
 @pytest.fixture
@@ -142,7 +145,7 @@ def test_documents_taken_in_another_order_are_sorted_again(papers):
     reordered = postings.updated(forward, backward, documents.NewDocuments(), lambda: None)
     made_backward = postings.updated(postings.empty_index(), -backward - 1, new, lambda: None)
     assert reordered.vocabulary == made_backward.vocabulary and reordered.keys == made_backward.keys
-    assert reordered.fragments == made_backward.fragments
+    assert reordered.fragment_digests == made_backward.fragment_digests
     for field, expected in zip(reordered.fields, made_backward.fields):
         for name in ("bounds", "documents", "frequencies", "lengths"):
             assert np.array_equal(getattr(field, name), getattr(expected, name)), name
@@ -153,8 +156,8 @@ def _sections(data: bytes) -> dict[str, int]:
     header_end = data.index(b"\n", len(term_cache.MAGIC)) + 1
     header = json.loads(data[len(term_cache.MAGIC):header_end])
     count, terms = header["documents"], header["terms"]
-    starts = {"keys": header_end, "sizes": header_end + count * KEY_BYTES}
-    position = starts["sizes"] + 4 * count
+    starts = {"keys": header_end, "fragment digests": header_end + count * KEY_BYTES}
+    position = starts["fragment digests"] + term_cache.DIGEST_BYTES * count
     for number, field_postings in enumerate(header["field_postings"]):
         sizes = (("lengths", count), ("counts", terms), ("documents", field_postings), ("frequencies", field_postings))
         for name, size in sizes:
@@ -225,3 +228,44 @@ def test_the_file_is_rewritten_only_when_more_than_one_percent_of_papers_differ(
                    for number, paper in enumerate(papers)]
     search.build_search_files(three_edits, TOPICS, cache_file=cache)
     assert cache.stat().st_mtime_ns != written
+
+
+ODD_BODIES = [
+    make_paper("Spaced  Out", "An abstract\nover two lines,  with  doubled spaces.", "2030-02-01"),
+    make_paper("Escaped Stars", r"Uses \*literal\* stars and a \_ mark.", "2030-02-01"),
+    make_paper("Ünïcode Title", "Ça marche: naïve café résumé ✓.", "2030-02-02", authors=("Zoë Ø", "A. B.")),
+]
+
+
+@pytest.mark.parametrize("kept", ["made now", "in the file"])
+def test_a_fragment_made_again_is_the_one_its_digest_was_taken_of(papers, tmp_path: Path, kept):
+    cache = tmp_path / "search-index.bin"
+    if kept == "in the file":
+        search.build_search_files(papers + ODD_BODIES, TOPICS, cache_file=cache)
+        term_cache.forget()
+    fragments = [(path, data) for path, data in search.search_file_stream(papers + ODD_BODIES, TOPICS, cache)
+                 if path.startswith("search/f/")]
+    assert len(fragments) == len(papers) + len(ODD_BODIES)
+    for path, data in fragments:
+        assert bytes_digest(data.make()) == data.digest, path
+    shown = {fragment["t"]: fragment for fragment in (json.loads(data.make()) for _, data in fragments[-3:])}
+    assert shown["Spaced  Out"]["x"] == "An abstract over two lines, with doubled spaces."
+    assert shown["Escaped Stars"]["x"] == "Uses *literal* stars and a _ mark."
+    assert shown["Ünïcode Title"]["a"] == ["Zoë Ø", "A. B."]
+
+
+def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Path, monkeypatch):
+    # A new day's papers come after the others: the others' fragments keep their numbers and bytes.
+    cache = tmp_path / "search-index.bin"
+    ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
+    staged = StagedSite(tmp_path / "site")
+    known, _ = write_changed(search.search_file_stream(ordered[:-3], TOPICS, cache), staged, None)
+    term_cache.forget()
+    made = []
+    real = documents.remade_fragment
+    monkeypatch.setattr(documents, "remade_fragment", lambda paper, *rest: made.append(paper.slug) or real(paper, *rest))
+    digests, written = write_changed(search.search_file_stream(ordered, TOPICS, cache), StagedSite(tmp_path / "site"), known)
+    assert sorted(made) == sorted(paper.slug for paper in ordered[-3:])
+    assert [path for path in written if path.startswith("search/f/")] == sorted(
+        f"search/f/{number}.json" for number in range(len(ordered) - 3, len(ordered)))
+    assert digests == {path: bytes_digest(data) for path, data in cold_build(ordered).items()}

@@ -14,19 +14,28 @@ from generator.build.render import Renderer
 from generator.build.site import Site
 from generator.build.staging import StagedSite
 from generator.cache import bytes_digest
+from generator.files import Output, Remade
 
 
 def search_files(site: Site, cache_file: Path | None = None,
-                 should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
-    """{site-relative path: bytes} of every file of the search index; cache_file keeps the papers'
-    terms between builds (build/search/term_cache.py); should_stop: see build_search_files."""
-    return search.build_search_files(list(site.papers), list(site.topics), cache_file, should_stop)
+                 should_stop: Callable[[], bool] | None = None) -> dict[str, Output]:
+    """{site-relative path: bytes, or Remade} of every file of the search index; cache_file keeps the
+    papers' terms between builds (build/search/term_cache.py); should_stop: see build_search_files."""
+    return dict(search_file_stream(site, cache_file, should_stop))
 
 
 def search_file_stream(site: Site, cache_file: Path | None = None,
-                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
-    """search_files' files as (path, bytes), one after another (search.search_file_stream)."""
+                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, Output]]:
+    """search_files' files one after another (search.search_file_stream)."""
     return search.search_file_stream(list(site.papers), list(site.topics), cache_file, should_stop)
+
+
+def output_digest(data: Output) -> str:
+    return data.digest if isinstance(data, Remade) else bytes_digest(data)
+
+
+def output_bytes(data: Output) -> bytes:
+    return data.make() if isinstance(data, Remade) else data
 
 
 def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:
@@ -47,16 +56,16 @@ def page_parts(renderer: Renderer, page: Page) -> Iterable[bytes]:
     return (renderer.render(page.template, page.template_variables(), page.path).encode("utf-8"),)
 
 
-def write_changed(files: Iterable[tuple[str, bytes]], staged: StagedSite,
+def write_changed(files: Iterable[tuple[str, Output]], staged: StagedSite,
                   known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
     """Every file's digest, and the files written into the staging folder: those whose digest is
     not the one `known` (the last build's record) has, all of them without it. files: (path,
-    bytes), each written as it comes."""
+    output), each written as it comes."""
     digests: dict[str, str] = {}
     written = []
     for path, data in files:
-        digests[path] = digest = bytes_digest(data)
+        digests[path] = digest = output_digest(data)
         if known is None or known.get(path) != digest:
-            staged.write(path, data)
+            staged.write(path, output_bytes(data))
             written.append(path)
     return digests, sorted(written)

@@ -20,18 +20,22 @@ with this build's papers, shards.py writes the shards.
 """
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
 
+from generator.build.search import documents
 from generator.build.search.documents import FIELDS
 from generator.build.search.documents import field_texts as field_texts  # for the tests
+from generator.build.search.postings import Index
 from generator.build.search.shards import content_name, make_shards
 from generator.build.search.term_cache import TermCache
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
+from generator.files import Output, Remade
 from generator.heap import gc_paused
 
 MANIFEST_PATH = "search/index.json"
@@ -49,15 +53,17 @@ class SearchCancelled(Exception):
 def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None,
                        should_stop: Callable[[], bool] | None = None) -> dict[str, bytes]:
     """{site-relative path: bytes} of every search file; the same papers give the same bytes.
-    cache_file, when given, keeps the papers' terms and fragments between builds (term_cache.py).
+    cache_file, when given, keeps the papers' terms between builds (term_cache.py).
     should_stop is asked every few hundred papers and between the steps; True raises SearchCancelled."""
-    return dict(search_file_stream(papers, topics, cache_file, should_stop))
+    return {path: data.make() if isinstance(data, Remade) else data
+            for path, data in search_file_stream(papers, topics, cache_file, should_stop)}
 
 
 def search_file_stream(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None,
-                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, bytes]]:
+                       should_stop: Callable[[], bool] | None = None) -> Iterator[tuple[str, Output]]:
     """build_search_files' files as (path, bytes), made one after another: the shards need not all
-    be in memory at once (100 MB at 80,000 papers), nor then also in a dict."""
+    be in memory at once (100 MB at 80,000 papers), nor then also in a dict. The fragments come as
+    Remade: their digests are known, and most builds need not make them again."""
     with gc_paused():  # millions of small objects, none of them cyclic
         yield from _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
 
@@ -67,7 +73,7 @@ def _never() -> bool:
 
 
 def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache,
-                  should_stop: Callable[[], bool]) -> Iterator[tuple[str, bytes]]:
+                  should_stop: Callable[[], bool]) -> Iterator[tuple[str, Output]]:
     def checkpoint() -> None:  # no step between two of them is longer than ~0.3 s at 80,000 papers
         if should_stop():
             raise SearchCancelled
@@ -84,7 +90,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         shard_names.append([shard.key, shard.name])
     vocabulary = _json(index.vocabulary)
     yield f"search/v/{content_name(vocabulary)}.json", vocabulary
-    yield from ((f"search/f/{number}.json", fragment) for number, fragment in enumerate(index.fragments))
+    yield from _fragments(ordered, topic_names, index)
     yield MANIFEST_PATH, _json({
         "format": FORMAT,
         "lunr": LUNR_VERSION,
@@ -96,6 +102,14 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         "shards": shard_names,
         "vocabulary": content_name(vocabulary),
     })
+
+
+def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index) -> Iterator[tuple[str, Remade]]:
+    """Document d's fragment file, search/f/<d>.json: its paper's (index numbers them in order)."""
+    lengths = np.column_stack([field.lengths for field in index.fields]).tolist()  # per document
+    for number, (paper, digest) in enumerate(zip(ordered, index.fragment_digests)):
+        make = functools.partial(documents.remade_fragment, paper, topic_names, lengths[number])
+        yield f"search/f/{number}.json", Remade(digest, make)
 
 
 def _json(value: object) -> bytes:

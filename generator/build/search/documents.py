@@ -1,9 +1,12 @@
-"""Papers -> what the index needs of each: its field terms, field lengths and fragment.
+"""Papers -> what the index needs of each: its field terms, field lengths and fragment's digest.
 
 All of it is a pure function of a paper's texts (and of this package's code), so a paper is made
 once, and then kept in the index that term_cache.py keeps between builds: a build with a warm
 cache makes only its new papers. NewDocuments holds those in numpy-ready columns rather than a
-Python object per term, for postings.py to add to the index.
+Python object per term, for postings.py to add to the index. Of its fragment file only the digest
+is kept: remade() makes the file again from the paper when it is written (a new paper, or one
+whose number moved), which costs less than keeping 80,000 fragments (124 MB) in memory and in the
+cache file.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ import numpy as np
 
 from generator.build.search import terms
 from generator.build.search.fragments import fragment
+from generator.cache import bytes_digest
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
 
@@ -49,7 +53,7 @@ class Made:
     """One paper's data, made from its texts: each field's distinct terms and their frequencies."""
     fields: tuple[tuple[Collection[str], Collection[int]], ...]
     lengths: tuple[int, ...]
-    fragment: bytes
+    fragment_digest: str  # cache.bytes_digest of its fragment file
 
 
 def made(paper: Paper, topic_names: dict[str, str]) -> Made:
@@ -66,7 +70,13 @@ def made(paper: Paper, topic_names: dict[str, str]) -> Made:
     if max(lengths) > MAX_LENGTH:
         raise ValueError(f"a field of {max(lengths)} terms, more than {MAX_LENGTH}")
     names = [topic_names.get(slug, slug) for slug in paper.topics]
-    return Made(tuple(fields), lengths, fragment(paper, texts[1], names, list(lengths)))
+    return Made(tuple(fields), lengths, bytes_digest(fragment(paper, texts[1], names, list(lengths))))
+
+
+def remade_fragment(paper: Paper, topic_names: dict[str, str], lengths: list[int]) -> bytes:
+    """The fragment file made() took the digest of, made again; lengths: the paper's field lengths."""
+    names = [topic_names.get(slug, slug) for slug in paper.topics]
+    return fragment(paper, plain_text(paper.body), names, lengths)
 
 
 @dataclass(frozen=True)
@@ -99,7 +109,7 @@ class NewDocuments:
         self.vocabulary: list[str] = []
         self._ids = _TermIds(self.vocabulary)
         self.keys: list[bytes] = []
-        self.fragments: list[bytes] = []
+        self.fragment_digests: list[str] = []
         self._counts = [array("q") for _ in FIELDS]
         self._terms = [array("I") for _ in FIELDS]
         self._frequencies = [array("I") for _ in FIELDS]
@@ -115,7 +125,7 @@ class NewDocuments:
             self._counts[field].append(len(found))
             self._lengths[field].append(data.lengths[field])
         self.keys.append(key)
-        self.fragments.append(data.fragment)
+        self.fragment_digests.append(data.fragment_digest)
 
     def field(self, number: int) -> NewField:
         # Copies: an array that numpy reads in place cannot grow, and more may be added after a stop.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -21,6 +22,7 @@ from generator.build.search.shards import js_order
 # Postings sorted at once, between two checkpoints: ~0.15 s. More (the abstracts of a cold build:
 # 9 million at 80,000 papers) are sorted in pieces, then merged by one stable sort of the runs.
 SORT_PIECE = 2_000_000
+Item = TypeVar("Item")
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,10 @@ class FieldPostings:
 
 @dataclass(frozen=True)
 class Index:
-    """A build's inverted index, and each document's key and fragment: what term_cache.py keeps."""
+    """A build's inverted index, and each document's key and fragment digest: what term_cache.py keeps."""
     vocabulary: list[str]  # every term some document has, in js_order: a term's rank is its position
     keys: list[bytes]  # per document number: documents.paper_key of its paper
-    fragments: list[bytes]  # per document number: its fragment file
+    fragment_digests: list[str]  # per document number: the digest of its fragment file
     fields: tuple[FieldPostings, ...]  # one per FIELDS
 
     def __len__(self) -> int:
@@ -60,7 +62,7 @@ def updated(index: Index, rows: np.ndarray, new: NewDocuments, checkpoint: Calla
         checkpoint()
         fields.append(_updated_field(field, new.field(number), plan, checkpoint))
     return Index(plan.vocabulary, plan.per_document(index.keys, new.keys),
-                 plan.per_document(index.fragments, new.fragments), tuple(fields))
+                 plan.per_document(index.fragment_digests, new.fragment_digests), tuple(fields))
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ class _Plan:
         return cls(rows, known, made, number_of_row, number_of_new, vocabulary, rank_of_term, rank_of_new_term,
                    in_order, unchanged)
 
-    def per_document(self, old: list[bytes], new: list[bytes]) -> list[bytes]:
+    def per_document(self, old: list[Item], new: list[Item]) -> list[Item]:
         return [old[row] if row >= 0 else new[-row - 1] for row in self.rows.tolist()]
 
     def lengths(self, old: np.ndarray, new: np.ndarray) -> np.ndarray:

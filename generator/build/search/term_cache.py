@@ -1,7 +1,7 @@
 """The last build's index (postings.Index) kept between builds, in memory and in a file.
 
 Tokenizing is most of a cold build, and all that the index holds of a paper (terms, field lengths,
-fragment: documents.py) is a pure function of its texts, so a build looks each paper up by a
+fragment digest: documents.py) is a pure function of its texts, so a build looks each paper up by a
 digest of them (documents.paper_key) in the last build's index: in memory (the dev server's last
 build), else in the cache file; only the papers not found are made, and postings.updated turns
 the last index into this build's.
@@ -10,11 +10,10 @@ The file is binary, read into numpy arrays without a Python object per posting: 
 MAGIC, a JSON header line, then these sections (numbers are little-endian uint32):
 
     keys             KEY_BYTES per document
-    fragment sizes   per document
+    fragment digests DIGEST_BYTES per document
     per field        per document its length; per term its number of postings; then all the
                      postings' documents and all their frequencies, in index order
     vocabulary       UTF-8, the terms in index order separated by "\n" (a term has no white space)
-    fragments        the documents' fragment files, one after another
 
 "version" in the header is a hash of the code that makes a paper's data, so any change to it makes
 the whole file stale; a file that is not one this code wrote whole (missing, truncated, another
@@ -40,9 +39,9 @@ from generator.content import markdown
 from generator.content.schema import Paper
 from generator.files import write_file_atomic
 
-MAGIC = b"paper-digest search index 1\n"
+MAGIC = b"paper-digest search index 2\n"
 CHECK_EVERY = 500  # papers between two checkpoint calls: at most ~0.15 s of tokenizing
-_READ_BLOCK = 1 << 24  # fragments are read this many bytes at a time, not the whole section at once
+DIGEST_BYTES = 16  # a fragment's digest: the bytes whose hex cache.bytes_digest gives
 _memo: Index | None = None  # the index of the last build in this process
 _unindexed: NewDocuments | None = None  # papers made by a build stopped before its index was made
 
@@ -133,11 +132,11 @@ def _encoded(index: Index) -> list[bytes | memoryview]:
     header = {"version": version(), "documents": len(index), "fields": len(FIELDS), "terms": len(index.vocabulary),
               "vocabulary_bytes": len(vocabulary), "field_postings": field_postings}
     parts: list[bytes | memoryview] = [MAGIC, json.dumps(header).encode("utf-8") + b"\n", b"".join(index.keys),
-                                       _stored(np.array(list(map(len, index.fragments))))]
+                                       bytes.fromhex("".join(index.fragment_digests))]
     for field in index.fields:
         parts += [_stored(field.lengths), _stored(np.diff(field.bounds)), _stored(field.documents),
                   _stored(field.frequencies)]
-    return [*parts, vocabulary, *index.fragments]
+    return [*parts, vocabulary]
 
 
 def _stored(numbers: np.ndarray) -> memoryview:
@@ -164,20 +163,23 @@ def _read(stream: BinaryIO, file_size: int) -> Index | None:
     if not all(isinstance(number, int) and number >= 0
                for number in (count, term_count, vocabulary_bytes, *field_postings)):
         return None
-    numbers = count * (1 + len(FIELDS)) + term_count * len(FIELDS) + 2 * sum(field_postings)
-    fragment_bytes = file_size - stream.tell() - count * KEY_BYTES - numbers * TERM_ID.itemsize - vocabulary_bytes
-    if fragment_bytes < 0:
+    numbers = count * len(FIELDS) + term_count * len(FIELDS) + 2 * sum(field_postings)
+    expected = count * (KEY_BYTES + DIGEST_BYTES) + numbers * TERM_ID.itemsize + vocabulary_bytes
+    if file_size - stream.tell() != expected:
         return None
-    keys_data = _exactly(stream, count * KEY_BYTES)
-    keys = [keys_data[start:start + KEY_BYTES] for start in range(0, len(keys_data), KEY_BYTES)]
-    sizes = _numbers(stream, count)
+    keys = _pieces(_exactly(stream, count * KEY_BYTES), KEY_BYTES)
+    fragment_digests = [digest.hex() for digest in _pieces(_exactly(stream, count * DIGEST_BYTES), DIGEST_BYTES)]
     fields = [_field(stream, count, term_count, postings) for postings in field_postings]
     vocabulary = _exactly(stream, vocabulary_bytes).decode("utf-8", "surrogatepass").split("\n") if term_count else []
-    if len(vocabulary) != term_count or int(sizes.sum(dtype=np.int64)) != fragment_bytes:
+    if len(vocabulary) != term_count:
         return None
     if not all(_is_consistent(field, count) for field in fields):
         return None
-    return Index(vocabulary, keys, _fragments(stream, sizes.tolist()), tuple(fields))
+    return Index(vocabulary, keys, fragment_digests, tuple(fields))
+
+
+def _pieces(data: bytes, size: int) -> list[bytes]:
+    return [data[start:start + size] for start in range(0, len(data), size)]
 
 
 def _field(stream: BinaryIO, count: int, term_count: int, postings: int) -> FieldPostings:
@@ -212,17 +214,3 @@ def _exactly(stream: BinaryIO, size: int) -> bytes:
     if len(data) != size:
         raise ValueError("the file is shorter than its header says")
     return data
-
-
-def _fragments(stream: BinaryIO, sizes: list[int]) -> list[bytes]:
-    """The fragments, read a block at a time: never the whole section and its copies at once."""
-    found = []
-    unread = sum(sizes)
-    block, position = b"", 0
-    for size in sizes:
-        if position + size > len(block):
-            more = min(max(_READ_BLOCK, size), unread)
-            block, position, unread = block[position:] + _exactly(stream, more), 0, unread - more
-        found.append(block[position:position + size])
-        position += size
-    return found
