@@ -74,18 +74,35 @@ def test_a_corrupt_or_foreign_cache_file_is_ignored_and_rebuilt(
     assert rewritten["version"] == version and "skippipe.md" in rewritten["entries"]
 
 
+def _with_meta(value: list, part: int, replacement: object) -> list:
+    meta = json.loads(value[0])
+    meta[part] = replacement
+    return [json.dumps(meta), value[1]]
+
+
+OTHER_SHAPES = {  # right version, right stamps, wrong values
+    "an object": lambda value: {"fields": {"title": 3}, "dates": "featured"},
+    "fields of another shape": lambda value: _with_meta(value, 0, {"title": 3}),
+    "key lines not an object": lambda value: _with_meta(value, 1, []),
+    "not JSON": lambda value: ["{fields", value[1]],
+    "one item": lambda value: value[:1],
+}
+
+
+@pytest.mark.parametrize("shape", list(OTHER_SHAPES))
 def test_cached_entries_of_another_shape_are_parsed_from_the_file(
-        golden_project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        golden_project: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
     project = Project.at(golden_project)
     monkeypatch.setattr(PaperCache, "_open", {})
     load_paper_files(project)
     stored = json.loads((project.cache_dir / "papers.json").read_bytes())
-    for value in stored["entries"].values():
-        value[2] = {"fields": {"title": 3}, "dates": "featured"}  # right version, wrong values
+    for entry in stored["entries"].values():
+        entry[3] = OTHER_SHAPES[shape](entry[3])
     (project.cache_dir / "papers.json").write_text(json.dumps(stored))
     monkeypatch.setattr(PaperCache, "_open", {})
     files, errors = load_paper_files(project)
-    assert errors == [] and all(isinstance(file.paper.title, str) for file in files)
+    assert errors == [] and files
+    assert files == [read_paper_file(project.papers / f"{file.paper.slug}.md")[0] for file in files]
 
 
 def test_a_paper_from_the_cache_is_the_paper_parsed_from_its_file(

@@ -11,7 +11,7 @@ import pytest
 from search_support import TOPICS, corpus_papers_1000, make_paper
 
 from generator.build import search
-from generator.build.search import documents, postings, shards, term_cache
+from generator.build.search import documents, postings, shards, term_cache, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES
 from generator.build.sitefiles import write_changed
 from generator.build.staging import StagedSite
@@ -269,3 +269,31 @@ def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Pat
     assert [path for path in written if path.startswith("search/f/")] == sorted(
         f"search/f/{number}.json" for number in range(len(ordered) - 3, len(ordered)))
     assert digests == {path: bytes_digest(data) for path, data in cold_build(ordered).items()}
+
+
+def test_a_build_stopped_while_indexing_then_given_a_new_paper_gives_a_cold_builds_bytes(papers):
+    # A stop after the documents were made keeps them (some of their columns already numpy arrays):
+    # the next build adds its new paper to them.
+    new_paper = make_paper("Zeta Prime Routing", "A brand new sparse router.", "2031-01-02")
+    expected = cold_build([*papers, new_paper])
+    asked = 0
+
+    def count() -> bool:
+        nonlocal asked
+        asked += 1
+        return False
+
+    search.build_search_files(papers, TOPICS, should_stop=count)
+    papers_read = 1 + -(-len(papers) // term_cache.CHECK_EVERY)
+    for stop_at in range(papers_read + 1, asked + 1):
+        term_cache.forget()
+        calls = iter(range(1, asked + 1))
+        with pytest.raises(search.SearchCancelled):
+            search.build_search_files(papers, TOPICS, should_stop=lambda calls=calls, stop_at=stop_at: next(calls) == stop_at)
+        assert search.build_search_files([*papers, new_paper], TOPICS) == expected, stop_at
+
+
+def test_a_build_lets_its_tokenizing_memos_go(papers):
+    # A million entries at 80,000 papers, held while the index is made and by the dev server after.
+    search.build_search_files(papers, TOPICS)
+    assert not terms._token_terms_cache and not terms._stem_cache and not terms._group_forms_cache

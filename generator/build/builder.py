@@ -20,7 +20,7 @@ from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
 from generator.build.parallel import FullBuildJob, SearchProcess
-from generator.build.related import affected_by
+from generator.build.related import affected_by, forget_computation
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics, patch_site
@@ -318,6 +318,8 @@ class SiteBuilder:
         build's) has. Each page's fingerprint goes into `fingerprints`; paper pages are
         fingerprinted from their parts, and made only when needed."""
         pages = self._all_pages(resources, site, make=page_builders.pages_but_papers_and_listings)
+        if not self.keep_state:  # the related lists are made: what made them goes before the workers fork
+            forget_computation()
         fingerprints.update(prints.of_pages((page.path, page.context) for page in pages))
         papers = []
         for path, paper, related in page_builders.paper_page_parts(site):

@@ -95,6 +95,7 @@ class TermCache:
                     new.add(key, documents.made(paper, topic_names))
                 row = -made_row - 1
             rows[number] = row
+        terms.forget_memos()  # they served this build's tokenizing
         self._known = len(known)
         self._differing = int((rows < 0).sum()) + len(row_of)
         return updated(known, rows, new, checkpoint)
