@@ -168,11 +168,11 @@ class FileStampCache:
         self._dirty = True
         return True
 
-    def keep_only(self, keys: Iterable[str]) -> None:
+    def keep_only(self, keys: set[str]) -> None:
         """Forget the entries of files that are gone."""
-        kept = {key: self._entries[key] for key in keys if key in self._entries}
-        if len(kept) != len(self._entries):
-            self._entries, self._dirty = kept, True
+        if not keys.issuperset(self._entries):
+            self._entries = {key: entry for key, entry in self._entries.items() if key in keys}
+            self._dirty = True
 
     def save(self) -> None:
         if not self._dirty:
