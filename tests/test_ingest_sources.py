@@ -87,6 +87,8 @@ def test_titles_that_differ_in_a_name_symbol_are_two_papers_and_punctuation_only
     assert normalize_title("C++ Code Generation with LLMs") != normalize_title("C# Code Generation with LLMs")
     assert normalize_title("Planning with LLMs!") == normalize_title("planning  with LLMs")
     assert normalize_title("???") == "" == normalize_title("!!! 🎉")
+    assert normalize_title("C++ + Rust: A # Study") == "c++ rust a study" == normalize_title("C++ + Rust: A # Study ✓")
+    assert normalize_title("ÉCOLE: the ﬁrst ＡＩ ﬁle") == normalize_title("école the first ai file")
 
 
 def test_papers_with_punctuation_only_titles_are_not_merged(tmp_path):
