@@ -4,9 +4,9 @@ All of it is a pure function of a paper's texts (and of this package's code), so
 once, and then kept in the index that term_cache.py keeps between builds: a build with a warm
 cache makes only its new papers. NewDocuments holds those in numpy-ready columns rather than a
 Python object per term, for postings.py to add to the index. Of its fragment file only the digest
-is kept: remade() makes the file again from the paper when it is written (a new paper, or one
-whose number moved), which costs less than keeping 80,000 fragments (124 MB) in memory and in the
-cache file.
+is kept: remade_fragment() makes the file again from the paper when it is written (a new paper,
+or one whose number moved), which costs less than keeping 80,000 fragments (124 MB) in memory and
+in the cache file.
 """
 from __future__ import annotations
 
