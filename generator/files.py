@@ -25,6 +25,10 @@ class Remade:
 Output = bytes | Remade  # a file a build makes: its bytes, or how to make them again
 
 
+def output_bytes(data: Output) -> bytes:
+    return data.make() if isinstance(data, Remade) else data
+
+
 class UnsafePath(ValueError):
     """A site-relative path that would land outside the output folder."""
 

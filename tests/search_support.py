@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import itertools
 import json
 import os
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,25 @@ TOPICS = [
     Topic(slug="agents", name="Agents & Tools", description=""),
     Topic(slug="other", name="Other", description=""),
 ]
+
+
+def checkpoints_asked(papers: list[Paper]) -> int:
+    """How many times a build of these papers asks its should_stop."""
+    asked = 0
+
+    def count() -> bool:
+        nonlocal asked
+        asked += 1
+        return False
+
+    search.build_search_files(papers, TOPICS, should_stop=count)
+    return asked
+
+
+def stop_at(call: int) -> Callable[[], bool]:
+    """A should_stop that says stop on its call-th call, and not before."""
+    calls = itertools.count(1)
+    return lambda: next(calls) == call
 
 
 def slugify(title: str) -> str:

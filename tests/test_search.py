@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
-from search_support import TOPICS, corpus_papers_1000, fixture_papers, make_paper
+from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, fixture_papers, make_paper, stop_at
 
 from generator.build import search
 from generator.build.search import shards, terms
@@ -252,18 +252,9 @@ def _golden_number(project) -> int:
 def test_a_newer_edit_stops_the_index_at_every_step_and_nothing_half_made_comes_out():
     # The dev server asks between every step, so a save waits for at most one step (~0.3 s at 80k).
     papers = fixture_papers()
-    asked = 0
-
-    def count() -> bool:
-        nonlocal asked
-        asked += 1
-        return False
-
-    search.build_search_files(papers, TOPICS, should_stop=count)
+    asked = checkpoints_asked(papers)
     steps = 1 + 2 * len(search.FIELDS) + 1  # papers read, each field's postings and its JSON, fragments
     assert asked >= steps
-    for stop_at in range(1, asked + 1):
-        calls = iter(range(1, asked + 1))
+    for call in range(1, asked + 1):
         with pytest.raises(search.SearchCancelled):
-            search.build_search_files(papers, TOPICS,
-                                      should_stop=lambda calls=calls, stop_at=stop_at: next(calls) == stop_at)
+            search.build_search_files(papers, TOPICS, should_stop=stop_at(call))

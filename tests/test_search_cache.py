@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from search_support import TOPICS, corpus_papers_1000, make_paper
+from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, make_paper, stop_at
 
 from generator.build import search
 from generator.build.search import documents, postings, shards, term_cache, terms
@@ -276,21 +276,13 @@ def test_a_build_stopped_while_indexing_then_given_a_new_paper_gives_a_cold_buil
     # the next build adds its new paper to them.
     new_paper = make_paper("Zeta Prime Routing", "A brand new sparse router.", "2031-01-02")
     expected = cold_build([*papers, new_paper])
-    asked = 0
-
-    def count() -> bool:
-        nonlocal asked
-        asked += 1
-        return False
-
-    search.build_search_files(papers, TOPICS, should_stop=count)
+    asked = checkpoints_asked(papers)
     papers_read = 1 + -(-len(papers) // term_cache.CHECK_EVERY)
-    for stop_at in range(papers_read + 1, asked + 1):
+    for call in range(papers_read + 1, asked + 1):
         term_cache.forget()
-        calls = iter(range(1, asked + 1))
         with pytest.raises(search.SearchCancelled):
-            search.build_search_files(papers, TOPICS, should_stop=lambda calls=calls, stop_at=stop_at: next(calls) == stop_at)
-        assert search.build_search_files([*papers, new_paper], TOPICS) == expected, stop_at
+            search.build_search_files(papers, TOPICS, should_stop=stop_at(call))
+        assert search.build_search_files([*papers, new_paper], TOPICS) == expected, call
 
 
 def test_a_build_lets_its_tokenizing_memos_go(papers):

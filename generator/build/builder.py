@@ -25,7 +25,6 @@ from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics, patch_site
 from generator.build.sitefiles import (
-    output_bytes,
     output_digest,
     render_pages,
     search_file_stream,
@@ -48,7 +47,7 @@ from generator.content.papers import PaperCache, load_papers, read_paper_file
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.files import Output, list_files, resolve_inside, write_file_atomic
+from generator.files import Output, list_files, output_bytes, resolve_inside, write_file_atomic
 from generator.heap import gc_paused
 from generator.project import Project
 

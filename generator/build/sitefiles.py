@@ -14,7 +14,7 @@ from generator.build.render import Renderer
 from generator.build.site import Site
 from generator.build.staging import StagedSite
 from generator.cache import bytes_digest
-from generator.files import Output, Remade
+from generator.files import Output, Remade, output_bytes
 
 
 def search_files(site: Site, cache_file: Path | None = None,
@@ -32,10 +32,6 @@ def search_file_stream(site: Site, cache_file: Path | None = None,
 
 def output_digest(data: Output) -> str:
     return data.digest if isinstance(data, Remade) else bytes_digest(data)
-
-
-def output_bytes(data: Output) -> bytes:
-    return data.make() if isinstance(data, Remade) else data
 
 
 def render_pages(renderer: Renderer, page_list: Iterable[Page]) -> Iterator[tuple[str, bytes]]:

@@ -209,7 +209,7 @@ class PaperCache:
         saved_once, within one)."""
         names = set(file_names)
         self._stored.keep_only(names)
-        if len(self._decoded) != len(names) or not names.issuperset(self._decoded):
+        if not names.issuperset(self._decoded):
             self._decoded = {name: entry for name, entry in self._decoded.items() if name in names}
         if not PaperCache._saving_deferred:
             self._stored.save()

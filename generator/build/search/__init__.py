@@ -35,7 +35,7 @@ from generator.build.search.shards import content_name, make_shards
 from generator.build.search.term_cache import TermCache
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
-from generator.files import Output, Remade
+from generator.files import Output, Remade, output_bytes
 from generator.heap import gc_paused
 
 MANIFEST_PATH = "search/index.json"
@@ -55,8 +55,7 @@ def build_search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache_f
     """{site-relative path: bytes} of every search file; the same papers give the same bytes.
     cache_file, when given, keeps the papers' terms between builds (term_cache.py).
     should_stop is asked every few hundred papers and between the steps; True raises SearchCancelled."""
-    return {path: data.make() if isinstance(data, Remade) else data
-            for path, data in search_file_stream(papers, topics, cache_file, should_stop)}
+    return {path: output_bytes(data) for path, data in search_file_stream(papers, topics, cache_file, should_stop)}
 
 
 def search_file_stream(papers: Iterable[Paper], topics: Iterable[Topic], cache_file: Path | None = None,
