@@ -174,13 +174,19 @@ class FileStampCache:
             self._entries = {key: entry for key, entry in self._entries.items() if key in keys}
             self._dirty = True
 
-    def save(self) -> None:
+    def save(self) -> bool:
+        """Write the file if an entry changed; whether it now holds every entry."""
         if not self._dirty:
-            return
+            return True
         try:
             write_file_atomic(self.path.parent, self.path.name, self._encoded())
         except OSError:
-            return  # a read-only checkout still builds, only slower
+            return False  # a read-only checkout still builds, only slower
+        self._dirty = False
+        return True
+
+    def saved_elsewhere(self) -> None:
+        """A forked copy of this cache, made after its last change, saved it: nothing is left to write."""
         self._dirty = False
 
     def _encoded(self) -> Iterator[bytes]:

@@ -143,14 +143,31 @@ def list_files(root: Path, prefix: str = "") -> dict[str, tuple[int, int]]:
 
 def read_regular_file(path: str | Path) -> bytes | None:
     """A regular file's bytes (symbolic links followed); None for anything else, or a file that
-    cannot be read: opening a named pipe would wait forever."""
+    cannot be read. Opened without blocking, so that a named pipe is seen for what it is instead
+    of waited on forever; read with bare system calls, not a file object: 0.8 s, not 1.3 s, for
+    80,000 paper files, which a deploy (every file stamped anew) reads to compare their digests."""
     try:
-        if stat.S_ISREG(os.stat(path).st_mode):
-            with open(path, "rb") as file:
-                return file.read()
+        descriptor = os.open(path, _READ_FLAGS)
     except OSError:
-        pass
-    return None
+        return None
+    try:
+        info = os.fstat(descriptor)
+        return _read_to_end(descriptor, info.st_size) if stat.S_ISREG(info.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def _read_to_end(descriptor: int, size: int) -> bytes:
+    """Everything from the descriptor: `size` bytes in one read, then more if the file grew since."""
+    chunks = [os.read(descriptor, size + 1)]
+    while chunks[-1]:
+        chunks.append(os.read(descriptor, 1 << 16))
+    return b"".join(chunks)
 
 
 def is_racy(mtime_ns: int) -> bool:

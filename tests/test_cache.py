@@ -13,7 +13,7 @@ import pytest
 
 from generator import cache
 from generator.build import stamp
-from generator.build.builder import SiteBuilder
+from generator.build.builder import SiteBuilder, build_site
 from generator.cache import FileStampCache
 from generator.content.papers import PaperCache, load_paper_files, read_paper_file
 from generator.preview.session import PreviewSession
@@ -267,3 +267,32 @@ def test_the_no_change_check_trusts_only_stamped_folders_a_build_may_read(
     project.config_file.write_text(project.config_file.read_text() + "\n# a comment\n")
     age(project.config_file)
     assert not stamp.site_is_current(project)
+
+
+def test_a_deploy_rewrites_the_paper_cache_once_from_the_build_s_search_process(
+        golden_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A deploy stamps every file anew, so its build writes the paper cache again with the new
+    stamps (a second at 80,000 papers): the search process does it once its own files are done,
+    and the main process, whose work is what the build waits for, does not write it a second time."""
+    assert digest_cli(golden_project, "build").returncode == 0
+    papers = sorted((golden_project / "content" / "papers").glob("*.md"))
+    for path in papers:
+        os.utime(path, (AN_HOUR_AGO, AN_HOUR_AGO))  # as a fresh clone leaves them: new mtimes, same bytes
+    writers = tmp_path / "writers"
+    original_save = FileStampCache.save
+
+    def logged_save(self: FileStampCache) -> bool:
+        if self._dirty and self.path.name == "papers.json":
+            with open(writers, "a") as log:
+                log.write(f"{os.getpid()}\n")
+        return original_save(self)
+
+    monkeypatch.setattr(FileStampCache, "save", logged_save)
+    monkeypatch.setattr(PaperCache, "_open", {})  # as a new process
+    with PaperCache.saved_once():
+        build_site(golden_project)
+    assert [int(pid) for pid in writers.read_text().split()] not in ([], [os.getpid()])
+    assert len(writers.read_text().split()) == 1
+    stored = FileStampCache(golden_project / ".cache" / "papers.json", kind="paper files")
+    stamped = [cache.file_stamp(path) for path in papers]
+    assert all(stamp is not None and stored.known_digest(path.name, stamp) for path, stamp in zip(papers, stamped))

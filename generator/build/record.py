@@ -14,6 +14,8 @@ netlify/plugins/digest-cache keeps .cache/ and site/ from one deploy to the next
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import json
 import os
@@ -33,6 +35,7 @@ class BuildRecord:
     key: str
     pages: dict[str, str]  # page path -> fingerprint of its context
     files: dict[str, str]  # static and search file path -> digest of its bytes
+    records: bytes = b""  # the key of each record in papers.json, in order (pages.record_keys)
 
     def outputs(self) -> set[str]:
         return set(self.pages) | set(self.files)
@@ -57,8 +60,8 @@ def load(project: Project, key: str) -> BuildRecord | None:
         stored = json.loads((project.cache_dir / RECORD_FILE).read_bytes())
         if stored["key"] != key or stored["site"] != site_listing(project.site):
             return None
-        record = BuildRecord(key, stored["pages"], stored["files"])
-    except (OSError, ValueError, KeyError, TypeError):
+        record = BuildRecord(key, stored["pages"], stored["files"], base64.b64decode(stored["records"], validate=True))
+    except (OSError, ValueError, KeyError, TypeError, binascii.Error):
         return None
     valid = all(isinstance(value, dict) for value in (record.pages, record.files))
     return record if valid else None
@@ -70,7 +73,8 @@ def forget(project: Project) -> None:
 
 
 def save(project: Project, record: BuildRecord) -> None:
-    data = {"key": record.key, "site": site_listing(project.site), "pages": record.pages, "files": record.files}
+    data = {"key": record.key, "site": site_listing(project.site), "pages": record.pages, "files": record.files,
+            "records": base64.b64encode(record.records).decode("ascii")}
     try:
         write_file_atomic(project.cache_dir, RECORD_FILE, json.dumps(data, separators=(",", ":")).encode())
     except OSError:

@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
@@ -69,9 +69,19 @@ def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: i
     """A Paper from validated front matter; absent optional fields take their declared defaults."""
     # Looked up on each call, so that a variant of Paper installed in `schema` is the one made.
     paper_type = schema.Paper
-    values = {schema_field.name: schema_field.spec.kind.read(fields[schema_field.name])
-              for schema_field in front_matter_fields(paper_type) if schema_field.name in fields}
+    values = {name: read(fields[name]) for name, read in _readers(paper_type) if name in fields}
     return paper_type(**values, body=body.strip(), path=path, body_line=body_line)
+
+
+_READERS: dict[type[Paper], tuple[tuple[str, Callable[[Any], Any]], ...]] = {}
+
+
+def _readers(paper_type: type[Paper]) -> tuple[tuple[str, Callable[[Any], Any]], ...]:
+    """Each front matter field's name and reader: looked up once, not three attributes deep for
+    each of 80,000 papers' fields (0.2 s of a cached load)."""
+    if paper_type not in _READERS:
+        _READERS[paper_type] = tuple((field.name, field.spec.kind.read) for field in front_matter_fields(paper_type))
+    return _READERS[paper_type]
 
 
 def paper_listing(project: Project,
@@ -214,10 +224,15 @@ class PaperCache:
         if not PaperCache._saving_deferred:
             self._stored.save()
 
-    def save_now(self) -> None:
+    def save_now(self) -> bool:
         """Write the cache now if it changed, even within saved_once: for a caller that loads no
-        more papers and has a moment to spare (a build while its page workers render)."""
-        self._stored.save()
+        more papers and has a moment to spare (a build's search process, once its files are
+        written); whether the file is now up to date."""
+        return self._stored.save()
+
+    def saved_elsewhere(self) -> None:
+        """A process forked after the last load saved the cache (save_now): this one need not."""
+        self._stored.saved_elsewhere()
 
     _saving_deferred: ClassVar[bool] = False
 
@@ -257,10 +272,10 @@ def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
         return None
     try:
         meta, body = value
-        fields, key_lines, body_line = json.loads(meta)
+        fields, key_lines, body_line = _CACHE_DECODER.decode(meta)
         if not isinstance(key_lines, dict):
             return None
-        return PaperFile(paper_from_fields(_from_json(fields), body, shown, body_line), key_lines)
+        return PaperFile(paper_from_fields(fields, body, shown, body_line), key_lines)
     except (KeyError, TypeError, ValueError, AttributeError):
         return None
 
@@ -282,15 +297,16 @@ def _to_json(value: Any) -> Any:
     return value
 
 
-def _from_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        if len(value) == 1 and DATE_TAG in value:
-            return dt.date.fromisoformat(value[DATE_TAG])
-        return {key: _from_json(item) if isinstance(item, (dict, list)) else item for key, item in value.items()}
-    if isinstance(value, list):
-        # Most lists are of text (authors, topics, sources): nothing in them to convert.
-        return [_from_json(item) if isinstance(item, (dict, list)) else item for item in value]
+def _tagged_date(value: dict) -> Any:
+    """A JSON object as the cache holds it: a tagged date as the date, any other as it is. As the
+    decoder's hook, it is called in C for each object, where walking the decoded values again in
+    Python took 0.5 s of a cached load of 80,000 papers."""
+    if len(value) == 1 and DATE_TAG in value:
+        return dt.date.fromisoformat(value[DATE_TAG])
     return value
+
+
+_CACHE_DECODER = json.JSONDecoder(object_hook=_tagged_date)
 
 
 def load_papers(project: Project, stamps: Mapping[str, Stamp] | None = None) -> tuple[list[Paper], list[SourceError]]:
