@@ -135,28 +135,31 @@ class FileStampCache:
         entry: Any = self._entries.get(key)
         if not _is_entry(entry) or entry[0] != stamp[0]:
             return None
-        if entry[1] != stamp[1] and self._file_digest(entry, stamp, path) != entry[2]:
+        if entry[1] != stamp[1] and self.digest(key, stamp, path) != entry[2]:
             return None
         return entry[3]
 
     def digest(self, key: str, stamp: Stamp, path: str | Path) -> str | None:
         """bytes_digest of the file at path, which has this stamp: the entry's when the stamp is
         the entry's, else read from the file; None when it cannot be read."""
-        return self.known_digest(key, stamp) or self._file_digest(self._entries.get(key), stamp, path)
+        known = self.known_digest(key, stamp)
+        if known is not None:
+            return known
+        digest = file_digest(path)
+        self.learn_digest(key, stamp, digest)
+        return digest
+
+    def learn_digest(self, key: str, stamp: Stamp, digest: str | None) -> None:
+        """The digest of key's file, read by the caller while the file had this stamp: an entry
+        made from the same bytes is trusted by the new stamp from now on."""
+        entry: Any = self._entries.get(key)
+        if _is_entry(entry) and entry[0] == stamp[0] and entry[2] == digest and not is_racy(stamp[1]):
+            entry[1], self._dirty = stamp[1], True
 
     def known_digest(self, key: str, stamp: Stamp) -> str | None:
         """The entry's digest when the entry has this stamp, without reading the file."""
         entry: Any = self._entries.get(key)
         return str(entry[2]) if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1] else None
-
-    def _file_digest(self, entry: Any, stamp: Stamp, path: str | Path) -> str | None:
-        """The file's digest, read now; an entry with the same bytes is trusted by the new stamp from now on."""
-        digest = file_digest(path)
-        if digest is None:
-            return None
-        if _is_entry(entry) and entry[0] == stamp[0] and entry[2] == digest and not is_racy(stamp[1]):
-            entry[1], self._dirty = stamp[1], True
-        return digest
 
     def put(self, key: str, stamp: Stamp, value: Any, data: bytes) -> bool:
         """Keep value for key, learned from the file's bytes `data`, unless the file changed

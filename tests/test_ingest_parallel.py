@@ -121,3 +121,21 @@ def test_a_process_running_other_threads_ingests_in_the_calling_thread(tmp_path,
         done.set()
         other.join()
     assert forks == []
+
+
+def test_the_workers_read_the_digests_of_paper_files_stamped_anew(tmp_path, forks, monkeypatch):
+    """A deploy stamps every paper file anew: ingest reads them all to compare their bytes, on
+    every core, and gets each file's digest in order, None for what is not a readable file."""
+    from generator.cache import file_digest
+    from generator.ingest import state
+
+    monkeypatch.setattr(state, "DIGEST_CHUNK", 3)
+    names = [f"paper-{number:02d}.md" for number in range(10)]
+    for number, name in enumerate(names):
+        (tmp_path / name).write_text(f"paper {number}\n" * number)
+    (tmp_path / names[4]).unlink()
+    (tmp_path / names[4]).mkdir()  # a folder named like a paper file
+    digests = state.file_digests(tmp_path, names)
+    assert forks == [10]
+    assert digests == [file_digest(tmp_path / name) for name in names]
+    assert digests[4] is None and len(set(digests)) == 10
