@@ -1,12 +1,14 @@
 """What the last build wrote, kept in .cache/build-record.json, so that the next build, even in a
 new process on another machine, renders only the pages whose context changed.
 
-The record holds each page's fingerprint (fingerprint.py) and the digest of every other
-output's bytes (static and search files). It is trusted only under the same key: the
-generator's code, Python's version (the fingerprints are pickle's bytes), the theme's files,
-site.yaml and topics.yaml; and only for the site/ it describes, recognised by its top-level
-listing. Anything else (no record, another key, an unreadable file, a site/ removed or
-replaced) gives a cold build, which is always correct.
+The record holds each page's fingerprint (fingerprint.py), the digest of every other
+output's bytes (static and search files), and the key of each record in papers.json, so that
+the next build copies the records of unchanged papers from the file (pages.RecordReuse).
+It is trusted only under the same key: the generator's code, Python's version (the
+fingerprints are pickle's bytes), the theme's files, site.yaml and topics.yaml; and only
+for the site/ it describes, recognised by its top-level listing. Anything else (no record,
+another key, an unreadable file, a site/ removed or replaced) gives a cold build, which is
+always correct.
 
 site/ belongs to the build: a page edited there by hand stays until its context changes;
 `digest build --clean` renders everything again. On Netlify, the plugin in
