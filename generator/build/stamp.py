@@ -21,6 +21,7 @@ import generator
 from generator.build.record import site_listing
 from generator.cache import Stamp, Stamps, any_racy, folder_stamps, generator_version, values_digest
 from generator.files import write_file_atomic
+from generator.heap import gc_paused
 from generator.project import Project
 
 STAMP_FILE = "build-stamp.json"  # in the project's cache folder
@@ -38,10 +39,12 @@ def trusted(listing: Stamps) -> Stamps | None:
 
 
 def input_listing(project: Project, folders: Iterable[Path] | None = None) -> Stamps:
-    """input_stamps, racy or not."""
+    """input_stamps, racy or not. The collector is paused: after an ingest the heap holds millions
+    of objects, and the 80,000 stamps made here started collections that walked them (0.6 s -> 0.3 s)."""
     stamps: Stamps = {}
-    for folder in project.input_folders() if folders is None else folders:
-        stamps.update(folder_stamps(folder))
+    with gc_paused():
+        for folder in project.input_folders() if folders is None else folders:
+            stamps.update(folder_stamps(folder))
     return stamps
 
 
