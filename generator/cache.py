@@ -8,7 +8,8 @@ so a fresh clone or a checkout, which stamps every file anew (as Netlify's build
 finds its cache. A cache file is data only (never pickle: a crafted cache file must not run
 code), and it is only ever a speed-up, so anything doubtful is thrown away and rebuilt: a file
 that cannot be read, is not JSON, or has another shape, and a cache written by another version
-of the generator. A file changed in the last two seconds is never trusted to it (files.is_racy).
+of the generator. A file changed in the last two seconds is never trusted by its stamp
+(files.is_racy): its entry has no mtime, and is found by its digest alone.
 """
 from __future__ import annotations
 
@@ -162,14 +163,15 @@ class FileStampCache:
         return str(entry[2]) if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1] else None
 
     def put(self, key: str, stamp: Stamp, value: Any, data: bytes) -> bool:
-        """Keep value for key, learned from the file's bytes `data`, unless the file changed
-        moments ago (it may change again unseen, keeping its stamp); whether it was kept."""
-        if is_racy(stamp[1]):
-            self._entries.pop(key, None)
-            return False
-        self._entries[key] = [stamp[0], stamp[1], bytes_digest(data), value]
+        """Keep value for key, learned from the file's bytes `data`; whether it is trusted by the
+        file's stamp. A file changed moments ago may change again unseen, keeping its stamp: its
+        entry holds no mtime, so it is found only by comparing the file's bytes with its digest
+        (a read instead of a parse: after an ingest wrote 80,000 files, the build parsed the
+        last two seconds' worth again, and so did the next deploy)."""
+        racy = is_racy(stamp[1])
+        self._entries[key] = [stamp[0], None if racy else stamp[1], bytes_digest(data), value]
         self._dirty = True
-        return True
+        return not racy
 
     def keep_only(self, keys: set[str]) -> None:
         """Forget the entries of files that are gone."""
