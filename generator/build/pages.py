@@ -437,8 +437,9 @@ class RecordReuse:
 
 class EarlierRecords:
     """The records of the last build's papers.json, read in order as the papers come: a record is
-    copied only under its paper's key, and only if it is one whole line naming its slug, so a
-    file changed since gives records made again, never wrong ones."""
+    copied only under its paper's key, and only if it is one whole line naming its slug, so
+    records moved or cut short in a file changed since are made again (one edited in place
+    stays, as a page edited by hand in site/ does until its context changes)."""
 
     def __init__(self, reuse: RecordReuse | None):
         self._reuse = reuse
