@@ -290,25 +290,21 @@ class SiteBuilder:
             with gc_paused():
                 page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
             digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
-            # The page pool's end gave the heap back to the collector: a collection now, started
-            # by whatever allocates next (the record's JSON), would walk all of it (0.6 s at 80,000).
-            with gc_paused():
-                page_list, stale = page_list + listings, stale + stale_listings
-                static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
-                digests, changed = {**digests, **static_digests}, changed + static_changed
-                record.forget(self.project)  # site/ changes now: the last record no longer describes it
-                if last is None:
-                    staged.commit()
-                else:
-                    removed = sorted(last.outputs() - set(fingerprints) - set(digests))
-                    staged.commit_into([page.path for page in stale] + changed, removed)
+            page_list, stale = page_list + listings, stale + stale_listings
+            static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
+            digests, changed = {**digests, **static_digests}, changed + static_changed
+            record.forget(self.project)  # site/ changes now: the last record no longer describes it
+            if last is None:
+                staged.commit()
+            else:
+                removed = sorted(last.outputs() - set(fingerprints) - set(digests))
+                staged.commit_into([page.path for page in stale] + changed, removed)
         except BaseException:
             if search is not None:
                 search.stop()
             staged.discard()
             raise
-        with gc_paused():
-            record.save(self.project, record.BuildRecord(key, fingerprints, digests, records))
+        record.save(self.project, record.BuildRecord(key, fingerprints, digests, records))
         self._site_changed = False
         self._file_digests = dict(digests)
         self._pages = {page.path: page for page in page_list}
@@ -346,7 +342,7 @@ class SiteBuilder:
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
         if search is not None:
-            FullBuildJob(resources.renderer, pages, staged).run()
+            FullBuildJob(resources.renderer, pages, staged, keep_frozen=not self.keep_state).run()
             return search.result()
         write_pages(resources.renderer, pages, staged)
         searched = write_changed(search_file_stream(site, self._search_cache), staged, known)

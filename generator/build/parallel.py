@@ -117,6 +117,9 @@ class FullBuildJob:
     pages: list[Page]
     staged: StagedSite
     chunk_size: int = 400
+    # For a builder that builds once: its heap stays frozen after the pool, since the collector
+    # would walk it all again at the next allocations (the build record's JSON: 0.74 s, not 0.08).
+    keep_frozen: bool = False
 
     def run(self) -> None:
         """Once every page is written; raises the first failing page's error."""
@@ -128,7 +131,8 @@ class FullBuildJob:
         try:
             self._run_pool(workers)
         finally:
-            gc.unfreeze()  # the dev server goes on, and its old states must be collectable
+            if not self.keep_frozen:
+                gc.unfreeze()  # a builder that builds again must be able to collect its old states
 
     def _chunks(self) -> list[tuple[int, int]]:
         return [(start, min(start + self.chunk_size, len(self.pages))) for start in range(0, len(self.pages), self.chunk_size)]
