@@ -14,7 +14,7 @@ import pytest
 from generator import cache
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
-from generator.cache import FileStampCache
+from generator.cache import FileStampCache, bytes_digest
 from generator.content.papers import PaperCache, load_paper_files, read_paper_file
 from generator.preview.session import PreviewSession
 from generator.project import Project
@@ -148,7 +148,7 @@ def test_a_file_changed_moments_ago_is_found_by_its_bytes_never_by_its_stamp(tmp
     path.write_text("fresh")
     stamps = FileStampCache(tmp_path / "cache.json", kind="test")
     fresh = cache.file_stamp(path)
-    assert fresh is not None and not stamps.put("a.md", fresh, "value", b"fresh")
+    assert fresh is not None and not stamps.put("a.md", fresh, "value", bytes_digest(b"fresh"))
     assert stamps.known_digest("a.md", fresh) is None  # not trusted by its stamp
     assert stamps.get("a.md", fresh, path) == "value"  # the same bytes, read and compared
     path.write_text("FRESH")
@@ -157,7 +157,7 @@ def test_a_file_changed_moments_ago_is_found_by_its_bytes_never_by_its_stamp(tmp
     path.write_text("fresh")
     age(path)
     old = cache.file_stamp(path)
-    assert old is not None and stamps.put("a.md", old, "value", b"fresh") and stamps.get("a.md", old, path) == "value"
+    assert old is not None and stamps.put("a.md", old, "value", bytes_digest(b"fresh")) and stamps.get("a.md", old, path) == "value"
 
 
 def test_a_file_stamped_anew_with_the_same_bytes_keeps_its_entry_and_another_text_does_not(tmp_path: Path) -> None:
@@ -167,7 +167,7 @@ def test_a_file_stamped_anew_with_the_same_bytes_keeps_its_entry_and_another_tex
     age(path)
     stored = FileStampCache(tmp_path / "cache.json", kind="test")
     first = cache.file_stamp(path)
-    assert first is not None and stored.put("a.md", first, "parsed first", b"first")
+    assert first is not None and stored.put("a.md", first, "parsed first", bytes_digest(b"first"))
     stored.save()
     os.utime(path, (AN_HOUR_AGO + 60, AN_HOUR_AGO + 60))  # as a checkout leaves it: same bytes
     cloned = cache.file_stamp(path)
@@ -183,7 +183,7 @@ def test_saving_a_large_cache_never_holds_its_whole_text_in_memory(tmp_path: Pat
     stored = FileStampCache(tmp_path / "cache.json", kind="test")
     abstract = "An abstract of a thousand characters, with an emoji \U0001f680. " * 16
     for number in range(2000):
-        stored.put(f"{number}.md", (1000, 10**9), {"body": f"{number} {abstract}"}, b"bytes")
+        stored.put(f"{number}.md", (1000, 10**9), {"body": f"{number} {abstract}"}, bytes_digest(b"bytes"))
     tracemalloc.start()
     try:
         stored.save()
@@ -200,7 +200,7 @@ def test_another_generator_version_never_reads_the_cache(tmp_path: Path, monkeyp
     path = tmp_path / "a.md"
     path.write_text("value")
     stored = FileStampCache(tmp_path / "cache.json", kind="test")
-    stored.put("a.md", (5, 1), "value", b"value")
+    stored.put("a.md", (5, 1), "value", bytes_digest(b"value"))
     stored.save()
     assert FileStampCache(tmp_path / "cache.json", kind="test").get("a.md", (5, 1), path) == "value"
     assert FileStampCache(tmp_path / "cache.json", kind="other").get("a.md", (5, 1), path) is None

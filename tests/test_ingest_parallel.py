@@ -1,13 +1,16 @@
 """A large ingest's work done by forked workers (generator/ingest/workers.py) gives exactly the
 files the serial ingest gives, and reports content errors the same way."""
 import errno
+import shutil
 import threading
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from generator import workers
 from generator.errors import BuildFailed, SourceError
-from generator.ingest import catalog, workers
+from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, make_project, snapshot
@@ -139,3 +142,32 @@ def test_the_workers_read_the_digests_of_paper_files_stamped_anew(tmp_path, fork
     assert forks == [10]
     assert digests == [file_digest(tmp_path / name) for name in names]
     assert digests[4] is None and len(set(digests)) == 10
+
+
+def test_paper_files_parsed_by_the_workers_load_as_the_serial_load_gives_them(tmp_path, request, monkeypatch):
+    """A cold load (no parse cache) of many papers parses on every core: the same papers, key lines
+    and errors in the same order, and a cache the next load reads them back from."""
+    from generator.content import papers
+
+    project = Project.at(make_project(tmp_path, PAGE_COPIES))
+    run_ingest(project)
+    names = sorted(path.name for path in project.papers.glob("*.md"))
+    (project.papers / names[3]).write_text("---\ntitle: [unclosed\n---\nbody\n")  # a YAML error
+    (project.papers / names[8]).write_bytes(b"---\ntitle: \xff\n---\n")  # not UTF-8
+
+    def cold_load():
+        shutil.rmtree(project.cache_dir)
+        papers.PaperCache._open.clear()
+        return papers.load_paper_files(project)
+
+    serial = cold_load()
+    runs = request.getfixturevalue("forks")
+    monkeypatch.setattr(papers, "PARSE_CHUNK", 4)
+    parallel = cold_load()
+    assert runs == [len(names)]
+    assert len(serial[0]) == len(names) - 2
+    assert [Path(error.path).name for error in serial[1]] == [names[3], names[8]]
+    assert parallel == serial
+    papers.PaperCache._open.clear()
+    assert papers.load_paper_files(project) == serial  # from the cache the workers' entries made
+    assert runs == [len(names), 2]  # only the two broken files parsed again: errors are never cached

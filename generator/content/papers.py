@@ -13,10 +13,12 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
-from generator.cache import FileStampCache, Stamp
+from generator import workers
+from generator.cache import FileStampCache, Stamp, bytes_digest
 from generator.content import schema
 from generator.content.frontmatter import FrontMatterError, parse_front_matter
 from generator.content.schema import Paper, front_matter_fields
@@ -138,23 +140,57 @@ def load_paper_files(project: Project,
 
 def _load_paper_files(project: Project, stamps: Mapping[str, Stamp] | None) -> tuple[list[PaperFile], list[SourceError]]:
     cache = PaperCache.of(project)
-    files: list[PaperFile] = []
     listing, errors = paper_listing(project, stamps)
     folder, shown_folder = str(project.papers), display_path(project.papers)
     # Each stamp was taken before reading its file: an edit made since then misses the cache.
-    for name, stamp in listing:
-        paper_file = cache.get(folder, name, stamp, _shown_in(shown_folder, name))
-        if paper_file is None:
-            path = project.papers / name
-            data, read_errors = _read_paper_or_report(path)
-            paper_file, file_errors = parse_paper_file(path, data) if not read_errors else (None, read_errors)
-            errors.extend(file_errors)
-            if paper_file:
-                cache.put(name, stamp, paper_file, data)
-        if paper_file:
-            files.append(paper_file)
+    found = {name: cache.get(folder, name, stamp, _shown_in(shown_folder, name)) for name, stamp in listing}
+    unknown = [(name, stamp) for name, stamp in listing if found[name] is None]
+    for (name, stamp), (parsed, file_errors) in zip(unknown, _parsed_files(project.papers, unknown)):
+        errors.extend(file_errors)
+        if parsed is not None:
+            found[name] = cache.put(name, stamp, parsed, _shown_in(shown_folder, name))
     cache.save([name for name, _ in listing])
-    return files, errors
+    return [paper_file for paper_file in found.values() if paper_file is not None], errors
+
+
+PARSE_CHUNK = 250  # paper files per task of the parsing workers: ~60 ms of work each
+
+
+def _parsed_files(folder: Path, files: list[tuple[str, Stamp]]) -> Iterator[tuple[ParsedFile | None, list[SourceError]]]:
+    """Each file read and parsed, in order: by forked workers when there are many (a cold load of
+    10,000 papers parses for 2.5 s on one core), only what the cache keeps coming back."""
+    paths = [folder / name for name, _ in files]
+    if not workers.worth_forking(len(paths)):
+        return map(_parsed_file, paths)
+    return workers.results_in_order(partial(_parse_range, paths), len(paths), PARSE_CHUNK)
+
+
+def _parse_range(paths: list[Path], start: int, stop: int) -> list[tuple[ParsedFile | None, list[SourceError]]]:
+    """In a worker: the PaperFiles stay behind and only their cache entries, which the parent keeps
+    anyway, travel. For 10,000 papers, sending the entries and decoding them takes 0.29 s of the
+    parent's time; sending the Papers took 0.33 s, and their entries were still to make."""
+    return [(parsed and replace(parsed, paper_file=None), errors)
+            for parsed, errors in map(_parsed_file, paths[start:stop])]
+
+
+@dataclass(frozen=True)
+class ParsedFile:
+    """A paper file parsed: its cache entry, the digest of the bytes it came from, and the
+    PaperFile itself when it was parsed in this process."""
+
+    entry: list[str]  # _paper_file_to_json
+    digest: str
+    paper_file: PaperFile | None
+
+
+def _parsed_file(path: Path) -> tuple[ParsedFile | None, list[SourceError]]:
+    data, errors = _read_paper_or_report(path)
+    if errors:
+        return None, errors
+    paper_file, errors = parse_paper_file(path, data)
+    if paper_file is None:
+        return None, errors
+    return ParsedFile(_paper_file_to_json(paper_file), bytes_digest(data), paper_file), []
 
 
 class PaperCache:
@@ -213,10 +249,13 @@ class PaperCache:
         """The digest of the paper file `name`, read while it had this stamp (cache.FileStampCache.learn_digest)."""
         self._stored.learn_digest(name, stamp, digest)
 
-    def put(self, name: str, stamp: Stamp, paper_file: PaperFile, data: bytes) -> None:
-        """Keep the paper file parsed from `data`, the file's bytes when it had this stamp."""
-        if self._stored.put(name, stamp, _paper_file_to_json(paper_file), data):
+    def put(self, name: str, stamp: Stamp, parsed: ParsedFile, shown: str) -> PaperFile:
+        """Keep the paper file `name`, parsed when it had this stamp; the PaperFile it holds."""
+        paper_file = parsed.paper_file or _paper_file_from_json(parsed.entry, shown)
+        assert paper_file is not None, "an entry made by _paper_file_to_json"
+        if self._stored.put(name, stamp, parsed.entry, parsed.digest):
             self._decoded[name] = stamp, paper_file
+        return paper_file
 
     def save(self, file_names: list[str]) -> None:
         """Keep the entries of these files only, and write the cache if it changed (at the end of

@@ -23,6 +23,7 @@ from typing import NamedTuple
 
 from anyascii import anyascii
 
+from generator import workers
 from generator.cache import Stamp, bytes_digest, file_stamp
 from generator.content.markdown import escape_markdown, is_one_line, unescape_markdown
 from generator.content.papers import (
@@ -36,7 +37,6 @@ from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonom
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import write_temporary_quickly
 from generator.heap import gc_paused
-from generator.ingest import workers
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper, normalize_title
 from generator.ingest.ledger import Ledger

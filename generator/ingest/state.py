@@ -36,10 +36,10 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from generator import workers
 from generator.cache import Stamp, bytes_digest, file_digest, file_stamp, generator_version
 from generator.content.papers import PaperCache
 from generator.files import is_racy, write_file_atomic
-from generator.ingest import workers
 from generator.project import Project
 
 STATE_FILE = "ingest-state.json"  # in the project's cache folder

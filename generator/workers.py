@@ -1,15 +1,16 @@
-"""A large ingest's per-paper work on every core: forked worker processes, results in order.
+"""Large per-item work on every core: forked worker processes, results in order.
 
-Assigning topics and formatting paper files each depend on one paper only, and are most
-of an 80,000-paper ingest's CPU time. The workers are forked, so they inherit the drafts
-and the catalog as they are when the pool starts instead of receiving them pickled: only
-chunk bounds go out, and only results come back. Forking is safe only in a process
-running no other thread: the preview ingests from its rebuild thread, so there ingest
-stays in that thread; ingest itself starts none (the pool's own threads start after its
+Parsing paper files (a cold load), assigning topics and formatting paper files each
+depend on one item only, and are most of an 80,000-paper ingest's CPU time. The
+workers are forked, so they inherit the items and whatever else the work reads as
+they are when the pool starts instead of receiving them pickled: only chunk bounds go
+out, and only results come back. Forking is safe only in a process running no other
+thread: the preview loads and ingests from its rebuild thread, so there the work stays
+in that thread; the command line starts none (the pool's own threads start after its
 workers, see ProcessPoolExecutor with the fork context).
 
-A small ingest (the seed, one new day) does its work in the calling process: starting
-the workers costs more than they save there (see PARALLEL_FROM).
+Small work (the seed, one new day) is done in the calling process: starting the
+workers costs more than they save there (see PARALLEL_FROM).
 """
 from __future__ import annotations
 
