@@ -31,10 +31,11 @@ Work = Callable[[int, int], list[Any]]  # work(start, stop): the results of item
 _work_in_worker: Work | None = None  # set by the pool's initializer in each forked worker
 
 
-def worth_forking(count: int) -> bool:
-    """Whether `count` items are worth the workers' start-up, there are cores to use, and
-    forking is safe (no other thread: a lock another thread holds would stay held in the workers)."""
-    return count >= PARALLEL_FROM and worker_count() > 1 and threading.active_count() == 1 and hasattr(os, "fork")
+def worth_forking(count: int, threshold: int | None = None) -> bool:
+    """Whether `count` items are worth the workers' start-up (at least `threshold` of them,
+    PARALLEL_FROM by default), there are cores to use, and forking is safe (no other thread: a
+    lock another thread holds would stay held in the workers)."""
+    return count >= (PARALLEL_FROM if threshold is None else threshold) and worker_count() > 1 and threading.active_count() == 1 and hasattr(os, "fork")
 
 
 def worker_count() -> int:

@@ -40,6 +40,8 @@ def forks(monkeypatch):
     monkeypatch.setattr(workers, "results_in_order", counted)
     monkeypatch.setattr(catalog, "PREPARE_CHUNK", 7)
     monkeypatch.setattr(catalog, "FORMAT_CHUNK", 5)
+    monkeypatch.setattr(catalog, "DIGESTS_PARALLEL_FROM", 1)
+    monkeypatch.setattr(catalog, "DIGEST_FILE_CHUNK", 2)
     return runs
 
 
@@ -171,3 +173,28 @@ def test_paper_files_parsed_by_the_workers_load_as_the_serial_load_gives_them(tm
     papers.PaperCache._open.clear()
     assert papers.load_paper_files(project) == serial  # from the cache the workers' entries made
     assert runs == [len(names), 2]  # only the two broken files parsed again: errors are never cached
+
+
+def test_digests_read_by_the_workers_give_the_serial_drafts_errors_and_hashes(tmp_path, request):
+    digests = tmp_path / "digests"
+    digests.mkdir()
+    for digest in PAGE_COPIES + API_DAYS:
+        (digests / digest.name).write_bytes(digest.read_bytes())
+    (digests / "2025-01-01.txt").write_bytes(b"\xff not UTF-8")
+    (digests / "2025-01-02.json").write_text("{not json")
+    (digests / "2025-01-03.txt").mkdir()
+    paths = sorted(digests.iterdir())
+
+    def read():
+        hashes = {}
+        return catalog.read_digests(paths, hashes), hashes
+
+    serial = read()
+    runs = request.getfixturevalue("forks")
+    parallel = read()
+    assert runs == [len(paths)]
+    (drafts, errors), hashes = serial
+    assert len(drafts) > 30 and {draft.digest for draft in drafts} >= {path.name for path in PAGE_COPIES}
+    assert [Path(error.path).name for error in errors] == ["2025-01-01.txt", "2025-01-02.json", "2025-01-03.txt"]
+    assert len(hashes) == len(paths) - 1  # all but the folder
+    assert parallel == serial

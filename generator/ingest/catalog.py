@@ -111,29 +111,48 @@ def read_digests(paths: list[Path], hashes: dict[Path, str] | None = None) -> tu
     """hashes, when given, gets the hash of each digest's bytes as read."""
     drafts: list[DraftPaper] = []
     errors: list[SourceError] = []
-    for path in paths:
-        file_drafts, file_errors = read_digest(path, hashes)
-        drafts.extend(replace(draft, digest=path.name) for draft in file_drafts)
+    for path, (file_drafts, file_errors, digest) in zip(paths, _each_digest(paths)):
+        drafts.extend(file_drafts)
         errors.extend(file_errors)
+        if hashes is not None and digest is not None:
+            hashes[path] = digest
     return drafts, errors
 
 
-def read_digest(path: Path, hashes: dict[Path, str] | None = None) -> tuple[list[DraftPaper], list[SourceError]]:
-    """One digest file in its format, or why it cannot be read (never a hang on a FIFO or a folder)."""
+DigestRead = tuple[list[DraftPaper], list[SourceError], str | None]  # read_digest's drafts, errors and hash
+
+DIGESTS_PARALLEL_FROM = 100  # digest files (~1,700 papers); below it, starting the workers costs more
+DIGEST_FILE_CHUNK = 8
+
+
+def _each_digest(paths: list[Path]) -> Iterable[DigestRead]:
+    """read_digest of each path, in order: by the workers when there are many (a full ingest of
+    80,000 papers reads 592 digests, 112 MB, for 3.2 s on one core)."""
+    if not workers.worth_forking(len(paths), DIGESTS_PARALLEL_FROM):
+        return map(read_digest, paths)
+    return workers.results_in_order(partial(_read_digest_range, paths), len(paths), DIGEST_FILE_CHUNK)
+
+
+def _read_digest_range(paths: list[Path], start: int, stop: int) -> list[DigestRead]:
+    return [read_digest(path) for path in paths[start:stop]]
+
+
+def read_digest(path: Path) -> DigestRead:
+    """One digest file in its format, or why it cannot be read (never a hang on a FIFO or a
+    folder); with the hash of its bytes, when it could be read."""
     shown = display_path(path)
     try:
         if not stat.S_ISREG(path.stat().st_mode):
-            return [], [SourceError(shown, 0, "is not a regular file", "digests are .txt or .json files; move it away")]
+            return [], [SourceError(shown, 0, "is not a regular file", "digests are .txt or .json files; move it away")], None
         data = path.read_bytes()
     except OSError as error:
         return [], [SourceError(shown, 0, f"cannot be read ({error.strerror or error})",
-                                "check that the file exists and that you may read it")]
-    if hashes is not None:
-        hashes[path] = bytes_digest(data)
+                                "check that the file exists and that you may read it")], None
     text, errors = decode(data, shown)
     if text is None:
-        return [], errors
-    return DIGEST_FORMATS[path.suffix](text, shown)
+        return [], errors, bytes_digest(data)
+    drafts, errors = DIGEST_FORMATS[path.suffix](text, shown)
+    return [replace(draft, digest=path.name) for draft in drafts], errors, bytes_digest(data)
 
 
 def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> IngestReport:
