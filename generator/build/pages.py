@@ -443,13 +443,14 @@ class EarlierRecords:
 
     def __init__(self, reuse: RecordReuse | None):
         self._reuse = reuse
+        self._keys = b""  # the papers' keys now (RecordReuse.keys), once the earlier file is open
         self._line_of: dict[bytes, int] = {}
         self._file: BinaryIO | None = None
         self._next = 0  # the number of the record the file is at
 
     def __enter__(self) -> EarlierRecords:
         if self._reuse is not None and self._reuse.earlier_keys:
-            keys = self._reuse.earlier_keys
+            keys, self._keys = self._reuse.earlier_keys, self._reuse.keys
             self._line_of = {keys[start:start + RECORD_KEY_BYTES]: number
                              for number, start in enumerate(range(0, len(keys), RECORD_KEY_BYTES))}
             try:
@@ -467,10 +468,10 @@ class EarlierRecords:
 
     def record(self, number: int, slug: str) -> bytes | None:
         """The earlier record of the `number`th paper now, if the earlier file holds it."""
-        if self._file is None or self._reuse is None:
+        if self._file is None:
             return None
         start = number * RECORD_KEY_BYTES
-        line = self._line_of.get(self._reuse.keys[start:start + RECORD_KEY_BYTES])
+        line = self._line_of.get(self._keys[start:start + RECORD_KEY_BYTES])
         if line is None or line < self._next:
             return None
         try:
