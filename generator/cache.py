@@ -163,11 +163,11 @@ class FileStampCache:
         return str(entry[2]) if _is_entry(entry) and entry[0] == stamp[0] and entry[1] == stamp[1] else None
 
     def put(self, key: str, stamp: Stamp, value: Any, digest: str) -> bool:
-        """Keep value for key, learned from the file's bytes of this digest (bytes_digest); whether it is trusted by the
-        file's stamp. A file changed moments ago may change again unseen, keeping its stamp: its
-        entry holds no mtime, so it is found only by comparing the file's bytes with its digest
-        (a read instead of a parse: after an ingest wrote 80,000 files, the build parsed the
-        last two seconds' worth again, and so did the next deploy)."""
+        """Keep value for key, learned from the file's bytes, whose bytes_digest is `digest`; whether
+        it is trusted by the file's stamp. A file changed moments ago may change again unseen,
+        keeping its stamp: its entry holds no mtime, so it is found only by comparing the file's
+        bytes with its digest (a read instead of a parse: after an ingest wrote 80,000 files, the
+        build parsed the last two seconds' worth again, and so did the next deploy)."""
         racy = is_racy(stamp[1])
         self._entries[key] = [stamp[0], None if racy else stamp[1], digest, value]
         self._dirty = True
