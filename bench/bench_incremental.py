@@ -17,6 +17,10 @@ content file has a new mtime (a clone), with .cache/ and site/ copied from the l
 deploy (the digest-cache plugin) and the generator copied anew and compiled (pip install
 gives its files new mtimes too). The copying is not timed, nor is its writeback to disk (an
 os.sync() before each timed build: 165,000 files copied and as many removed otherwise slow it).
+
+Every build runs the generator as it was when the benchmark started (copied then): the
+caches are keyed by the generator's code, so an edit to generator/ during a run would
+otherwise make the next build a cold one.
 """
 from __future__ import annotations
 
@@ -36,34 +40,31 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.corpus import ROOT, corpus_papers, write_digests
 from bench.measure import measured
 
-DIGEST = ROOT / ".venv" / "bin" / "digest"
 
-
-def timed_build(project: Path) -> tuple[float, float, float, str]:
-    """(wall s, CPU s, peak MB, what the command printed) of one `digest build`."""
-    run = measured([str(DIGEST), "--project", str(project), "build"])
-    return run.wall, run.cpu, run.peak_mb, run.output
-
-
-def deploy_checkout(last: Path, checkout: Path, code: Path) -> None:
-    """The next deploy's folder: the repository's content/ and themes/ stamped anew, .cache/ and
-    site/ as the plugin restores them, and the generator installed anew in `code`."""
-    for folder in (checkout, code):
-        shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(last / "content", checkout / "content", copy_function=shutil.copyfile)
-    shutil.copytree(ROOT / "themes", checkout / "themes", copy_function=shutil.copyfile)  # in the repository too
-    for kept in (".cache", "site"):
-        shutil.copytree(last / kept, checkout / kept, symlinks=True)
-    shutil.copytree(ROOT / "generator", code / "generator", copy_function=shutil.copyfile,
+def installed_copy(source: Path, code: Path) -> None:
+    """The generator package in `source` copied into `code` and compiled, as pip installs it."""
+    shutil.rmtree(code, ignore_errors=True)
+    shutil.copytree(source / "generator", code / "generator", copy_function=shutil.copyfile,
                     ignore=shutil.ignore_patterns("__pycache__"))
     compileall.compile_dir(code, quiet=1)
 
 
-def deployed_build(checkout: Path, code: Path) -> tuple[float, float, float, str]:
-    """timed_build, with the generator installed in `code` (run from there: `-m` imports from the
-    working folder first)."""
-    run = measured([sys.executable, "-m", "generator", "--project", str(checkout), "build"], cwd=code)
+def timed_build(project: Path, code: Path) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak MB, what the command printed) of one `digest build`, with the generator
+    installed in `code` (run from there: `-m` imports from the working folder first)."""
+    run = measured([sys.executable, "-m", "generator", "--project", str(project), "build"], cwd=code)
     return run.wall, run.cpu, run.peak_mb, run.output
+
+
+def deploy_checkout(last: Path, checkout: Path, source: Path, code: Path) -> None:
+    """The next deploy's folder: the repository's content/ and themes/ stamped anew, .cache/ and
+    site/ as the plugin restores them, and the generator of `source` installed anew in `code`."""
+    shutil.rmtree(checkout, ignore_errors=True)
+    shutil.copytree(last / "content", checkout / "content", copy_function=shutil.copyfile)
+    shutil.copytree(last / "themes", checkout / "themes", copy_function=shutil.copyfile)  # in the repository too
+    for kept in (".cache", "site"):
+        shutil.copytree(last / kept, checkout / kept, symlinks=True)
+    installed_copy(source, code)
 
 
 def held_back_days(corpus: str, days: int) -> tuple[list[dict], list[list[dict]]]:
@@ -76,13 +77,13 @@ def held_back_days(corpus: str, days: int) -> tuple[list[dict], list[list[dict]]
     return kept, [by_day[day] for day in ordered[-days:]]
 
 
-def prepare(project: Path, papers: list[dict]) -> None:
+def prepare(project: Path, papers: list[dict], code: Path) -> None:
     for name in ("topics.yaml", "site.yaml"):
         (project / "content").mkdir(parents=True, exist_ok=True)
         (project / "content" / name).write_bytes((ROOT / "content" / name).read_bytes())
     shutil.copytree(ROOT / "themes", project / "themes")  # as in the repository
     write_digests(papers, project / "content" / "digests")
-    wall, cpu, peak, _ = timed_build(project)
+    wall, cpu, peak, _ = timed_build(project, code)
     print(f"cold build (ingest included) of {len(papers):,} papers: {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"peak {peak:.0f} MB", flush=True)
 
@@ -103,14 +104,17 @@ def main() -> None:
     kept, new_days = held_back_days(args.corpus, args.days)
     with tempfile.TemporaryDirectory() as scratch:
         project = args.project or Path(scratch) / "project"
+        installed = Path(scratch) / "code"
+        installed_copy(ROOT, installed)
         if not (project / "site").is_dir():
-            prepare(project, kept)
+            prepare(project, kept, installed)
         time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp
         runs = []
         for day, papers in enumerate(new_days):
+            code = installed
             if args.deploy:
                 checkout, code = Path(scratch) / f"deploy-{day}", Path(scratch) / f"code-{day}"
-                deploy_checkout(project, checkout, code)
+                deploy_checkout(project, checkout, installed, code)
                 if day:
                     shutil.rmtree(project)  # the deploy before: only its .cache/ and site/ were kept
                     shutil.rmtree(Path(scratch) / f"code-{day - 1}")
@@ -119,13 +123,13 @@ def main() -> None:
             if args.deploy:
                 os.sync()  # the copies' and removals' writeback is not timed either, as the copying is not
             time.sleep(2.1)
-            wall, cpu, peak, output = deployed_build(project, code) if args.deploy else timed_build(project)
+            wall, cpu, peak, output = timed_build(project, code)
             runs.append((wall, cpu, peak))
             print(f"  + {papers[0]['date']} ({len(papers)} papers): {wall:.2f} s wall, {cpu:.2f} s CPU, "
                   f"peak {peak:.0f} MB; {output}", flush=True)
         report(f"one new day on {len(kept):,} papers{' (deploys)' if args.deploy else ''}", runs)
         time.sleep(2.1)
-        report("no change", [timed_build(project)[:3] for _ in range(3)])
+        report("no change", [timed_build(project, installed)[:3] for _ in range(3)])
 
 
 if __name__ == "__main__":

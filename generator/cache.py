@@ -157,6 +157,11 @@ class FileStampCache:
         if _is_entry(entry) and entry[0] == stamp[0] and entry[2] == digest and not is_racy(stamp[1]):
             entry[1], self._dirty = stamp[1], True
 
+    def stored_digest(self, key: str) -> str:
+        """The digest of the bytes key's entry was made from: right after get() gave its value, the
+        digest of the file's bytes now."""
+        return str(self._entries[key][2])
+
     def known_digest(self, key: str, stamp: Stamp) -> str | None:
         """The entry's digest when the entry has this stamp, without reading the file."""
         entry: Any = self._entries.get(key)

@@ -279,3 +279,32 @@ def test_a_builder_that_keeps_no_state_rebuilds_in_full(golden_project, tmp_path
     result = builder.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"])
     assert result.errors == [] and "papers/corpusbrain/index.html" in result.written
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def second_build_written(project: Path, papers_age: float, monkeypatch) -> list[str]:
+    """What a build after adding a paper writes, the paper files having been `papers_age` seconds old
+    at the build before it (then settled: an hour old)."""
+    papers = sorted((project / "content" / "papers").glob("*.md"))
+    now = time.time()
+    for path in papers:
+        os.utime(path, (now - papers_age, now - papers_age))
+    assert build_site(project).errors == []
+    for path in papers:
+        os.utime(path, (now - 3600, now - 3600))
+    add_corpusbrain_two(project)
+    monkeypatch.setattr(papers_module.PaperCache, "_open", {})  # a new process
+    again = build_site(project)
+    assert again.errors == []
+    return again.written
+
+
+def test_papers_written_moments_before_a_build_are_not_rendered_again_once_they_settle(
+        golden_project, tmp_path, monkeypatch):
+    """Ingest writes paper files just before `digest build` builds them. The next build renders
+    no more of their pages than if they had been written long before: each page's fingerprint stands
+    for the bytes its paper was parsed from, whether or not the cache could trust the file's mtime."""
+    settled = tmp_path / "settled"
+    shutil.copytree(golden_project, settled)
+    expected = second_build_written(settled, 3600, monkeypatch)
+    assert "papers/corpusbrain-two/index.html" in expected and "papers/panopticsplatting/index.html" not in expected
+    assert second_build_written(golden_project, 0, monkeypatch) == expected

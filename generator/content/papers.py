@@ -216,6 +216,9 @@ class PaperCache:
     def __init__(self, path: Path):
         self._stored = FileStampCache(path, kind="paper files")
         self._decoded: dict[str, tuple[Stamp, PaperFile]] = {}
+        # name -> (slug, digest of the bytes the paper was last loaded from): also for a file
+        # changed moments ago, which _decoded leaves out but a page's fingerprint still needs.
+        self._loaded: dict[str, tuple[str, str]] = {}
 
     def get(self, folder: str, name: str, stamp: Stamp, shown: str) -> PaperFile | None:
         """The paper file `name` in folder as parsed when it had this stamp (or its bytes); shown: its display_path."""
@@ -225,6 +228,7 @@ class PaperCache:
             if paper_file is None:
                 return None
             self._decoded[name] = stamp, paper_file
+            self._loaded[name] = paper_file.paper.slug, self._stored.stored_digest(name)
             return paper_file
         paper_file = decoded[1]
         if paper_file.paper.path != shown:  # the same file seen from another working directory
@@ -232,14 +236,8 @@ class PaperCache:
         return paper_file
 
     def paper_digests(self) -> dict[str, str]:
-        """slug -> the digest of the file each paper of the last load was parsed from, for those the
-        cache holds (a file changed moments ago is not held)."""
-        digests = {}
-        for name, (stamp, paper_file) in self._decoded.items():
-            digest = self._stored.known_digest(name, stamp)
-            if digest is not None:
-                digests[paper_file.paper.slug] = digest
-        return digests
+        """slug -> the digest of the bytes each paper of the last load was parsed from."""
+        return dict(self._loaded.values())
 
     def known_digest(self, name: str, stamp: Stamp) -> str | None:
         """bytes_digest of the paper file `name` while it has the stamp its entry has; else None."""
@@ -255,6 +253,9 @@ class PaperCache:
         assert paper_file is not None, "an entry made by _paper_file_to_json"
         if self._stored.put(name, stamp, parsed.entry, parsed.digest):
             self._decoded[name] = stamp, paper_file
+        else:  # a file changed moments ago may change again under the same stamp
+            self._decoded.pop(name, None)
+        self._loaded[name] = paper_file.paper.slug, parsed.digest
         return paper_file
 
     def save(self, file_names: list[str]) -> None:
@@ -264,6 +265,8 @@ class PaperCache:
         self._stored.keep_only(names)
         if not names.issuperset(self._decoded):
             self._decoded = {name: entry for name, entry in self._decoded.items() if name in names}
+        if not names.issuperset(self._loaded):
+            self._loaded = {name: entry for name, entry in self._loaded.items() if name in names}
         if not PaperCache._saving_deferred:
             self._stored.save()
 
