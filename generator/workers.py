@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from generator.errors import BuildFailed, SourceError
@@ -25,6 +26,7 @@ from generator.errors import BuildFailed, SourceError
 PARALLEL_FROM = 2000  # items; measured, see bench/RESULTS.md "ingest on both cores"
 MAX_WORKERS = 8
 
+Item = TypeVar("Item")
 Result = TypeVar("Result")
 Work = Callable[[int, int], list[Any]]  # work(start, stop): the results of items start..stop-1
 
@@ -41,6 +43,22 @@ def worth_forking(count: int, threshold: int | None = None) -> bool:
 def worker_count() -> int:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     return min(cores, MAX_WORKERS)
+
+
+def map_in_order(function: Callable[[Item], Result], items: Sequence[Item], chunk_size: int,
+                 threshold: int | None = None,
+                 in_worker: Callable[[Item], Result] | None = None) -> Generator[Result, None, None]:
+    """function(item) of each item, in order: by the forked workers in chunks of chunk_size when
+    worth_forking(len(items), threshold), else in this process. in_worker: what a worker applies
+    instead, for results that travel back lighter."""
+    if not worth_forking(len(items), threshold):
+        yield from map(function, items)
+        return
+    yield from results_in_order(partial(_apply_to_range, in_worker or function, items), len(items), chunk_size)
+
+
+def _apply_to_range(function: Callable[[Item], Result], items: Sequence[Item], start: int, stop: int) -> list[Result]:
+    return [function(item) for item in items[start:stop]]
 
 
 def results_in_order(work: Callable[[int, int], list[Result]], count: int,

@@ -13,7 +13,6 @@ import os
 import stat
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -158,19 +157,17 @@ PARSE_CHUNK = 250  # paper files per task of the parsing workers: ~60 ms of work
 
 def _parsed_files(folder: Path, files: list[tuple[str, Stamp]]) -> Iterator[tuple[ParsedFile | None, list[SourceError]]]:
     """Each file read and parsed, in order: by forked workers when there are many (a cold load of
-    10,000 papers parses for 2.5 s on one core), only what the cache keeps coming back."""
+    10,000 papers parses for 2.5 s on one core)."""
     paths = [folder / name for name, _ in files]
-    if not workers.worth_forking(len(paths)):
-        return map(_parsed_file, paths)
-    return workers.results_in_order(partial(_parse_range, paths), len(paths), PARSE_CHUNK)
+    return workers.map_in_order(_parsed_file, paths, PARSE_CHUNK, in_worker=_parsed_file_to_send)
 
 
-def _parse_range(paths: list[Path], start: int, stop: int) -> list[tuple[ParsedFile | None, list[SourceError]]]:
-    """In a worker: the PaperFiles stay behind and only their cache entries, which the parent keeps
-    anyway, travel. For 10,000 papers, sending the entries and decoding them takes 0.29 s of the
+def _parsed_file_to_send(path: Path) -> tuple[ParsedFile | None, list[SourceError]]:
+    """In a worker: the PaperFile stays behind and only its cache entry, which the parent keeps
+    anyway, travels. For 10,000 papers, sending the entries and decoding them takes 0.29 s of the
     parent's time; sending the Papers took 0.33 s, and their entries were still to make."""
-    return [(parsed and replace(parsed, paper_file=None), errors)
-            for parsed, errors in map(_parsed_file, paths[start:stop])]
+    parsed, errors = _parsed_file(path)
+    return (parsed and replace(parsed, paper_file=None)), errors
 
 
 @dataclass(frozen=True)
