@@ -7,9 +7,10 @@ import shutil
 
 import yaml
 
+from generator.content.identity import abstract_key
 from generator.content.markdown import render_markdown
 from generator.content.papers import load_papers
-from generator.ingest.catalog import abstract_key, run_ingest
+from generator.ingest.catalog import run_ingest
 from generator.ingest.pagecopy import parse_digest
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.ingest.catalog import normalize_title, run_ingest
+from generator.content.identity import normalize_title
+from generator.ingest.catalog import run_ingest
 from generator.project import Project
 from tests.helpers import FIXTURES, make_project
 

@@ -7,7 +7,7 @@ from generator.build.site import check_topics
 from generator.content.papers import PaperFile, load_paper_files
 from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
-from generator.ingest.catalog import Catalog, digest_paths, read_digests
+from generator.ingest.catalog import digest_paths, read_digests
 from generator.project import Project
 
 
@@ -49,7 +49,7 @@ def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:
     first_file: dict[str, PaperFile] = {}
     errors: list[SourceError] = []
     for file in files:
-        for key in Catalog.keys(file.paper.title, file.body, file.paper.arxiv_id):
+        for key in file.keys:
             other = first_file.setdefault(key, file)
             if other is not file:
                 what = key.split(":", 1)[0]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from xml.etree import ElementTree
 
 from generator import __version__
-from generator.ingest.draft import normalize_title
+from generator.content.identity import normalize_title
 
 API_URL = "https://export.arxiv.org/api/query"
 USER_AGENT = f"paper-digest/{__version__} (static site generator; digest enrich; one request per 3 s)"

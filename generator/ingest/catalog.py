@@ -25,7 +25,8 @@ from anyascii import anyascii
 
 from generator import workers
 from generator.cache import Stamp, bytes_digest, file_stamp
-from generator.content.markdown import escape_markdown, is_one_line, unescape_markdown
+from generator.content.identity import identity_keys
+from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
     fields_from_paper,
@@ -38,7 +39,7 @@ from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import write_temporary_quickly
 from generator.heap import gc_paused
 from generator.ingest.apijson import parse_api_digest
-from generator.ingest.draft import DraftPaper, normalize_title
+from generator.ingest.draft import DraftPaper
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
@@ -77,7 +78,7 @@ class NewParts(NamedTuple):
 class Prepared(NamedTuple):
     """What a draft gives from the draft alone, so that any process can work it out (see workers.py)."""
 
-    keys: list[str]  # Catalog.keys of the draft
+    keys: list[str]  # identity_keys of the draft
     slug: str  # slugify(title) when the draft may make a new paper, else ""
     parts: NewParts | None  # likewise; else None
 
@@ -85,7 +86,7 @@ class Prepared(NamedTuple):
 def prepare(draft: DraftPaper, matcher: TopicMatcher, known_keys: Container[str]) -> Prepared:
     """known_keys: identity keys of papers known already. A draft with one of them features a
     known paper again, so the work of a new paper is skipped."""
-    keys = Catalog.keys(draft.title, draft.abstract, draft.arxiv_id)
+    keys = identity_keys(draft.title, draft.abstract, draft.arxiv_id)
     if any(key in known_keys for key in keys):
         return Prepared(keys, "", None)
     return Prepared(keys, slugify(draft.title), new_parts(draft, keys, matcher))
@@ -94,10 +95,10 @@ def prepare(draft: DraftPaper, matcher: TopicMatcher, known_keys: Container[str]
 def new_parts(draft: DraftPaper, keys: list[str], matcher: TopicMatcher) -> NewParts:
     """keys: the draft's identity keys."""
     body = escape_markdown(draft.abstract)
-    # The body reads back as the draft's abstract (see abstract_key) unless the digest itself
+    # The body reads back as the draft's abstract (see identity.abstract_key) unless the digest itself
     # held backslash escapes: then its keys are worked out again, from the body.
     same_text = unescape_markdown(body) == unescape_markdown(draft.abstract)
-    body_keys = keys if same_text else Catalog.keys(draft.title, body, draft.arxiv_id)
+    body_keys = keys if same_text else identity_keys(draft.title, body, draft.arxiv_id)
     return NewParts(matcher.assign(draft.title, draft.abstract), body, _links(draft), body_keys)
 
 
@@ -207,15 +208,6 @@ def days_of(drafts: list[DraftPaper], paths: list[Path]) -> dict[Path, Days]:
     return {path: days[path.name] for path in paths if path.name in days}
 
 
-def abstract_key(text: str) -> str:
-    """Identity of an abstract, whether given as digest text or as an escaped Markdown body."""
-    plain = unescape_markdown(text).casefold()
-    # Most bodies are one line already: splitting and joining them again was half of this key's
-    # time, and the key of every paper is worked out on each ingest (80,000 at once).
-    spaced = plain if is_one_line(plain) else " ".join(plain.split())
-    return hashlib.sha1(spaced.encode()).hexdigest()
-
-
 def slugify(title: str) -> str:
     """A new paper's slug, transliterated rather than stripped to ASCII.
 
@@ -273,28 +265,17 @@ class Catalog:
         self.short_abstracts: dict[str, list[str]] = {}  # stem -> slugs whose abstract has too few chunks
         self.chunked: set[str] = set()  # stems whose abstracts are indexed by chunk (see _edit_candidates)
         for paper_file in existing:
-            self._index(paper_file.paper, paper_file.body)
+            self._index(paper_file.paper, paper_file.keys)
             self.original[paper_file.paper.slug] = paper_file.paper
         self.touched.clear()  # the papers as read: none touched yet
 
-    def _index(self, paper: Paper, body: str, keys: list[str] | None = None) -> None:
-        """keys: the paper's identity keys when the caller has them already."""
+    def _index(self, paper: Paper, keys: list[str]) -> None:
+        """keys: the paper's identity keys, as its file reads back."""
         self._set(paper)
-        self.bodies[paper.slug] = body
+        self.bodies[paper.slug] = paper.body
         self._index_stem(paper.slug)
-        for key in keys if keys is not None else self.keys(paper.title, body, paper.arxiv_id):
+        for key in keys:
             self.by_key.setdefault(key, paper.slug)
-
-    @staticmethod
-    def keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
-        """What identifies a paper, strongest first: its arXiv id, its title, its abstract."""
-        keys = ["arxiv:" + arxiv_id.split("v")[0]] if arxiv_id else []
-        title_key = normalize_title(title)
-        if title_key:  # a title of only punctuation or emoji identifies nothing
-            keys.append("title:" + title_key)
-        if abstract.strip():
-            keys.append("abstract:" + abstract_key(abstract))
-        return keys
 
     def add_all(self, drafts: list[DraftPaper]) -> None:
         """Every draft, each day's API files first: a day's ranking is the API file's order, then
@@ -325,7 +306,7 @@ class Catalog:
         paper, or removed this day from it, after an earlier ingest placed it (see ledger.py).
         prepared: prepare(draft, ...) when worked out already."""
         if prepared is None:
-            prepared = Prepared(self.keys(draft.title, draft.abstract, draft.arxiv_id), "", None)
+            prepared = Prepared(identity_keys(draft.title, draft.abstract, draft.arxiv_id), "", None)
         keys = prepared.keys
         slug = next((self.by_key[key] for key in keys if key in self.by_key), None)
         new_slug = (prepared.slug or slugify(draft.title)) if slug is None else ""  # the slug it gets if it is new
@@ -417,7 +398,7 @@ class Catalog:
             featured=(draft.featured,), topics=parts.topics, rule_topics=parts.topics, links=parts.links,
             arxiv_id=draft.arxiv_id, authors=draft.authors, sources=(draft.digest,),
         )
-        self._index(paper, paper.body, parts.body_keys)
+        self._index(paper, parts.body_keys)
         return paper.slug
 
     def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:

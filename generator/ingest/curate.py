@@ -5,6 +5,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
+from generator.content.identity import identity_keys
 from generator.content.markdown import unescape_markdown
 from generator.content.papers import (
     fields_from_paper,
@@ -33,7 +34,7 @@ def new_paper(project: Project, title: str, featured: dt.date) -> Path:
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(files, matcher)
-    key = Catalog.keys(title, "")[0]
+    key = identity_keys(title, "")[0]
     if key in catalog.by_key:
         existing = catalog.papers[catalog.by_key[key]]
         raise BuildFailed([SourceError(existing.path, 1, f"a paper titled '{title}' exists already",

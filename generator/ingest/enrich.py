@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.content.identity import normalize_title
 from generator.content.papers import (
     PaperFile,
     fields_from_paper,
@@ -30,7 +31,6 @@ from generator.content.schema import Paper
 from generator.errors import BuildFailed, SourceError
 from generator.files import write_file_atomic
 from generator.ingest.arxiv import ArxivClient, ArxivRecord
-from generator.ingest.draft import normalize_title
 from generator.project import Project
 
 NOT_FOUND_FILE = "enrich-not-found.json"  # in the project's cache folder
