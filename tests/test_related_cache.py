@@ -1,6 +1,7 @@
 """The term-count cache file and the kept last computation: never a different answer from a cold run."""
 import dataclasses
 import datetime as dt
+import json
 import random
 
 import pytest
@@ -38,7 +39,7 @@ def fresh():
 
 
 def test_a_warm_cache_gives_the_same_related_papers_as_a_cold_run(tmp_path):
-    cache = tmp_path / "related.json"
+    cache = tmp_path / "related.bin"
     expected = cold(PAPERS)
     related._last = None
     assert related_papers(PAPERS, cache_file=cache) == expected
@@ -49,7 +50,7 @@ def test_a_warm_cache_gives_the_same_related_papers_as_a_cold_run(tmp_path):
 
 
 def test_a_changed_abstract_is_tokenized_again(tmp_path):
-    cache = tmp_path / "related.json"
+    cache = tmp_path / "related.bin"
     related_papers(PAPERS, cache_file=cache)
     edited = [dataclasses.replace(PAPERS[0], body="Mixture of experts routing tokens to experts."), *PAPERS[1:]]
     expected = cold(edited)
@@ -59,14 +60,40 @@ def test_a_changed_abstract_is_tokenized_again(tmp_path):
 
 
 def test_a_corrupt_cache_is_ignored_and_rewritten(tmp_path):
-    cache = tmp_path / "related.json"
+    cache = tmp_path / "related.bin"
     cache.write_text('{"version": "x", "terms": [', encoding="utf-8")
     assert related_papers(PAPERS, cache_file=cache) == cold(PAPERS)
     assert related._read_cache(cache)  # rewritten, readable
 
 
+def _damaged(data: bytes, section: str) -> bytes:
+    """The cache file with the first number of one section replaced by 2**31 - 1."""
+    header_end = data.index(b"\n", len(related.MAGIC)) + 1
+    header = json.loads(data[len(related.MAGIC):header_end])
+    stops = header_end + header["papers"] * related.KEY_BYTES
+    at = {"stops": stops, "terms": stops + 4 * header["papers"]}[section]
+    return data[:at] + (2**31 - 1).to_bytes(4, "little") + data[at + 4:]
+
+
+@pytest.mark.parametrize("damage", [
+    lambda data: data[:-4],  # cut short
+    lambda data: _damaged(data, "stops"),  # a paper's terms ending past the last
+    lambda data: _damaged(data, "terms"),  # a term number past the terms
+])
+def test_a_damaged_cache_is_not_used_and_the_answer_is_a_cold_runs(tmp_path, damage):
+    cache = tmp_path / "related.bin"
+    related_papers(PAPERS, cache_file=cache)
+    cache.write_bytes(damage(cache.read_bytes()))
+    assert related._read_cache(cache) == {}
+    expected = cold(PAPERS)
+    related._last = None
+    related._WORD_TERMS.clear()
+    assert related_papers(PAPERS, cache_file=cache) == expected
+    assert len(related._read_cache(cache)) == len(PAPERS)  # written again whole
+
+
 def test_a_cache_of_another_tokenizer_is_not_used(tmp_path, monkeypatch):
-    cache = tmp_path / "related.json"
+    cache = tmp_path / "related.bin"
     related_papers(PAPERS, cache_file=cache)
     monkeypatch.setattr(related, "_tokenizer_version", lambda: "another tokenizer")
     assert related._read_cache(cache) == {}

@@ -92,7 +92,7 @@ def _never() -> bool:
 
 
 # In the project's cache folder: the term counts of each paper, for related papers and for search.
-RELATED_CACHE_FILE = "related-terms.json"
+RELATED_CACHE_FILE = "related-terms.bin"
 SEARCH_CACHE_FILE = "search-index.bin"
 
 

@@ -28,8 +28,6 @@ enter or leave, scoring a paper again in full only where a merge could miss a pa
 """
 from __future__ import annotations
 
-import base64
-import binascii
 import bisect
 import functools
 import hashlib
@@ -58,6 +56,8 @@ COMMON_FLOOR = 20  # ...once there are enough papers to tell; below that, idf al
 TITLE_WEIGHT = 2  # a title word counts as much as two abstract words
 ROWS_PER_PRODUCT = 2000  # papers scored per sparse product: bounds its memory
 ROWS_PER_QUERY_BLOCK = 5000  # papers weighed at a time: bounds the temporary arrays' memory
+MAGIC = b"paper-digest related terms 2\n"  # the cache file's first line (_read_cache)
+KEY_BYTES = 16  # a paper's key in the cache file: a digest of its title and abstract
 FEW_TO_TOKENIZE = 64  # papers tokenized again rather than read from the cache file (a preview edit)
 ENTRIES_PER_SPLICED_ROW = 400  # _replace_rows copies slices while it replaces under a row per this many entries
 SCORE_DECIMALS = 9  # scores equal to this many decimals are ties
@@ -245,8 +245,8 @@ def _counts_for(entries: Sequence[Entry], last: _Computation | None, cache_file:
     return result
 
 
-def _paper_key(title: str, body: str) -> str:
-    return hashlib.blake2b(f"{title}\0{body}".encode(), digest_size=16).hexdigest()
+def _paper_key(title: str, body: str) -> bytes:
+    return hashlib.blake2b(f"{title}\0{body}".encode(), digest_size=KEY_BYTES).digest()
 
 
 @lru_cache(maxsize=1)
@@ -258,43 +258,54 @@ def _tokenizer_version() -> str:
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
-def _read_cache(path: Path) -> dict[str, TermCounts]:
+def _read_cache(path: Path) -> dict[bytes, TermCounts]:
     """paper key -> term counts from the cache file; empty if it is missing, corrupt or of another tokenizer.
 
-    The file: {"version", "terms": [term...], "papers": {key: [start, stop]}, "terms_of"
-    and "counts": base64 little-endian int32 arrays, sliced per paper}. Base64 arrays
-    load in milliseconds where millions of JSON numbers would take a second."""
+    The file: MAGIC, a JSON header line ({"version", "terms": [term...], "papers", "postings"}),
+    then each paper's key (KEY_BYTES), where each paper's postings end (uint32), and every
+    posting's term (its place in "terms") and count (int32), little-endian. The arrays load in
+    milliseconds: as JSON numbers they took a second, as base64 in JSON 0.6 s at 80,000 papers."""
     try:
-        stored = json.loads(path.read_bytes())
-        if stored["version"] != _tokenizer_version():
+        data = path.read_bytes()
+        if not data.startswith(MAGIC):
             return {}
-        terms = np.array([_term_number(term) for term in stored["terms"]] or [0], dtype=np.int32)
-        terms_of = terms[np.frombuffer(base64.b64decode(stored["terms_of"]), dtype="<i4")]
-        counts = np.frombuffer(base64.b64decode(stored["counts"]), dtype="<i4").astype(np.int32)
-        if len(counts) != len(terms_of):
+        header_end = data.index(b"\n", len(MAGIC)) + 1
+        header = json.loads(data[len(MAGIC):header_end])
+        papers, postings, stored_terms = header["papers"], header["postings"], header["terms"]
+        if header["version"] != _tokenizer_version() or len(data) != header_end + papers * (KEY_BYTES + 4) + postings * 8:
             return {}
-        return {key: (terms_of[start:stop], counts[start:stop]) for key, (start, stop) in stored["papers"].items()}
-    except (OSError, ValueError, KeyError, TypeError, IndexError, binascii.Error):
+        keys_end = header_end + papers * KEY_BYTES
+        stops = np.frombuffer(data, dtype="<u4", count=papers, offset=keys_end).astype(np.int64)
+        terms_of = np.frombuffer(data, dtype="<i4", count=postings, offset=keys_end + papers * 4)
+        counts = np.frombuffer(data, dtype="<i4", count=postings, offset=keys_end + papers * 4 + postings * 4)
+        if not _is_slicing(stops, postings) or (postings and not 0 <= terms_of.min() <= terms_of.max() < len(stored_terms)):
+            return {}
+        terms = np.array([_term_number(term) for term in stored_terms] or [0], dtype=np.int32)
+        terms_of, counts = terms[terms_of], counts.astype(np.int32)
+        starts = [0, *stops.tolist()]
+        return {data[header_end + row * KEY_BYTES:header_end + (row + 1) * KEY_BYTES]:
+                (terms_of[starts[row]:starts[row + 1]], counts[starts[row]:starts[row + 1]]) for row in range(papers)}
+    except (OSError, ValueError, KeyError, TypeError):
         return {}  # unreadable: every paper is tokenized again and the file rewritten
 
 
-def _write_cache(path: Path, keys: Sequence[str], counts: Sequence[TermCounts]) -> None:
-    stops = np.cumsum([len(terms) for terms, _ in counts]).tolist()
-    document = {
-        "version": _tokenizer_version(),
-        "terms": _TERMS,
-        "papers": {key: [stop - len(terms), stop] for key, (terms, _), stop in zip(keys, counts, stops)},
-        "terms_of": _base64(np.concatenate([terms for terms, _ in counts] or [np.zeros(0, np.int32)])),
-        "counts": _base64(np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)])),
-    }
+def _is_slicing(stops: np.ndarray, postings: int) -> bool:
+    """Whether the stops cut `postings` entries into consecutive runs (int64: unsigned differences wrap)."""
+    return bool(np.all(np.diff(stops) >= 0)) and (stops[-1] == postings if len(stops) else postings == 0)
+
+
+def _write_cache(path: Path, keys: Sequence[bytes], counts: Sequence[TermCounts]) -> None:
+    stops = np.cumsum([len(terms) for terms, _ in counts], dtype=np.int64)
+    postings = int(stops[-1]) if len(stops) else 0
+    header = {"version": _tokenizer_version(), "terms": _TERMS, "papers": len(keys), "postings": postings}
+    parts = [MAGIC, json.dumps(header, separators=(",", ":")).encode() + b"\n", b"".join(keys),
+             stops.astype("<u4").tobytes(),
+             np.concatenate([terms for terms, _ in counts] or [np.zeros(0, np.int32)]).astype("<i4").tobytes(),
+             np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)]).astype("<i4").tobytes()]
     try:
-        write_file_atomic(path.parent, path.name, json.dumps(document, separators=(",", ":")).encode())
+        write_file_atomic(path.parent, path.name, parts)
     except OSError:
         return  # a read-only .cache/: only a speed-up is lost
-
-
-def _base64(numbers: np.ndarray) -> str:
-    return base64.b64encode(numbers.astype("<i4").tobytes()).decode("ascii")
 
 
 # --- Weights, index and scores -------------------------------------------------------------
