@@ -14,10 +14,11 @@ workers costs more than they save there (see PARALLEL_FROM).
 """
 from __future__ import annotations
 
+import itertools
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -55,6 +56,14 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item], chun
         yield from map(function, items)
         return
     yield from results_in_order(partial(_apply_to_range, in_worker or function, items), len(items), chunk_size)
+
+
+def started(results: Iterator[Result]) -> Iterator[Result]:
+    """The same results, the first one taken already: the workers of a map_in_order are then at
+    work while the caller does something else before it takes the rest (all of them: the pool
+    ends only when its generator does, and no other fork is safe until then)."""
+    first = list(itertools.islice(results, 1))
+    return itertools.chain(first, results)
 
 
 def _apply_to_range(function: Callable[[Item], Result], items: Sequence[Item], start: int, stop: int) -> list[Result]:

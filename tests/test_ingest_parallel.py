@@ -1,17 +1,22 @@
 """A large ingest's work done by forked workers (generator/ingest/workers.py) gives exactly the
 files the serial ingest gives, and reports content errors the same way."""
 import errno
+import json
+import os
 import shutil
 import threading
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 
+from generator import cache as cache_module
 from generator import workers
 from generator.errors import BuildFailed, SourceError
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
+from generator.ingest.state import STATE_FILE
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, make_project, snapshot
 
@@ -140,10 +145,49 @@ def test_the_workers_read_the_digests_of_paper_files_stamped_anew(tmp_path, fork
         (tmp_path / name).write_text(f"paper {number}\n" * number)
     (tmp_path / names[4]).unlink()
     (tmp_path / names[4]).mkdir()  # a folder named like a paper file
-    digests = state.file_digests(tmp_path, names)
+    digests = list(state.file_digests(tmp_path, names))
     assert forks == [10]
     assert digests == [file_digest(tmp_path / name) for name in names]
     assert digests[4] is None and len(set(digests)) == 10
+
+
+def test_a_clone_reads_its_paper_files_on_every_core_while_the_paper_cache_loads(tmp_path, forks, monkeypatch):
+    """A clone stamps every file anew: the paper files changed since the last ingest are read by
+    the workers before this process loads the paper cache, only the new day is ingested, and the
+    cache trusts the files' new stamps from then on: it reads none of them again."""
+    from generator.content import papers as papers_module
+
+    first = Project.at(make_project(tmp_path / "first", [SEED]))
+    run_ingest(first)
+    papers_module.load_paper_files(first)  # as `digest build` does next: the paper cache holds every paper
+    shutil.copytree(first.root, tmp_path / "clone", copy_function=shutil.copyfile)
+    project = Project.at(tmp_path / "clone")
+    a_minute_ago, an_hour_ago = time.time() - 60, time.time() - 3600
+    for path in project.root.rglob("*"):
+        os.utime(path, (a_minute_ago, a_minute_ago))
+    state_file = project.cache_dir / STATE_FILE
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    state["newest"] = int(an_hour_ago * 1e9)  # as if the last ingest was an hour ago
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    shutil.copy(FIXTURES / "hf-api" / "2025-08-18.json", project.digests)
+    os.utime(project.digests / "2025-08-18.json", (a_minute_ago, a_minute_ago))
+
+    monkeypatch.setattr(papers_module.PaperCache, "_open", {})  # a new process
+    runs_when_the_cache_loads = []
+    real_init = papers_module.PaperCache.__init__
+
+    def loading(self, path):
+        runs_when_the_cache_loads.append(list(forks))
+        real_init(self, path)
+
+    monkeypatch.setattr(papers_module.PaperCache, "__init__", loading)
+    read_by_the_cache = []  # files whose entries the cache could not trust by their stamp
+    monkeypatch.setattr(cache_module, "file_digest", read_by_the_cache.append)
+    paper_count = len(list(project.papers.glob("*.md")))
+    forks.clear()
+    report = run_ingest(project)
+    assert not report.skipped and runs_when_the_cache_loads == [[paper_count]]
+    assert read_by_the_cache == []
 
 
 def test_paper_files_parsed_by_the_workers_load_as_the_serial_load_gives_them(tmp_path, request, monkeypatch):
