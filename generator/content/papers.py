@@ -308,10 +308,11 @@ def _shown_in(shown_folder: str, name: str) -> str:
 
 
 def _paper_file_to_json(paper_file: PaperFile) -> list[str]:
-    """[the front matter fields, key lines and body line as one JSON text, the body, the identity]: the cache keeps
-    its entries as read for as long as the process runs, and at 80,000 papers the fields as JSON
-    objects (dicts, lists, dates tagged) took 200 MB beside the papers, in every forked worker too;
-    as one text each they take 70 MB, and the body is the paper's own string."""
+    """[the front matter fields, key lines and body line as one JSON text, the body, the identity]:
+    the cache keeps its entries as read for as long as the process runs, and at 80,000 papers the
+    fields as JSON objects (dicts, lists, dates tagged) took 200 MB beside the papers, in every
+    forked worker too; as one text each they take 70 MB, and the body and the identity are the
+    PaperFile's own strings."""
     paper = paper_file.paper
     meta = [_to_json(fields_from_paper(paper)), paper_file.key_lines, paper.body_line]
     return [_COMPACT_JSON.encode(meta), paper.body, paper_file.identity]
