@@ -92,6 +92,13 @@ def test_a_damaged_cache_is_not_used_and_the_answer_is_a_cold_runs(tmp_path, dam
     assert len(related._read_cache(cache)) == len(PAPERS)  # written again whole
 
 
+def test_the_cache_file_earlier_versions_wrote_is_removed(tmp_path):
+    retired = tmp_path / "related.json"
+    retired.write_text('{"version": "x", "terms": []}', encoding="utf-8")
+    related_papers(PAPERS, cache_file=tmp_path / "related.bin")
+    assert not retired.exists() and (tmp_path / "related.bin").exists()
+
+
 def test_a_cache_of_another_tokenizer_is_not_used(tmp_path, monkeypatch):
     cache = tmp_path / "related.bin"
     related_papers(PAPERS, cache_file=cache)

@@ -58,6 +58,7 @@ ROWS_PER_PRODUCT = 2000  # papers scored per sparse product: bounds its memory
 ROWS_PER_QUERY_BLOCK = 5000  # papers weighed at a time: bounds the temporary arrays' memory
 MAGIC = b"paper-digest related terms 2\n"  # the cache file's first line (_read_cache)
 KEY_BYTES = 16  # a paper's key in the cache file: a digest of its title and abstract
+RETIRED_SUFFIX = ".json"  # the cache file's name as earlier versions wrote it, with this ending
 FEW_TO_TOKENIZE = 64  # papers tokenized again rather than read from the cache file (a preview edit)
 ENTRIES_PER_SPLICED_ROW = 400  # _replace_rows copies slices while it replaces under a row per this many entries
 SCORE_DECIMALS = 9  # scores equal to this many decimals are ties
@@ -304,6 +305,9 @@ def _write_cache(path: Path, keys: Sequence[bytes], counts: Sequence[TermCounts]
              np.concatenate([times for _, times in counts] or [np.zeros(0, np.int32)]).astype("<i4").tobytes()]
     try:
         write_file_atomic(path.parent, path.name, parts)
+        # The same cache as earlier versions wrote it (base64 in JSON): a deploy's kept .cache/
+        # would otherwise carry its 80 MB forever.
+        path.with_suffix(RETIRED_SUFFIX).unlink(missing_ok=True)
     except OSError:
         return  # a read-only .cache/: only a speed-up is lost
 
