@@ -38,7 +38,8 @@ def worth_forking(count: int, threshold: int | None = None) -> bool:
     """Whether `count` items are worth the workers' start-up (at least `threshold` of them,
     PARALLEL_FROM by default), there are cores to use, and forking is safe (no other thread: a
     lock another thread holds would stay held in the workers)."""
-    return count >= (PARALLEL_FROM if threshold is None else threshold) and worker_count() > 1 and threading.active_count() == 1 and hasattr(os, "fork")
+    enough = count >= (PARALLEL_FROM if threshold is None else threshold)
+    return enough and worker_count() > 1 and threading.active_count() == 1 and hasattr(os, "fork")
 
 
 def worker_count() -> int:
@@ -60,8 +61,7 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item], chun
 
 def started(results: Iterator[Result]) -> Iterator[Result]:
     """The same results, the first one taken already: the workers of a map_in_order are then at
-    work while the caller does something else before it takes the rest (all of them: the pool
-    ends only when its generator does, and no other fork is safe until then)."""
+    work while the caller does something else before it takes the rest."""
     first = list(itertools.islice(results, 1))
     return itertools.chain(first, results)
 
@@ -89,6 +89,8 @@ def results_in_order(work: Callable[[int, int], list[Result]], count: int,
                 results, errors = chunks.popleft().result()
                 if errors:
                     raise BuildFailed(errors)
+                if not chunks:  # the pool ends before the last results go: a consumer that takes
+                    pool.shutdown()  # exactly `count` of them (a zip) leaves no thread behind
                 yield from results
         except BaseException:  # an error, or the consumer stopped early: no more chunks
             pool.shutdown(cancel_futures=True)

@@ -81,6 +81,15 @@ def test_a_consumer_that_stops_early_does_not_wait_for_every_chunk(forks):
     results.close()  # cancels the chunks not yet started
 
 
+def test_a_consumer_that_takes_every_result_but_asks_no_further_leaves_no_thread(forks):
+    """zip(names, results) stops after the last name without asking the results again: the pool
+    (and its thread, which would make every later fork unsafe) has ended by then."""
+    threads = threading.active_count()
+    results = workers.map_in_order(str, range(23), 4)
+    assert dict(zip(range(23), results)) == {number: str(number) for number in range(23)}
+    assert threading.active_count() == threads and workers.worth_forking(23)
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 def test_a_content_error_met_by_a_worker_is_reported_as_the_serial_ingest_reports_it(tmp_path, request,
                                                                                       monkeypatch, parallel):

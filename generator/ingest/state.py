@@ -272,11 +272,11 @@ def papers_contents(project: Project, stamps: dict[str, Stamp], known: dict[str,
                                               if name not in known and stamps[name][1] > changed_after]
     reading = workers.started(file_digests(project.papers, ahead))
     cache = PaperCache.of(project)  # loaded while the workers read
-    read = dict(zip(ahead, list(reading)))  # every result taken: the workers' pool ends
+    read = dict(zip(ahead, reading))
     digests = {name: known[name] if name in known else read[name] if name in read
                else cache.known_digest(name, stamps[name]) for name in names}
     unread = [name for name in names if digests[name] is None and name not in known and name not in read]
-    read.update(zip(unread, list(file_digests(project.papers, unread))))
+    read.update(zip(unread, file_digests(project.papers, unread)))
     for name, digest in read.items():
         cache.learn_digest(name, stamps[name], digest)
         digests[name] = digest
