@@ -57,5 +57,7 @@ def first_invisible_character(value: Any) -> str | None:
     if isinstance(value, str):
         found = schema.NOT_ONE_LINE.search(value)
         return found.group(0) if found else None
-    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    items = list(value.values()) if isinstance(value, dict) else value if isinstance(value, list) else []
+    if all(isinstance(item, str) for item in items):  # most lists: one search, characters in the same order
+        return first_invisible_character("".join(items))
     return next((character for item in items if (character := first_invisible_character(item)) is not None), None)

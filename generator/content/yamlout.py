@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 _RESOLVER = yaml.resolver.Resolver()
+_RESOLVERS = _RESOLVER.yaml_implicit_resolvers  # first character -> the resolvers of texts starting with it
 # Conservative plain scalars: start with a letter or digit, no ': ' or ' #', no trailing space or colon.
 _PLAIN = re.compile(r"[A-Za-z0-9][A-Za-z0-9 _./+()'&?=%~:@!*-]*")
 _FLOW_UNSAFE = re.compile(r"[,\[\]{}]")
@@ -53,17 +54,20 @@ def scalar(value: Any, in_flow: bool = False) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
     text = str(value)
-    if _is_plain(text, in_flow):
+    if is_plain(text, in_flow):
         return text
     return '"' + _QUOTED_UNSAFE.sub(_escape, text) + '"'
 
 
-def _is_plain(text: str, in_flow: bool) -> bool:
+def is_plain(text: str, in_flow: bool) -> bool:
     if not _PLAIN.fullmatch(text) or text.endswith((" ", ":")) or ": " in text or " #" in text:
         return False
     if in_flow and _FLOW_UNSAFE.search(text):
         return False
     # The same check PyYAML makes when reading: "yes", "null", "2025-08-18", "1e3" are not strings.
+    # It looks only at the resolvers of the text's first character: most texts have none.
+    if text[0] not in _RESOLVERS and None not in _RESOLVERS:
+        return True
     return bool(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)) == "tag:yaml.org,2002:str")
 
 
