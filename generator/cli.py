@@ -232,9 +232,11 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     if not args.clean and stamp.site_is_current(project):
         print("build: site/ is up to date")
         return EXIT_OK
+    from generator.content.papers import PaperCache, parse_ahead
+
+    parse_ahead(project)  # a cold build's papers are parsed on the workers while this process imports the rest
     from generator.build.builder import build_site
     from generator.content.check import check_content
-    from generator.content.papers import PaperCache
     from generator.ingest.catalog import run_ingest
 
     with PaperCache.saved_once():

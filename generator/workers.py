@@ -14,7 +14,6 @@ workers costs more than they save there (see PARALLEL_FROM).
 """
 from __future__ import annotations
 
-import itertools
 import os
 import threading
 from collections import deque
@@ -49,52 +48,73 @@ def worker_count() -> int:
 
 def map_in_order(function: Callable[[Item], Result], items: Sequence[Item], chunk_size: int,
                  threshold: int | None = None,
-                 in_worker: Callable[[Item], Result] | None = None) -> Generator[Result, None, None]:
-    """function(item) of each item, in order: by the forked workers in chunks of chunk_size when
-    worth_forking(len(items), threshold), else in this process. in_worker: what a worker applies
-    instead, for results that travel back lighter."""
+                 in_worker: Callable[[Item], Result] | None = None) -> Results[Result]:
+    """function(item) of each item, in order: by forked workers in chunks of chunk_size, which
+    start now (see results_in_order), when worth_forking(len(items), threshold); else in this
+    process, as the results are taken. in_worker: what a worker applies instead, for results
+    that travel back lighter."""
     if not worth_forking(len(items), threshold):
-        yield from map(function, items)
-        return
-    yield from results_in_order(partial(_apply_to_range, in_worker or function, items), len(items), chunk_size)
-
-
-def started(results: Iterator[Result]) -> Iterator[Result]:
-    """The same results, the first one taken already: the workers of a map_in_order are then at
-    work while the caller does something else before it takes the rest."""
-    first = list(itertools.islice(results, 1))
-    return itertools.chain(first, results)
+        return (function(item) for item in items)
+    return results_in_order(partial(_apply_to_range, in_worker or function, items), len(items), chunk_size)
 
 
 def _apply_to_range(function: Callable[[Item], Result], items: Sequence[Item], start: int, stop: int) -> list[Result]:
     return [function(item) for item in items[start:stop]]
 
 
-def results_in_order(work: Callable[[int, int], list[Result]], count: int,
-                     chunk_size: int) -> Generator[Result, None, None]:
-    """work(start, stop) over range(count) in chunks of chunk_size, run by forked workers; yields
-    each item's result in item order, a chunk as soon as it and those before it are done. A
-    BuildFailed in a worker is raised here with the same errors, as the serial code raises it."""
-    # Imported here: a small ingest never needs them, and they take 12 ms to import.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+def results_in_order(work: Callable[[int, int], list[Result]], count: int, chunk_size: int) -> InOrder[Result]:
+    """work(start, stop) over range(count) in chunks of chunk_size, run by forked workers that
+    start now, while the caller goes on; an iterator over each item's result in item order, a
+    chunk as soon as it and those before it are done. A BuildFailed in a worker is raised there
+    with the same errors, as the serial code raises it."""
+    return InOrder(work, count, chunk_size)
 
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(worker_count(), mp_context=context, initializer=_adopt_work,
-                             initargs=(work, os.getpid())) as pool:
+
+class InOrder(Iterator[Result]):
+    """results_in_order's results. The pool ends once its last results are taken, when a result
+    raises, or at close(): a consumer that stops early closes it (a `for` or `zip` that takes
+    every result needs not: a zip stops without asking again, and no thread is left by then)."""
+
+    def __init__(self, work: Callable[[int, int], list[Result]], count: int, chunk_size: int):
+        # Imported here: a small ingest never needs them, and they take 12 ms to import.
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self._pool = ProcessPoolExecutor(worker_count(), mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_adopt_work, initargs=(work, os.getpid()))
         try:
-            chunks = deque(pool.submit(_run_chunk, start, min(start + chunk_size, count))
-                           for start in range(0, count, chunk_size))
-            while chunks:  # each chunk's results dropped once yielded: 80,000 files' texts are 330 MB
-                results, errors = chunks.popleft().result()
+            self._chunks = deque(self._pool.submit(_run_chunk, start, min(start + chunk_size, count))
+                                 for start in range(0, count, chunk_size))
+        except BaseException:
+            self.close()
+            raise
+        self._ready: deque[Result] = deque()  # each chunk's results dropped once taken: 80,000 files' texts are 330 MB
+
+    def __next__(self) -> Result:
+        while not self._ready:
+            if not self._chunks:
+                raise StopIteration
+            try:
+                results, errors = self._chunks.popleft().result()
                 if errors:
                     raise BuildFailed(errors)
-                if not chunks:  # the pool ends before the last results go: a consumer that takes
-                    pool.shutdown()  # exactly `count` of them (a zip) leaves no thread behind
-                yield from results
-        except BaseException:  # an error, or the consumer stopped early: no more chunks
-            pool.shutdown(cancel_futures=True)
-            raise
+            except BaseException:  # an error, or the consumer interrupted: no more chunks
+                self.close()
+                raise
+            if not self._chunks:  # the pool ends before the last results go: a consumer that takes
+                self._pool.shutdown()  # exactly `count` of them (a zip) leaves no thread behind
+            self._ready.extend(results)
+        return self._ready.popleft()
+
+    def close(self) -> None:
+        """Cancels the chunks not yet started and ends the pool."""
+        self._chunks.clear()
+        self._ready.clear()
+        self._pool.shutdown(cancel_futures=True)
+
+
+# What map_in_order gives: results made as they are taken, or by workers; either can be closed.
+Results = Generator[Result, None, None] | InOrder[Result]
 
 
 def _adopt_work(work: Work, parent: int) -> None:

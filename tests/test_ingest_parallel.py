@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -226,6 +227,71 @@ def test_paper_files_parsed_by_the_workers_load_as_the_serial_load_gives_them(tm
     papers.PaperCache._open.clear()
     assert papers.load_paper_files(project) == serial  # from the cache the workers' entries made
     assert runs == [len(names), 2]  # only the two broken files parsed again: errors are never cached
+
+
+def cold_project(folder: Path) -> Project:
+    """A project whose papers were ingested, without its cache: as a cold build finds it."""
+    from generator.content import papers
+
+    project = Project.at(make_project(folder, PAGE_COPIES))
+    run_ingest(project)
+    shutil.rmtree(project.cache_dir)
+    papers.PaperCache._open.clear()
+    return project
+
+
+def test_a_cold_load_takes_the_papers_parsed_ahead_by_the_workers(tmp_path, request, monkeypatch):
+    """`digest build` starts parsing before it imports the build (parse_ahead): the workers are at
+    work before the load asks, and the load then parses nothing itself."""
+    from generator.content import papers
+
+    project = cold_project(tmp_path / "serial")
+    serial = papers.load_paper_files(project)
+    project = cold_project(tmp_path / "ahead")
+    runs = request.getfixturevalue("forks")
+    monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
+    monkeypatch.setattr(papers, "PARSE_CHUNK", 4)
+    papers.parse_ahead(project)
+    assert runs == [len(serial[0])]  # started before the load
+    parsed_here = []
+    monkeypatch.setattr(papers, "_parsed_file", parsed_here.append)
+    loaded = papers.load_paper_files(project)
+    assert parsed_here == [] and runs == [len(serial[0])]
+    assert [paper_file.paper for paper_file in loaded[0]] == [
+        replace(paper_file.paper, path=paper_file.paper.path.replace("serial", "ahead")) for paper_file in serial[0]]
+
+
+def test_a_paper_edited_after_parsing_ahead_is_loaded_as_edited(tmp_path, request, monkeypatch):
+    from generator.content import papers
+
+    project = cold_project(tmp_path)
+    runs = request.getfixturevalue("forks")
+    monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
+    threads = threading.active_count()
+    papers.parse_ahead(project)
+    edited = sorted(project.papers.glob("*.md"))[5]
+    edited.write_text(edited.read_text() + "One more line.\n")  # a new size: a new stamp
+    loaded, errors = papers.load_paper_files(project)
+    assert errors == [] and runs == [len(loaded), len(loaded)]  # what was parsed ahead is not taken
+    assert next(file for file in loaded if file.paper.slug == edited.stem).paper.body.endswith("One more line.")
+    assert threading.active_count() == threads  # the workers parsing ahead were stopped, none are left
+
+
+def test_a_cold_build_parses_ahead_and_a_warm_one_does_not(tmp_path, monkeypatch):
+    from generator import cli
+    from generator.content import papers
+
+    project = cold_project(tmp_path)
+    asked = []
+    monkeypatch.setattr(papers, "parse_ahead", lambda project: asked.append(project.root))
+    assert cli.main(["--project", str(project.root), "build"]) == 0
+    assert asked == [project.root]
+    monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
+    monkeypatch.undo()
+    started = []
+    monkeypatch.setattr(papers, "_parsed_files", lambda *args: started.append(args))
+    papers.parse_ahead(project)  # the cache the build wrote knows every paper
+    assert started == []
 
 
 def test_digests_read_by_the_workers_give_the_serial_drafts_errors_and_hashes(tmp_path, request):

@@ -291,7 +291,7 @@ class Catalog:
                     next_place[draft.featured] = next_place.get(draft.featured, 0) + 1
                     self._place(slug, draft.featured, next_place[draft.featured])
 
-    def _prepared(self, drafts: list[DraftPaper]) -> Generator[Prepared | None, None, None]:
+    def _prepared(self, drafts: list[DraftPaper]) -> workers.InOrder[Prepared] | Generator[None, None, None]:
         """Each draft's Prepared, worked out on every core while this process adds the drafts
         before it; for a few drafts, None each: add works out what it needs."""
         if not workers.worth_forking(len(drafts)):
@@ -447,7 +447,7 @@ class Catalog:
             files = [*report.written, project.ingest_ledger]
             return report, write_all_or_nothing(files, itertools.chain(texts, [ledger.encode("utf-8")]), expected)
 
-    def _encoded(self, slugs: list[str]) -> Generator[bytes, None, None]:
+    def _encoded(self, slugs: list[str]) -> workers.Results[bytes]:
         """The papers' files in UTF-8, in order: formatted by the workers for many papers."""
         return workers.map_in_order(self._file_bytes, slugs, FORMAT_CHUNK)
 

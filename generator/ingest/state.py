@@ -270,7 +270,7 @@ def papers_contents(project: Project, stamps: dict[str, Stamp], known: dict[str,
     names = sorted(stamps)
     ahead = [] if changed_after is None else [name for name in names
                                               if name not in known and stamps[name][1] > changed_after]
-    reading = workers.started(file_digests(project.papers, ahead))
+    reading = file_digests(project.papers, ahead)  # the workers start now
     cache = PaperCache.of(project)  # loaded while the workers read
     read = dict(zip(ahead, reading))
     digests = {name: known[name] if name in known else read[name] if name in read
