@@ -67,14 +67,24 @@ def test_template_runtime_error_names_the_template_line_and_page(golden_project)
     assert [str(error) for error in serial.errors] == messages
 
 
-def test_an_error_in_the_sitemap_made_beside_the_search_index_is_reported_as_a_pages(golden_project):
-    """The listings of every paper are made by the search process in `digest build`: their
+def test_an_error_in_the_sitemap_rendered_first_by_the_workers_is_reported_as_a_pages(golden_project):
+    """The listings of every paper are the page workers' first tasks in `digest build`: their
     errors come back as file:line, as a page's do, and the same as a serial build's."""
     before = built(golden_project)
     override(golden_project, "sitemap.xml", "<urlset>\n{{ entries.missing.x }}\n</urlset>\n")
     messages = expect_failure(golden_project)
     assert len(messages) == 1 and "templates/sitemap.xml:2: cannot render sitemap.xml" in messages[0]
     assert snapshot(golden_project / "site") == before
+    serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
+    assert [str(error) for error in serial.errors] == messages
+
+
+def test_a_page_error_is_reported_before_a_listing_error_as_a_serial_build_reports_it(golden_project):
+    """The workers start with the listings, but a page's error is the one a serial build meets first."""
+    override(golden_project, "sitemap.xml", "<urlset>\n{{ entries.missing.x }}\n</urlset>\n")
+    override(golden_project, "day.html", '{% extends "base.html" %}\n{% block main %}{{ no_such_value.x }}{% endblock %}\n')
+    messages = expect_failure(golden_project)
+    assert len(messages) == 1 and "cannot render dates/" in messages[0]
     serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
     assert [str(error) for error in serial.errors] == messages
 

@@ -11,7 +11,7 @@ import os
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -30,32 +30,29 @@ SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, a
 
 
 class SearchProcess:
-    """The search files, then the listings of every paper (papers.json, sitemap.xml: seconds at
-    80,000 papers), made and written into the staging folder by one forked process started as
-    soon as the Site exists: they need the papers alone, so it runs while this process works
-    out related papers, page contexts and fingerprints, then beside the page workers. Started
-    before any thread or pool exists, since forking a threaded process is unsafe; only the
-    digests (or the listings' errors) travel back, through a pipe. Last it writes the paper
-    cache, if a load changed it: the main process, busier, would do it in its own time (a
-    deploy stamps every file anew, and the rewrite takes a second at 80,000 papers)."""
+    """The search files, made and written into the staging folder by one forked process started as
+    soon as the Site exists: they need the papers alone, so it runs while this process works out
+    related papers, page contexts and fingerprints, then beside the page workers. Started before
+    any thread or pool exists, since forking a threaded process is unsafe; only the digests travel
+    back, through a pipe. Last it writes the paper cache, if a load changed it: the main process,
+    busier, would do it in its own time (a deploy stamps every file anew, and the rewrite takes a
+    second at 80,000 papers)."""
 
     def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
-                 renderer: Renderer, listings: list[Page], papers: PaperCache):
-        """listings: the listing pages to render (those whose fingerprint changed); papers: the
-        cache the papers were loaded through, for good."""
+                 papers: PaperCache):
+        """papers: the cache the papers were loaded through, for good."""
         context = multiprocessing.get_context("fork")
         gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
         return_freed_memory()
         self._results, sender = context.Pipe(duplex=False)
         self._papers = papers
         self._process = context.Process(target=_search_in_process, daemon=True, args=(
-            sender, site, staged, cache_file, known, renderer, listings, papers, os.getpid()))
+            sender, site, staged, cache_file, known, papers, os.getpid()))
         self._process.start()
         sender.close()  # this process only reads: the pipe ends when the worker's end closes
 
     def result(self) -> SearchResult:
-        """Once the worker is done; its exception, if it raised one, is raised here (a listing's
-        errors as BuildFailed)."""
+        """Once the worker is done; its exception, if it raised one, is raised here."""
         try:
             status, value = self._results.recv()
         except EOFError:
@@ -64,8 +61,6 @@ class SearchProcess:
         finally:
             self._results.close()
         self._process.join()
-        if status == _ERRORS:
-            raise BuildFailed(value)
         if status == _FAILED:
             raise RuntimeError(f"the search worker failed:\n{value}")
         digests, written, papers_saved = value
@@ -82,21 +77,16 @@ class SearchProcess:
         gc.unfreeze()
 
 
-_DONE, _ERRORS, _FAILED = "done", "errors", "failed"  # what the search process sends back, with a value
+_DONE, _FAILED = "done", "failed"  # what the search process sends back, with a value
 
 
 def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache_file: Path | None,
-                       known: Mapping[str, str] | None, renderer: Renderer, listings: list[Page], papers: PaperCache,
-                       parent: int) -> None:
+                       known: Mapping[str, str] | None, papers: PaperCache, parent: int) -> None:
     die_with(parent)
     outcome: tuple[str, object]
     try:
         digests, written = write_changed(search_file_stream(site, cache_file), staged, known)
-        page_builders.render_each_page_once()
-        write_pages(renderer, listings, staged)
         outcome = _DONE, (digests, written, papers.save_now())
-    except BuildFailed as failed:  # a listing's template error, reported as the pages' are
-        outcome = _ERRORS, failed.errors
     except BaseException:  # the parent reports it, as text: an exception may not pickle
         outcome = _FAILED, traceback.format_exc()
     sender.send(outcome)
@@ -116,6 +106,10 @@ class FullBuildJob:
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
+    # The listings of every paper (papers.json, sitemap.xml): the largest pages (seconds each at
+    # 80,000 papers), so each is a task of its own, started first: no worker is left with one at
+    # the end while the other has nothing to do.
+    listings: list[Page] = field(default_factory=list)
     chunk_size: int = 400
     # For a builder that builds once: its heap stays frozen after the pool, since the collector
     # would walk it all again at the next allocations (the build record's JSON: 0.74 s, not 0.08).
@@ -142,8 +136,10 @@ class FullBuildJob:
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
+                listings = [pool.submit(_write_listing_in_worker, number) for number in range(len(self.listings))]
                 chunks = [pool.submit(_write_in_worker, start, stop) for start, stop in self._chunks()]
-                for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
+                # In page order, the listings last, so the error reported is the one a serial build meets.
+                for chunk in chunks + listings:
                     if errors := chunk.result():
                         raise BuildFailed(errors)
             except BaseException:
@@ -170,8 +166,17 @@ def _job() -> FullBuildJob:
 def _write_in_worker(start: int, stop: int) -> list[SourceError]:
     """Render and write pages[start:stop]; errors come back as a list (BuildFailed does not pickle)."""
     job = _job()
+    return _written(job, job.pages[start:stop])
+
+
+def _write_listing_in_worker(number: int) -> list[SourceError]:
+    job = _job()
+    return _written(job, job.listings[number:number + 1])
+
+
+def _written(job: FullBuildJob, pages: list[Page]) -> list[SourceError]:
     try:
-        write_pages(job.renderer, job.pages[start:stop], job.staged)
+        write_pages(job.renderer, pages, job.staged)
     except BuildFailed as failed:
         return failed.errors
     return []
