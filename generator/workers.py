@@ -19,9 +19,12 @@ import threading
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from generator.errors import BuildFailed, SourceError
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PARALLEL_FROM = 2000  # items; measured, see bench/RESULTS.md "ingest on both cores"
 MAX_WORKERS = 8
@@ -80,15 +83,16 @@ class InOrder(Iterator[Result]):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        self._chunks: deque[Future[tuple[list[Any], list[SourceError]]]] = deque()
+        self._ready: deque[Result] = deque()  # each chunk's results dropped once taken: 80,000 files' texts are 330 MB
         self._pool = ProcessPoolExecutor(worker_count(), mp_context=multiprocessing.get_context("fork"),
                                          initializer=_adopt_work, initargs=(work, os.getpid()))
         try:
-            self._chunks = deque(self._pool.submit(_run_chunk, start, min(start + chunk_size, count))
-                                 for start in range(0, count, chunk_size))
+            self._chunks.extend(self._pool.submit(_run_chunk, start, min(start + chunk_size, count))
+                                for start in range(0, count, chunk_size))
         except BaseException:
             self.close()
             raise
-        self._ready: deque[Result] = deque()  # each chunk's results dropped once taken: 80,000 files' texts are 330 MB
 
     def __next__(self) -> Result:
         while not self._ready:
@@ -111,6 +115,10 @@ class InOrder(Iterator[Result]):
         self._chunks.clear()
         self._ready.clear()
         self._pool.shutdown(cancel_futures=True)
+
+    def __del__(self) -> None:
+        if hasattr(self, "_pool"):  # not when the pool could not start
+            self.close()  # dropped unfinished, as an error unwound past its consumer: no thread is left
 
 
 # What map_in_order gives: results made as they are taken, or by workers; either can be closed.

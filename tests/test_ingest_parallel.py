@@ -91,6 +91,19 @@ def test_a_consumer_that_takes_every_result_but_asks_no_further_leaves_no_thread
     assert threading.active_count() == threads and workers.worth_forking(23)
 
 
+def test_results_dropped_unfinished_as_an_error_unwinds_leave_no_thread(forks):
+    threads = threading.active_count()
+
+    def consume():
+        for number in workers.results_in_order(lambda start, stop: list(range(start, stop)), 10_000, 10):
+            if number == 5:
+                raise ValueError("the consumer's own error")
+
+    with pytest.raises(ValueError):
+        consume()
+    assert threading.active_count() == threads and workers.worth_forking(23)
+
+
 @pytest.mark.parametrize("parallel", [False, True])
 def test_a_content_error_met_by_a_worker_is_reported_as_the_serial_ingest_reports_it(tmp_path, request,
                                                                                       monkeypatch, parallel):

@@ -81,7 +81,7 @@ def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> lis
 def pages_but_papers_and_listings(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """all_pages without the papers' own pages, which a full build fingerprints from their parts
     (PAPER_PAGE_PARTS) and makes only when it renders them, nor the listings of every paper,
-    which it makes beside the search index (parallel.SearchProcess)."""
+    which it makes apart (the page workers' first tasks, parallel.FullBuildJob)."""
     return html_pages(site, config, scope, paper_pages=False) + light_data_pages(site, config, scope)
 
 
@@ -427,7 +427,7 @@ def record_keys(papers: Iterable[Paper], paper_digest: Callable[[Paper], str]) -
 @dataclass(frozen=True)
 class RecordReuse:
     """What lets papers.json copy records from the last build's file rather than make them again
-    (2 s at 80,000 papers, most of a new day's search process): that file, the keys of its
+    (2 s at 80,000 papers, once most of a new day's search process): that file, the keys of its
     records (record_keys) as the build record keeps them, and the keys of the papers now."""
 
     earlier_file: Path

@@ -173,7 +173,7 @@ def parse_ahead(project: Project) -> None:
     imports the build's modules (0.4 s, a cold load of 1,000 papers is 0.15 s more) and reads
     the digests. The next load of the papers takes their results, if the files are still as
     listed here."""
-    if (project.cache_dir / CACHE_FILE).exists():
+    if (project.cache_dir / CACHE_FILE).exists() or project.papers in _parsing_ahead:
         return
     listing, errors = paper_listing(project)
     if not errors and workers.worth_forking(len(listing), PARSE_AHEAD_FROM):
