@@ -1,4 +1,5 @@
 """A failed build names file:line for every problem and leaves the previous site/ intact."""
+import time
 from pathlib import Path
 
 import pytest
@@ -124,3 +125,45 @@ def test_a_paper_that_failed_in_a_rebuild_is_not_published_stale_later(golden_pr
     corpusbrain.write_text(corpusbrain.read_text().replace("CorpusBrain:", "CorpusBrain 3:"))
     result = builder.rebuild([corpusbrain])
     assert any("unknown topic 'robots'" in str(error) for error in result.errors)
+
+
+@pytest.mark.parametrize("late", ["search", "pages"])
+def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project, tmp_path, monkeypatch, late):
+    """papers.json and sitemap.xml go to the search process when it is done first (a deploy's),
+    to a page worker when the pages are (a cold build's), and never to both."""
+    from generator.build import parallel
+
+    log = tmp_path / "claims.log"
+    real_claim, real_unclaimed = parallel.Listings.claim, parallel.Listings.render_unclaimed
+    in_search = []
+
+    def claim(listings, number):
+        if late == "pages" and not in_search:
+            time.sleep(1.5)
+        first = real_claim(listings, number)
+        with log.open("a") as stream:
+            stream.write(f"{'search' if in_search else 'pages'} {'claimed' if first else 'skipped'} {number}\n")
+        return first
+
+    def unclaimed(listings, staged):
+        in_search.append(True)  # in the search process only: it is forked
+        return real_unclaimed(listings, staged)
+
+    def slowly(function):
+        def slow(*args, **kwargs):
+            time.sleep(1.5)
+            return function(*args, **kwargs)
+        return slow
+
+    monkeypatch.setattr(parallel.Listings, "claim", claim)
+    monkeypatch.setattr(parallel.Listings, "render_unclaimed", unclaimed)
+    if late == "search":  # else the page workers are slow to claim (claim, above)
+        monkeypatch.setattr(parallel, "write_changed", slowly(parallel.write_changed))
+    build_site(golden_project)
+    claims = sorted(log.read_text().splitlines())
+    first, second = ("pages", "search") if late == "search" else ("search", "pages")
+    assert claims == sorted([f"{first} claimed 0", f"{first} claimed 1", f"{second} skipped 0", f"{second} skipped 1"])
+    serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
+    assert serial.errors == []
+    for name in ("papers.json", "sitemap.xml"):
+        assert (golden_project / "site" / name).read_bytes() == (golden_project / "serial-site" / name).read_bytes()

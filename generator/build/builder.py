@@ -19,7 +19,7 @@ from generator.build import pages as page_builders
 from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
-from generator.build.parallel import FullBuildJob, SearchProcess
+from generator.build.parallel import FullBuildJob, Listings, SearchProcess, first_listing_error
 from generator.build.related import affected_by, forget_computation
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
@@ -283,7 +283,8 @@ class SiteBuilder:
             listings = page_builders.listing_pages(site, resources.config, reuse=reuse)
             fingerprints = prints.of_pages((page.path, page.context) for page in listings)
         stale_listings = _stale(listings, fingerprints, recorded)
-        search = SearchProcess(site, staged, self._search_cache, known, PaperCache.of(self.project)) if parallel else None
+        search = SearchProcess(site, staged, self._search_cache, known, Listings(resources.renderer, stale_listings),
+                               PaperCache.of(self.project)) if parallel else None
         removed: list[str] = []
         try:
             with gc_paused():
@@ -334,15 +335,18 @@ class SiteBuilder:
                      known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
         """Write these pages into the staging folder, then the search files whose digest is not
         the one `known` records (all without it), then the listings of every paper: in this
-        process, or by forked workers (the listings too) while `search` makes the search files;
+        process, or by forked workers while `search` makes the search files (the listings by
+        whichever is free first, parallel.Listings);
         the search files' digests, and those written. Either way a page's error comes before a
         listing's, so both report the same first error."""
         # Workers make each page's own folder (papers/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
         if search is not None:
-            FullBuildJob(resources.renderer, pages, staged, listings, keep_frozen=not self.keep_state).run()
-            return search.result()
+            pooled = FullBuildJob(resources.renderer, pages, staged, search.listings, keep_frozen=not self.keep_state).run()
+            searched, listed = search.result()
+            first_listing_error(pooled, listed)
+            return searched
         write_pages(resources.renderer, pages, staged)
         searched = write_changed(search_file_stream(site, self._search_cache), staged, known)
         write_pages(resources.renderer, listings, staged)

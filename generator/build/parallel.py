@@ -11,7 +11,7 @@ import os
 import traceback
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -27,32 +27,82 @@ from generator.heap import return_freed_memory
 from generator.orphans import die_with
 
 SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, and those written (write_changed)
+ListingErrors = dict[int, list[SourceError]]  # a listing's number -> the errors met rendering it
+
+
+class Listings:
+    """The listings of every paper (papers.json, sitemap.xml: the largest pages, seconds each at
+    80,000 papers), rendered by whichever process is free first: the search process once its own
+    files are written (first on a deploy, whose index is an update), or a page worker once the
+    pages are (first in a cold build, whose index is made whole). Each listing is claimed once,
+    through flags the forked processes share; made before the first of them forks."""
+
+    def __init__(self, renderer: Renderer, pages: list[Page]):
+        context = multiprocessing.get_context("fork")
+        self.renderer = renderer
+        self.pages = pages
+        self._claimed = context.RawArray("b", len(pages))
+        self._lock = context.Lock()
+
+    def __len__(self) -> int:
+        return len(self.pages)
+
+    def claim(self, number: int) -> bool:
+        """Whether this process is the first to ask for listing `number`, and so renders it."""
+        with self._lock:
+            first = not self._claimed[number]
+            self._claimed[number] = 1
+        return first
+
+    def render(self, number: int, staged: StagedSite) -> list[SourceError]:
+        """Listing `number` rendered into the staging folder, unless another process claimed it;
+        its errors."""
+        if not self.claim(number):
+            return []
+        try:
+            write_pages(self.renderer, [self.pages[number]], staged)
+        except BuildFailed as failed:
+            return failed.errors
+        return []
+
+    def render_unclaimed(self, staged: StagedSite) -> ListingErrors:
+        return {number: errors for number in range(len(self)) if (errors := self.render(number, staged))}
+
+
+def first_listing_error(*found: ListingErrors) -> None:
+    """Raises the errors of the first listing that failed, as a serial build meets them."""
+    errors = {number: listing_errors for each in found for number, listing_errors in each.items()}
+    if errors:
+        raise BuildFailed(errors[min(errors)])
 
 
 class SearchProcess:
     """The search files, made and written into the staging folder by one forked process started as
     soon as the Site exists: they need the papers alone, so it runs while this process works out
-    related papers, page contexts and fingerprints, then beside the page workers. Started before
-    any thread or pool exists, since forking a threaded process is unsafe; only the digests travel
-    back, through a pipe. Last it writes the paper cache, if a load changed it: the main process,
-    busier, would do it in its own time (a deploy stamps every file anew, and the rewrite takes a
-    second at 80,000 papers)."""
+    related papers, page contexts and fingerprints, then beside the page workers. Then the listings
+    no page worker has claimed yet. Started before any thread or pool exists, since forking a
+    threaded process is unsafe; only the digests and a listing's errors travel back, through a
+    pipe. Last it writes the paper cache, if a load changed it: the main process, busier, would do
+    it in its own time (a deploy stamps every file anew, and the rewrite takes a second at 80,000
+    papers)."""
 
     def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
-                 papers: PaperCache):
+                 listings: Listings, papers: PaperCache):
         """papers: the cache the papers were loaded through, for good."""
         context = multiprocessing.get_context("fork")
         gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
         return_freed_memory()
         self._results, sender = context.Pipe(duplex=False)
         self._papers = papers
+        self.listings = listings
         self._process = context.Process(target=_search_in_process, daemon=True, args=(
-            sender, site, staged, cache_file, known, papers, os.getpid()))
+            sender, site, staged, cache_file, known, listings, papers, os.getpid()))
         self._process.start()
         sender.close()  # this process only reads: the pipe ends when the worker's end closes
 
-    def result(self) -> SearchResult:
-        """Once the worker is done; its exception, if it raised one, is raised here."""
+    def result(self) -> tuple[SearchResult, ListingErrors]:
+        """Once the worker is done: the search files, and the errors of the listings it rendered;
+        its exception, if it raised one, is raised here."""
         try:
             status, value = self._results.recv()
         except EOFError:
@@ -63,10 +113,10 @@ class SearchProcess:
         self._process.join()
         if status == _FAILED:
             raise RuntimeError(f"the search worker failed:\n{value}")
-        digests, written, papers_saved = value
+        digests, written, listing_errors, papers_saved = value
         if papers_saved:
             self._papers.saved_elsewhere()
-        return digests, written
+        return (digests, written), listing_errors
 
     def stop(self) -> None:
         """After a failure elsewhere: the worker's files go with the staging folder."""
@@ -81,12 +131,14 @@ _DONE, _FAILED = "done", "failed"  # what the search process sends back, with a 
 
 
 def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache_file: Path | None,
-                       known: Mapping[str, str] | None, papers: PaperCache, parent: int) -> None:
+                       known: Mapping[str, str] | None, listings: Listings, papers: PaperCache, parent: int) -> None:
     die_with(parent)
     outcome: tuple[str, object]
     try:
         digests, written = write_changed(search_file_stream(site, cache_file), staged, known)
-        outcome = _DONE, (digests, written, papers.save_now())
+        page_builders.render_each_page_once()
+        listing_errors = listings.render_unclaimed(staged)
+        outcome = _DONE, (digests, written, listing_errors, papers.save_now())
     except BaseException:  # the parent reports it, as text: an exception may not pickle
         outcome = _FAILED, traceback.format_exc()
     sender.send(outcome)
@@ -106,24 +158,22 @@ class FullBuildJob:
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
-    # The listings of every paper (papers.json, sitemap.xml): the largest pages (seconds each at
-    # 80,000 papers), so each is a task of its own, started first: no worker is left with one at
-    # the end while the other has nothing to do.
-    listings: list[Page] = field(default_factory=list)
+    listings: Listings | None = None  # each a task after the pages', unless the search process took it
     chunk_size: int = 400
     # For a builder that builds once: its heap stays frozen after the pool, since the collector
     # would walk it all again at the next allocations (the build record's JSON: 0.74 s, not 0.08).
     keep_frozen: bool = False
 
-    def run(self) -> None:
-        """Once every page is written; raises the first failing page's error."""
+    def run(self) -> ListingErrors:
+        """Once every page is written; raises the first failing page's error. The errors of the
+        listings its workers rendered."""
         workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
         # Everything made so far lives as long as the build: the collector need not walk it again
         # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
         gc.freeze()
         return_freed_memory()
         try:
-            self._run_pool(workers)
+            return self._run_pool(workers)
         finally:
             if not self.keep_frozen:
                 gc.unfreeze()  # a builder that builds again must be able to collect its old states
@@ -131,17 +181,17 @@ class FullBuildJob:
     def _chunks(self) -> list[tuple[int, int]]:
         return [(start, min(start + self.chunk_size, len(self.pages))) for start in range(0, len(self.pages), self.chunk_size)]
 
-    def _run_pool(self, workers: int) -> None:
+    def _run_pool(self, workers: int) -> ListingErrors:
         context = multiprocessing.get_context("fork")
         initargs = (self, os.getpid())
         with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
             try:
-                listings = [pool.submit(_write_listing_in_worker, number) for number in range(len(self.listings))]
                 chunks = [pool.submit(_write_in_worker, start, stop) for start, stop in self._chunks()]
-                # In page order, the listings last, so the error reported is the one a serial build meets.
-                for chunk in chunks + listings:
+                listings = [pool.submit(_write_listing_in_worker, number) for number in range(len(self.listings or ()))]
+                for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
                     if errors := chunk.result():
                         raise BuildFailed(errors)
+                return {number: errors for number, listing in enumerate(listings) if (errors := listing.result())}
             except BaseException:
                 pool.shutdown(cancel_futures=True)
                 raise
@@ -166,17 +216,14 @@ def _job() -> FullBuildJob:
 def _write_in_worker(start: int, stop: int) -> list[SourceError]:
     """Render and write pages[start:stop]; errors come back as a list (BuildFailed does not pickle)."""
     job = _job()
-    return _written(job, job.pages[start:stop])
+    try:
+        write_pages(job.renderer, job.pages[start:stop], job.staged)
+    except BuildFailed as failed:
+        return failed.errors
+    return []
 
 
 def _write_listing_in_worker(number: int) -> list[SourceError]:
     job = _job()
-    return _written(job, job.listings[number:number + 1])
-
-
-def _written(job: FullBuildJob, pages: list[Page]) -> list[SourceError]:
-    try:
-        write_pages(job.renderer, pages, job.staged)
-    except BuildFailed as failed:
-        return failed.errors
-    return []
+    assert job.listings is not None, "listing tasks are submitted for the listings only"
+    return job.listings.render(number, job.staged)
