@@ -290,21 +290,23 @@ def test_a_paper_edited_after_parsing_ahead_is_loaded_as_edited(tmp_path, reques
     assert threading.active_count() == threads  # the workers parsing ahead were stopped, none are left
 
 
-def test_a_cold_build_parses_ahead_and_a_warm_one_does_not(tmp_path, monkeypatch):
+def test_a_cold_build_parses_ahead_and_a_warm_one_does_not(tmp_path, monkeypatch, request):
     from generator import cli
     from generator.content import papers
 
     project = cold_project(tmp_path)
-    asked = []
+    parse_ahead, asked = papers.parse_ahead, []
     monkeypatch.setattr(papers, "parse_ahead", lambda project: asked.append(project.root))
     assert cli.main(["--project", str(project.root), "build"]) == 0
     assert asked == [project.root]
+    runs = request.getfixturevalue("forks")
     monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
-    monkeypatch.undo()
-    started = []
-    monkeypatch.setattr(papers, "_parsed_files", lambda *args: started.append(args))
-    papers.parse_ahead(project)  # the cache the build wrote knows every paper
-    assert started == []
+    parse_ahead(project)  # the cache the build wrote knows every paper
+    assert runs == []
+    shutil.rmtree(project.cache_dir)
+    parse_ahead(project)
+    assert runs == [len(list(project.papers.glob("*.md")))]
+    papers._parsing_ahead.pop(project.papers)[1].close()
 
 
 def test_digests_read_by_the_workers_give_the_serial_drafts_errors_and_hashes(tmp_path, request):
