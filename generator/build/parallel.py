@@ -57,16 +57,20 @@ class Listings:
     def render(self, number: int, staged: StagedSite) -> list[SourceError]:
         """Listing `number` rendered into the staging folder, unless another process claimed it;
         its errors."""
-        if not self.claim(number):
-            return []
-        try:
-            write_pages(self.renderer, [self.pages[number]], staged)
-        except BuildFailed as failed:
-            return failed.errors
-        return []
+        return errors_writing(self.renderer, [self.pages[number]], staged) if self.claim(number) else []
 
     def render_unclaimed(self, staged: StagedSite) -> ListingErrors:
         return {number: errors for number in range(len(self)) if (errors := self.render(number, staged))}
+
+
+def errors_writing(renderer: Renderer, pages: list[Page], staged: StagedSite) -> list[SourceError]:
+    """Render and write these pages; their errors as a list, which travels between processes
+    (BuildFailed does not pickle)."""
+    try:
+        write_pages(renderer, pages, staged)
+    except BuildFailed as failed:
+        return failed.errors
+    return []
 
 
 def first_listing_error(*found: ListingErrors) -> None:
@@ -214,13 +218,9 @@ def _job() -> FullBuildJob:
 
 
 def _write_in_worker(start: int, stop: int) -> list[SourceError]:
-    """Render and write pages[start:stop]; errors come back as a list (BuildFailed does not pickle)."""
+    """Render and write pages[start:stop]; their errors."""
     job = _job()
-    try:
-        write_pages(job.renderer, job.pages[start:stop], job.staged)
-    except BuildFailed as failed:
-        return failed.errors
-    return []
+    return errors_writing(job.renderer, job.pages[start:stop], job.staged)
 
 
 def _write_listing_in_worker(number: int) -> list[SourceError]:
