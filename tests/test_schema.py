@@ -191,3 +191,14 @@ def test_paper_from_fields_reads_what_the_file_says():
         ("Padded", (dt.date(2025, 8, 18), dt.date(2025, 8, 19)), ("b", "a"), (), (), "")
     assert "rule_topics: []" in format_paper_file(fields_from_paper(paper), paper.body)  # set, though empty
 
+
+
+def test_a_paper_edited_under_the_same_slug_is_a_new_key_in_a_memo():
+    """Templates memoize fragments by paper (a related-papers line, a row's quick links): a title
+    corrected in the preview must miss the memo, and the same paper read again must hit it."""
+    read_again = dataclasses.replace(EVERY_FIELD_SET)
+    corrected = dataclasses.replace(EVERY_FIELD_SET, title="Sparse Routing, corrected")
+    memo = {EVERY_FIELD_SET: "line"}
+    assert memo.get(read_again) == "line"
+    assert memo.get(corrected) is None
+    assert len({EVERY_FIELD_SET, read_again, corrected}) == 2
