@@ -85,3 +85,19 @@ def node() -> str:
     from search_support import node_or_skip
 
     return node_or_skip()
+
+
+def test_memos_full_of_tokens_are_emptied_and_the_terms_stay_the_same(monkeypatch):
+    # A build's memos hold at most MEMO_LIMIT tokens (at 80,000 papers there are 500,000, 140 MB):
+    # past it they start again, and a token split again gives the terms it gave before.
+    texts = [plain_text(paper.body) for paper in corpus_papers_1000()[:200]]
+    terms.forget_memos()
+    unbounded = [terms.term_counts(text) for text in texts]
+    terms.forget_memos()
+    monkeypatch.setattr(terms, "MEMO_LIMIT", 300)
+    bounded = []
+    for text in texts:
+        bounded.append(terms.term_counts(text))
+        assert len(terms._token_terms_cache) <= 300 and len(terms._stem_cache) <= 300
+    terms.forget_memos()
+    assert bounded == unbounded

@@ -64,24 +64,20 @@ def search_file_stream(papers: Iterable[Paper], topics: Iterable[Topic], cache_f
     be in memory at once (100 MB at 80,000 papers), nor then also in a dict. The fragments come as
     Remade: their digests are known, and most builds need not make them again."""
     with gc_paused():  # millions of small objects, none of them cyclic
-        yield from _search_files(papers, topics, TermCache(cache_file), should_stop or _never)
-
-
-def _never() -> bool:
-    return False
+        yield from _search_files(papers, topics, TermCache(cache_file), should_stop)
 
 
 def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermCache,
-                  should_stop: Callable[[], bool]) -> Iterator[tuple[str, Output]]:
+                  should_stop: Callable[[], bool] | None) -> Iterator[tuple[str, Output]]:
     def checkpoint() -> None:  # no step between two of them is longer than ~0.3 s at 80,000 papers
-        if should_stop():
+        if should_stop is not None and should_stop():
             raise SearchCancelled
 
     topic_names = {topic.slug: topic.name for topic in topics}
     # Papers are numbered by first featured day, so a new day's papers take new numbers and the
     # fragments of the others keep theirs.
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
-    index = cache.index(ordered, topic_names, checkpoint)
+    index = cache.index(ordered, topic_names, checkpoint, stoppable=should_stop is not None)
     cache.keep(index)
     shard_names = []
     for shard in make_shards(index.vocabulary, index.fields, checkpoint):

@@ -22,6 +22,7 @@ from generator.build.search.shards import js_order
 # Postings sorted at once, between two checkpoints: ~0.15 s. More (the abstracts of a cold build:
 # 9 million at 80,000 papers) are sorted in pieces, then merged by one stable sort of the runs.
 SORT_PIECE = 2_000_000
+PACK_PIECE = 10_000  # new documents whose postings are packed at a time (a million postings or so)
 Item = TypeVar("Item")
 
 
@@ -51,16 +52,18 @@ def empty_index() -> Index:
     return Index([], [], [], (FieldPostings(np.zeros(1, dtype=np.int64), nothing, nothing, nothing),) * len(FIELDS))
 
 
-def updated(index: Index, rows: np.ndarray, new: NewDocuments, checkpoint: Callable[[], None]) -> Index:
+def updated(index: Index, rows: np.ndarray, new: NewDocuments, checkpoint: Callable[[], None],
+            spend_new: bool = False) -> Index:
     """The index of a build's documents: document d is the index's document rows[d] or, where rows[d]
     is negative, new's document -rows[d] - 1 (documents of either not in rows are left out).
-    checkpoint is called between the steps (it may raise to stop)."""
+    checkpoint is called between the steps (it may raise to stop). spend_new: new lets each field's
+    columns go as it is indexed (NewDocuments.take_field), for a caller that has no use for them after."""
     checkpoint()
     plan = _Plan.make(index, rows, new)
     fields = []
     for number, field in enumerate(index.fields):
         checkpoint()
-        fields.append(_updated_field(field, new.field(number), plan, checkpoint))
+        fields.append(_updated_field(field, new.take_field(number) if spend_new else new.field(number), plan, checkpoint))
     return Index(plan.vocabulary, plan.per_document(index.keys, new.keys),
                  plan.per_document(index.fragment_digests, new.fragment_digests), tuple(fields))
 
@@ -172,8 +175,8 @@ def _updated_field(old: FieldPostings, made: NewField, plan: _Plan, checkpoint: 
     if term_count.bit_length() + document_bits + FREQUENCY_BITS > 63:
         raise ValueError(f"{term_count} terms in {len(lengths)} documents are more than a posting can address")
     # Document numbers (-1: left out) fit in int32: repeated as such, half the memory of int64.
-    added = _packed(plan.rank_of_new_term[made.terms], np.repeat(plan.number_of_new.astype(np.int32), made.counts),
-                    made.frequencies, document_bits)
+    added = _packed_new(made, plan, document_bits)
+    del made  # the last reference when its documents were spent: its columns go before the index's are made
     _sort(added, checkpoint)
     if plan.unchanged and plan.in_order:  # the same papers, or a new day's after them: the old stay as they are
         old_bounds = _reranked(old, plan.rank_of_term, term_count)
@@ -218,6 +221,24 @@ def _packed(terms: np.ndarray, documents: np.ndarray, frequencies: np.ndarray, d
     packed |= documents
     packed <<= FREQUENCY_BITS
     packed |= frequencies
+    return packed
+
+
+def _packed_new(made: NewField, plan: _Plan, document_bits: int) -> np.ndarray:
+    """_packed of the new documents' postings, made PACK_PIECE documents at a time into one array:
+    beside the documents' own columns, no temporary is as large as it (at 80,000 papers the
+    abstracts' ranks and document numbers were 100 MB more at the peak of the search process)."""
+    ends = np.cumsum(made.counts)
+    packed = np.empty(int(made.counts[plan.number_of_new >= 0].sum()), dtype=np.int64)
+    filled = 0
+    for first in range(0, len(made.counts), PACK_PIECE):
+        last = min(first + PACK_PIECE, len(made.counts))
+        postings = slice(int(ends[first] - made.counts[first]), int(ends[last - 1]))
+        piece = _packed(plan.rank_of_new_term[made.terms[postings]],
+                        np.repeat(plan.number_of_new[first:last].astype(np.int32), made.counts[first:last]),
+                        made.frequencies[postings], document_bits)
+        packed[filled:filled + len(piece)] = piece
+        filled += len(piece)
     return packed
 
 

@@ -72,15 +72,18 @@ class TermCache:
         self._known = 0  # documents in the index found in memory or in the file
         self._differing = 0  # papers made, and documents of that index not in this build
 
-    def index(self, papers: Sequence[Paper], topic_names: dict[str, str], checkpoint: Callable[[], None]) -> Index:
+    def index(self, papers: Sequence[Paper], topic_names: dict[str, str], checkpoint: Callable[[], None],
+              stoppable: bool = True) -> Index:
         """The index of the papers, numbered in their order; checkpoint is called every CHECK_EVERY
-        papers and between the steps (it may raise to stop)."""
+        papers and between the steps (it may raise to stop, when stoppable)."""
         global _unindexed
         checkpoint()
         known = self._load()
         row_of = {key: row for row, key in enumerate(known.keys)}
-        # Papers made by a build stopped before keep(), then those this one makes: none is lost.
-        new = _unindexed = _unindexed or NewDocuments()
+        # Papers made by a build stopped before keep(), then those this one makes: none is lost when
+        # this build may be stopped too. One that may not spends them as it indexes them.
+        new = _unindexed or NewDocuments()
+        _unindexed = new if stoppable else None
         made_row_of = {key: row for row, key in enumerate(new.keys)}
         rows = np.empty(len(papers), dtype=np.int64)  # updated()'s rows: known >= 0, made < 0
         for number, paper in enumerate(papers):
@@ -98,7 +101,7 @@ class TermCache:
         terms.forget_memos()  # they served this build's tokenizing
         self._known = len(known)
         self._differing = int((rows < 0).sum()) + len(row_of)
-        return updated(known, rows, new, checkpoint)
+        return updated(known, rows, new, checkpoint, spend_new=not stoppable)
 
     def _load(self) -> Index:
         # With the memo filled by an earlier build in this process (the dev server), the few papers
