@@ -1,4 +1,5 @@
 """A failed build names file:line for every problem and leaves the previous site/ intact."""
+import os
 import time
 from pathlib import Path
 
@@ -167,3 +168,28 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
     assert serial.errors == []
     for name in ("papers.json", "sitemap.xml"):
         assert (golden_project / "site" / name).read_bytes() == (golden_project / "serial-site" / name).read_bytes()
+
+
+def test_page_workers_yield_the_cores_to_the_search_process(golden_project, monkeypatch):
+    """The search process is one chain of work, the pages many pieces: it runs at the build's own
+    priority, the page workers at a lower one, so that it is not the one left working alone."""
+    from generator.build import pages, parallel
+
+    priority = os.nice(0)
+    real_search_file_stream = parallel.search_file_stream
+
+    def search_file_stream(*args):  # in the search process: one more file, named by its priority
+        yield from real_search_file_stream(*args)
+        yield f"search/priority-{os.nice(0)}.txt", b""
+
+    def with_priority_page(site, config, scope=None):
+        return [*real_pages(site, config, scope),
+                pages.Page("priority.txt", {}, produce=lambda context: [str(os.nice(0)).encode()])]
+
+    real_pages = pages.pages_but_papers_and_listings
+    monkeypatch.setattr(parallel, "search_file_stream", search_file_stream)
+    monkeypatch.setattr(pages, "pages_but_papers_and_listings", with_priority_page)
+    build_site(golden_project)
+    site = golden_project / "site"
+    assert (site / f"search/priority-{priority}.txt").exists()
+    assert int((site / "priority.txt").read_text()) == priority + parallel.PAGE_WORKER_NICENESS

@@ -5,6 +5,7 @@ render in the calling thread with sitefiles.py, since forking a threaded process
 """
 from __future__ import annotations
 
+import contextlib
 import gc
 import multiprocessing
 import os
@@ -202,12 +203,18 @@ class FullBuildJob:
 
 
 MAX_WORKERS = 8
+# The search process is one chain of work and the pages many small pieces: the page workers yield to
+# it, so that it is not left working alone at the end, one core idle (at 80,304 papers it ended 12.7 s
+# after them). Against two page workers, niceness 5 (weight 335 to its 1024) leaves it a whole core.
+PAGE_WORKER_NICENESS = 5
 _job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in each forked worker
 
 
 def _adopt_job(job: FullBuildJob, parent: int) -> None:
     global _job_in_worker
     die_with(parent)
+    with contextlib.suppress(OSError):
+        os.nice(PAGE_WORKER_NICENESS)
     page_builders.render_each_page_once()
     _job_in_worker = job
 
