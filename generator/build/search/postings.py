@@ -174,7 +174,6 @@ def _updated_field(old: FieldPostings, made: NewField, plan: _Plan, checkpoint: 
     document_bits = max(len(lengths) - 1, 0).bit_length()
     if term_count.bit_length() + document_bits + FREQUENCY_BITS > 63:
         raise ValueError(f"{term_count} terms in {len(lengths)} documents are more than a posting can address")
-    # Document numbers (-1: left out) fit in int32: repeated as such, half the memory of int64.
     added = _packed_new(made, plan, document_bits)
     del made  # the last reference when its documents were spent: its columns go before the index's are made
     _sort(added, checkpoint)
@@ -234,6 +233,7 @@ def _packed_new(made: NewField, plan: _Plan, document_bits: int) -> np.ndarray:
     for first in range(0, len(made.counts), PACK_PIECE):
         last = min(first + PACK_PIECE, len(made.counts))
         postings = slice(int(ends[first] - made.counts[first]), int(ends[last - 1]))
+        # Document numbers (-1: left out) fit in int32: repeated as such, half the memory of int64.
         piece = _packed(plan.rank_of_new_term[made.terms[postings]],
                         np.repeat(plan.number_of_new[first:last].astype(np.int32), made.counts[first:last]),
                         made.frequencies[postings], document_bits)
