@@ -233,13 +233,16 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
         print("build: site/ is up to date")
         return EXIT_OK
     from generator.content.papers import PaperCache, parse_ahead
+    from generator.heap import gc_paused
 
     parse_ahead(project)  # a cold build's papers are parsed on the workers while this process imports the rest
     from generator.build.builder import build_site
     from generator.content.check import check_content
     from generator.ingest.catalog import run_ingest
 
-    with PaperCache.saved_once():
+    # One command, whose objects live until it ends: the collector would walk the millions that ingest
+    # leaves, each time it is turned on between the steps (2 s of the main process at 80,000 papers).
+    with PaperCache.saved_once(), gc_paused():
         try:
             run_ingest(project)
         except BuildFailed as failure:
