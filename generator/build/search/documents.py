@@ -115,7 +115,7 @@ class NewDocuments:
         self._ids = _TermIds(self.vocabulary)
         self.keys: list[bytes] = []
         self.fragment_digests: list[str] = []
-        self._fields: list[list[Column]] = [[array(code) for code, _ in COLUMN_TYPES] for _ in FIELDS]
+        self._fields: list[list[Column]] = [_empty_columns() for _ in FIELDS]
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -144,7 +144,7 @@ class NewDocuments:
         made, so that each field's columns go once they are in the index (70 MB of the abstracts' at
         80,000 papers, while the index's own arrays are made). The documents are then spent."""
         taken = self.field(number)
-        self._fields[number] = [array(code) for code, _ in COLUMN_TYPES]
+        self._fields[number] = _empty_columns()
         return taken
 
     def _growing(self, number: int) -> list[array]:
@@ -153,6 +153,11 @@ class NewDocuments:
         growing = [_growable(column, code) for column, (code, _) in zip(self._fields[number], COLUMN_TYPES)]
         self._fields[number] = list(growing)
         return growing
+
+
+def _empty_columns() -> list[Column]:
+    """A field's columns before any document is added, in COLUMN_TYPES' order."""
+    return [array(code) for code, _ in COLUMN_TYPES]
 
 
 def _numeric(column: Column, dtype: np.dtype) -> np.ndarray:
