@@ -102,6 +102,7 @@ def main() -> None:
             move_aside(content / "papers", trash)
             # With the papers: else the ledger says a curator deleted them all, and none is written.
             move_aside(content / "ingested.tsv", trash)
+            move_aside(content / "ingest-record.json", trash)
             move_aside(project / ".cache", trash)
             seconds, cpu_seconds, peak_mb = ingest_command(project)
             full.append(seconds)
@@ -109,11 +110,17 @@ def main() -> None:
             peak.append(peak_mb)
         created = sum(1 for _ in (content / "papers").glob("*.md"))
         identity = content_identity(project)
-        fresh_clone = []
-        for _ in range(runs):  # as on a fresh clone: every file read, nothing cached
+        fresh_clone, with_record = [], []
+        record = (content / "ingest-record.json").read_bytes()
+        for _ in range(runs):  # as on a fresh clone: nothing cached, with and without the committed record
             move_aside(project / ".cache", trash)
-            seconds, report = timed(lambda: run_ingest(Project.at(project)))
+            seconds, _report = timed(lambda: run_ingest(Project.at(project)))
+            with_record.append(seconds)
+            move_aside(project / ".cache", trash)
+            move_aside(content / "ingest-record.json", trash)
+            seconds, _report = timed(lambda: run_ingest(Project.at(project)))
             fresh_clone.append(seconds)
+            (content / "ingest-record.json").write_bytes(record)
         time.sleep(2.1)  # files younger than 2 s are never trusted to the cache
         run_ingest(Project.at(project))  # writes the stamp
         stamped, report = timed(lambda: run_ingest(Project.at(project)))
@@ -125,7 +132,9 @@ def main() -> None:
           f"peak {max(peak):.0f} MB (runs: {', '.join(f'{s:.2f}' for s in full)}; "
           f"load average {os.getloadavg()[0]:.2f})")
     print(f"files written: sha256 {identity}")
-    print(f"re-ingest, nothing new, no cache (fresh clone): median {statistics.median(fresh_clone):.2f} s")
+    print(f"re-ingest, nothing new, no cache (fresh clone), no record: median {statistics.median(fresh_clone):.2f} s")
+    print(f"re-ingest, nothing new, no cache (fresh clone), with content/ingest-record.json: "
+          f"median {statistics.median(with_record):.2f} s")
     print(f"re-ingest, nothing new, stamp from the last ingest: {stamped:.3f} s (skipped: {report.skipped})")
     print(f"ingest of one new day (20 papers): {new_day[0]:.2f} s wall, {new_day[1]:.2f} s CPU, "
           f"peak {new_day[2]:.0f} MB")

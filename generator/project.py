@@ -53,6 +53,10 @@ class Project:
         return self.content / "ingested.tsv"  # committed: see ingest/ledger.py
 
     @property
+    def ingest_record(self) -> Path:
+        return self.content / "ingest-record.json"  # committed: see ingest/state.py
+
+    @property
     def taxonomy_file(self) -> Path:
         return self.content / "topics.yaml"
 

@@ -40,6 +40,7 @@ def test_seed_digest_gives_82_papers_and_a_second_ingest_changes_no_byte(tmp_pat
     assert all(path.stat().st_mode & 0o777 == 0o644 for path in papers_dir.glob("*.md"))  # like any checkout
     before = snapshot(papers_dir)
     shutil.rmtree(project / ".cache", ignore_errors=True)  # no shortcut: really read everything again
+    (project / "content" / "ingest-record.json").unlink()
     again = digest_cli(project, "ingest")
     assert again.returncode == 0 and "0 new, 0 updated, 82 unchanged" in again.stdout
     assert snapshot(papers_dir) == before

@@ -8,7 +8,7 @@ import pytest
 
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
-from generator.ingest.state import STATE_FILE
+from generator.ingest.state import STATE_FILE, IngestState
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, make_project, snapshot
 from tests.test_ingest_sources import ONLY_ON_THE_PAGE, api_entries, page_copy
@@ -57,7 +57,8 @@ def ingest_like_a_full_ingest(project: Project, reads: list[str]) -> list[str]:
     files and returns the names of the digests the first ingest read."""
     full = project.root.parent / "full-ingest"
     shutil.copytree(project.root, full)
-    (full / ".cache" / STATE_FILE).unlink()
+    (full / ".cache" / STATE_FILE).unlink(missing_ok=True)
+    Project.at(full).ingest_record.unlink(missing_ok=True)
     reads.clear()
     run_ingest(project)
     read = list(reads)
@@ -148,16 +149,71 @@ def test_a_paper_a_curator_edited_makes_the_next_ingest_read_everything(tmp_path
     assert "ranks: {2025-08-18: 1, 2025-08-19: 1}" in path.read_text()
 
 
-@pytest.mark.parametrize("change", ["taxonomy", "ledger", "state"])
+@pytest.mark.parametrize("change", ["taxonomy", "ledger", "state and record"])
 def test_a_changed_taxonomy_or_ledger_or_a_corrupt_state_means_a_full_ingest(tmp_path, reads, change):
     project = ingested(tmp_path, EARLIER_DAYS)
-    changed = {"taxonomy": project.taxonomy_file, "ledger": project.ingest_ledger,
-               "state": project.cache_dir / STATE_FILE}[change]
-    with changed.open("a", encoding="utf-8") as stream:
-        stream.write("\n# changed\n" if change != "state" else "not JSON")
+    changed = {"taxonomy": [project.taxonomy_file], "ledger": [project.ingest_ledger],
+               "state and record": [project.cache_dir / STATE_FILE, project.ingest_record]}[change]
+    for path in changed:
+        with path.open("a", encoding="utf-8") as stream:
+            stream.write("\n# changed\n" if path.parent == project.content else "not JSON")
     reads.clear()
     assert not run_ingest(project).skipped
     assert sorted(reads) == [path.name for path in EARLIER_DAYS]
+
+
+def clone_without_cache(project: Project, clone: Path) -> Project:
+    """A fresh clone with no .cache/: a first Netlify build, CI, a teammate's checkout."""
+    cloned = fresh_clone(project, clone)
+    shutil.rmtree(cloned.cache_dir)
+    return cloned
+
+
+def test_a_clone_without_the_cache_trusts_the_committed_record_and_reads_no_digest(tmp_path, reads):
+    project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    before = snapshot(project.content)
+    reads.clear()
+    assert run_ingest(project).skipped and reads == []
+    assert snapshot(project.content) == before
+    assert (project.cache_dir / STATE_FILE).exists()  # the next ingest trusts this machine's stamps
+
+
+def test_a_clone_without_the_cache_reads_only_a_new_day_and_gives_what_a_full_ingest_gives(tmp_path, reads):
+    project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    add_digest(project, "2025-08-18.json", (API / "2025-08-18.json").read_text())
+    assert ingest_like_a_full_ingest(project, reads) == ["2025-08-18.json"]
+
+
+@pytest.mark.parametrize("change", ["a paper file", "the generator", "a merge conflict"])
+def test_a_record_that_does_not_match_means_a_full_ingest(tmp_path, reads, monkeypatch, change):
+    project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    if change == "a paper file":  # the same size, other bytes: only its text tells
+        path = next(project.papers.glob("*.md"))
+        path.write_text(path.read_text(encoding="utf-8").replace("title: ", "title:\t", 1), encoding="utf-8")
+    elif change == "the generator":
+        monkeypatch.setattr(IngestState, "version", staticmethod(lambda: "ingest state/another"))
+    else:
+        record = project.ingest_record
+        record.write_text(record.read_text().replace('"digests": {', '"digests": {\n<<<<<<< HEAD', 1))
+    reads.clear()
+    assert not run_ingest(project).skipped
+    assert sorted(reads) == [path.name for path in EARLIER_DAYS]
+
+
+def test_the_record_changes_only_with_the_files_it_describes(tmp_path, reads):
+    project = ingested(tmp_path, EARLIER_DAYS)
+    record = project.ingest_record.read_bytes()
+    assert b'"content/digests/2025-01-10.json": [' in record  # one digest to a line, by its path in the project
+    path = project.papers / next(name for name in os.listdir(project.papers))
+    path.write_text(path.read_text(encoding="utf-8") + "\nA curator's note.\n", encoding="utf-8")
+    assert run_ingest(project).written == []
+    assert project.ingest_record.read_bytes() == record  # an ingest that writes nothing leaves content/ alone
+    add_digest(project, "2025-08-18.json", (API / "2025-08-18.json").read_text())
+    assert run_ingest(project).written
+    assert project.ingest_record.read_bytes() != record
+    clone = clone_without_cache(project, tmp_path / "clone")
+    reads.clear()
+    assert run_ingest(clone).skipped and reads == []  # the curator's note is in the record now
 
 
 def test_a_digest_saved_moments_before_an_ingest_is_read_again_by_the_next(tmp_path, reads):

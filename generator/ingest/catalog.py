@@ -160,10 +160,7 @@ def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> Ing
 
 def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     inputs = Inputs.take(project, paths)  # before reading anything
-    previous = IngestState.read(project)
-    changed = previous.digests_changed(inputs, project) if previous is not None else None
-    if changed is None:
-        previous = None  # a full ingest: nothing the last one recorded is relied on
+    previous, changed = last_ingest(project, inputs)
     known = previous.known_days(inputs) if previous is not None else {}
     hashes = previous.known_hashes(inputs) if previous is not None else {}
     if previous is not None and changed == []:  # forgets deleted digests
@@ -181,6 +178,21 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     report, written = catalog.write(project, inputs.papers)
     NewState(project, inputs, {**known, **days_of(drafts, paths)}, hashes, written).save()
     return report
+
+
+def last_ingest(project: Project, inputs: Inputs) -> tuple[IngestState | None, list[Path] | None]:
+    """What the last ingest recorded, and the digests new or changed since; (None, None): a full
+    ingest, relying on nothing recorded. This machine's state, else the record committed with the
+    content (state.py)."""
+    previous = IngestState.read(project)
+    changed = previous.digests_changed(inputs, project) if previous is not None else None
+    if changed is None and (record := IngestState.read_record(project)) is not None:
+        # The record knows the paper files by their bytes. Loaded first, a cold build's files are
+        # parsed ahead by the workers, which hash them too; hashing 80,000 files here instead would
+        # take seconds of this process.
+        load_paper_files(project, inputs.papers)
+        previous, changed = record, record.digests_changed(inputs, project)
+    return (previous, changed) if changed is not None else (None, None)
 
 
 def read_needed_digests(paths: list[Path], previous: IngestState | None, changed: list[Path],

@@ -23,6 +23,14 @@ of the bytes ingest read, and the paper files with one hash of every file's name
 
 The state is JSON in .cache/ (never pickle), and only ever a speed-up: anything
 doubtful in it means a full ingest.
+
+A fresh clone has no .cache/ (a first Netlify build, CI, a teammate's checkout), and would
+read every digest again: 16 s of a cold build of 80,000 papers. So an ingest that writes
+paper files also writes content/ingest-record.json, committed with them: the state without
+what only this machine knows (mtimes, racy files), checked by the bytes alone (digests by
+size and hash, the taxonomy and the ledger by hash, the paper files by papers_contents).
+It changes only when the files it describes do. A paper file edited since, another
+generator, or a record that does not parse (a merge conflict): a full ingest, as without it.
 """
 from __future__ import annotations
 
@@ -139,8 +147,17 @@ class IngestState:
 
     @classmethod
     def read(cls, project: Project) -> IngestState | None:
+        return cls._from_file(project.cache_dir / STATE_FILE)
+
+    @classmethod
+    def read_record(cls, project: Project) -> IngestState | None:
+        """The record committed with the content (see the module's docstring)."""
+        return cls._from_file(project.ingest_record)
+
+    @classmethod
+    def _from_file(cls, path: Path) -> IngestState | None:
         try:
-            data = json.loads((project.cache_dir / STATE_FILE).read_bytes())
+            data = json.loads(path.read_bytes())
         except (OSError, ValueError):  # missing, unreadable, not JSON: a full ingest
             return None
         if not isinstance(data, dict) or data.get("version") != cls.version():
@@ -221,6 +238,24 @@ class NewState:
         with contextlib.suppress(OSError):  # a read-only checkout still ingests, only in full each time
             write_file_atomic(self.project.cache_dir, STATE_FILE,
                               json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        if self.written.stamps and data["contents"] != UNKNOWN:
+            record = self.project.ingest_record
+            with contextlib.suppress(OSError):  # an older record no longer matches the paper files: a full ingest
+                write_file_atomic(record.parent, record.name, self._record_text(data))
+
+    def _record_text(self, state: dict[str, Any]) -> bytes:
+        """The record of this state (see the module's docstring): mtimes left out (None), so that
+        sizes and hashes are compared, and the paper files known by papers_contents alone. Racy
+        digests are in it, since their bytes are what is compared. One digest to a line: a new day
+        is one more line in a diff."""
+        head = {"version": state["version"], "taxonomy": _without_mtime(state["taxonomy"]),
+                "ledger": _without_mtime(state["ledger"]), "papers": UNKNOWN, "hashed": {}, "contents": state["contents"]}
+        digests = sorted((self.inputs.key(path), [stamp[0], None, days[0].isoformat(), days[1].isoformat(), self.hashes[path]])
+                         for path, stamp in self.inputs.digests.items()
+                         if stamp is not None and (days := self.days.get(path)) and path in self.hashes)
+        lines = [f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(entry)}" for key, entry in digests]
+        text = json.dumps(head, ensure_ascii=False)[:-1] + ', "digests": {\n' + ",\n".join(lines) + "\n}}\n"
+        return text.encode("utf-8")
 
     def _ledger(self) -> Any:
         ledger = self.project.ingest_ledger
@@ -257,6 +292,11 @@ class NewState:
             return {"papers": UNKNOWN, "hashed": {}, "contents": UNKNOWN}
         newest = max((mtime for _, mtime in stamps.values()), default=0)
         return {"papers": papers_fingerprint(stamps), "hashed": racy, "contents": contents, "newest": newest}
+
+
+def _without_mtime(entry: Any) -> Any:
+    """[size, mtime, ...] -> [size, None, ...]; anything else (None, UNKNOWN) as it is."""
+    return [entry[0], None, *entry[2:]] if isinstance(entry, list) else entry
 
 
 def papers_contents(project: Project, stamps: dict[str, Stamp], known: dict[str, str | None],
