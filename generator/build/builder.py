@@ -277,17 +277,29 @@ class SiteBuilder:
         recorded = last.pages if last else {}
         staged = StagedSite(self.site_dir)
         prints = Fingerprints(PaperCache.of(self.project).paper_digests())
+        records: bytes | None = None
+        fingerprints: dict[str, str] | None = None
         with gc_paused():  # every page's context: millions of objects and no cycles (heap.py)
-            records = page_builders.record_keys(site.papers, prints.paper)
-            reuse = page_builders.RecordReuse(self.site_dir / "papers.json", last.records, records) if last else None
+            reuse = None
+            if last is not None:
+                records = page_builders.record_keys(site.papers, prints.paper)
+                reuse = page_builders.RecordReuse(self.site_dir / "papers.json", last.records, records)
             listings = page_builders.listing_pages(site, resources.config, reuse=reuse)
-            fingerprints = prints.of_pages((page.path, page.context) for page in listings)
-        stale_listings = _stale(listings, fingerprints, recorded)
+            if last is not None:
+                fingerprints = prints.of_pages((page.path, page.context) for page in listings)
+        stale_listings = listings if fingerprints is None else _stale(listings, fingerprints, recorded)
         search = SearchProcess(site, staged, self._search_cache, known, Listings(resources.renderer, stale_listings),
                                PaperCache.of(self.project)) if parallel else None
         removed: list[str] = []
         try:
             with gc_paused():
+                # Without a record every listing is stale, and what the next build compares them with
+                # is worked out here, with the search process running beside (3 s of one core at
+                # 80,000 papers, which the other core spent idle when it came before the fork).
+                if records is None:
+                    records = page_builders.record_keys(site.papers, prints.paper)
+                if fingerprints is None:
+                    fingerprints = prints.of_pages((page.path, page.context) for page in listings)
                 page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
             digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
             page_list, stale = page_list + listings, stale + stale_listings
