@@ -214,7 +214,7 @@ def test_a_deploy_from_a_fresh_clone_with_the_cache_parses_and_renders_what_a_bu
     add_corpusbrain_two(clone)
     parsed: list[str] = []
     parse = papers_module.parse_paper_file
-    monkeypatch.setattr(papers_module, "parse_paper_file", lambda path, data: parsed.append(path.name) or parse(path, data))
+    monkeypatch.setattr(papers_module, "parse_paper_file", lambda path, data, *shown: parsed.append(path.name) or parse(path, data, *shown))
     monkeypatch.setattr(papers_module.PaperCache, "_open", {})  # a new process
     try:
         deployed = build_site(clone)

@@ -174,8 +174,8 @@ def test_a_bug_is_one_line_with_the_file_and_exit_code_3(golden_project: Path, m
 
     real = papers.parse_paper_file
 
-    def broken(path: Path, data: bytes) -> object:
-        real(path, data)
+    def broken(path: Path, data: bytes, *shown: str) -> object:
+        real(path, data, *shown)
         raise ZeroDivisionError("division by zero")
 
     monkeypatch.setattr(papers, "parse_paper_file", broken)
