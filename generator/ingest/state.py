@@ -250,10 +250,8 @@ class NewState:
         is one more line in a diff."""
         head = {"version": state["version"], "taxonomy": _without_mtime(state["taxonomy"]),
                 "ledger": _without_mtime(state["ledger"]), "papers": UNKNOWN, "hashed": {}, "contents": state["contents"]}
-        digests = sorted((self.inputs.key(path), [stamp[0], None, days[0].isoformat(), days[1].isoformat(), self.hashes[path]])
-                         for path, stamp in self.inputs.digests.items()
-                         if stamp is not None and (days := self.days.get(path)) and path in self.hashes)
-        lines = [f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(entry)}" for key, entry in digests]
+        lines = [f"{json.dumps(key, ensure_ascii=False)}: {json.dumps(_without_mtime(entry))}"
+                 for key, entry in sorted(self._digests(racy=True).items())]
         text = json.dumps(head, ensure_ascii=False)[:-1] + ', "digests": {\n' + ",\n".join(lines) + "\n}}\n"
         return text.encode("utf-8")
 
@@ -263,13 +261,13 @@ class NewState:
             return [*self.written.stamps[ledger], self.written.hashes[ledger]]
         return self.inputs.ledger
 
-    def _digests(self) -> dict[str, list[Any]]:
-        """By path from the project's folder (Inputs.key); racy digests are left out: they count
-        as new next time."""
+    def _digests(self, racy: bool = False) -> dict[str, list[Any]]:
+        """By path from the project's folder (Inputs.key); racy digests are left out, so that they
+        count as new next time, unless `racy` (the record, which compares bytes, not stamps)."""
         return {self.inputs.key(path): [*stamp, days[0].isoformat(), days[1].isoformat(), self.hashes[path]]
                 for path, stamp in self.inputs.digests.items()
-                if stamp is not None and path not in self.inputs.racy_digests and (days := self.days.get(path))
-                and path in self.hashes}
+                if stamp is not None and (racy or path not in self.inputs.racy_digests)
+                and (days := self.days.get(path)) and path in self.hashes}
 
     def _papers(self) -> dict[str, Any]:
         """The stamps' fingerprint, the hash of each racy file, papers_contents, and the newest mtime
