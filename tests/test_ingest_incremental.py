@@ -184,6 +184,16 @@ def test_a_clone_without_the_cache_reads_only_a_new_day_and_gives_what_a_full_in
     assert ingest_like_a_full_ingest(project, reads) == ["2025-08-18.json"]
 
 
+def test_checking_the_record_loads_the_paper_files_once_for_the_whole_ingest(tmp_path, monkeypatch):
+    project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    add_digest(project, "2025-08-18.json", (API / "2025-08-18.json").read_text())
+    loads = []
+    real = catalog.load_paper_files
+    monkeypatch.setattr(catalog, "load_paper_files", lambda *args: loads.append(args) or real(*args))
+    assert run_ingest(project).written
+    assert len(loads) == 1  # 80,000 papers from the paper cache again: a second more
+
+
 @pytest.mark.parametrize("change", ["a paper file", "the generator", "a merge conflict"])
 def test_a_record_that_does_not_match_means_a_full_ingest(tmp_path, reads, monkeypatch, change):
     project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")

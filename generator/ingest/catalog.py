@@ -160,7 +160,7 @@ def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> Ing
 
 def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     inputs = Inputs.take(project, paths)  # before reading anything
-    previous, changed = last_ingest(project, inputs)
+    previous, changed, loaded = last_ingest(project, inputs)
     known = previous.known_days(inputs) if previous is not None else {}
     hashes = previous.known_hashes(inputs) if previous is not None else {}
     if previous is not None and changed == []:  # forgets deleted digests
@@ -168,7 +168,7 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
         return IngestReport(skipped=True)
     drafts, errors = read_needed_digests(paths, previous, changed or [], inputs, hashes)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
-    existing, paper_errors = load_paper_files(project, inputs.papers)  # stamped before anything was read
+    existing, paper_errors = loaded or load_paper_files(project, inputs.papers)  # stamped before anything was read
     errors += taxonomy_errors + paper_errors
     if errors:
         raise BuildFailed(errors)
@@ -180,19 +180,23 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     return report
 
 
-def last_ingest(project: Project, inputs: Inputs) -> tuple[IngestState | None, list[Path] | None]:
-    """What the last ingest recorded, and the digests new or changed since; (None, None): a full
-    ingest, relying on nothing recorded. This machine's state, else the record committed with the
-    content (state.py)."""
+LoadedPapers = tuple[list[PaperFile], list[SourceError]]  # load_paper_files' result
+
+
+def last_ingest(project: Project, inputs: Inputs) -> tuple[IngestState | None, list[Path] | None, LoadedPapers | None]:
+    """What the last ingest recorded, and the digests new or changed since ((None, None): a full
+    ingest, relying on nothing recorded). This machine's state, else the record committed with the
+    content (state.py). Last, the paper files, when checking the record loaded them."""
     previous = IngestState.read(project)
     changed = previous.digests_changed(inputs, project) if previous is not None else None
+    loaded = None
     if changed is None and (record := IngestState.read_record(project)) is not None:
         # The record knows the paper files by their bytes. Loaded first, a cold build's files are
         # parsed ahead by the workers, which hash them too; hashing 80,000 files here instead would
         # take seconds of this process.
-        load_paper_files(project, inputs.papers)
+        loaded = load_paper_files(project, inputs.papers)
         previous, changed = record, record.digests_changed(inputs, project)
-    return (previous, changed) if changed is not None else (None, None)
+    return (previous, changed, loaded) if changed is not None else (None, None, loaded)
 
 
 def read_needed_digests(paths: list[Path], previous: IngestState | None, changed: list[Path],
