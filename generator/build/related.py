@@ -42,11 +42,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from generator.cache import STALE_SHARE
 from generator.content.schema import Paper
 from generator.files import write_file_atomic
+from generator.imports import UNUSED_NUMPY_MODULES, defer
+
+defer(UNUSED_NUMPY_MODULES)  # before SciPy's import would import them (generator/imports.py)
+from scipy import sparse  # noqa: E402
 
 RELATED_COUNT = 5
 KEPT_TERMS = 20  # terms per paper taking part in the comparison

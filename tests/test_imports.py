@@ -1,0 +1,37 @@
+"""Modules the build never uses are not loaded by its imports, and still work once used (generator/imports.py)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+# Modules that only NumPy's deferred submodules import.
+LOADED_ONLY_BY_THEM = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "unittest", "numpy.ma.core",
+                       "numpy.polynomial.polynomial")
+
+
+def run_python(code: str) -> str:
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_building_does_not_load_the_numpy_modules_it_never_uses():
+    loaded = run_python("import sys, generator.build.builder\n"
+                        f"print(' '.join(name for name in {LOADED_ONLY_BY_THEM!r} if name in sys.modules))")
+    assert loaded.split() == []
+
+
+def test_a_deferred_module_loads_when_first_used():
+    shown = run_python("import generator.build.related, numpy\n"
+                       "import numpy.ma as ma\n"
+                       "print(ma.masked_array([1, 2, 3], mask=[0, 1, 0]).sum(), numpy.polynomial.Polynomial([1, 2])(3))")
+    assert shown.split() == ["4", "7.0"]
+
+
+def test_a_module_already_imported_is_left_as_it_is():
+    shown = run_python("import numpy.testing, sys\n"
+                       "before = sys.modules['numpy.testing']\n"
+                       "from generator.imports import defer\n"
+                       "defer(['numpy.testing'])\n"
+                       "print(sys.modules['numpy.testing'] is before, hasattr(before, 'assert_equal'))")
+    assert shown.split() == ["True", "True"]
