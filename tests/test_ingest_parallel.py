@@ -1,5 +1,6 @@
 """A large ingest's work done by forked workers (generator/ingest/workers.py) gives exactly the
 files the serial ingest gives, and reports content errors the same way."""
+import concurrent.futures
 import errno
 import json
 import os
@@ -275,6 +276,8 @@ def test_a_cold_load_takes_the_papers_parsed_ahead_by_the_workers(tmp_path, requ
 
 
 def test_a_paper_edited_after_parsing_ahead_is_loaded_as_edited(tmp_path, request, monkeypatch):
+    """The workers stamp each file as they read it: the load takes every result whose file still
+    has that stamp, and parses the edited file again, alone."""
     from generator.content import papers
 
     project = cold_project(tmp_path)
@@ -282,12 +285,29 @@ def test_a_paper_edited_after_parsing_ahead_is_loaded_as_edited(tmp_path, reques
     monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
     threads = threading.active_count()
     papers.parse_ahead(project)
+    concurrent.futures.wait(papers._parsing_ahead[project.papers][1]._chunks)  # every file read before the edit
     edited = sorted(project.papers.glob("*.md"))[5]
     edited.write_text(edited.read_text() + "One more line.\n")  # a new size: a new stamp
+    parse_here, parsed_here = papers._parsed_file, []
+    monkeypatch.setattr(papers, "_parsed_file", lambda file_shown: parsed_here.append(file_shown[0]) or parse_here(file_shown))
     loaded, errors = papers.load_paper_files(project)
-    assert errors == [] and runs == [len(loaded), len(loaded)]  # what was parsed ahead is not taken
+    assert errors == [] and runs == [len(loaded)] and parsed_here == [edited]
     assert next(file for file in loaded if file.paper.slug == edited.stem).paper.body.endswith("One more line.")
-    assert threading.active_count() == threads  # the workers parsing ahead were stopped, none are left
+    assert threading.active_count() == threads  # the workers parsing ahead have ended, none are left
+
+
+def test_papers_parsed_ahead_are_not_taken_once_the_folder_changed(tmp_path, request, monkeypatch):
+    from generator.content import papers
+
+    project = cold_project(tmp_path)
+    runs = request.getfixturevalue("forks")
+    monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
+    papers.parse_ahead(project)
+    removed = sorted(project.papers.glob("*.md"))[3]
+    removed.unlink()
+    loaded, errors = papers.load_paper_files(project)
+    assert errors == [] and removed.stem not in {file.paper.slug for file in loaded}
+    assert runs == [len(loaded) + 1, len(loaded)]  # parsed again, every file, by new workers
 
 
 def test_a_cold_build_parses_ahead_and_a_warm_one_does_not(tmp_path, monkeypatch, request):
