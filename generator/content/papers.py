@@ -205,10 +205,8 @@ def _parsed_ahead(folder: Path, shown_folder: str, name: str) -> ParsedAhead:
     if read is None:
         return None, None, []  # the load reads it again, and says what is wrong with it
     data, stamp = read
-    paper_file, errors = parse_paper_file(folder / name, data, _shown_in(shown_folder, name))
-    if paper_file is None:
-        return stamp, None, errors
-    return stamp, ParsedFile(_paper_file_to_json(paper_file), bytes_digest(data), None), errors
+    parsed, errors = _parsed_bytes(folder / name, data, _shown_in(shown_folder, name))
+    return stamp, parsed and replace(parsed, paper_file=None), errors
 
 
 def _parsing(folder: Path, files: list[tuple[str, Stamp]]) -> Parsing:
@@ -265,6 +263,10 @@ def _parsed_file(file_shown: tuple[Path, str]) -> tuple[ParsedFile | None, list[
     data, errors = _read_paper_or_report(path, shown)
     if errors:
         return None, errors
+    return _parsed_bytes(path, data, shown)
+
+
+def _parsed_bytes(path: Path, data: bytes, shown: str) -> tuple[ParsedFile | None, list[SourceError]]:
     paper_file, errors = parse_paper_file(path, data, shown)
     if paper_file is None:
         return None, errors
