@@ -1,12 +1,14 @@
 """Shared fixtures: a Chromium for browser tests and a static server for a built site."""
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pytest
 
@@ -47,6 +49,11 @@ def pytest_runtest_makereport(item, call):
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # keep test output readable
         pass
+
+    def copyfile(self, source: BinaryIO, outputfile: BinaryIO) -> None:
+        # A browser that leaves a page mid-download (a test moving on) closes the connection.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            super().copyfile(source, outputfile)
 
 
 @pytest.fixture
