@@ -104,10 +104,8 @@ def paper_listing(project: Project,
     took 0.35 s of every load."""
     found: list[tuple[str, Stamp]] = []
     errors: list[SourceError] = []
-    try:
-        with os.scandir(project.papers) as entries:
-            candidates = [entry for entry in entries if entry.name.endswith(".md") and not entry.name.startswith(".")]
-    except FileNotFoundError:
+    candidates = _paper_entries(project.papers)
+    if candidates is None:
         return [], []
     for entry in candidates:
         # A regular file (not a link, whose own stamp misses edits of its target) keeps its given stamp.
@@ -119,6 +117,15 @@ def paper_listing(project: Project,
             errors.append(SourceError(display_path(entry.path), 0, "not a regular file (a folder, a broken link or a FIFO)",
                                       "replace it by a paper file or move it out of content/papers/"))
     return sorted(found), sorted(errors, key=str)  # names are unique: stamps are never compared
+
+
+def _paper_entries(folder: Path) -> list[os.DirEntry[str]] | None:
+    """The folder's `*.md` entries but hidden ones (an editor's `.#name.md` lock); None without the folder."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.name.endswith(".md") and not entry.name.startswith(".")]
+    except FileNotFoundError:
+        return None
 
 
 def _regular_file_stamp(entry: os.DirEntry[str]) -> Stamp | None:
@@ -189,12 +196,8 @@ def parse_ahead(project: Project) -> None:
 def _plain_file_names(folder: Path) -> list[str] | None:
     """The names paper_listing would list, sorted, from the folder's entries alone (no stat); None
     when an entry is anything but a regular file, for paper_listing to look at closer."""
-    try:
-        with os.scandir(folder) as entries:
-            candidates = [entry for entry in entries if entry.name.endswith(".md") and not entry.name.startswith(".")]
-    except FileNotFoundError:
-        return None
-    if not all(entry.is_file(follow_symlinks=False) for entry in candidates):
+    candidates = _paper_entries(folder)
+    if candidates is None or not all(entry.is_file(follow_symlinks=False) for entry in candidates):
         return None
     return sorted(entry.name for entry in candidates)
 
