@@ -4,7 +4,9 @@
 name NumPy lists. Each lookup of a NumPy submodule imports it: f2py, testing (and unittest), ma,
 polynomial and more, none of which the build uses: two fifths of the import of SciPy,
 paid by every `digest` command that builds. Deferred, each is an empty module until one of its
-attributes is read, and then loads as it would have (importlib.util.LazyLoader).
+attributes is read, and then loads as it would have (importlib.util.LazyLoader). SciPy's sparse
+matrices are deferred the same way: a build reads them only in the process that works out
+related papers (build/parallel.py), so the main process never loads them.
 """
 from __future__ import annotations
 

@@ -138,19 +138,19 @@ def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, 
     an_hour_ago = time.time() - 3600
     for path in golden_project.rglob("*"):
         os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
-    original_load = SiteBuilder._load_everything
+    original_load = builder_module.load_papers
 
-    def load_then_copy_in_a_new_version(builder, paper_stamps=None):
-        loaded = original_load(builder, paper_stamps)
+    def load_then_copy_in_a_new_version(project, paper_stamps=None):
+        loaded = original_load(project, paper_stamps)
         text = paper.read_text(encoding="utf-8")
         # e.g. `cp -p` or an rsync that keeps the source's (old) mtime, landing mid-build
         paper.write_text(re.sub(r"(?m)^title: .*$", "title: Arrived Mid-Build", text), encoding="utf-8")
         os.utime(paper, (an_hour_ago + 60, an_hour_ago + 60))
         return loaded
 
-    monkeypatch.setattr(SiteBuilder, "_load_everything", load_then_copy_in_a_new_version)
+    monkeypatch.setattr(builder_module, "load_papers", load_then_copy_in_a_new_version)
     build_site(golden_project)
-    monkeypatch.setattr(SiteBuilder, "_load_everything", original_load)
+    monkeypatch.setattr(builder_module, "load_papers", original_load)
     build_site(golden_project)
     page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
     assert "Arrived Mid-Build" in page

@@ -4,6 +4,7 @@ from __future__ import annotations
 import errno
 import gc
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -184,6 +185,27 @@ def test_a_bug_is_one_line_with_the_file_and_exit_code_3(golden_project: Path, m
     [line] = printed.strip().splitlines()
     assert line.startswith("digest: unexpected error while processing content/papers/")
     assert "ZeroDivisionError: division by zero" in line and "please report it" in line
+
+
+def test_a_fault_in_a_forked_worker_is_one_line_and_changes_nothing(golden_project: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    from generator.build import parallel
+
+    assert run_main(golden_project, "build", capsys=capsys)[0] == 0
+    before = snapshot(golden_project / "site")
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(re.sub(r"(?m)^title: .*$", "title: Edited", paper.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def broken(papers: object, cache_file: object = None) -> object:
+        raise ZeroDivisionError("division by zero")
+
+    monkeypatch.setattr(parallel, "related_papers", broken)  # the build works them out in a forked process
+    code, printed = run_main(golden_project, "build", capsys=capsys)
+    assert code == 3 and "Traceback" not in printed, printed
+    [line] = printed.strip().splitlines()
+    assert "the related papers worker failed: ZeroDivisionError: division by zero" in line
+    assert "test_cli_reliability.py:" in line and "please report it" in line
+    assert snapshot(golden_project / "site") == before
 
 
 def test_a_read_only_project_gets_a_message_and_keeps_its_site(golden_project: Path) -> None:

@@ -3,6 +3,10 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
+
+from generator.build.builder import SiteBuilder
+from tests.helpers import snapshot
 
 # Modules that only NumPy's deferred submodules import.
 LOADED_ONLY_BY_THEM = ("numpy.f2py.crackfortran", "numpy.testing._private.utils", "unittest", "numpy.ma.core",
@@ -22,10 +26,22 @@ def test_building_does_not_load_the_numpy_modules_it_never_uses():
 
 
 def test_a_deferred_module_loads_when_first_used():
-    shown = run_python("import generator.build.related, numpy\n"
+    shown = run_python("import generator.build.related as related, numpy\n"
                        "import numpy.ma as ma\n"
-                       "print(ma.masked_array([1, 2, 3], mask=[0, 1, 0]).sum(), numpy.polynomial.Polynomial([1, 2])(3))")
-    assert shown.split() == ["4", "7.0"]
+                       "print(ma.masked_array([1, 2, 3], mask=[0, 1, 0]).sum(), numpy.polynomial.Polynomial([1, 2])(3),\n"
+                       "      related.sparse.csr_matrix([[1, 0], [0, 2]]).sum())")
+    assert shown.split() == ["4", "7.0", "3"]
+
+
+def test_a_build_leaves_scipys_sparse_matrices_to_the_process_working_out_related_papers(golden_project: Path, tmp_path: Path):
+    loaded = run_python("import sys\nfrom generator.build.builder import build_site\n"
+                        f"build_site({str(golden_project)!r})\n"
+                        "print('scipy.sparse._csr' in sys.modules)")
+    assert loaded.split() == ["False"]
+    in_one_process = tmp_path / "site"
+    SiteBuilder(golden_project, site_dir=in_one_process).build()
+    assert snapshot(golden_project / "site" / "papers") == snapshot(in_one_process / "papers")  # the same related lists
+    assert 'class="related-title"' in (in_one_process / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
 
 
 def test_a_module_already_imported_is_left_as_it_is():

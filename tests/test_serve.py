@@ -97,20 +97,20 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
     assert "delightfully simple to state" in get(session, "/papers/sparse-routing-for-tiny-models/").text
 
 
-def test_a_save_made_while_the_first_build_runs_is_built_right_after(project):
-    from generator.build.builder import SiteBuilder
+def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, monkeypatch):
+    from generator.build import builder
 
     path = paper_file(project, "robots-that-fold-laundry")
+    real_load_papers = builder.load_papers
 
-    class SavesDuringTheBuild(SiteBuilder):
-        def _load_everything(self, paper_stamps=None):
-            loaded = super()._load_everything(paper_stamps)  # the build has read the papers ...
-            if "folded mid-build" not in path.read_text():  # ... when a curator saves one
-                path.write_text(path.read_text().replace("simple to state", "folded mid-build, simple to state"))
-            return loaded
+    def load_papers_then_save_one(*args, **kwargs):
+        loaded = real_load_papers(*args, **kwargs)  # the build has read the papers ...
+        if "folded mid-build" not in path.read_text():  # ... when a curator saves one
+            path.write_text(path.read_text().replace("simple to state", "folded mid-build, simple to state"))
+        return loaded
 
-    session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None,
-                             builder_factory=SavesDuringTheBuild)
+    monkeypatch.setattr(builder, "load_papers", load_papers_then_save_one)
+    session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
     session.start()
     try:
         # The first build read the file before the edit (the watcher was not running yet).

@@ -19,7 +19,14 @@ from generator.build import pages as page_builders
 from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
 from generator.build.pages import NO_REGION, Page, Scope
-from generator.build.parallel import FullBuildJob, Listings, SearchProcess, first_listing_error
+from generator.build.parallel import (
+    ForkedCall,
+    FullBuildJob,
+    Listings,
+    SearchProcess,
+    first_listing_error,
+    related_ahead,
+)
 from generator.build.related import affected_by, forget_computation
 from generator.build.render import Renderer
 from generator.build.search import SearchCancelled
@@ -127,13 +134,21 @@ class SiteBuilder:
         """Full build, swapped into site_dir atomically; parallel overrides the builder's setting.
         paper_stamps: the paper files' stamps by name, taken before the build (load_paper_files)."""
         started = time.perf_counter()
+        parallel = self.parallel if parallel is None else parallel
+        related: ForkedCall | None = None
         try:
             with gc_paused():  # millions of objects and no cycles (heap.py)
-                resources, papers, errors = self._load_everything(paper_stamps)
+                papers, errors = load_papers(self.project, paper_stamps)
+                if parallel and not self.keep_state and not errors:
+                    related = related_ahead(papers, self._related_cache)
+                resources = self._resources_reporting(errors)
                 site = self.assemble(resources, papers, errors)
-            written, removed = self._write_everything(resources, site, self.parallel if parallel is None else parallel)
+            written, removed = self._write_everything(resources, site, parallel, related)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
+        finally:
+            if related is not None:
+                related.stop()
         if self.keep_state:
             self._remember(resources, papers, site)
         return BuildResult(written, removed, [], time.perf_counter() - started)
@@ -227,11 +242,14 @@ class SiteBuilder:
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:
         """Config, taxonomy, theme and papers; paper errors are raised with any others later."""
         papers, errors = load_papers(self.project, paper_stamps)
+        return self._resources_reporting(errors), papers, errors
+
+    def _resources_reporting(self, paper_errors: list[SourceError]) -> Resources:
+        """load_resources, whose errors are raised together with the papers' errors."""
         try:
-            resources = self.load_resources()
+            return self.load_resources()
         except BuildFailed as failed:
-            raise BuildFailed(failed.errors + errors) from None
-        return resources, papers, errors
+            raise BuildFailed(failed.errors + paper_errors) from None
 
     def load_resources(self) -> Resources:
         config, errors = self.project.load_config()
@@ -268,9 +286,11 @@ class SiteBuilder:
         self._check_topics(resources, after, [])
         return patch_site(self._site, before, after)
 
-    def _write_everything(self, resources: Resources, site: Site, parallel: bool) -> tuple[list[str], list[str]]:
+    def _write_everything(self, resources: Resources, site: Site, parallel: bool,
+                          related: ForkedCall | None = None) -> tuple[list[str], list[str]]:
         """Every page and file, rendered and written only where it differs from what the last
-        build's record says site/ holds (all of them in a cold build); those written and removed."""
+        build's record says site/ holds (all of them in a cold build); those written and removed.
+        related: the related lists being worked out elsewhere (parallel.related_ahead)."""
         key = record.record_key(self.project, self.project.theme_folders(resources.config))
         last = record.load(self.project, key)
         known = last.files if last else None
@@ -300,6 +320,8 @@ class SiteBuilder:
                     records = page_builders.record_keys(site.papers, prints.paper)
                 if fingerprints is None:
                     fingerprints = prints.of_pages((page.path, page.context) for page in listings)
+                if related is not None:
+                    page_builders.take_related(site, related.result())
                 page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
             digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
             page_list, stale = page_list + listings, stale + stale_listings

@@ -214,10 +214,13 @@ def related_slugs(site: Site, cache_file: Path | None = None, edit: Edit | None 
 
 def _remember_related(site: Site, cache_file: Path | None = None, edit: Edit | None = None) -> None:
     if _related_memo.site is not site:
-        _related_memo.by_slug = site.paper_by_slug()
-        _related_memo.slugs = related_papers(site.papers, cache_file=cache_file, edit=edit)
-        _related_memo.site = site
-        _related_memo.papers = {}
+        take_related(site, related_papers(site.papers, cache_file=cache_file, edit=edit))
+
+
+def take_related(site: Site, slugs: dict[str, tuple[str, ...]]) -> None:
+    """The site's related lists as related_papers gave them, worked out here or in another process
+    (a build's, parallel.related_ahead): its pages then find them here."""
+    _related_memo.site, _related_memo.by_slug, _related_memo.slugs, _related_memo.papers = site, site.paper_by_slug(), slugs, {}
 
 
 @dataclass

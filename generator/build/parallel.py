@@ -6,23 +6,27 @@ render in the calling thread with sitefiles.py, since forking a threaded process
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import multiprocessing
 import os
 import traceback
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any
 
 from generator.build import pages as page_builders
 from generator.build.pages import Page
+from generator.build.related import related_papers
 from generator.build.render import Renderer
 from generator.build.site import Site
 from generator.build.sitefiles import search_file_stream, write_changed, write_pages
 from generator.build.staging import StagedSite
 from generator.content.papers import PaperCache
+from generator.content.schema import Paper
 from generator.errors import BuildFailed, SourceError
 from generator.heap import return_freed_memory
 from generator.orphans import die_with
@@ -81,73 +85,110 @@ def first_listing_error(*found: ListingErrors) -> None:
         raise BuildFailed(errors[min(errors)])
 
 
-class SearchProcess:
-    """The search files, made and written into the staging folder by one forked process started as
-    soon as the Site exists: they need the papers alone, so it runs while this process works out
-    related papers, page contexts and fingerprints, then beside the page workers. Then the listings
-    no page worker has claimed yet. Started before any thread or pool exists, since forking a
-    threaded process is unsafe; only the digests and a listing's errors travel back, through a
-    pipe. Last it writes the paper cache, if a load changed it: the main process, busier, would do
-    it in its own time (a deploy stamps every file anew, and the rewrite takes a second at 80,000
-    papers)."""
+class ForkedCall:
+    """function(*args) run by one forked process; what it returns comes back through a pipe.
+    Started before any thread or pool exists, since forking a threaded process is unsafe. The
+    process inherits its arguments; only the result travels, pickled."""
 
-    def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
-                 listings: Listings, papers: PaperCache):
-        """papers: the cache the papers were loaded through, for good."""
+    def __init__(self, name: str, function: Callable[..., Any], *args: object):
         context = multiprocessing.get_context("fork")
-        gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
-        return_freed_memory()
+        self._name = name
         self._results, sender = context.Pipe(duplex=False)
-        self._papers = papers
-        self.listings = listings
-        self._process = context.Process(target=_search_in_process, daemon=True, args=(
-            sender, site, staged, cache_file, known, listings, papers, os.getpid()))
+        self._process = context.Process(target=_call_in_process, daemon=True,
+                                        args=(sender, function, args, os.getpid()))
         self._process.start()
         sender.close()  # this process only reads: the pipe ends when the worker's end closes
 
-    def result(self) -> tuple[SearchResult, ListingErrors]:
-        """Once the worker is done: the search files, and the errors of the listings it rendered;
-        its exception, if it raised one, is raised here."""
+    def result(self) -> Any:
+        """Once the process is done: what the function returned. Its exception, if it raised one,
+        is raised here as a RuntimeError naming it in one line (an exception may not pickle)."""
         try:
             status, value = self._results.recv()
         except EOFError:
             self._process.join()
-            raise RuntimeError(f"the search worker ended without a result (exit code {self._process.exitcode})") from None
+            raise RuntimeError(f"the {self._name} worker ended without a result (exit code {self._process.exitcode})") from None
         finally:
             self._results.close()
         self._process.join()
         if status == _FAILED:
-            raise RuntimeError(f"the search worker failed:\n{value}")
-        digests, written, listing_errors, papers_saved = value
+            raise RuntimeError(f"the {self._name} worker failed: {value}")
+        return value
+
+    def stop(self) -> None:
+        """Ends the process, done or not: after a failure elsewhere, or once its result is taken."""
+        if self._process.is_alive():
+            self._process.kill()
+        self._process.join()
+        self._results.close()
+
+
+_DONE, _FAILED = "done", "failed"  # what a forked call sends back, with a value
+
+
+def _call_in_process(sender: Connection, function: Callable[..., Any], args: tuple, parent: int) -> None:
+    die_with(parent)
+    outcome: tuple[str, object]
+    try:
+        outcome = _DONE, function(*args)
+    except BaseException as error:
+        outcome = _FAILED, _one_line(error)
+    sender.send(outcome)
+    sender.close()
+
+
+def _one_line(error: BaseException) -> str:
+    """The exception and the innermost line that raised it: what a fault report needs, and the
+    command line prints no traceback."""
+    description = traceback.format_exception_only(error)[-1].strip()
+    frames = traceback.extract_tb(error.__traceback__)
+    return f"{description} (at {frames[-1].filename}:{frames[-1].lineno})" if frames else description
+
+
+def related_ahead(papers: list[Paper], cache_file: Path | None) -> ForkedCall:
+    """The papers' related lists (related.related_papers), worked out by a forked process started
+    as soon as the papers are loaded: beside the theme's loading, the site's assembly and the
+    listings, where this process would work them out alone later. It alone imports SciPy's
+    sparse matrices (generator/imports.py defers them). For a builder that builds once: one that
+    keeps its state keeps the computation too, for the next edit's update (related.py)."""
+    return ForkedCall("related papers", functools.partial(related_papers, cache_file=cache_file), papers)
+
+
+class SearchProcess:
+    """The search files, made and written into the staging folder by one forked process started as
+    soon as the Site exists: they need the papers alone, so it runs while this process works out
+    page contexts and fingerprints, then beside the page workers. Then the listings no page worker
+    has claimed yet. Only the digests and a listing's errors travel back. Last it writes the paper
+    cache, if a load changed it: the main process, busier, would do it in its own time (a deploy
+    stamps every file anew, and the rewrite takes a second at 80,000 papers)."""
+
+    def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
+                 listings: Listings, papers: PaperCache):
+        """papers: the cache the papers were loaded through, for good."""
+        gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
+        return_freed_memory()
+        self._papers = papers
+        self.listings = listings
+        self._call = ForkedCall("search", _search_files_and_listings, site, staged, cache_file, known, listings, papers)
+
+    def result(self) -> tuple[SearchResult, ListingErrors]:
+        """Once the worker is done: the search files, and the errors of the listings it rendered."""
+        digests, written, listing_errors, papers_saved = self._call.result()
         if papers_saved:
             self._papers.saved_elsewhere()
         return (digests, written), listing_errors
 
     def stop(self) -> None:
         """After a failure elsewhere: the worker's files go with the staging folder."""
-        if self._process.is_alive():
-            self._process.kill()
-        self._process.join()
-        self._results.close()
+        self._call.stop()
         gc.unfreeze()
 
 
-_DONE, _FAILED = "done", "failed"  # what the search process sends back, with a value
-
-
-def _search_in_process(sender: Connection, site: Site, staged: StagedSite, cache_file: Path | None,
-                       known: Mapping[str, str] | None, listings: Listings, papers: PaperCache, parent: int) -> None:
-    die_with(parent)
-    outcome: tuple[str, object]
-    try:
-        digests, written = write_changed(search_file_stream(site, cache_file), staged, known)
-        page_builders.render_each_page_once()
-        listing_errors = listings.render_unclaimed(staged)
-        outcome = _DONE, (digests, written, listing_errors, papers.save_now())
-    except BaseException:  # the parent reports it, as text: an exception may not pickle
-        outcome = _FAILED, traceback.format_exc()
-    sender.send(outcome)
-    sender.close()
+def _search_files_and_listings(site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
+                               listings: Listings, papers: PaperCache) -> tuple[dict[str, str], list[str], ListingErrors, bool]:
+    digests, written = write_changed(search_file_stream(site, cache_file), staged, known)
+    page_builders.render_each_page_once()
+    listing_errors = listings.render_unclaimed(staged)
+    return digests, written, listing_errors, papers.save_now()
 
 
 @dataclass

@@ -48,7 +48,10 @@ from generator.content.schema import Paper
 from generator.files import write_file_atomic
 from generator.imports import UNUSED_NUMPY_MODULES, defer
 
-defer(UNUSED_NUMPY_MODULES)  # before SciPy's import would import them (generator/imports.py)
+# NumPy's unused modules before SciPy's import would import them, and SciPy's sparse matrices
+# themselves: a build works related papers out in a process of their own (parallel.related_ahead),
+# which alone then pays their import (generator/imports.py).
+defer((*UNUSED_NUMPY_MODULES, "scipy.sparse"))
 from scipy import sparse  # noqa: E402
 
 RELATED_COUNT = 5
