@@ -77,7 +77,7 @@ def remove_leftovers(project: Project, killed: bool = True) -> list[Path]:
     """Staging folders and temporary files a killed run left; call only while holding the lock,
     when no other run can be using them. Returns what was removed. killed: project_lock says the
     last run was killed; only then are the content folders searched for temporary files (80 ms
-    of every command's start-up in a folder of 80,000 papers)."""
+    of every command's start-up in a folder of 80,000 papers); .cache/ always is."""
     from generator.build.staging import restore_site
 
     restore_site(project.site)
@@ -87,7 +87,10 @@ def remove_leftovers(project: Project, killed: bool = True) -> list[Path]:
         for folder in site_parent.glob(pattern):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
-    for folder in (project.root, project.content, project.papers, project.digests, project.cache_dir) if killed else ():
+    # .cache/ is small, and a run that was not killed may leave a temporary file there too: a forked
+    # worker it stopped on a failure elsewhere, while the worker wrote its cache (parallel.ForkedCall).
+    searched = (project.root, project.content, project.papers, project.digests) if killed else ()
+    for folder in (*searched, project.cache_dir):
         for temporary in _temporary_files(folder):
             Path(temporary).unlink(missing_ok=True)
             removed.append(Path(temporary))

@@ -139,6 +139,15 @@ def test_leftovers_of_a_killed_build_are_removed_by_the_next(golden_project: Pat
     assert leftovers == []
 
 
+def test_a_cache_write_a_failed_build_cut_short_is_removed_by_the_next_command(golden_project: Path) -> None:
+    (golden_project / ".cache").mkdir()
+    (golden_project / ".cache" / "lock").write_text("")  # the last run ended normally: it was not killed
+    # What a forked worker leaves when its build fails elsewhere and stops it mid-write.
+    (golden_project / ".cache" / ".related-terms.bin.x1y2.tmp").write_bytes(b"half a cache")
+    assert digest(golden_project, "build").returncode == 0
+    assert [path.name for path in (golden_project / ".cache").iterdir() if path.suffix == ".tmp"] == []
+
+
 def test_a_site_caught_between_two_renames_is_put_back(golden_project: Path) -> None:
     assert digest(golden_project, "build").returncode == 0
     built = snapshot(golden_project / "site")
