@@ -8,6 +8,7 @@ import time
 import pytest
 
 from generator.build import builder as builder_module
+from generator.build import pages as pages_module
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
 from generator.project import Project
@@ -328,4 +329,60 @@ def test_a_run_stopped_after_its_swap_leaves_no_record_that_trusts_the_new_site(
     monkeypatch.undo()
     config.write_text(first)
     assert SiteBuilder(golden_project).build().errors == []
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def test_a_rebuild_writes_the_open_page_first_and_the_pages_it_reaches_after(golden_project):
+    """The dev server names the pages open in a browser (shown): only those are written before the
+    reload; the others the edit reaches (its topic's and day's pages) right after, by
+    write_deferred_pages, and in the end the site is a fresh build's."""
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Shown:", 1))
+    result = builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
+    site = golden_project / "site"
+    assert result.errors == [] and result.written == ["papers/skippipe/index.html"]
+    assert "SkipPipe Shown" in (site / "papers" / "skippipe" / "index.html").read_text()
+    day_page = "dates/2025-08-18/index.html"
+    assert day_page in result.deferred and "SkipPipe Shown" not in (site / day_page).read_text()
+    assert day_page in builder.write_deferred_pages().written
+    assert "SkipPipe Shown" in (site / day_page).read_text()
+    builder.write_deferred()
+    assert snapshot(site) == fresh_build(golden_project)
+
+
+def test_pages_a_rebuild_left_unwritten_are_written_by_the_next_one(golden_project):
+    """Without the deferred write in between (a newer save came first), the next rebuild writes what
+    the last one left, though the newer edit does not reach those pages."""
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    papers = golden_project / "content" / "papers"
+    paper, other = papers / "skippipe.md", papers / "corpusbrain.md"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Left:", 1))
+    assert builder.rebuild([paper], defer_data=True, shown=set()).written == []  # no page open
+    other.write_text(other.read_text().replace("CorpusBrain:", "CorpusBrain Next:", 1))
+    assert builder.rebuild([other], defer_data=True, shown=None).errors == []
+    builder.write_deferred()
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
+def test_a_save_during_the_listings_stops_them_and_the_next_write_makes_them(golden_project, monkeypatch):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Listed:", 1))
+    builder.rebuild([paper], defer_data=True)
+    listing = []  # papers.json is being made: the curator saves again now
+
+    def papers_json_noticed(*args, **kwargs):
+        listing.append(True)
+        yield from original(*args, **kwargs)
+
+    original = pages_module.papers_json
+    monkeypatch.setattr(pages_module, "papers_json", papers_json_noticed)
+    written = builder.write_deferred(should_stop=lambda: bool(listing))
+    assert listing and "papers.json" not in written
+    assert "SkipPipe Listed" not in (golden_project / "site" / "papers.json").read_text()
+    assert "papers.json" in builder.write_deferred()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)

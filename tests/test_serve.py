@@ -346,3 +346,24 @@ def test_ctrl_c_stops_cleanly(project, sigint_ignored):
     assert "Traceback" not in stdout + stderr and "KeyboardInterrupt" not in stderr
     with pytest.raises(OSError):
         raw_request(port, "/")
+
+
+def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_served_old(session, project):
+    """The reload script names its page: that page is written before the reload event, the rest of
+    what the edit reaches after it; a page asked for in between is served once it is written."""
+    port = session_port(session)
+    stream = EventStream(port, page="/papers/sparse-routing-for-tiny-models/")
+    try:
+        assert stream.next_event()[0] == "hello"
+        path = paper_file(project, "sparse-routing-for-tiny-models")
+        path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Shown First", 1))
+        assert stream.next_event()[0] == "reload"
+        rebuilt = next(message for message in session.messages if ": rebuilt " in message)
+        assert "rebuilt 1 file(s)" in rebuilt  # the open page alone
+        assert "Sparse Routing, Shown First" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+        # This page never reloads, so the rest waits for it a second (RELOAD_GRACE_SECONDS): the
+        # day page, asked for now, is held until it is written.
+        assert "Sparse Routing, Shown First" in get(session, "/dates/2025-08-18/").text
+        assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
+    finally:
+        stream.close()

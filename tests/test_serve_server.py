@@ -13,6 +13,7 @@ from generator.preview.server import (
     PreviewServer,
     inject_live_reload,
     resolve_site_path,
+    site_path,
 )
 
 SECRET = "TOP-SECRET-OUTSIDE-SITE"
@@ -242,3 +243,52 @@ def test_a_newer_save_ends_the_wait_for_pages_that_never_come_back():
     started = time.perf_counter()
     live.wait_for_reloads(5.0, give_up=saved.is_set)
     assert 0.09 < time.perf_counter() - started < 1.0
+
+
+def test_the_server_knows_which_pages_are_open_by_the_path_their_stream_names(server):
+    paper, home = EventStream(port_of(server), page="/papers/x/"), EventStream(port_of(server), page="/")
+    try:
+        paper.next_event(), home.next_event()  # hello: both subscribed
+        assert server.live.open_pages() == {"papers/x/index.html", "index.html"}
+        other = EventStream(port_of(server))  # a client that names no page: every page counts as open
+        other.next_event()
+        assert server.live.open_pages() is None
+        other.close()
+    finally:
+        paper.close(), home.close()
+
+
+def test_site_path_names_a_folder_page_by_its_index_and_refuses_to_leave_the_site():
+    assert site_path("/papers/x%20y/") == "papers/x y/index.html"
+    assert site_path("/") == "index.html"
+    assert site_path("/feed.xml") == "feed.xml"
+    assert site_path("/papers/../../secret.txt") is None
+
+
+def test_a_page_held_for_writing_is_served_once_written_not_before(server, site):
+    server.live.hold(["papers/x/index.html"])
+    answers = []
+    request = threading.Thread(target=lambda: answers.append(raw_request(port_of(server), "/papers/x/").text))
+    request.start()
+    request.join(0.3)
+    assert answers == []  # waiting for the rebuild to write it
+    assert "Home" in raw_request(port_of(server), "/").text  # other pages are served meanwhile
+    (site / "papers" / "x" / "index.html").write_text("<html><body><h1>Paper X, edited</h1></body></html>")
+    server.live.release()
+    request.join(5)
+    assert "Paper X, edited" in answers[0]
+
+
+def test_a_page_gone_from_the_browser_does_not_hold_up_the_work_after_a_reload(server):
+    left = EventStream(port_of(server), page="/papers/x/")  # a page the reader went on from
+    staying = EventStream(port_of(server), page="/")
+    left.next_event(), staying.next_event()
+    left.close()
+    time.sleep(0.1)  # the connection's end reaches the server
+    server.live.publish_reload()
+    reloaded: list[EventStream] = []
+    threading.Timer(0.1, lambda: reloaded.append(EventStream(port_of(server), page="/"))).start()  # the open page reloads
+    started = time.perf_counter()
+    server.live.wait_for_reloads(5.0, give_up=lambda: False)
+    assert time.perf_counter() - started < 2.0
+    staying.close(), reloaded[0].close()

@@ -1,7 +1,7 @@
 """How a preview session copes with a builder that crashes, and how it words such crashes."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
 import jinja2
@@ -33,12 +33,16 @@ class CrashOnceBuilder:
     def warm_up(self) -> None:
         return None
 
-    def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False,
+                shown: Collection[str] | None = None) -> BuildResult:
         self.rebuilds.append(list(changed))
         if len(self.rebuilds) == 1:
             raise RuntimeError("stage crashed")
         (self.site_dir / "index.html").write_text("<html><body>second</body></html>")
         return BuildResult(["index.html"], [], [], 0.0)
+
+    def write_deferred_pages(self) -> BuildResult:
+        return BuildResult([], [], [], 0.0)
 
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
         return []

@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from generator.ingest.catalog import run_ingest
 from generator.project import Project
@@ -48,9 +49,11 @@ def raw_request(port: int, target: str, method: str = "GET", host: str = "127.0.
 class EventStream:
     """One open /__digest/events connection, read event by event."""
 
-    def __init__(self, port: int, host: str = "127.0.0.1"):
+    def __init__(self, port: int, host: str = "127.0.0.1", page: str | None = None):
+        """page: the URL path of the page the stream belongs to, as the reload script sends it."""
         self.socket = socket.create_connection((host, port), timeout=10)
-        self.socket.sendall(f"GET /__digest/events HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
+        query = f"?page={quote(page)}" if page is not None else ""
+        self.socket.sendall(f"GET /__digest/events{query} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode())
         self.buffer = b""
         head = self._read_until(b"\r\n\r\n", deadline=time.monotonic() + 10)
         self.headers = head.decode("latin-1").lower()

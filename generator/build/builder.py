@@ -11,7 +11,7 @@ import bisect
 import datetime as dt
 import os
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -33,6 +33,7 @@ from generator.build.search import SearchCancelled
 from generator.build.site import Site, assemble_site, check_topics, patch_site
 from generator.build.sitefiles import (
     output_digest,
+    page_parts,
     render_pages,
     search_file_stream,
     search_files,
@@ -65,6 +66,7 @@ class BuildResult:
     removed: list[str]
     errors: list[SourceError]  # empty on success
     seconds: float
+    deferred: list[str] = field(default_factory=list)  # pages left for write_deferred_pages (rebuild's shown)
 
 
 @dataclass(frozen=True)
@@ -85,13 +87,16 @@ class Resources:
 
 @dataclass
 class Deferred:
-    """What a dev-server rebuild leaves for after the reload: its site's search index and data files."""
+    """What a dev-server rebuild leaves for after the reload: the pages no browser has open, and
+    its site's search index and data files."""
 
     site: Site
     scope: Scope
+    pages: list[Page] = field(default_factory=list)  # HTML pages to render: bookkept, not yet written
 
 
 PageMaker = Callable[[Site, SiteConfig, Scope | None], list[Page]]
+STOP_EVERY_PARTS = 1000  # papers.json's records between two questions whether a newer save waits
 
 
 def _never() -> bool:
@@ -209,13 +214,17 @@ class SiteBuilder:
         page_builders.related_slugs(site, self._related_cache)
         return make(site, resources.config, scope)
 
-    def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildResult:
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False,
+                shown: Collection[str] | None = None) -> BuildResult:
         """Incremental build after `changed` files were edited, added or deleted.
 
         defer_data: render only the HTML pages now and leave the search index and the data
         files (feeds, papers.json, sitemap.xml) for write_deferred(), so that the dev server
         reloads open pages first (at 10,000 papers the index takes a second, papers.json a
         tenth, a page a millisecond or two).
+        shown: with defer_data, the site paths of the pages open in a browser: of the HTML pages
+        only these are rendered now, the others first thing in write_deferred (an edit reaches
+        10-20 pages at 10,000 papers, and the open one alone is on screen). None: every page now.
         """
         self.warm_up()  # its own result is subsumed: the pages it wrote are in site/ either way
         changed_papers, needs_full = self._classify(changed)
@@ -230,13 +239,14 @@ class SiteBuilder:
             after = [papers[key] for key in keys if key in papers]
             site = self._patch(self._resources, before, after)
             scope = self._scope(before + after, site)
-            written, removed = self._write_changes(self._resources, site, defer_data, scope)
+            written, removed = self._write_changes(self._resources, site, defer_data, scope, shown)
         except BuildFailed as failed:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         self._papers, self._site = papers, site
         self._failed_papers = set()
-        return BuildResult(written, removed, [], time.perf_counter() - started)
+        deferred = [page.path for page in self._deferred.pages] if self._deferred else []
+        return BuildResult(written, removed, [], time.perf_counter() - started, deferred)
 
     def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:
@@ -401,30 +411,42 @@ class SiteBuilder:
         return Scope(frozenset(slugs | listing), frozenset(days),
                      frozenset(topic for paper in edited for topic in paper.topics))
 
-    def _write_changes(self, resources: Resources, site: Site, defer_data: bool,
-                       scope: Scope) -> tuple[list[str], list[str]]:
-        """Render the pages of the scope whose context changed, then write those whose bytes changed.
-        Data pages a deferred write left undone (a newer edit stopped it) are rendered with them."""
-        pending = self._deferred.scope if self._deferred else None
+    def _write_changes(self, resources: Resources, site: Site, defer_data: bool, scope: Scope,
+                       shown: Collection[str] | None = None) -> tuple[list[str], list[str]]:
+        """Render the pages of the scope whose context changed, then write those whose bytes changed
+        (with shown, of the HTML pages only the shown ones: see rebuild). Pages a deferred write
+        left undone (a newer edit stopped it, or none ran) are rendered with them."""
+        pending = self._deferred
         self._deferred = None
+        stale, gone = self._stale_pages(resources, site, scope, page_builders.html_pages if defer_data else None)
+        stale = _with_pending(stale, pending.pages if pending else [], self._pages)
         if defer_data:  # the data files and the search files stay as they are until write_deferred
-            self._deferred = Deferred(site, scope | pending if pending else scope)
-            outputs = self._render_stale(resources, site, scope, page_builders.html_pages)
-        else:
-            outputs = self._render_stale(resources, site, scope)
+            later = [page for page in stale if shown is not None and page.path not in shown]
+            self._deferred = Deferred(site, scope | pending.scope if pending else scope, later)
+            stale = [page for page in stale if shown is None or page.path in shown]
+        outputs: dict[str, Output] = dict(render_pages(resources.renderer, stale))
+        if not defer_data:
             if pending:
-                outputs.update(self._render_stale(resources, site, pending, page_builders.data_pages))
+                outputs.update(self._render_stale(resources, site, pending.scope, page_builders.data_pages))
             searched = search_files(site, self._search_cache)
             outputs.update(searched)
+            gone += sorted(self._search_files - set(searched))
             self._search_files = set(searched)
         written = self._write_outputs(outputs)
-        removed = self._remove_all_but(set(self._pages) | set(resources.static_outputs()) | self._search_files)
-        return written, removed
+        self._site_files.update(outputs)
+        return written, self._remove(gone)
 
     def _render_stale(self, resources: Resources, site: Site, scope: Scope,
                       make: PageMaker | None = None) -> dict[str, Output]:
-        """The scope's pages (those `make` makes; all by default) whose context changed, rendered;
-        the HTML pages of the scope's regions that are no more are forgotten."""
+        """The scope's pages (those `make` makes; all by default) whose context changed, rendered.
+        Only for pages no region of the scope forgets (data pages: see _stale_pages)."""
+        stale, _ = self._stale_pages(resources, site, scope, make)
+        return dict(render_pages(resources.renderer, stale))
+
+    def _stale_pages(self, resources: Resources, site: Site, scope: Scope,
+                     make: PageMaker | None = None) -> tuple[list[Page], list[str]]:
+        """The scope's pages (those `make` makes; all by default) whose context changed, and the
+        paths of the HTML pages of the scope's regions that are no more, both forgotten here."""
         page_list = self._all_pages(resources, site, scope, make or page_builders.all_pages)
         stale = [page for page in page_list if page.path not in self._pages
                  or self._pages[page.path].context != page.context]
@@ -432,13 +454,15 @@ class SiteBuilder:
         # A deleted paper's page, a day left without papers, the last page of a topic that shrank:
         # only HTML pages go (feeds are per topic, the rest site-wide), and only when `make`
         # makes HTML pages at all (the data pages' makers make none, and must forget none).
+        gone: list[str] = []
         if any(path.endswith(".html") for path in new_paths):
             regions = scope.regions()
-            for path in [path for path, page in self._pages.items()
-                         if page.region in regions and path not in new_paths and path.endswith(".html")]:
+            gone = [path for path, page in self._pages.items()
+                    if page.region in regions and path not in new_paths and path.endswith(".html")]
+            for path in gone:
                 del self._pages[path]
         self._pages.update((page.path, page) for page in page_list)
-        return dict(render_pages(resources.renderer, stale))
+        return stale, gone
 
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
         """What the last rebuild(defer_data=True) left, lightest first: the feeds, the search index,
@@ -446,15 +470,18 @@ class SiteBuilder:
         each step and while the search index is made (seconds at 80,000 papers); when it says so,
         what is left waits for the next rebuild, which defers it again. A save then waits for one
         short step, not for the lists of every paper (a second at 80,000 papers), which come last."""
+        pages = self.write_deferred_pages()
+        if pages.errors:
+            raise BuildFailed(pages.errors)
         deferred, self._deferred = self._deferred, None
         if deferred is None or self._resources is None:
-            return []
+            return pages.written
         stop = should_stop or _never
         if stop():
             self._deferred = deferred
-            return []
+            return pages.written
         outputs = self._render_stale(self._resources, deferred.site, deferred.scope, page_builders.light_data_pages)
-        written = self._write_outputs(outputs)
+        written = pages.written + self._write_outputs(outputs)
         try:
             if stop():
                 raise SearchCancelled
@@ -465,23 +492,62 @@ class SiteBuilder:
         written += self._write_outputs(searched)
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
         self._search_files = set(searched)
-        if stop():
+        listings = None if stop() else self._listings_unless_stopped(deferred.site, stop)
+        if listings is None:
             self._deferred = Deferred(deferred.site, NO_REGION)
         else:
-            written += self._write_outputs(self._render_stale(self._resources, deferred.site, NO_REGION,
-                                                              page_builders.listing_pages))
+            written += self._write_outputs(listings)
         return sorted(written + removed)
 
+    def _listings_unless_stopped(self, site: Site, stop: Callable[[], bool]) -> dict[str, bytes] | None:
+        """papers.json and the sitemap, rendered part by part (a record a paper), asking stop() every
+        STOP_EVERY_PARTS: papers.json took 0.7 s at 10,000 papers in a slow hour, and a save came
+        meanwhile waited for it. None when stopped; they are then rendered again next time."""
+        assert self._resources is not None, "after a build"
+        stale, _ = self._stale_pages(self._resources, site, NO_REGION, page_builders.listing_pages)
+        outputs = {}
+        for page in stale:
+            parts = []
+            for number, part in enumerate(page_parts(self._resources.renderer, page)):
+                if number % STOP_EVERY_PARTS == 0 and stop():
+                    for forgotten in stale:
+                        del self._pages[forgotten.path]  # not rendered: stale the next time
+                    return None
+                parts.append(part)
+            outputs[page.path] = b"".join(parts)
+        return outputs
+
+
+    def write_deferred_pages(self) -> BuildResult:
+        """The pages the last rebuild left for after the reload (those not shown), written; the
+        first thing write_deferred does. On an error they stay left, for the next rebuild."""
+        started = time.perf_counter()
+        if self._deferred is None or self._resources is None or not self._deferred.pages:
+            return BuildResult([], [], [], 0.0)
+        try:
+            outputs = dict(render_pages(self._resources.renderer, self._deferred.pages))
+        except BuildFailed as failed:
+            return BuildResult([], [], failed.errors, time.perf_counter() - started)
+        written = self._write_outputs(outputs)
+        self._site_files.update(outputs)
+        self._deferred = replace(self._deferred, pages=[])
+        return BuildResult(written, [], [], time.perf_counter() - started)
 
     def _remove_all_but(self, kept: set[str]) -> list[str]:
-        """Remove the site files not in kept (those of a deleted paper, say); the files removed."""
-        removed = sorted(self._site_files - kept)
+        """Remove the site files not in kept; the files removed."""
+        removed = self._remove(self._site_files - kept)
+        self._site_files = set(kept)
+        return removed
+
+    def _remove(self, paths: Iterable[str]) -> list[str]:
+        """Remove these site files (those of a deleted paper, say) where they are; the files removed."""
+        removed = sorted(path for path in paths if path in self._site_files)
         if removed:
             self._before_changing_site()
         for path in removed:
             remove_file(self.site_dir, path)
             self._file_digests.pop(path, None)
-        self._site_files = set(kept)
+            self._site_files.discard(path)
         return removed
 
     def _write_outputs(self, outputs: Mapping[str, Output]) -> list[str]:
@@ -551,6 +617,13 @@ class SiteBuilder:
             self._failed_papers |= paths
             raise BuildFailed(errors)
         return papers
+
+
+def _with_pending(stale: list[Page], pending: list[Page], pages: Mapping[str, Page]) -> list[Page]:
+    """The stale pages, and the pages of the site (as `pages` now has them) that a deferred write
+    left unwritten: their file is older than their bookkept context, stale or not."""
+    paths = {page.path for page in stale}
+    return stale + [pages[page.path] for page in pending if page.path not in paths and page.path in pages]
 
 
 def _stale(pages: list[Page], fingerprints: Mapping[str, str], recorded: Mapping[str, str]) -> list[Page]:

@@ -10,7 +10,8 @@
   "use strict";
   var script = document.currentScript;
   var servedVersion = script ? script.getAttribute("data-digest-version") : null;
-  var source = new EventSource("/__digest/events");
+  // The page's path tells the server which pages are open: it writes those first after an edit.
+  var source = new EventSource("/__digest/events?page=" + encodeURIComponent(window.location.pathname));
 
   function versionOf(event) {
     try {

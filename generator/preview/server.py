@@ -15,17 +15,18 @@ import mimetypes
 import os
 import queue
 import re
+import select
 import socket
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from generator.build.theme import CACHE_FOREVER
 
@@ -51,6 +52,7 @@ OVERLAY_STYLE = (
     b"margin:0;padding:1em 1.5em;background:#2b0b0b;color:#ffdede;font:14px/1.5 monospace;"
     b"border-top:4px solid #e5484d;white-space:pre-wrap}\n#digest-build-error ul{margin:.5em 0 0;padding-left:1.2em}\n"
 )
+HOLD_SECONDS = 5.0  # the longest a request waits for its page to be written (LiveReload.hold)
 KEEPALIVE_SECONDS = 15.0  # an idle stream still writes now and then, so closed tabs are noticed
 _CLOSED = None  # queued to an event stream to end it
 
@@ -66,6 +68,9 @@ class LiveReload:
         self._errors: tuple[str, ...] = ()
         self._reloading = 0  # pages told to reload by the last reload event that did not reconnect yet
         self._reconnected = threading.Condition(self._lock)
+        self._open: dict[queue.Queue, tuple[str | None, socket.socket | None]] = {}  # stream -> its page, connection
+        self._unwritten: frozenset[str] = frozenset()  # site paths a rebuild left to write (hold)
+        self._written = threading.Condition(self._lock)
 
     @property
     def version(self) -> str:
@@ -82,10 +87,13 @@ class LiveReload:
         with self._lock:
             return f"{self._server_id}-{self._generation}", self._errors
 
-    def subscribe(self) -> queue.Queue:
+    def subscribe(self, page: str | None = None, connection: socket.socket | None = None) -> queue.Queue:
+        """page: the site path of the page the stream belongs to (None: not known, a client other than
+        the reload script); connection: the stream's, to tell at a reload whether it is still open."""
         stream: queue.Queue = queue.Queue()
         with self._lock:
             self._streams.add(stream)
+            self._open[stream] = (page, connection)
             self._reloading = max(self._reloading - 1, 0)  # a reloaded page opens its stream again
             self._reconnected.notify_all()
         return stream
@@ -104,11 +112,35 @@ class LiveReload:
     def unsubscribe(self, stream: queue.Queue) -> None:
         with self._lock:
             self._streams.discard(stream)
+            self._open.pop(stream, None)
+
+    def open_pages(self) -> frozenset[str] | None:
+        """The site paths of the pages open now; None when a stream's page is not known."""
+        with self._lock:
+            pages = [page for page, _ in self._open.values()]
+        return None if None in pages else frozenset(page for page in pages if page is not None)
+
+    def hold(self, paths: Iterable[str]) -> None:
+        """Until release(): a request for one of these site files waits (wait_until_written), so that
+        no page is served older than the build it was left by (see SiteBuilder.rebuild's shown)."""
+        with self._lock:
+            self._unwritten = frozenset(paths)
+
+    def release(self) -> None:
+        with self._lock:
+            self._unwritten = frozenset()
+            self._written.notify_all()
+
+    def wait_until_written(self, path: str, timeout: float = HOLD_SECONDS) -> None:
+        with self._lock:
+            self._written.wait_for(lambda: path not in self._unwritten, timeout)
 
     def publish_reload(self) -> None:
-        """The site changed (or a failed build was fixed): every open page reloads."""
+        """The site changed (or a failed build was fixed): every open page reloads. Only the pages
+        whose connection is still open count as reloading: a page navigated away from leaves its
+        stream behind until the next write to it fails."""
         with self._lock:
-            self._reloading = len(self._streams)
+            self._reloading = sum(1 for _, connection in self._open.values() if connection is None or _is_open(connection))
         self._publish("reload", errors=())
 
     def publish_search_index(self) -> None:
@@ -139,6 +171,16 @@ class LiveReload:
             stream.put(message)
 
 
+def _is_open(connection: socket.socket) -> bool:
+    """Whether the browser still holds this event stream's connection: it sends nothing on it after
+    the request, so readable means closed."""
+    try:
+        readable, _, _ = select.select([connection], [], [], 0)
+        return not readable or connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except (OSError, ValueError):  # ValueError: already closed on this side
+        return False
+
+
 def format_event(name: str, data: dict) -> str:
     return f"event: {name}\ndata: {json.dumps(data, sort_keys=True)}\n\n"
 
@@ -149,6 +191,27 @@ def resolve_site_path(site_dir: Path, url_path: str) -> Path | None:
     `..` is refused rather than normalised, after percent-decoding, and the real
     path (symlinks followed) must still be inside the real site folder.
     """
+    parts = _url_parts(url_path)
+    if parts is None:
+        return None
+    root = Path(os.path.realpath(site_dir))
+    target = Path(os.path.realpath(root.joinpath(*parts)))
+    if target != root and root not in target.parents:
+        return None
+    return target
+
+
+def site_path(url_path: str) -> str | None:
+    """The site file a URL path names ("/papers/x/" -> "papers/x/index.html"), without looking at
+    the disk; None for a path that would leave the site."""
+    parts = _url_parts(url_path)
+    if parts is None:
+        return None
+    return "/".join([*parts, "index.html"] if url_path.endswith("/") or not parts else parts)
+
+
+def _url_parts(url_path: str) -> list[str] | None:
+    """A URL path's segments, percent-decoded; None when one is `..` or holds a NUL or a backslash."""
     try:
         decoded = unquote(url_path, errors="strict")
     except UnicodeDecodeError:
@@ -156,13 +219,7 @@ def resolve_site_path(site_dir: Path, url_path: str) -> Path | None:
     if "\x00" in decoded or "\\" in decoded:
         return None
     parts = [part for part in decoded.split("/") if part not in ("", ".")]
-    if ".." in parts:
-        return None
-    root = Path(os.path.realpath(site_dir))
-    target = Path(os.path.realpath(root.joinpath(*parts)))
-    if target != root and root not in target.parents:
-        return None
-    return target
+    return None if ".." in parts else parts
 
 
 def canonical_folder_url(url_path: str, query: str) -> str:
@@ -275,7 +332,7 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
             return
         url_path, _, query = self.path.partition("#")[0].partition("?")
         if url_path == EVENTS_PATH and send_body:
-            self._stream_events()
+            self._stream_events(query)
         elif url_path == EVENTS_PATH:
             self._send(HTTPStatus.OK, b"", "text/event-stream", send_body)
         elif url_path == RELOAD_SCRIPT_PATH:
@@ -296,6 +353,8 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         if target is None or not target.is_file():
             self._send_not_found(send_body)
             return
+        if (path := site_path(url_path)) is not None:
+            self.server.live.wait_until_written(path)
         try:
             body = target.read_bytes()
         except OSError:  # removed or swapped by a rebuild between the check and the read
@@ -346,9 +405,10 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
         for name, value in SECURITY_HEADERS.items():
             self.send_header(name, value)
 
-    def _stream_events(self) -> None:
+    def _stream_events(self, query: str) -> None:
         live = self.server.live
-        stream = live.subscribe()
+        page = parse_qs(query).get("page")
+        stream = live.subscribe(site_path(page[0]) if page else None, self.connection)
         try:
             self.send_response(HTTPStatus.OK)
             self.send_header("Content-Type", "text/event-stream")

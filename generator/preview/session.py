@@ -16,7 +16,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,6 +42,8 @@ class BuildOutcome(Protocol):
     def removed(self) -> Sequence[str]: ...
     @property
     def errors(self) -> Sequence[SourceError]: ...
+    @property
+    def deferred(self) -> Sequence[str]: ...  # pages left for write_deferred_pages
 
 
 class Builder(Protocol):
@@ -61,9 +63,15 @@ class Builder(Protocol):
         a build when an input changed since adopt, whose outcome is returned; None otherwise."""
         ...
 
-    def rebuild(self, changed: Iterable[Path], defer_data: bool = False) -> BuildOutcome:
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False,
+                shown: Collection[str] | None = None) -> BuildOutcome:
         """Only what the changed files affect; the search index and data files (feeds, papers.json)
-        wait for write_deferred when deferred."""
+        wait for write_deferred when deferred, and so do the pages not `shown` (site paths; None:
+        every page now), for write_deferred_pages."""
+        ...
+
+    def write_deferred_pages(self) -> BuildOutcome:
+        """The pages a deferred rebuild left out (also the first thing write_deferred does)."""
         ...
 
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> Sequence[str]:
@@ -77,6 +85,7 @@ class _NothingBuilt:
     written: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     errors: tuple[SourceError, ...] = ()
+    deferred: tuple[str, ...] = ()
 
 
 NOTHING_BUILT = _NothingBuilt()
@@ -274,12 +283,14 @@ class PreviewSession:
             lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
         self._unbuilt = changed if errors else set()
         self._watch_new_folders_after_a_rebuild()  # before the reload, so that the next save is seen
+        if result is not None and not errors:
+            self.live.hold(result.deferred)  # a page not written yet is served once it is
         self._finish(result, errors, changed=changed, started=started)
         if not errors:
-            # The open pages load first: the search index (a second of CPU at 10,000 papers)
-            # would slow the server's answers to them.
+            # The open pages load first: the other pages and the search index (a second of CPU at
+            # 10,000 papers) would slow the server's answers to them.
             self.live.wait_for_reloads(RELOAD_GRACE_SECONDS, give_up=self._debouncer.has_pending)
-            self._write_deferred(started)
+            self._write_deferred(started, changed)
         # The new state, kept for the next edit; a change other than to paper files may have
         # replaced the templates and the whole site, whose old cycles are collected first.
         settle(collect=any(path.parent != self.project.papers for path in changed))
@@ -293,17 +304,30 @@ class PreviewSession:
     def _rebuild(self, changed: set[Path]) -> BuildOutcome:
         if self._builder is None:  # the first build failed before a builder existed
             return self._make_builder().build()
-        return self._builder.rebuild(sorted(changed), defer_data=True)
+        return self._builder.rebuild(sorted(changed), defer_data=True, shown=self.live.open_pages())
 
-    def _write_deferred(self, started: float) -> None:
-        """After open pages were told to reload: the search index and data files, and a reload of
-        search pages only (a feed or papers.json is not a page a curator watches)."""
+    def _write_deferred(self, started: float, changed: set[Path]) -> None:
+        """After open pages were told to reload: the other pages, then the search index and data
+        files, and a reload of search pages only (a feed or papers.json is not a page a curator
+        watches)."""
+        builder = self._builder
+        if builder is None:
+            return
+        try:
+            result, errors = self._collect_errors(builder.write_deferred_pages)
+        finally:
+            self.live.release()
+        if errors or result is None:
+            self._unbuilt = changed
+            self._show_errors(errors)
+            return
         # A save while the index is made (a second at 10,000 papers) stops it: the newer edit is
         # shown first, and its own rebuild defers the index again.
-        written = self._builder.write_deferred(self._debouncer.has_pending) if self._builder is not None else []
+        written = [*result.written, *builder.write_deferred(self._debouncer.has_pending)]
         if written:
             self.live.publish_search_index()
-            self._report(f"  search index and data files updated in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
+            self._report(f"  then {len(written)} more file(s) (other pages, search index, data files) "
+                         f"in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
 
     def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], BuildOutcome]) -> BuildOutcome:
         """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.
