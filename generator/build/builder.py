@@ -446,7 +446,8 @@ class SiteBuilder:
     def _stale_pages(self, resources: Resources, site: Site, scope: Scope,
                      make: PageMaker | None = None) -> tuple[list[Page], list[str]]:
         """The scope's pages (those `make` makes; all by default) whose context changed, and the
-        paths of the HTML pages of the scope's regions that are no more, both forgotten here."""
+        paths of the HTML pages of the scope's regions that are no more. The pages made are kept
+        as the site's from here on (self._pages), and those no more are forgotten."""
         page_list = self._all_pages(resources, site, scope, make or page_builders.all_pages)
         stale = [page for page in page_list if page.path not in self._pages
                  or self._pages[page.path].context != page.context]
