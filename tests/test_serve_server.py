@@ -287,8 +287,10 @@ def test_a_page_gone_from_the_browser_does_not_hold_up_the_work_after_a_reload(s
     time.sleep(0.1)  # the connection's end reaches the server
     server.live.publish_reload()
     reloaded: list[EventStream] = []
-    threading.Timer(0.1, lambda: reloaded.append(EventStream(port_of(server), page="/"))).start()  # the open page reloads
+    reload = threading.Timer(0.1, lambda: reloaded.append(EventStream(port_of(server), page="/")))  # the open page
+    reload.start()
     started = time.perf_counter()
     server.live.wait_for_reloads(5.0, give_up=lambda: False)
     assert time.perf_counter() - started < 2.0
+    reload.join()
     staying.close(), reloaded[0].close()
