@@ -71,6 +71,8 @@ def edit_seconds(page, paper: Path, number: int) -> tuple[float, float]:
     page.wait_for_function("marker => document.querySelector('h1')?.textContent.includes(marker)", arg=marker,
                            polling="raf", timeout=120_000)
     seen = time.perf_counter() - saved
+    # Playwright may see the title at the new page's first animation frame, before its first paint.
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0", timeout=10_000)
     painted = page.evaluate(FIRST_PAINT_EPOCH_MS) / 1000 - saved_epoch
     return seen, painted
 

@@ -5,7 +5,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_serve_support import make_project, paper_file
+from test_serve_support import make_project, paper_file, raw_request, wait_for
 
 from generator.preview.session import PreviewSession
 
@@ -36,6 +36,17 @@ def test_an_open_page_reloads_itself_after_an_edit(page, session):
     path.write_text(path.read_text().replace("simple to state", "refreshingly simple to state"))
     page.wait_for_function("() => window.marker === undefined && document.body.innerText.includes('refreshingly')",
                            timeout=15_000)
+
+
+def test_the_open_page_tells_the_server_its_path_and_shows_an_edit_first(page, session):
+    """The server writes the open page before the reload and the rest after (SiteBuilder.rebuild's
+    shown): it knows the page by what the reload script says."""
+    assert wait_for(lambda: session.live.open_pages() == {f"papers/{SLUG}/index.html"})
+    path = paper_file(session.project_dir, SLUG)
+    path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Open First", 1))
+    page.wait_for_function("() => document.querySelector('h1').textContent.includes('Open First')", timeout=15_000)
+    port = int(session.url.rstrip("/").rsplit(":", 1)[1])
+    assert "Sparse Routing, Open First" in raw_request(port, "/dates/2025-08-18/").text  # written after it
 
 
 def test_a_build_error_appears_on_the_open_page_and_clears_when_fixed(page, session):
