@@ -10,7 +10,9 @@ that site/ is up to date and the preview takes it over. Measured:
   title (the reload, the new page's load and its first frame included). Two clocks: Playwright
   seeing the title (its own polling and re-attaching to the reloaded page add tens of ms), and
   the reloaded page's first contentful paint, by the browser's wall clock against the save's.
-  One paper per edit, a different one each time; every edit is undone at the end.
+  One paper per edit, a different one each time; every edit is undone at the end. Each edit
+  waits until the server has written the last one's search index and listings (--back-to-back
+  does not: a save then may wait for the step under way).
 """
 from __future__ import annotations
 
@@ -77,6 +79,16 @@ def edit_seconds(page, paper: Path, number: int) -> tuple[float, float]:
     return seen, painted
 
 
+# What the preview prints once an edit's search index and listings are written.
+DEFERRED_DONE = re.compile(r"after the change$", re.MULTILINE)
+
+
+def wait_for_lines(log: Path, pattern: re.Pattern[str], count: int, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while len(pattern.findall(log.read_text())) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 # When the page (this load of it) first painted content, in milliseconds since the epoch.
 FIRST_PAINT_EPOCH_MS = ("performance.timeOrigin + "
                         "performance.getEntriesByName('first-contentful-paint')[0].startTime")
@@ -87,7 +99,10 @@ def main() -> None:
     parser.add_argument("project", type=Path)
     parser.add_argument("--edits", type=int, default=7)
     parser.add_argument("--pause", type=float, default=0.5,
-                        help="seconds between opening a page and the edit (the last edit's search index is written then)")
+                        help="seconds between opening a page and the edit")
+    parser.add_argument("--back-to-back", action="store_true",
+                        help="edit without waiting for the server to finish the last edit's search index and "
+                             "listings (a newer save stops them, but waits for the step under way)")
     args = parser.parse_args()
     project = args.project.resolve()
     every_paper = sorted((project / "content" / "papers").glob("*.md"))
@@ -110,6 +125,8 @@ def main() -> None:
                 times.append(edit_seconds(page, paper, number))
                 print(f"  edit {number}: {times[-1][0] * 1000:.0f} ms seen, painted at {times[-1][1] * 1000:.0f} ms",
                       flush=True)
+                if not args.back_to_back:  # each edit from an idle server, as a curator's usually is
+                    wait_for_lines(log, DEFERRED_DONE, number)
             browser.close()
     finally:
         for paper, text in originals.items():
