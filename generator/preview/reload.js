@@ -10,6 +10,7 @@
   "use strict";
   var script = document.currentScript;
   var servedVersion = script ? script.getAttribute("data-digest-version") : null;
+
   function versionOf(event) {
     try {
       return JSON.parse(event.data).version;

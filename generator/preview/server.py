@@ -176,7 +176,7 @@ def _is_open(connection: socket.socket) -> bool:
     the request, so readable means closed."""
     try:
         readable, _, _ = select.select([connection], [], [], 0)
-        return not readable or connection.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+        return not readable or connection.recv(1, socket.MSG_PEEK) != b""  # readable: recv does not block
     except (OSError, ValueError):  # ValueError: already closed on this side
         return False
 

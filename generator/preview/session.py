@@ -311,7 +311,8 @@ class PreviewSession:
         files, and a reload of search pages only (a feed or papers.json is not a page a curator
         watches)."""
         builder = self._builder
-        if builder is None:
+        if builder is None:  # the first build failed: it left nothing to write
+            self.live.release()
             return
         try:
             result, errors = self._collect_errors(builder.write_deferred_pages)
