@@ -62,13 +62,12 @@ class LiveReload:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._streams: set[queue.Queue] = set()
+        self._streams: dict[queue.Queue, tuple[str | None, socket.socket | None]] = {}  # -> its page, connection
         self._server_id = uuid.uuid4().hex[:8]  # a restarted server is a new version for open pages
         self._generation = 0
         self._errors: tuple[str, ...] = ()
         self._reloading = 0  # pages told to reload by the last reload event that did not reconnect yet
         self._reconnected = threading.Condition(self._lock)
-        self._open: dict[queue.Queue, tuple[str | None, socket.socket | None]] = {}  # stream -> its page, connection
         self._unwritten: frozenset[str] = frozenset()  # site paths a rebuild left to write (hold)
         self._written = threading.Condition(self._lock)
 
@@ -92,8 +91,7 @@ class LiveReload:
         the reload script); connection: the stream's, to tell at a reload whether it is still open."""
         stream: queue.Queue = queue.Queue()
         with self._lock:
-            self._streams.add(stream)
-            self._open[stream] = (page, connection)
+            self._streams[stream] = (page, connection)
             self._reloading = max(self._reloading - 1, 0)  # a reloaded page opens its stream again
             self._reconnected.notify_all()
         return stream
@@ -111,13 +109,12 @@ class LiveReload:
 
     def unsubscribe(self, stream: queue.Queue) -> None:
         with self._lock:
-            self._streams.discard(stream)
-            self._open.pop(stream, None)
+            self._streams.pop(stream, None)
 
     def open_pages(self) -> frozenset[str] | None:
         """The site paths of the pages open now; None when a stream's page is not known."""
         with self._lock:
-            pages = [page for page, _ in self._open.values()]
+            pages = [page for page, _ in self._streams.values()]
         return None if None in pages else frozenset(page for page in pages if page is not None)
 
     def hold(self, paths: Iterable[str]) -> None:
@@ -140,7 +137,7 @@ class LiveReload:
         whose connection is still open count as reloading: a page navigated away from leaves its
         stream behind until the next write to it fails."""
         with self._lock:
-            self._reloading = sum(1 for _, connection in self._open.values() if connection is None or _is_open(connection))
+            self._reloading = sum(1 for _, connection in self._streams.values() if connection is None or _is_open(connection))
         self._publish("reload", errors=())
 
     def publish_search_index(self) -> None:
@@ -157,7 +154,7 @@ class LiveReload:
 
     def close(self) -> None:
         with self._lock:
-            streams, self._streams = self._streams, set()
+            streams, self._streams = list(self._streams), {}
         for stream in streams:
             stream.put(_CLOSED)
 
