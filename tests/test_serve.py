@@ -12,6 +12,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -366,4 +367,29 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
         assert "Sparse Routing, Shown First" in get(session, "/dates/2025-08-18/").text
         assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
     finally:
+        stream.close()
+
+
+def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, project, monkeypatch):
+    """The reload script listens once its page has painted: an edit built before that (no page open
+    as far as the server knows, so no page written before the reload) must still give a new
+    version at once, which the page's hello compares with the one it was served at."""
+    from generator.build.builder import SiteBuilder
+
+    listening = threading.Event()
+    write_pages = SiteBuilder.write_deferred_pages
+    monkeypatch.setattr(SiteBuilder, "write_deferred_pages", lambda self: listening.wait(10) and write_pages(self))
+    slug = "sparse-routing-for-tiny-models"
+    served = re.search(r'data-digest-version="([^"]+)"', get(session, f"/papers/{slug}/").text).group(1)
+    path = paper_file(project, slug)
+    path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Seen Late", 1))
+    assert wait_for(lambda: any(": rebuilt " in message for message in session.messages))
+    stream = EventStream(session_port(session), page=f"/papers/{slug}/")  # the page listens now
+    try:
+        name, hello = stream.next_event()
+        listening.set()
+        assert name == "hello" and hello["version"] != served  # so the page reloads
+        assert "Sparse Routing, Seen Late" in get(session, f"/papers/{slug}/").text
+    finally:
+        listening.set()
         stream.close()

@@ -378,7 +378,10 @@ class PreviewSession:
     def _show_success(self, result: BuildOutcome, changed: set[Path] | None, started: float) -> None:
         milliseconds = (time.perf_counter() - started) * 1000
         was_failing = bool(self.live.errors)
-        if changed is None or result.written or result.removed or was_failing:
+        # Pages left for after the reload count too: a page served before the edit whose stream
+        # opens only now (the reload script listens once its page has painted) learns of the new
+        # version from the hello, and its reload waits for its page to be written (hold).
+        if changed is None or result.written or result.removed or result.deferred or was_failing:
             self.live.publish_reload()
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
