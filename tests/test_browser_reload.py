@@ -1,4 +1,4 @@
-"""In real Chromium: an open page reloads by itself after a save, and shows build errors until fixed."""
+"""In real Chromium: an open page shows a save by itself, in place, and shows build errors until fixed."""
 from __future__ import annotations
 
 import urllib.request
@@ -30,12 +30,35 @@ def page(chromium_browser, session):  # chromium_browser (conftest.py): skipped 
     context.close()
 
 
-def test_an_open_page_reloads_itself_after_an_edit(page, session):
-    page.evaluate("window.marker = 1")
+def test_an_open_page_shows_an_edit_in_place_with_its_scripts_run_again(page, session):
+    """The new version replaces the page's body without a navigation: the same document (its
+    marker stays), the same scroll position, and the theme's scripts bound to the new body."""
+    page.set_viewport_size({"width": 800, "height": 300})
+    page.evaluate("window.marker = 1; window.scrollTo(0, 150)")
     path = paper_file(session.project_dir, SLUG)
     path.write_text(path.read_text().replace("simple to state", "refreshingly simple to state"))
-    page.wait_for_function("() => window.marker === undefined && document.body.innerText.includes('refreshingly')",
+    page.wait_for_function("() => document.body.innerText.includes('refreshingly')", timeout=15_000)
+    page.wait_for_function("() => performance.getEntriesByName('digest-updated').length > 0")
+    assert page.evaluate("[window.marker, window.scrollY]") == [1, 150]
+    assert page.locator("nav li.needs-script").is_visible()  # reader.js ran on the new body
+    toggle = page.locator("button.save-toggle").first
+    toggle.click()
+    assert toggle.get_attribute("aria-pressed") == "true"
+
+
+def test_a_page_whose_stylesheet_changed_reloads_whole(page, session):
+    page.evaluate("window.marker = 1")
+    before = page.get_attribute("link[rel=stylesheet]", "href")
+    style = session.project_dir / "themes" / "default" / "static" / "style.css"
+    style.write_text(style.read_text() + "\nh1 { letter-spacing: 0.01em; }\n")
+    page.wait_for_function(f"() => window.marker === undefined && "
+                           f"document.querySelector('link[rel=stylesheet]').getAttribute('href') !== {before!r}",
                            timeout=15_000)
+
+
+def test_an_open_page_whose_paper_was_deleted_shows_the_not_found_page(page, session):
+    paper_file(session.project_dir, SLUG).unlink()
+    page.wait_for_function("() => document.querySelector('h1').textContent.includes('Page not found')", timeout=15_000)
 
 
 def test_the_open_page_tells_the_server_its_path_and_shows_an_edit_first(page, session):

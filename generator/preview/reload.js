@@ -3,13 +3,23 @@
 //
 // The page knows the site version it was served at. Any event from the server
 // means a new version (a rebuild, or a failed rebuild whose errors the server
-// shows in an overlay on the page), so the page reloads; after a reconnect the
-// "hello" event says whether anything was missed. The one exception is the
-// "search-index" event, which follows a rebuild and matters to search pages only.
+// shows in an overlay on the page), so the page shows the new version; after a
+// reconnect the "hello" event says whether anything was missed. The one
+// exception is the "search-index" event, which follows a rebuild and matters to
+// search pages only.
+//
+// The new version is shown in place: the page is fetched, its body replaces the
+// old one and its scripts run again, as a navigation would run them. That skips
+// the browser's navigation (100-150 ms from a reload to the first paint in
+// headless Chromium on a 2-core machine) and keeps the scroll position. The page
+// reloads instead when its stylesheets or scripts changed, when it is no longer
+// an HTML page (deleted: the 404 page), or when anything fails.
 (function () {
   "use strict";
   var script = document.currentScript;
+  var scriptPath = script ? new URL(script.src).pathname : null;
   var servedVersion = script ? script.getAttribute("data-digest-version") : null;
+  var source = null;
 
   function versionOf(event) {
     try {
@@ -19,28 +29,125 @@
     }
   }
 
+  function reload() {
+    stopListening();
+    window.location.reload();
+  }
+
+  function stopListening() {
+    if (source) {
+      source.close();
+      source = null;
+    }
+  }
+
+  // --- In place -------------------------------------------------------------------------
+
+  function isReloadScript(node) {
+    return node.src && new URL(node.src, window.location.href).pathname === scriptPath;
+  }
+
+  // What the page loads: its stylesheets and scripts, the reload script left out (its version
+  // changes with every build). A page loading other files is reloaded whole.
+  function assets(doc) {
+    var nodes = doc.querySelectorAll("head link[rel~=stylesheet], head script, body script");
+    return Array.prototype.filter.call(nodes, function (node) { return !isReloadScript(node); })
+      .map(function (node) { return node.outerHTML; }).join("\n");
+  }
+
+  function isAssetInHead(node) {
+    return node.nodeName === "SCRIPT" || (node.nodeName === "LINK" && /(^|\s)stylesheet(\s|$)/i.test(node.rel));
+  }
+
+  // The head's other nodes (title, description, canonical link) are replaced; its stylesheets
+  // and scripts are the same and stay, so nothing is fetched or run again for them.
+  function replaceHead(next) {
+    Array.prototype.slice.call(document.head.childNodes).forEach(function (node) {
+      if (!isAssetInHead(node)) { node.remove(); }
+    });
+    Array.prototype.slice.call(next.head.childNodes).forEach(function (node) {
+      if (!isAssetInHead(node)) { document.head.appendChild(document.adoptNode(node)); }
+    });
+  }
+
+  // Scripts parsed from fetched text never run: each is replaced by a copy that does, in order.
+  function runScripts(body) {
+    Array.prototype.slice.call(body.querySelectorAll("script")).forEach(function (old) {
+      if (isReloadScript(old)) { return; }
+      var fresh = document.createElement("script");
+      Array.prototype.forEach.call(old.attributes, function (attribute) {
+        fresh.setAttribute(attribute.name, attribute.value);
+      });
+      fresh.async = false;
+      fresh.textContent = old.textContent;
+      old.replaceWith(fresh);
+    });
+  }
+
+  function newVersionIn(next) {
+    var scripts = next.querySelectorAll("script[data-digest-version]");
+    return scripts.length ? scripts[scripts.length - 1].getAttribute("data-digest-version") : null;
+  }
+
+  function showInPlace(text) {
+    var next = new DOMParser().parseFromString(text, "text/html");
+    if (!next.body || assets(next) !== assets(document)) {
+      return false;
+    }
+    servedVersion = newVersionIn(next) || servedVersion;
+    replaceHead(next);
+    var body = document.adoptNode(next.body);
+    document.body.replaceWith(body);
+    runScripts(body);
+    return true;
+  }
+
+  function update() {
+    stopListening();
+    if (typeof fetch === "undefined" || typeof DOMParser === "undefined") {
+      window.location.reload();
+      return;
+    }
+    fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
+      .then(function (response) {
+        var type = response.headers.get("Content-Type") || "";
+        if (!response.ok || type.indexOf("text/html") !== 0) { throw new Error("not the page"); }
+        return response.text();
+      })
+      .then(function (text) {
+        if (!showInPlace(text)) { throw new Error("other stylesheets or scripts"); }
+        // Listening again tells the server this page has its new version: its work after a
+        // reload starts then, once the new body has painted.
+        afterNextPaint(function () {
+          performance.mark("digest-updated");
+          listen();
+        });
+      })
+      .catch(function () { window.location.reload(); });
+  }
+
+  function afterNextPaint(callback) {
+    window.requestAnimationFrame(function () { window.setTimeout(callback, 0); });
+  }
+
+  // --- Listening ------------------------------------------------------------------------
+
   function listen() {
     // The page's path tells the server which pages are open: it writes those first after an edit.
-    var source = new EventSource("/__digest/events?page=" + encodeURIComponent(window.location.pathname));
-
-    function reload() {
-      source.close();
-      window.location.reload();
-    }
-
+    source = new EventSource("/__digest/events?page=" + encodeURIComponent(window.location.pathname));
     source.addEventListener("hello", function (event) {
       if (servedVersion && versionOf(event) !== servedVersion) {
-        reload();
+        update();
       }
     });
-    source.addEventListener("reload", reload);
+    source.addEventListener("reload", update);
     // The search index is rewritten just after the pages; only a search page needs it.
     source.addEventListener("search-index", function () {
       if (window.location.pathname.indexOf("/search/") === 0) {
         reload();
       }
     });
-    source.addEventListener("build-error", reload);
+    source.addEventListener("build-error", update);
   }
 
   // The server's work after a reload (the other pages, the search index) waits until the
