@@ -5,8 +5,10 @@ import random
 import tracemalloc
 from dataclasses import replace
 
+import pytest
+
 from generator.build import pages
-from generator.build.site import assemble_site, patch_site
+from generator.build.site import PapersBySlug, assemble_site, patch_site
 from generator.build.sitefiles import write_pages
 from generator.build.staging import StagedSite
 from generator.build.urls import day_url, output_path, paper_url, topic_url
@@ -143,8 +145,10 @@ def test_a_page_worker_writes_papers_json_without_ever_holding_it_whole(tmp_path
     assert [record["slug"] for record in json.loads(written.read_bytes())["papers"]][:3] == ["p0", "p1", "p10"]
 
 
-def test_a_patched_site_is_the_site_assembled_from_its_papers():
+@pytest.mark.parametrize("max_changes", [1000, 3])  # 3: patched sites also make their own dict again
+def test_a_patched_site_is_the_site_assembled_from_its_papers(monkeypatch, max_changes):
     # The dev server patches the last site with each edit instead of assembling 80,000 papers again.
+    monkeypatch.setattr(PapersBySlug, "MAX_CHANGES", max_changes)
     rng = random.Random(7)
     titles = ["Alpha", "beta", "Gamma", "alpha", "Delta"]
 
@@ -166,5 +170,6 @@ def test_a_patched_site_is_the_site_assembled_from_its_papers():
         site = patch_site(site, removed, added)
         assert site == assemble_site(list(papers.values()), TOPICS)
         assert site.paper_by_slug() == papers
+        assert all(site.paper_by_slug().get(paper.slug) is None for paper in removed if paper.slug not in papers)
         assert [site.topic_year_counts(topic.slug) for topic in TOPICS] == [
             assemble_site(list(papers.values()), TOPICS).topic_year_counts(topic.slug) for topic in TOPICS]

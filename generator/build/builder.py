@@ -18,7 +18,7 @@ from pathlib import Path
 from generator.build import pages as page_builders
 from generator.build import record, stamp
 from generator.build.fingerprint import Fingerprints
-from generator.build.pages import NO_REGION, Page, Scope
+from generator.build.pages import NO_REGION, Page, PageTable, Scope
 from generator.build.parallel import (
     ForkedCall,
     FullBuildJob,
@@ -126,7 +126,7 @@ class SiteBuilder:
         self._resources: Resources | None = None
         self._papers: dict[str, Paper] = {}  # by resolved file path, as text (80,000 Paths took 0.4 s)
         self._site: Site | None = None  # the last site built, to tell what an edit reaches
-        self._pages: dict[str, Page] = {}  # page path -> the page (and context) it was rendered from
+        self._pages = PageTable()  # the pages (and contexts) site/'s pages were rendered from
         self._site_files: set[str] = set()  # every site-relative path in site_dir
         self._search_files: set[str] = set()  # those of them the search index wrote
         self._failed_papers: set[Path] = set()  # re-read on the next rebuild, even if unchanged
@@ -186,7 +186,7 @@ class SiteBuilder:
         if stamp.input_stamps(self.project) != adopted:
             return self.build()
         page_list = self._all_pages(resources, site)
-        self._pages = {page.path: page for page in page_list}
+        self._pages = PageTable(page_list)
         self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
         last = record.load(self.project, record.record_key(self.project, self.project.theme_folders(resources.config)))
         self._file_digests = dict(last.files) if last else {}
@@ -234,17 +234,18 @@ class SiteBuilder:
         started = time.perf_counter()
         reread = changed_papers | self._failed_papers
         try:
-            papers = self._reread(reread)
-            keys = sorted(str(path) for path in reread)
+            reread_papers = self._reread(reread)
+            keys = sorted(reread_papers)
             before = [self._papers[key] for key in keys if key in self._papers]
-            after = [papers[key] for key in keys if key in papers]
+            after = [paper for key in keys if (paper := reread_papers[key]) is not None]
             site = self._patch(self._resources, before, after)
             scope = self._scope(before + after, site)
             written, removed = self._write_changes(self._resources, site, defer_data, scope, shown)
         except BuildFailed as failed:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
-        self._papers, self._site = papers, site
+        self._keep_reread(reread_papers)
+        self._site = site
         self._failed_papers = set()
         deferred = [page.path for page in self._deferred.pages] if self._deferred else []
         return BuildResult(written, removed, [], time.perf_counter() - started, deferred)
@@ -352,7 +353,7 @@ class SiteBuilder:
         record.save(self.project, record.BuildRecord(key, fingerprints, digests, records))
         self._site_changed = False
         self._file_digests = dict(digests)
-        self._pages = {page.path: page for page in page_list}
+        self._pages = PageTable(page_list)
         self._site_files = set(fingerprints) | set(digests)
         self._search_files = set(digests) - set(static_digests)
         return sorted([page.path for page in stale] + changed), removed
@@ -456,12 +457,10 @@ class SiteBuilder:
         # makes HTML pages at all (the data pages' makers make none, and must forget none).
         gone: list[str] = []
         if any(path.endswith(".html") for path in new_paths):
-            regions = scope.regions()
-            gone = [path for path, page in self._pages.items()
-                    if page.region in regions and path not in new_paths and path.endswith(".html")]
-            for path in gone:
-                del self._pages[path]
-        self._pages.update((page.path, page) for page in page_list)
+            gone = sorted(path for path in self._pages.in_regions(scope.regions())
+                          if path not in new_paths and path.endswith(".html"))
+            self._pages.forget(gone)
+        self._pages.keep(page_list)
         return stale, gone
 
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
@@ -510,8 +509,7 @@ class SiteBuilder:
             parts = []
             for number, part in enumerate(page_parts(self._resources.renderer, page)):
                 if number % STOP_EVERY_PARTS == 0 and stop():
-                    for forgotten in stale:
-                        del self._pages[forgotten.path]  # not rendered: stale the next time
+                    self._pages.forget(forgotten.path for forgotten in stale)  # not rendered: stale the next time
                     return None
                 parts.append(part)
             outputs[page.path] = b"".join(parts)
@@ -605,12 +603,15 @@ class SiteBuilder:
                                                              self.project.taxonomy_file.resolve()})
         return self._affecting_every_page[1]
 
-    def _reread(self, paths: set[Path]) -> dict[str, Paper]:
-        """The known papers with the changed files read again; deleted files drop out."""
-        papers = dict(self._papers)
+    def _reread(self, paths: set[Path]) -> dict[str, Paper | None]:
+        """The changed files read again, by path as text: None for a deleted one. The known papers
+        stay as they are until the rebuild succeeds (_keep_reread): copying their dict to change
+        it took 40-70 ms of a preview edit at 9,877 papers after an idle second on a 2-core VM,
+        every paper it touched coming back into the caches, against 1 ms warm."""
+        papers: dict[str, Paper | None] = {}
         errors: list[SourceError] = []
         for path in sorted(paths):
-            papers.pop(str(path), None)
+            papers[str(path)] = None
             if not path.is_file():
                 continue
             paper_file, file_errors = read_paper_file(path)
@@ -621,6 +622,14 @@ class SiteBuilder:
             self._failed_papers |= paths
             raise BuildFailed(errors)
         return papers
+
+    def _keep_reread(self, papers: Mapping[str, Paper | None]) -> None:
+        """The known papers updated in place with those read again (None: deleted)."""
+        for key, paper in papers.items():
+            if paper is None:
+                self._papers.pop(key, None)
+            else:
+                self._papers[key] = paper
 
 
 def _with_pending(stale: list[Page], pending: list[Page], pages: Mapping[str, Page]) -> list[Page]:

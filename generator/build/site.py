@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 import difflib
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
@@ -35,6 +35,56 @@ class CalendarMonth:
         return sum(count for _, count in self.days)
 
 
+class PapersBySlug(Mapping[str, Paper]):
+    """Papers by slug. A site's own dict is made on first use; a patched site's shares that dict,
+    which is never changed, under the few papers changed since (None: removed), so a preview edit
+    patches it in time proportional to the edit: copying the dict of 9,877 papers took 40-170 ms
+    of an edit after an idle pause on a 2-core VM, every paper coming back into the caches.
+    Past MAX_CHANGES changes, a patched site makes a dict of its own again."""
+
+    MAX_CHANGES = 1000
+
+    def __init__(self, papers: Sequence[Paper], shared: dict[str, Paper] | None = None,
+                 changes: dict[str, Paper | None] | None = None):
+        self._papers = papers  # the site's, for its own dict
+        self._shared = shared
+        self._changes = changes or {}
+
+    def _dict(self) -> dict[str, Paper]:
+        if self._shared is None:  # nothing shared: this site's own dict, complete without changes
+            self._shared = {paper.slug: paper for paper in self._papers}
+            self._changes = {}
+        return self._shared
+
+    def __getitem__(self, slug: str) -> Paper:
+        if slug in self._changes:
+            changed = self._changes[slug]
+            if changed is None:
+                raise KeyError(slug)
+            return changed
+        return self._dict()[slug]
+
+    def __iter__(self) -> Iterator[str]:
+        shared = self._dict()
+        yield from (slug for slug in shared if slug not in self._changes)
+        yield from (slug for slug, paper in self._changes.items() if paper is not None)
+
+    def __len__(self) -> int:
+        return len(self._papers)
+
+    def patched(self, papers: Sequence[Paper], removed: Iterable[Paper], added: Iterable[Paper]) -> PapersBySlug:
+        """The papers by slug of the site whose papers are `papers`: these with `removed` taken
+        out and `added` put in."""
+        if self._shared is None:  # never asked for: the patched site makes its own when asked
+            return PapersBySlug(papers)
+        changes = dict(self._changes)
+        changes.update((paper.slug, None) for paper in removed)
+        changes.update((paper.slug, paper) for paper in added)
+        if len(changes) > self.MAX_CHANGES:
+            return PapersBySlug(papers)
+        return PapersBySlug(papers, self._shared, changes)
+
+
 @dataclass(frozen=True)
 class Site:
     papers: tuple[Paper, ...]  # newest first: last featured date, then title
@@ -45,12 +95,15 @@ class Site:
     days: tuple[dt.date, ...]  # days with papers, oldest first
     # topic slug -> topic_year_counts, filled as asked; patch_site keeps the untouched topics'.
     _year_counts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
-    _by_slug: dict[str, Paper] = field(default_factory=dict, compare=False, repr=False)  # see paper_by_slug
+    _by_slug: PapersBySlug | None = field(default=None, compare=False, repr=False)  # see paper_by_slug
 
-    def paper_by_slug(self) -> dict[str, Paper]:
+    def __post_init__(self) -> None:
+        if self._by_slug is None:
+            object.__setattr__(self, "_by_slug", PapersBySlug(self.papers))  # frozen: set once, here
+
+    def paper_by_slug(self) -> Mapping[str, Paper]:
         """Every paper by its slug; made on first use, and patched by patch_site (not made again)."""
-        if not self._by_slug and self.papers:
-            self._by_slug.update((paper.slug, paper) for paper in self.papers)
+        assert self._by_slug is not None, "set by __post_init__"
         return self._by_slug
 
     @property
@@ -184,20 +237,17 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
             del by_day[day]
     year_counts = {slug: _year_counts_after(counts, *in_topic.get(slug, ([], [])))
                    for slug, counts in site._year_counts.items() if slug in by_topic}
-    by_slug = dict(site._by_slug)
-    if by_slug:
-        for paper in removed:
-            del by_slug[paper.slug]
-        by_slug.update((paper.slug, paper) for paper in added)
+    papers = _patched(site.papers, removed, added, newest_first_key)
+    assert site._by_slug is not None, "set by Site.__post_init__"
     return Site(
-        papers=_patched(site.papers, removed, added, newest_first_key),
+        papers=papers,
         topics=site.topics,
         topic_by_slug=site.topic_by_slug,
         papers_by_topic=by_topic,
         papers_by_day=by_day,
         days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
         _year_counts=year_counts,
-        _by_slug=by_slug,
+        _by_slug=site._by_slug.patched(papers, removed, added),
     )
 
 
