@@ -82,8 +82,7 @@ class PageTable(Mapping[str, Page]):
         """The paths of the pages of these regions."""
         if self._by_region is None:
             self._by_region = {}
-            for path, page in self._pages.items():
-                self._by_region.setdefault(page.region, set()).add(path)
+            self.keep(list(self._pages.values()))
         return [path for region in regions for path in self._by_region.get(region, ())]
 
 

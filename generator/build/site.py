@@ -51,9 +51,8 @@ class PapersBySlug(Mapping[str, Paper]):
         self._changes = changes or {}
 
     def _dict(self) -> dict[str, Paper]:
-        if self._shared is None:  # nothing shared: this site's own dict, complete without changes
+        if self._shared is None:  # nothing shared (so no changes either): this site's own dict
             self._shared = {paper.slug: paper for paper in self._papers}
-            self._changes = {}
         return self._shared
 
     def __getitem__(self, slug: str) -> Paper:
@@ -101,7 +100,7 @@ class Site:
         if self._by_slug is None:
             object.__setattr__(self, "_by_slug", PapersBySlug(self.papers))  # frozen: set once, here
 
-    def paper_by_slug(self) -> Mapping[str, Paper]:
+    def paper_by_slug(self) -> PapersBySlug:
         """Every paper by its slug; made on first use, and patched by patch_site (not made again)."""
         assert self._by_slug is not None, "set by __post_init__"
         return self._by_slug
@@ -238,7 +237,6 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
     year_counts = {slug: _year_counts_after(counts, *in_topic.get(slug, ([], [])))
                    for slug, counts in site._year_counts.items() if slug in by_topic}
     papers = _patched(site.papers, removed, added, newest_first_key)
-    assert site._by_slug is not None, "set by Site.__post_init__"
     return Site(
         papers=papers,
         topics=site.topics,
@@ -247,7 +245,7 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
         papers_by_day=by_day,
         days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
         _year_counts=year_counts,
-        _by_slug=site._by_slug.patched(papers, removed, added),
+        _by_slug=site.paper_by_slug().patched(papers, removed, added),
     )
 
 

@@ -47,16 +47,19 @@
     return node.src && new URL(node.src, window.location.href).pathname === scriptPath;
   }
 
+  var HEAD_ASSETS = "link[rel~=stylesheet], script";
+
   // What the page loads: its stylesheets and scripts, the reload script left out (its version
   // changes with every build). A page loading other files is reloaded whole.
   function assets(doc) {
-    var nodes = doc.querySelectorAll("head link[rel~=stylesheet], head script, body script");
-    return Array.prototype.filter.call(nodes, function (node) { return !isReloadScript(node); })
+    var nodes = Array.prototype.slice.call(doc.head.querySelectorAll(HEAD_ASSETS))
+      .concat(Array.prototype.slice.call(doc.body.querySelectorAll("script")));
+    return nodes.filter(function (node) { return !isReloadScript(node); })
       .map(function (node) { return node.outerHTML; }).join("\n");
   }
 
   function isAssetInHead(node) {
-    return node.nodeName === "SCRIPT" || (node.nodeName === "LINK" && /(^|\s)stylesheet(\s|$)/i.test(node.rel));
+    return node.nodeType === Node.ELEMENT_NODE && node.matches(HEAD_ASSETS);
   }
 
   // The head's other nodes (title, description, canonical link) are replaced; its stylesheets
@@ -105,7 +108,7 @@
   function update() {
     stopListening();
     if (typeof fetch === "undefined" || typeof DOMParser === "undefined") {
-      window.location.reload();
+      reload();
       return;
     }
     fetch(window.location.href, { cache: "no-store", credentials: "same-origin" })
@@ -123,7 +126,7 @@
           listen();
         });
       })
-      .catch(function () { window.location.reload(); });
+      .catch(reload);
   }
 
   function afterNextPaint(callback) {
