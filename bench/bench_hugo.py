@@ -4,6 +4,7 @@
     python bench/bench_hugo.py 9877 --runs 5
     python bench/bench_hugo.py all --corpus 80k --runs 1
     python bench/bench_hugo.py 9877 --runs 0 --profile   # cProfile of one build, top 30 cumulative
+    python bench/bench_hugo.py 9877 --pagefind           # also Hugo followed by Pagefind
 
 The Hugo site comes from ../shared/peers/make_peer_sites.py (one page per paper,
 topic and day, the two indexes, a home page and a feed) for exactly the papers the
@@ -14,9 +15,16 @@ on a shared machine hits both:
     sh -c 'rm -rf site .cache && exec digest --project DIR build'
     sh -c 'rm -rf public && exec hugo --quiet'
 
+`digest build` also makes the site's search index, which the Hugo site lacks: --pagefind
+times a third command, the Hugo site with the search a Hugo user adds (Pagefind, which
+indexes the built pages), alternating with the other two:
+
+    sh -c 'rm -rf public && hugo --quiet && exec pagefind --site public'
+
 Wall time, CPU time (user + system, the command's worker processes included)
 and the peak memory of its largest process come from GNU time (bench/measure.py). Hugo, when missing,
-is installed from Debian's packages (`apt-get install -y hugo`), never in CI.
+is installed from Debian's packages (`apt-get install -y hugo`), and Pagefind from the npm
+registry into bench/.tools/ (`npm install pagefind`), never in CI.
 """
 from __future__ import annotations
 
@@ -41,6 +49,8 @@ from bench.measure import Run, measured, shell
 PEERS = ROOT.parent / "shared" / "peers" / "make_peer_sites.py"
 DIGEST = ROOT / ".venv" / "bin" / "digest"
 PEER_FIELDS = ("arxiv_id", "title", "abstract", "date", "authors", "url", "github")
+TOOLS = ROOT / "bench" / ".tools"  # npm packages the benchmarks install (git ignores it)
+PAGEFIND = "pagefind@1.6.0"
 
 
 def ensure_hugo() -> str:
@@ -52,6 +62,19 @@ def ensure_hugo() -> str:
         raise SystemExit("hugo is not installed; this benchmark does not install it in CI")
     subprocess.run(["apt-get", "install", "-y", "hugo"], check=True, stdout=subprocess.DEVNULL)
     return shutil.which("hugo") or "hugo"
+
+
+def ensure_pagefind() -> str:
+    """The pagefind command, installed from the npm registry into TOOLS when missing (never in CI)."""
+    installed = TOOLS / "node_modules" / ".bin" / "pagefind"
+    found = shutil.which("pagefind") or (str(installed) if installed.exists() else None)
+    if found:
+        return found
+    if os.environ.get("CI"):
+        raise SystemExit("pagefind is not installed; this benchmark does not install it in CI")
+    subprocess.run(["npm", "install", "--prefix", str(TOOLS), "--no-audit", "--no-fund", PAGEFIND],
+                   check=True, stdout=subprocess.DEVNULL)
+    return str(installed)
 
 
 def timed(command: str, folder: Path) -> Run:
@@ -78,18 +101,24 @@ def digest_project(corpus: str, count: int | None, scratch: Path) -> Path:
     return project
 
 
-def alternate(project: Path, site: Path, hugo: str, runs: int) -> tuple[list[Run], list[Run]]:
-    digest_runs, hugo_runs = [], []
+def alternate(project: Path, site: Path, hugo: str, pagefind: str | None, runs: int) -> dict[str, list[Run]]:
+    """Each command's runs, by the name it is shown under: the commands take turns, run by run."""
+    commands = [("digest build", f"rm -rf site .cache && exec {DIGEST} --project {project} build", project),
+                ("hugo", f"rm -rf public && exec {hugo} --quiet", site)]
+    if pagefind:
+        commands.append(("hugo + pagefind", f"rm -rf public && {hugo} --quiet && exec {pagefind} --site public", site))
+    found: dict[str, list[Run]] = {name: [] for name, _, _ in commands}
     for _ in range(runs):
-        digest_runs.append(timed(f"rm -rf site .cache && exec {DIGEST} --project {project} build", project))
-        hugo_runs.append(timed(f"rm -rf public && exec {hugo} --quiet", site))
-    return digest_runs, hugo_runs
+        for name, command, folder in commands:
+            found[name].append(timed(command, folder))
+    return found
 
 
-def summary(runs: list[Run]) -> str:
-    return (f"{statistics.median(run.wall for run in runs):.2f} s wall, "
-            f"{statistics.median(run.cpu for run in runs):.2f} s CPU, "
-            f"peak {max(run.peak_mb for run in runs):.0f} MB")
+def summary(runs: list[Run], against: list[Run] | None = None) -> str:
+    wall = statistics.median(run.wall for run in runs)
+    ratio = f" (digest build: {statistics.median(run.wall for run in against) / wall:.2f}x)" if against else ""
+    return (f"{wall:.2f} s wall, {statistics.median(run.cpu for run in runs):.2f} s CPU, "
+            f"peak {max(run.peak_mb for run in runs):.0f} MB{ratio}")
 
 
 def profile(project: Path, scratch: Path) -> None:
@@ -102,7 +131,7 @@ def profile(project: Path, scratch: Path) -> None:
     pstats.Stats(str(output)).sort_stats("cumulative").print_stats(30)  # the first ten are the CLI's wrappers
 
 
-def bench(corpus: str, size: str, runs: int, hugo: str, want_profile: bool) -> None:
+def bench(corpus: str, size: str, runs: int, hugo: str, pagefind: str | None, want_profile: bool) -> None:
     count = None if size == "all" else int(size)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
@@ -110,12 +139,14 @@ def bench(corpus: str, size: str, runs: int, hugo: str, want_profile: bool) -> N
         project = digest_project(corpus, count, scratch)
         papers = sum(1 for _ in (project / "content" / "papers").glob("*.md"))
         if runs:
-            digest_runs, hugo_runs = alternate(project, site, hugo, runs)
+            found = alternate(project, site, hugo, pagefind, runs)
+            digest_runs = found.pop("digest build")
             print(f"{papers} papers ({corpus}), {runs} runs, load average {os.getloadavg()[0]:.2f}\n"
-                  f"  digest build: {summary(digest_runs)} "
-                  f"(pages: {sum(1 for _ in (project / 'site').rglob('*.html'))})\n"
-                  f"  hugo:         {summary(hugo_runs)} "
-                  f"(pages: {sum(1 for _ in (site / 'public').rglob('*.html'))})", flush=True)
+                  f"  {'digest build:':17s}{summary(digest_runs)} "
+                  f"(pages: {sum(1 for _ in (project / 'site').rglob('*.html'))})", flush=True)
+            for name, peer_runs in found.items():
+                print(f"  {name + ':':17s}{summary(peer_runs, digest_runs)} "
+                      f"(pages: {sum(1 for _ in (site / 'public').rglob('*.html'))})", flush=True)
         if want_profile:
             profile(project, scratch)
 
@@ -126,13 +157,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--corpus", choices=["hf", "80k"], default="hf")
     parser.add_argument("--profile", action="store_true", help="also profile one cold build per size")
+    parser.add_argument("--pagefind", action="store_true", help="also time Hugo followed by Pagefind")
     args = parser.parse_args()
     hugo = ensure_hugo()
+    pagefind = ensure_pagefind() if args.pagefind else None
     # Compiled, as pip installs a package: the editable install leaves the project's modules to
     # each run to compile where PYTHONDONTWRITEBYTECODE is set (0.1 s a run).
     compileall.compile_dir(ROOT / "generator", quiet=1)
     for size in args.sizes:
-        bench(args.corpus, size, args.runs, hugo, args.profile)
+        bench(args.corpus, size, args.runs, hugo, pagefind, args.profile)
 
 
 if __name__ == "__main__":
