@@ -99,12 +99,15 @@ def values_digest(value: object) -> str:
 
 
 @functools.cache
-def generator_version() -> str:
+def generator_version(leave_out: frozenset[str] = frozenset()) -> str:
     """Changes with the generator: its version and the bytes of each of its modules, so that an
     upgrade (or an edit to the code) never reads what older code wrote, while the same code
-    installed anew (pip on every Netlify build gives its files new mtimes) reads it."""
+    installed anew (pip on every Netlify build gives its files new mtimes) reads it.
+    leave_out: packages of the generator (folders, "build") whose code cannot change what the
+    caller keeps, because it never runs them."""
     digest = hashlib.sha256(repr((FORMAT, generator.__version__)).encode())
-    for name in sorted(name for name in list_files(GENERATOR_DIR) if name.endswith(".py")):
+    modules = (name for name in list_files(GENERATOR_DIR) if name.endswith(".py") and name.split("/")[0] not in leave_out)
+    for name in sorted(modules):
         digest.update(f"\n{name}\n".encode())
         digest.update((GENERATOR_DIR / name).read_bytes())
     return digest.hexdigest()[:16]

@@ -1,14 +1,18 @@
 """Ingest reads only the digests that changed, and gives the same paper files as reading them all."""
+import ast
 import os
 import shutil
+import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from generator import cache
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
-from generator.ingest.state import STATE_FILE, IngestState
+from generator.ingest.state import NOT_INGEST_CODE, STATE_FILE, IngestState
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, make_project, snapshot
 from tests.test_ingest_sources import ONLY_ON_THE_PAGE, api_entries, page_copy
@@ -208,6 +212,37 @@ def test_a_record_that_does_not_match_means_a_full_ingest(tmp_path, reads, monke
     reads.clear()
     assert not run_ingest(project).skipped
     assert sorted(reads) == [path.name for path in EARLIER_DAYS]
+
+
+@pytest.mark.parametrize("module, read_again", [("ingest/pagecopy.py", True), ("content/schema.py", True),
+                                                 ("files.py", True), ("build/pages.py", False), ("preview/session.py", False)])
+def test_a_clone_reads_every_digest_again_after_a_change_to_the_code_ingest_runs_only(tmp_path, reads, monkeypatch,
+                                                                                      module, read_again):
+    """A change to how pages are made or previewed keeps the record: a Netlify build then reads no digest."""
+    project = clone_without_cache(ingested(tmp_path / "first", EARLIER_DAYS), tmp_path / "clone")
+    installed = tmp_path / "installed" / "generator"
+    shutil.copytree(cache.GENERATOR_DIR, installed, ignore=shutil.ignore_patterns("__pycache__"))
+    (installed / module).write_text((installed / module).read_text() + "\n# changed\n")
+    monkeypatch.setattr(cache, "GENERATOR_DIR", installed)
+    cache.generator_version.cache_clear()
+    reads.clear()
+    try:
+        skipped = run_ingest(project).skipped
+    finally:
+        cache.generator_version.cache_clear()
+    assert skipped is not read_again
+    assert sorted(reads) == ([path.name for path in EARLIER_DAYS] if read_again else [])
+
+
+def test_ingest_runs_no_code_of_the_packages_its_record_leaves_out(tmp_path):
+    project = make_project(tmp_path, [SEED])
+    script = ("import sys; from pathlib import Path; from generator.ingest.catalog import run_ingest; "
+              "from generator.project import Project; run_ingest(Project.at(Path(sys.argv[1]))); "
+              "print(sorted({name.split('.')[1] for name in sys.modules if name.startswith('generator.')}))")
+    done = subprocess.run([sys.executable, "-c", script, str(project)], capture_output=True, text=True, cwd=ROOT, check=True)
+    imported = set(ast.literal_eval(done.stdout.strip().splitlines()[-1]))
+    assert {"ingest", "content"} <= imported and not imported & NOT_INGEST_CODE
+    assert any((project / "content" / "papers").iterdir())
 
 
 def test_the_record_changes_only_with_the_files_it_describes(tmp_path, reads):
