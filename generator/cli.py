@@ -15,7 +15,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn, TextIO
 
 from generator import __version__
 from generator.errors import BuildFailed, SourceError, display_path
@@ -38,10 +38,43 @@ def run() -> NoReturn:
     After a build at 80,000 papers, Python's own shutdown spent 2.4 s doing that; the system
     takes the memory back at once. Output is flushed first; every file, lock and worker
     process was closed before main returned."""
+    sys.stdout = _OutputMayGoUnread(sys.stdout)
     code = main()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+class _OutputMayGoUnread:
+    """Standard output whose reader may leave early (`digest build | head -1`): the command goes on
+    and ends as it would have, its last lines unread, instead of stopping at the first print after
+    the pipe closed and reporting the broken pipe as a failure that left site/ as it was, once the
+    new site was already in place."""
+
+    def __init__(self, stream: TextIO):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._discard_from_now_on()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._discard_from_now_on()
+
+    def _discard_from_now_on(self) -> None:
+        """What is written from now on, and what the stream still buffers, goes to the null device."""
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, self._stream.fileno())
+        os.close(null)
+
+    def __getattr__(self, name: str) -> Any:  # isatty, fileno, encoding...: the stream's own
+        return getattr(self._stream, name)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -217,6 +217,19 @@ def test_a_fault_in_a_forked_worker_is_one_line_and_changes_nothing(golden_proje
     assert snapshot(golden_project / "site") == before
 
 
+@pytest.mark.parametrize("command", ["ingest", "build"])
+def test_a_command_whose_reader_leaves_early_ends_as_it_would_have(golden_project: Path, command: str) -> None:
+    """`digest build | head -1`: the pipe closes before the last line, and the command still succeeds."""
+    process = subprocess.Popen([sys.executable, "-m", "generator", "--project", str(golden_project), command],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the command prints anything
+    errors = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 0 and errors == ""
+    assert (golden_project / "content" / "ingest-record.json").exists()
+    assert (golden_project / "site" / "index.html").exists() is (command == "build")
+
+
 def test_a_read_only_project_gets_a_message_and_keeps_its_site(golden_project: Path) -> None:
     assert digest(golden_project, "build").returncode == 0
     before = snapshot(golden_project / "site")
