@@ -1,6 +1,7 @@
 """How a preview session copes with a builder that crashes, and how it words such crashes."""
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
@@ -82,6 +83,33 @@ def test_a_crashing_rebuild_is_shown_and_the_next_change_recovers(tmp_path: Path
         events.close()
     finally:
         session.stop()
+
+
+class TakenOverBuilder(CrashOnceBuilder):
+    """A site/ taken over as up to date, with a file saved while the builder loaded its state."""
+
+    def adopt(self, inputs: Stamps | None) -> BuildResult:
+        return BuildResult([], [], [], 0.0)
+
+    def warm_up(self) -> BuildResult:  # type: ignore[override]
+        return BuildResult(["papers/a/index.html"], [], [], 0.0)
+
+
+def test_a_file_saved_while_the_preview_loads_is_reported_as_such(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "site").mkdir()
+    messages: list[str] = []
+    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=TakenOverBuilder, ingest=no_ingest,
+                             report=messages.append)
+    session.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not any("rebuilt" in message for message in messages) and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        session.stop()
+    assert any(message.startswith("Files saved while the preview loaded the site: rebuilt 1 file(s)")
+               for message in messages), messages
 
 
 def test_unexpected_errors_point_at_the_template_line(tmp_path):

@@ -411,6 +411,8 @@ def _is_inside(path: Path, folder: Path) -> bool:
 
 
 def _describe_changes(changed: set[Path]) -> str:
+    if not changed:  # warm_up found inputs saved after the site was taken over: it knows them, not this session
+        return "Files saved while the preview loaded the site"
     names = sorted(display_path(path) for path in changed)
     shown = ", ".join(names[:3])
     return shown + (f" and {len(names) - 3} more" if len(names) > 3 else "")
