@@ -4,6 +4,7 @@ import os
 import re
 import shutil
 import time
+from pathlib import Path
 
 import pytest
 
@@ -350,6 +351,44 @@ def test_a_rebuild_writes_the_open_page_first_and_the_pages_it_reaches_after(gol
     assert "SkipPipe Shown" in (site / day_page).read_text()
     builder.write_deferred()
     assert snapshot(site) == fresh_build(golden_project)
+
+
+def related_slugs_shown(page: Path) -> list[str]:
+    return re.findall(r'class="related-title" href="/papers/([^/]+)/"', page.read_text())
+
+
+def test_the_open_page_is_written_before_the_related_papers_are_worked_out_again(golden_project):
+    """A rebuild for an open page writes it with the related lists of the site before the edit;
+    write_deferred_pages then updates them, and writes every page they change, the open one too."""
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    site = golden_project / "site"
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace("Partial and Reordered Pipelining", "Panoptic Gaussian Splatting", 1))
+    result = builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
+    assert result.written == ["papers/skippipe/index.html"]
+    assert "Panoptic Gaussian Splatting" in (site / "papers" / "skippipe" / "index.html").read_text()
+    assert related_slugs_shown(site / "papers" / "skippipe" / "index.html") == ["corpusbrain"]  # as before the edit
+    later = builder.write_deferred_pages().written
+    assert {"papers/skippipe/index.html", "papers/panopticsplatting/index.html"} <= set(later)
+    assert related_slugs_shown(site / "papers" / "skippipe" / "index.html") == ["panopticsplatting", "corpusbrain"]
+    assert related_slugs_shown(site / "papers" / "panopticsplatting" / "index.html") == ["skippipe"]
+    builder.write_deferred()
+    assert snapshot(site) == fresh_build(golden_project)
+
+
+def test_a_rebuild_before_the_last_ones_related_papers_were_updated_updates_them_first(golden_project):
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    papers = golden_project / "content" / "papers"
+    paper, other = papers / "skippipe.md", papers / "corpusbrain.md"
+    paper.write_text(paper.read_text().replace("Partial and Reordered Pipelining", "Panoptic Gaussian Splatting", 1))
+    builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
+    other.write_text(other.read_text().replace("CorpusBrain:", "CorpusBrain Next:", 1))
+    written = builder.rebuild([other], defer_data=True, shown={"papers/corpusbrain/index.html"}).written
+    assert "papers/panopticsplatting/index.html" in written  # the first edit's related papers
+    builder.write_deferred()
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
 def test_pages_a_rebuild_left_unwritten_are_written_by_the_next_one(golden_project):

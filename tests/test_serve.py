@@ -370,6 +370,25 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
         stream.close()
 
 
+def test_an_open_page_reloads_again_once_its_related_papers_follow_the_edit(session, project):
+    """The open page reloads with the edit before the related papers are worked out again; when its
+    own related list changes then, it reloads once more."""
+    slug = "robots-that-fold-laundry"
+    stream = EventStream(session_port(session), page=f"/papers/{slug}/")
+    related = re.compile(r'class="related-title" href="/papers/([^/]+)/"')
+    try:
+        assert stream.next_event()[0] == "hello"
+        assert related.findall(get(session, f"/papers/{slug}/").text) == []
+        path = paper_file(project, slug)
+        path.write_text(path.read_text().replace("Robots That Fold Laundry", "Robots That Fold Laundry by Fast Diffusion Sampling", 1))
+        assert stream.next_event_named({"reload"})[0] == "reload"
+        assert stream.next_event_named({"reload"})[0] == "reload"
+        page = get(session, f"/papers/{slug}/").text
+        assert "by Fast Diffusion Sampling" in page and related.findall(page) == ["fast-sampling-of-diffusion-models"]
+    finally:
+        stream.close()
+
+
 def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, project, monkeypatch):
     """The reload script listens once its page has painted: an edit built before that (no page open
     as far as the server knows, so no page written before the reload) must still give a new

@@ -322,6 +322,9 @@ class PreviewSession:
             self._unbuilt = changed
             self._show_errors(errors)
             return
+        open_pages = self.live.open_pages()  # their related papers were updated after their reload
+        if result.written and (open_pages is None or not open_pages.isdisjoint(result.written)):
+            self.live.publish_reload()
         # A save while the index is made (a second at 10,000 papers) stops it: the newer edit is
         # shown first, and its own rebuild defers the index again.
         written = [*result.written, *builder.write_deferred(self._debouncer.has_pending)]
