@@ -102,7 +102,7 @@ class PendingRelated:
     of ~250 ms), and the open page shows the edit without it. Until it runs, the site's pages show
     the related lists of the site before the edit (the same papers, some of them retitled)."""
 
-    edit: Edit  # the papers before the edit, and the edited ones as they are now (related.Edit)
+    edit: Edit | None  # the papers before the edit, and the edited ones as they are now (related.Edit)
     before: dict[str, tuple[str, ...]]  # the related lists before the edit
     scope: Scope  # the edit's regions, without the papers whose related list changed
 
@@ -256,7 +256,10 @@ class SiteBuilder:
             after = [paper for key in keys if (paper := reread_papers[key]) is not None]
             site = self._patch(self._resources, before, after)
             if defer_data and shown and self._site is not None and _same_slugs(before, after):
+                # The open pages first, with the related lists of the site before the edit: the
+                # same papers, shown as they are now. write_deferred_pages updates them.
                 scope, pending = self._scope_before_related(before + after, site)
+                page_builders.take_related(site, pending.before)
             else:
                 scope = self._scope(before + after, site)
             now_written, now_removed = self._write_changes(self._resources, site, defer_data, scope, shown)
@@ -421,12 +424,8 @@ class SiteBuilder:
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
         """What an edit of these papers (as they were and as they are) reaches: _regions, and the
         papers whose related list changed or shows one of them."""
-        slugs = {paper.slug for paper in edited}
-        related_before = page_builders.related_slugs(self._site) if self._site else {}
-        edit = (self._site.papers, {slug: site.paper_by_slug().get(slug) for slug in slugs}) if self._site else None
-        page_builders.related_slugs(site, self._related_cache, edit)
-        listing = affected_by(related_before, slugs)
-        return self._regions(edited, site) | Scope(frozenset(listing), frozenset(), frozenset())
+        scope, pending = self._scope_before_related(edited, site)
+        return scope | self._related_update(site, pending)
 
     def _regions(self, edited: list[Paper], site: Site) -> Scope:
         """The edited papers' own pages, the days they are featured on and those days' neighbours
@@ -438,16 +437,19 @@ class SiteBuilder:
                      frozenset(topic for paper in edited for topic in paper.topics))
 
     def _scope_before_related(self, edited: list[Paper], site: Site) -> tuple[Scope, PendingRelated]:
-        """The edit's regions but the papers whose related list it changes, which _finish_related
-        adds once the open pages reloaded. Meanwhile the site's pages take the related lists of the
-        site before the edit: the same papers (see _same_slugs), shown as they are now."""
-        assert self._site is not None, "a rebuild follows a build"
+        """The edit's regions, and what its related-papers update needs (_related_update), which
+        adds the papers whose related list it changes."""
         slugs = {paper.slug for paper in edited}
-        before = page_builders.related_slugs(self._site)
-        edit = (self._site.papers, {slug: site.paper_by_slug().get(slug) for slug in slugs})
-        page_builders.take_related(site, before)
+        before = page_builders.related_slugs(self._site) if self._site else {}
+        edit = (self._site.papers, {slug: site.paper_by_slug().get(slug) for slug in slugs}) if self._site else None
         scope = self._regions(edited, site)
         return scope, PendingRelated(edit, before, scope)
+
+    def _related_update(self, site: Site, pending: PendingRelated) -> Scope:
+        """The site's related lists worked out after the edit; the papers whose list changed or
+        shows an edited paper."""
+        page_builders.take_related(site, related_papers(site.papers, cache_file=self._related_cache, edit=pending.edit))
+        return Scope(frozenset(affected_by(pending.before, pending.scope.papers)), frozenset(), frozenset())
 
     def _finish_related(self) -> tuple[list[str], list[str]]:
         """The related-papers update a rebuild left (PendingRelated), and the pages it changes,
@@ -455,10 +457,8 @@ class SiteBuilder:
         pending, self._pending_related = self._pending_related, None
         if pending is None or self._site is None or self._resources is None:
             return [], []
-        site = self._site
-        page_builders.take_related(site, related_papers(site.papers, cache_file=self._related_cache, edit=pending.edit))
-        listing = affected_by(pending.before, pending.scope.papers)
-        return self._write_changes(self._resources, site, True, pending.scope | Scope(frozenset(listing), frozenset(), frozenset()))
+        scope = pending.scope | self._related_update(self._site, pending)
+        return self._write_changes(self._resources, self._site, True, scope)
 
     def _write_changes(self, resources: Resources, site: Site, defer_data: bool, scope: Scope,
                        shown: Collection[str] | None = None) -> tuple[list[str], list[str]]:
