@@ -240,6 +240,8 @@ class SiteBuilder:
         shown: with defer_data, the site paths of the pages open in a browser: of the HTML pages
         only these are rendered now, the others first thing in write_deferred (an edit reaches
         10-20 pages at 10,000 papers, and the open one alone is on screen). None: every page now.
+        When the edit keeps every slug, the shown pages take the related lists from before it,
+        and write_deferred_pages updates them (PendingRelated).
         """
         self.warm_up()  # its own result is subsumed: the pages it wrote are in site/ either way
         changed_papers, needs_full = self._classify(changed)
