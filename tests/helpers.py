@@ -1,5 +1,6 @@
 """Small helpers shared by tests: a scratch project and a snapshot of a folder's bytes."""
 import hashlib
+import re
 import shutil
 import subprocess
 import sys
@@ -27,3 +28,11 @@ def snapshot(folder: Path) -> dict[str, str]:
 def digest_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "generator", "--project", str(project), *args],
                           capture_output=True, text=True, cwd=ROOT)
+
+
+RELATED_LINK = re.compile(r'class="related-title" href="/papers/([^/]+)/"')
+
+
+def related_shown(html: str) -> list[str]:
+    """The slugs of the related papers a paper page lists, in order."""
+    return RELATED_LINK.findall(html)
