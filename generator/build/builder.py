@@ -566,7 +566,9 @@ class SiteBuilder:
 
     def write_deferred_pages(self) -> BuildResult:
         """The pages the last rebuild left for after the reload (those not shown), written; the
-        first thing write_deferred does. On an error they stay left, for the next rebuild."""
+        first thing write_deferred does. On an error they stay left, for the next rebuild, unless
+        the rebuild also left its related-papers update (_finish_related): its pages and those are
+        written together, by _write_changes, which does not keep them when rendering fails."""
         started = time.perf_counter()
         try:
             if self._pending_related is not None:  # its pages are written with those left
