@@ -260,7 +260,8 @@ class SiteBuilder:
             if defer_data and shown and self._site is not None and _same_slugs(before, after):
                 # The open pages first, with the related lists of the site before the edit: the
                 # same papers, shown as they are now. write_deferred_pages updates them.
-                scope, pending = self._scope_before_related(before + after, site)
+                pending = self._scope_before_related(before + after, site)
+                scope = pending.scope
                 page_builders.take_related(site, pending.before)
             else:
                 scope = self._scope(before + after, site)
@@ -426,8 +427,8 @@ class SiteBuilder:
     def _scope(self, edited: list[Paper], site: Site) -> Scope:
         """What an edit of these papers (as they were and as they are) reaches: _regions, and the
         papers whose related list changed or shows one of them."""
-        scope, pending = self._scope_before_related(edited, site)
-        return scope | self._related_update(site, pending)
+        pending = self._scope_before_related(edited, site)
+        return pending.scope | self._related_update(site, pending)
 
     def _regions(self, edited: list[Paper], site: Site) -> Scope:
         """The edited papers' own pages, the days they are featured on and those days' neighbours
@@ -438,14 +439,13 @@ class SiteBuilder:
         return Scope(frozenset(paper.slug for paper in edited), frozenset(days),
                      frozenset(topic for paper in edited for topic in paper.topics))
 
-    def _scope_before_related(self, edited: list[Paper], site: Site) -> tuple[Scope, PendingRelated]:
-        """The edit's regions, and what its related-papers update needs (_related_update), which
-        adds the papers whose related list it changes."""
+    def _scope_before_related(self, edited: list[Paper], site: Site) -> PendingRelated:
+        """The edit's regions (its scope), with what its related-papers update needs
+        (_related_update), which adds the papers whose related list it changes."""
         slugs = {paper.slug for paper in edited}
         before = page_builders.related_slugs(self._site) if self._site else {}
         edit = (self._site.papers, {slug: site.paper_by_slug().get(slug) for slug in slugs}) if self._site else None
-        scope = self._regions(edited, site)
-        return scope, PendingRelated(edit, before, scope)
+        return PendingRelated(edit, before, self._regions(edited, site))
 
     def _related_update(self, site: Site, pending: PendingRelated) -> Scope:
         """The site's related lists worked out after the edit; the papers whose list changed or
