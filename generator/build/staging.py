@@ -56,7 +56,7 @@ class StagedSite:
         target = os.path.join(self.folder, *safe_parts(relative))
         folder = os.path.dirname(target)
         if folder not in self._made_folders:
-            os.makedirs(folder, exist_ok=True)
+            _make_folder(folder)
             self._made_folders.add(folder)
         with open(target, "wb") as stream:
             write_data(stream, data)
@@ -94,6 +94,18 @@ class StagedSite:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+
+
+def _make_folder(folder: str) -> None:
+    """One folder, whose parent make_folders usually made: a single mkdir, where makedirs would
+    stat the parent first (a tenth of a second of 10,000 pages' writing). Another worker may
+    have made it already."""
+    try:
+        os.mkdir(folder)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
 
 
 _AT_FDCWD = -100
