@@ -359,6 +359,8 @@ class SiteBuilder:
                 if fingerprints is None:
                     fingerprints = prints.of_pages((page.path, page.context) for page in listings)
                 if related is not None:
+                    if last is None:  # every page is rendered, by forked workers
+                        resources.renderer.make_abstracts(site.papers)  # while the related lists are worked out
                     page_builders.take_related(site, related.result())
                 page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
             digests, changed = self._render_into(staged, resources, site, stale, stale_listings, search, known)
