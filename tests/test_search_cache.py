@@ -263,13 +263,28 @@ def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Pat
     known, _ = write_changed(search.search_file_stream(ordered[:-3], TOPICS, cache), staged, None)
     term_cache.forget()
     made = []
-    real = documents.remade_fragment
-    monkeypatch.setattr(documents, "remade_fragment", lambda paper, *rest: made.append(paper.slug) or real(paper, *rest))
+    real = documents.fragment
+    monkeypatch.setattr(documents, "fragment", lambda paper, *rest: made.append(paper.slug) or real(paper, *rest))
     digests, written = write_changed(search.search_file_stream(ordered, TOPICS, cache), StagedSite(tmp_path / "site"), known)
-    assert sorted(made) == sorted(paper.slug for paper in ordered[-3:])
+    assert sorted(made) == sorted(paper.slug for paper in ordered[-3:])  # each made once: kept from tokenizing
     assert [path for path in written if path.startswith("search/f/")] == sorted(
         f"search/f/{number}.json" for number in range(len(ordered) - 3, len(ordered)))
     assert digests == {path: bytes_digest(data) for path, data in cold_build(ordered).items()}
+
+
+def test_fragments_beyond_the_kept_bytes_are_made_again_the_same(papers, monkeypatch):
+    ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
+    expected = cold_build(ordered)
+    term_cache.forget()
+    first_two = sum(len(expected[f"search/f/{number}.json"]) for number in range(2))
+    monkeypatch.setattr(term_cache, "FRAGMENT_BYTES_KEPT", first_two)
+    made = []
+    real = documents.fragment
+    monkeypatch.setattr(documents, "fragment", lambda paper, *rest: made.append(paper.slug) or real(paper, *rest))
+    files = search.build_search_files(ordered, TOPICS)
+    assert files == expected
+    # Every paper's fragment is made while tokenizing; all but the first two (kept) once more to be written.
+    assert sorted(made) == sorted([paper.slug for paper in ordered] + [paper.slug for paper in ordered[2:]])
 
 
 def test_a_build_stopped_while_indexing_then_given_a_new_paper_gives_a_cold_builds_bytes(papers):

@@ -85,7 +85,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         shard_names.append([shard.key, shard.name])
     vocabulary = _json(index.vocabulary)
     yield f"search/v/{content_name(vocabulary)}.json", vocabulary
-    yield from _fragments(ordered, topic_names, index)
+    yield from _fragments(ordered, topic_names, index, cache.fragments)
     yield MANIFEST_PATH, _json({
         "format": FORMAT,
         "lunr": LUNR_VERSION,
@@ -99,11 +99,17 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
     })
 
 
-def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index) -> Iterator[tuple[str, Remade]]:
-    """Document d's fragment file, search/f/<d>.json: its paper's (index numbers them in order)."""
+def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index,
+               made: dict[str, bytes]) -> Iterator[tuple[str, Remade]]:
+    """Document d's fragment file, search/f/<d>.json: its paper's (index numbers them in order).
+    made: fragment files made by this build, by digest, which need not be made again."""
     lengths = np.column_stack([field.lengths for field in index.fields]).tolist()  # per document
     for number, (paper, digest) in enumerate(zip(ordered, index.fragment_digests)):
-        make = functools.partial(documents.remade_fragment, paper, topic_names, lengths[number])
+        kept = made.pop(digest, None)
+        if kept is None:
+            make = functools.partial(documents.remade_fragment, paper, topic_names, lengths[number])
+        else:
+            make = functools.partial(bytes, kept)  # bytes(b) is b itself: no copy
         yield f"search/f/{number}.json", Remade(digest, make)
 
 

@@ -3,10 +3,11 @@
 All of it is a pure function of a paper's texts (and of this package's code), so a paper is made
 once, and then kept in the index that term_cache.py keeps between builds: a build with a warm
 cache makes only its new papers. NewDocuments holds those in numpy-ready columns rather than a
-Python object per term, for postings.py to add to the index. Of its fragment file only the digest
-is kept: remade_fragment() makes the file again from the paper when it is written (a new paper,
-or one whose number moved), which costs less than keeping 80,000 fragments (124 MB) in memory and
-in the cache file.
+Python object per term, for postings.py to add to the index. Of its fragment file the index keeps
+only the digest: remade_fragment() makes the file again from the paper when it is written (a new
+paper, or one whose number moved), which costs less than keeping 80,000 fragments (124 MB) in
+memory and in the cache file. The build that made a paper keeps its fragment, up to a budget
+(term_cache.TermCache.fragments).
 """
 from __future__ import annotations
 
@@ -54,6 +55,7 @@ class Made:
     fields: tuple[tuple[Collection[str], Collection[int]], ...]
     lengths: tuple[int, ...]
     fragment_digest: str  # cache.bytes_digest of its fragment file
+    fragment: bytes  # the file itself, for the build that made it (TermCache.fragments)
 
 
 def made(paper: Paper, topic_names: dict[str, str]) -> Made:
@@ -70,7 +72,8 @@ def made(paper: Paper, topic_names: dict[str, str]) -> Made:
     if max(lengths) > MAX_LENGTH:
         raise ValueError(f"a field of {max(lengths)} terms, more than {MAX_LENGTH}")
     names = [topic_names.get(slug, slug) for slug in paper.topics]
-    return Made(tuple(fields), lengths, bytes_digest(fragment(paper, texts[1], names, list(lengths))))
+    made_fragment = fragment(paper, texts[1], names, list(lengths))
+    return Made(tuple(fields), lengths, bytes_digest(made_fragment), made_fragment)
 
 
 def remade_fragment(paper: Paper, topic_names: dict[str, str], lengths: list[int]) -> bytes:
