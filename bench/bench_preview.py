@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -115,6 +116,9 @@ def main() -> None:
     every_paper = sorted((project / "content" / "papers").glob("*.md"))
     papers = every_paper[::max(1, len(every_paper) // (args.edits + 1))][1:args.edits + 1]  # spread over the site
     originals = {paper: paper.read_text(encoding="utf-8") for paper in papers}
+    # Stopped by `timeout` or kill, the edits are undone too: left behind, an edited paper file
+    # makes every later cold build of the project read all its digests again (ingest/state.py).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped: edits undone"))
     port = free_port()
     log = Path(tempfile.mkdtemp()) / "serve.log"
     server, start = start_server(project, port, log)
