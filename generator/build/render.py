@@ -35,7 +35,8 @@ AUTOESCAPE = jinja2.select_autoescape(enabled_extensions=("html", "htm", "xml"),
 # Characters XML 1.0 forbids anywhere, even escaped: most C0 controls, lone surrogates,
 # U+FFFE and U+FFFF. One of them in a title would make a whole feed unreadable.
 NOT_XML_CHARACTER = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-XML_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+# str.translate with these took 51 µs for a feed entry's abstract, three str.replace 2 µs.
+XML_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 # Fragments `memoized` keeps per build: a related-papers line is ~400 bytes, one per paper.
 MEMOIZED_FRAGMENTS = 100_000
 
@@ -59,7 +60,11 @@ def abstract_html(markdown_text: str) -> str:
 
 def xml_text(value: object) -> Markup:
     """Element text for XML: forbidden characters dropped, & < > escaped, quotes kept as written."""
-    return Markup(NOT_XML_CHARACTER.sub("", str(value)).translate(XML_TEXT_ESCAPES))
+    text = NOT_XML_CHARACTER.sub("", str(value))
+    for char, entity in XML_TEXT_ESCAPES:
+        if char in text:
+            text = text.replace(char, entity)
+    return Markup(text)
 
 
 def xml_attr(value: object) -> Markup:
