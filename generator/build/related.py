@@ -84,7 +84,18 @@ DROPPED = -1  # the term number of stopwords, numbers and single letters
 # Term numbers for this process: any numbering gives the same scores (see the docstring).
 _TERMS: list[str] = []
 _TERM_NUMBERS: dict[str, int] = {}
-_WORD_TERMS: dict[str, int] = {}  # lowercase word -> its term's number, or DROPPED
+
+
+class _WordTerms(dict[str, int]):
+    """lowercase word -> its term's number, or DROPPED: made on the word's first lookup, so a
+    paper's words are counted in one pass, and a word seen before costs one lookup in C."""
+
+    def __missing__(self, word: str) -> int:
+        number = self[word] = _term_number(_term(word))
+        return number
+
+
+_WORD_TERMS = _WordTerms()
 
 
 def related_papers(papers: Sequence[Paper], count: int = RELATED_COUNT, cache_file: Path | None = None,
@@ -194,12 +205,7 @@ def term_counts(title: str, body: str) -> TermCounts:
     """The paper's useful terms (numbers into _TERMS) in order of first appearance, and how
     often each occurs, a title word counting TITLE_WEIGHT times."""
     words = _words(title) * TITLE_WEIGHT + _words(body)
-    counts = Counter(map(_WORD_TERMS.get, words))  # counted in C; a word seen before costs one lookup
-    if None in counts:  # words never seen: make their terms, then count again
-        for word in words:
-            if word not in _WORD_TERMS:
-                _WORD_TERMS[word] = _term_number(_term(word))
-        counts = Counter(map(_WORD_TERMS.__getitem__, words))
+    counts = Counter(map(_WORD_TERMS.__getitem__, words))  # counted in C
     counts.pop(DROPPED, None)
     return (np.fromiter(counts, dtype=np.int32, count=len(counts)),
             np.fromiter(counts.values(), dtype=np.int32, count=len(counts)))
