@@ -77,6 +77,11 @@ def long_date(day: dt.date) -> str:
     return f"{month_name(day.month)} {day.day}, {day.year}"
 
 
+def isoformat(moment: dt.date) -> str:
+    """'2025-08-18': a day (or a time) for `datetime` attributes and feeds."""
+    return moment.isoformat()
+
+
 def month_name(month: int) -> str:
     return MONTHS[month - 1]
 
@@ -177,7 +182,7 @@ class Renderer:
         # They stay globals as well, for the project templates written to call them.
         self.environment.filters.update(helpers, xml_text=xml_text, xml_attr=xml_attr, math_html=math_html)
         self.environment.globals.update(
-            helpers, config=config, asset=self.asset_url, fallback_topic=self.fallback_topic, urls=urls,
+            helpers, config=config, fallback_topic=self.fallback_topic, urls=urls,
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,
             search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, reading_list_url=urls.READING_LIST_URL,
             memoized=lru_cache(maxsize=MEMOIZED_FRAGMENTS)(call_macro),
@@ -189,7 +194,8 @@ class Renderer:
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
             "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.reader_topics,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": plain_text,
-            "long_date": long_date, "month_name": month_name, "count_of": count_of,
+            "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "count_of": count_of,
+            "asset": self.asset_url,
         }
 
     def make_abstracts(self, papers: Iterable[Paper]) -> None:
