@@ -193,3 +193,24 @@ def test_page_workers_yield_the_cores_to_the_search_process(golden_project, monk
     site = golden_project / "site"
     assert (site / f"search/priority-{priority}.txt").exists()
     assert int((site / "priority.txt").read_text()) == min(priority + parallel.PAGE_WORKER_NICENESS, 19)  # 19: the lowest
+
+
+def test_a_page_whose_render_failed_in_a_rebuild_fails_again_until_it_renders(golden_project):
+    # The contexts of the pages a failed rebuild did not render are not taken for the site's: the
+    # next rebuild, for another paper, renders them again (and fails again) rather than leaving
+    # the page as it was before the first edit and reporting success.
+    override(golden_project, "paper.html", '{% extends "base.html" %}\n{% block main %}{{ paper.title }}'
+             '{% if paper.title.startswith("Boom") %}{{ no_such_value.x }}{% endif %}{% endblock %}\n')
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    papers = golden_project / "content" / "papers"
+    skippipe, corpusbrain = papers / "skippipe.md", papers / "corpusbrain.md"
+    skippipe.write_text(skippipe.read_text().replace("SkipPipe:", "Boom SkipPipe:"))
+    assert any("no_such_value" in str(error) for error in builder.rebuild([skippipe]).errors)
+    corpusbrain.write_text(corpusbrain.read_text().replace("CorpusBrain:", "CorpusBrain 3:"))
+    assert any("no_such_value" in str(error) for error in builder.rebuild([corpusbrain]).errors)
+    skippipe.write_text(skippipe.read_text().replace("Boom SkipPipe:", "SkipPipe 2:"))
+    result = builder.rebuild([skippipe])
+    assert result.errors == []
+    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+    assert "CorpusBrain 3:" in (golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
