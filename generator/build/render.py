@@ -143,11 +143,12 @@ class TextEscapingCodeGenerator(jinja2.compiler.CodeGenerator):
         self.writeline("from generator.build.render import escape_text")
         super().visit_Template(node, frame)
 
-    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: Any, finalize: Any) -> None:
+    def _output_child_pre(self, node: jinja2.nodes.Expr, frame: Any, *rest: Any) -> None:
+        # *rest: Jinja 3.1's `finalize`, passed on as it comes, should a release change what follows.
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:
             self.write("escape_text(")
         else:
-            super()._output_child_pre(node, frame, finalize)
+            super()._output_child_pre(node, frame, *rest)
 
 
 class FixedGlobalsEnvironment(jinja2.Environment):
