@@ -130,7 +130,8 @@ def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(p
     first.stop()
     written = {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*") if path.is_file()}
 
-    second = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
+    messages: list[str] = []
+    second = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
     second.start()
     try:
         assert {path: path.stat().st_mtime_ns for path in (project / "site").rglob("*") if path.is_file()} == written
@@ -138,7 +139,8 @@ def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(p
         assert stream.next_event()[0] == "hello"
         path = paper_file(project, "sparse-routing-for-tiny-models")
         path.write_text(path.read_text().replace("simple to state", "taken over, then edited"))
-        assert stream.next_event()[0] == "reload"
+        event = stream.next_event()
+        assert event[0] == "reload", (event, messages)  # what went wrong, should it ever fail
         assert "taken over, then edited" in get(second, "/papers/sparse-routing-for-tiny-models/").text
         stream.close()
     finally:
@@ -360,6 +362,8 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
         path = paper_file(project, "sparse-routing-for-tiny-models")
         path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Shown First", 1))
         assert stream.next_event()[0] == "reload"
+        # The session publishes the reload first and reports it after: the report may come a moment later.
+        assert wait_for(lambda: any(": rebuilt " in message for message in session.messages))
         rebuilt = next(message for message in session.messages if ": rebuilt " in message)
         assert "rebuilt 1 file(s)" in rebuilt  # the open page alone
         assert "Sparse Routing, Shown First" in get(session, "/papers/sparse-routing-for-tiny-models/").text
