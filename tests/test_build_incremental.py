@@ -120,6 +120,30 @@ def test_a_changed_template_renders_every_page_again(golden_project):
     assert "Lost." in (golden_project / "site" / "404.html").read_text()
 
 
+def test_a_template_saved_while_a_build_runs_is_rendered_by_the_next_build(golden_project, monkeypatch):
+    # The record's key must describe the templates the pages were rendered with, not the ones on
+    # disk once rendering is done: else the next build trusts the record and keeps the old pages.
+    templates = golden_project / "templates"
+    templates.mkdir()
+    page = templates / "404.html"
+    page.write_text("{% extends 'base.html' %}{% block main %}Lost once.{% endblock %}")
+    build_site(golden_project)
+    page.write_text("{% extends 'base.html' %}{% block main %}Lost twice.{% endblock %}")
+    real = SiteBuilder.load_resources
+
+    def load_then_save_again(self):
+        resources = real(self)
+        page.write_text("{% extends 'base.html' %}{% block main %}Lost thrice.{% endblock %}")
+        return resources
+
+    monkeypatch.setattr(SiteBuilder, "load_resources", load_then_save_again)
+    build_site(golden_project)
+    assert "Lost twice." in (golden_project / "site" / "404.html").read_text()
+    monkeypatch.setattr(SiteBuilder, "load_resources", real)
+    build_site(golden_project)
+    assert "Lost thrice." in (golden_project / "site" / "404.html").read_text()
+
+
 @pytest.mark.parametrize("record", ["not json", '{"key": 1}', json.dumps({"key": "", "site": [], "pages": [],
                                                                            "files": {}})])
 def test_a_damaged_record_gives_a_cold_build_of_the_same_site(golden_project, tmp_path, record):

@@ -161,9 +161,12 @@ class SiteBuilder:
                 papers, errors = load_papers(self.project, paper_stamps)
                 if parallel and not self.keep_state and not errors:
                     related = related_ahead(papers, self._related_cache)
+                # Before the theme is read: a template saved while this build runs then makes the
+                # next build's key differ, rather than the record vouch for pages of the older one.
+                key = self._record_key()
                 resources = self._resources_reporting(errors)
                 site = self.assemble(resources, papers, errors)
-            written, removed = self._write_everything(resources, site, parallel, related)
+            written, removed = self._write_everything(resources, site, parallel, key, related)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         finally:
@@ -202,11 +205,16 @@ class SiteBuilder:
         page_list = self._all_pages(resources, site)
         self._pages = PageTable(page_list)
         self._site_files = set(list_files(self.site_dir))  # as the last build left it: the stamp says so
-        last = record.load(self.project, record.record_key(self.project, self.project.theme_folders(resources.config)))
+        last = record.load(self.project, self._record_key())
         self._file_digests = dict(last.files) if last else {}
         self._search_files = self._site_files - set(self._pages) - set(resources.static_outputs())
         self._remember(resources, papers, site)
         return None
+
+    def _record_key(self) -> str:
+        """The build record's key for the config, taxonomy and theme files as they are now."""
+        config, _ = self.project.load_config()  # errors in it are the build's to report
+        return record.record_key(self.project, self.project.theme_folders(config))
 
     @property
     def _search_cache(self) -> Path:
@@ -324,12 +332,12 @@ class SiteBuilder:
         self._check_topics(resources, after, [])
         return patch_site(self._site, before, after)
 
-    def _write_everything(self, resources: Resources, site: Site, parallel: bool,
+    def _write_everything(self, resources: Resources, site: Site, parallel: bool, key: str,
                           related: ForkedCall | None = None) -> tuple[list[str], list[str]]:
         """Every page and file, rendered and written only where it differs from what the last
         build's record says site/ holds (all of them in a cold build); those written and removed.
+        key: the record's key (_record_key), taken before the resources were loaded.
         related: the related lists being worked out elsewhere (parallel.related_ahead)."""
-        key = record.record_key(self.project, self.project.theme_folders(resources.config))
         last = record.load(self.project, key)
         known = last.files if last else None
         recorded = last.pages if last else {}
