@@ -332,3 +332,46 @@ def test_papers_written_moments_before_a_build_are_not_rendered_again_once_they_
     expected = second_build_written(settled, 3600, monkeypatch)
     assert "papers/corpusbrain-two/index.html" in expected and "papers/panopticsplatting/index.html" not in expected
     assert second_build_written(golden_project, 0, monkeypatch) == expected
+
+
+def preview_edit(project: Path, slug: str, old: str, new: str) -> SiteBuilder:
+    """A preview's builder that rebuilt after one edit, which changed site/ (so `digest build`'s record went)."""
+    preview = SiteBuilder(project)
+    preview.build()
+    retitle(project, slug, old, new)
+    assert preview.rebuild([project / "content" / "papers" / f"{slug}.md"]).written
+    return preview
+
+
+def test_a_stopped_preview_leaves_a_record_from_which_the_next_build_renders_nothing(golden_project, tmp_path):
+    build_site(golden_project)
+    preview = preview_edit(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain 2:")
+    assert not (golden_project / ".cache" / RECORD_FILE).exists()
+    assert preview.save_record()
+    assert build_site(golden_project).written == []
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_an_edit_after_the_previews_last_rebuild_is_rendered_by_the_next_build(golden_project, tmp_path):
+    # The record fingerprints each paper by the bytes the preview parsed, not by the file as it is now.
+    build_site(golden_project)
+    preview = preview_edit(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain 2:")
+    retitle(golden_project, "corpusbrain", "CorpusBrain 2:", "CorpusBrain 3:")  # saved as the preview stops
+    assert preview.save_record()
+    assert "papers/corpusbrain/index.html" in build_site(golden_project).written
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_a_preview_with_work_left_or_a_failed_edit_records_nothing(golden_project):
+    build_site(golden_project)
+    preview = SiteBuilder(golden_project)
+    preview.build()
+    corpusbrain = golden_project / "content" / "papers" / "corpusbrain.md"
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain 2:")
+    assert preview.rebuild([corpusbrain], defer_data=True).written  # search index and data files left for later
+    assert not preview.save_record()
+    preview.write_deferred()
+    corpusbrain.write_text(corpusbrain.read_text().replace("topics: [", "topics: [no-such-topic, "))
+    assert preview.rebuild([corpusbrain]).errors
+    assert not preview.save_record()
+    assert not (golden_project / ".cache" / RECORD_FILE).exists()

@@ -27,6 +27,8 @@ from test_serve_support import (
     wait_for,
 )
 
+from generator.build.builder import build_site
+from generator.build.record import RECORD_FILE
 from generator.preview.session import PreviewSession
 from tests.helpers import related_shown
 
@@ -416,3 +418,24 @@ def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, proj
     finally:
         listening.set()
         stream.close()
+
+
+def test_a_preview_stopped_after_an_edit_leaves_digest_build_nothing_to_render(project):
+    # Its edit rewrote pages of site/, so the last build's record went; stopping writes one of the
+    # site as the preview left it, and the next `digest build` renders nothing again.
+    messages: list[str] = []
+    preview = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
+    preview.start()
+    try:
+        stream = EventStream(session_port(preview))
+        assert stream.next_event()[0] == "hello"
+        path = paper_file(project, "sparse-routing-for-tiny-models")
+        path.write_text(path.read_text().replace("simple to state", "stopped, then built"))
+        assert stream.next_event()[0] == "reload"
+        assert wait_for(lambda: any("more file(s)" in message for message in messages))
+        stream.close()
+    finally:
+        preview.stop()
+    assert (project / ".cache" / RECORD_FILE).exists()
+    assert build_site(project).written == []
+    assert "stopped, then built" in (project / "site" / "papers" / "sparse-routing-for-tiny-models" / "index.html").read_text()

@@ -48,6 +48,9 @@ class CrashOnceBuilder:
     def write_deferred(self, should_stop: Callable[[], bool] | None = None) -> list[str]:
         return []
 
+    def save_record(self) -> bool:
+        return False
+
 
 def no_ingest(project: Project, digests: list[Path] | None) -> IngestReport:
     return IngestReport()

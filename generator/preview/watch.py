@@ -86,6 +86,10 @@ class Debouncer:
         if self._worker.is_alive():
             self._worker.join(timeout)
 
+    def finished(self) -> bool:
+        """Whether the worker has ended (after stop), so that nothing it does is under way."""
+        return not self._worker.is_alive()
+
     def _run(self) -> None:
         if self._first is not None:
             try:
