@@ -223,16 +223,16 @@ class SiteBuilder:
         the next build renders it. True when saved."""
         if not self._site_changed or not self._settled() or self._site is None or self._rendered_key is None:
             return False
-        files = {path: self._file_digests.get(path) for path in self._site_files if path not in self._pages}
-        if None in files.values():  # a file whose bytes this builder does not know: the record cannot vouch
+        other_files = [path for path in self._site_files if path not in self._pages]
+        if any(path not in self._file_digests for path in other_files):  # bytes it does not know: no record
             return False
+        files = {path: self._file_digests[path] for path in other_files}
         prints = Fingerprints(self._parsed_digests)
         fingerprints = {path: prints.of_paper_page(paper, related)
                         for path, paper, related in page_builders.paper_page_parts(self._site)}
         fingerprints.update((path, prints.of(page.context)) for path, page in self._pages.items() if path not in fingerprints)
         records = page_builders.record_keys(self._site.papers, prints.paper)
-        record.save(self.project, record.BuildRecord(self._rendered_key, fingerprints,
-                                                     {path: digest for path, digest in files.items() if digest}, records))
+        record.save(self.project, record.BuildRecord(self._rendered_key, fingerprints, files, records))
         self._site_changed = False
         return True
 
