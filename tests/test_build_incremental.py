@@ -272,13 +272,19 @@ def test_build_clean_renders_every_page_again_and_says_what_it_wrote(golden_proj
     assert "SkipPipe" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
 
 
+def preview_edit(project: Path, slug: str, old: str, new: str) -> SiteBuilder:
+    """A preview's builder that rebuilt after one edit, which changed site/ (so `digest build`'s record went)."""
+    preview = SiteBuilder(project)
+    preview.build()
+    retitle(project, slug, old, new)
+    assert preview.rebuild([project / "content" / "papers" / f"{slug}.md"]).written
+    return preview
+
+
 def test_a_preview_edit_undone_after_the_preview_stopped_is_built_again(golden_project, tmp_path):
     # The record describes the site `digest build` left; the preview then rewrote pages of it.
     build_site(golden_project)
-    preview = SiteBuilder(golden_project)
-    preview.build()
-    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBraiN:")  # same length: site/'s sizes stay
-    assert preview.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"]).written
+    preview_edit(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBraiN:")  # same length: site/'s sizes stay
     retitle(golden_project, "corpusbrain", "CorpusBraiN:", "CorpusBrain:")  # undone with the preview stopped
     build_site(golden_project)
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
@@ -332,15 +338,6 @@ def test_papers_written_moments_before_a_build_are_not_rendered_again_once_they_
     expected = second_build_written(settled, 3600, monkeypatch)
     assert "papers/corpusbrain-two/index.html" in expected and "papers/panopticsplatting/index.html" not in expected
     assert second_build_written(golden_project, 0, monkeypatch) == expected
-
-
-def preview_edit(project: Path, slug: str, old: str, new: str) -> SiteBuilder:
-    """A preview's builder that rebuilt after one edit, which changed site/ (so `digest build`'s record went)."""
-    preview = SiteBuilder(project)
-    preview.build()
-    retitle(project, slug, old, new)
-    assert preview.rebuild([project / "content" / "papers" / f"{slug}.md"]).written
-    return preview
 
 
 def test_a_stopped_preview_leaves_a_record_from_which_the_next_build_renders_nothing(golden_project, tmp_path):
