@@ -51,3 +51,12 @@ def test_a_module_already_imported_is_left_as_it_is():
                        "defer(['numpy.testing'])\n"
                        "print(sys.modules['numpy.testing'] is before, hasattr(before, 'assert_equal'))")
     assert shown.split() == ["True", "True"]
+
+
+def test_loading_the_build_starts_no_blas_threads():
+    """The build makes no BLAS call: threads OpenBLAS would start, one per core, only spin."""
+    threads = run_python("import os, sys\nos.environ.pop('OPENBLAS_NUM_THREADS', None)\n"
+                         "import generator.build.builder, generator.build.related, numpy\n"
+                         "numpy.ones((64, 64)) @ numpy.ones((64, 64))\n"  # a BLAS call, had it threads to use
+                         "print(len(os.listdir('/proc/self/task')))")
+    assert threads.split() == ["1"]
