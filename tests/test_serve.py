@@ -395,6 +395,18 @@ def test_an_open_page_reloads_again_once_its_related_papers_follow_the_edit(sess
         stream.close()
 
 
+def test_an_edit_no_open_page_shows_is_reported_as_such_then_its_pages_are_written(session, project):
+    """With no page open, every page the edit reaches is written after the first report: that report
+    says why it wrote nothing, rather than "rebuilt 0 file(s)", which read as if the save did nothing."""
+    path = paper_file(project, "sparse-routing-for-tiny-models")
+    path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Unwatched", 1))
+    assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
+    first, then = [message for message in session.messages if path.name in message or "more file(s)" in message]
+    assert path.name in first and ": no page open in a browser shows it (" in first, session.messages
+    assert int(then.split()[1]) > 2  # the paper's page, its day and topic pages, the search index...
+    assert "Sparse Routing, Unwatched" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+
+
 def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, project, monkeypatch):
     """The reload script listens once its page has painted: an edit built before that (no page open
     as far as the server knows, so no page written before the reload) must still give a new
@@ -408,7 +420,7 @@ def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, proj
     served = re.search(r'data-digest-version="([^"]+)"', get(session, f"/papers/{slug}/").text).group(1)
     path = paper_file(project, slug)
     path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Seen Late", 1))
-    assert wait_for(lambda: any(": rebuilt " in message for message in session.messages))
+    assert wait_for(lambda: any(": no page open in a browser shows it" in message for message in session.messages))
     stream = EventStream(session_port(session), page=f"/papers/{slug}/")  # the page listens now
     try:
         name, hello = stream.next_event()

@@ -401,6 +401,11 @@ class PreviewSession:
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
+        if changed is not None and not result.written and not result.removed and result.deferred:
+            # Not "rebuilt 0 file(s)", which read as if the save changed nothing: the pages it
+            # reaches are all written next (_write_deferred), as none of them is open.
+            self._report(f"{_describe_changes(changed)}: no page open in a browser shows it ({milliseconds:.0f} ms)")
+            return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
         self._report(f"{what} {len(result.written)} file(s), removed {len(result.removed)} in {milliseconds:.0f} ms")
 
