@@ -401,7 +401,8 @@ def test_an_edit_no_open_page_shows_is_reported_as_such_then_its_pages_are_writt
     path = paper_file(project, "sparse-routing-for-tiny-models")
     path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Unwatched", 1))
     assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
-    first, then = [message for message in session.messages if path.name in message or "more file(s)" in message]
+    first = next(message for message in session.messages if path.name in message)
+    then = next(message for message in session.messages if "more file(s) (other pages" in message)
     assert path.name in first and ": no page open in a browser shows it (" in first, session.messages
     assert int(then.split()[1]) > 2  # the paper's page, its day and topic pages, the search index...
     assert "Sparse Routing, Unwatched" in get(session, "/papers/sparse-routing-for-tiny-models/").text
