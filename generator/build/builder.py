@@ -470,7 +470,7 @@ class SiteBuilder:
         """What an edit of these papers (as they were and as they are) reaches: _regions, and the
         papers whose related list changed or shows one of them."""
         pending = self._scope_before_related(edited, site)
-        return pending.scope | self._related_update(site, pending)
+        return self._related_update(site, pending)
 
     def _regions(self, edited: list[Paper], site: Site) -> Scope:
         """The edited papers' own pages, the days they are featured on and those days' neighbours
@@ -490,10 +490,11 @@ class SiteBuilder:
         return PendingRelated(edit, before, self._regions(edited, site))
 
     def _related_update(self, site: Site, pending: PendingRelated) -> Scope:
-        """The site's related lists worked out after the edit; the papers whose list changed or
-        shows an edited paper."""
+        """The site's related lists worked out after the edit; the edit's whole scope: its regions
+        and the papers whose list changed or shows an edited paper."""
         page_builders.take_related(site, related_papers(site.papers, cache_file=self._related_cache, edit=pending.edit))
-        return Scope(frozenset(affected_by(pending.before, pending.scope.papers)), frozenset(), frozenset())
+        listing = Scope(frozenset(affected_by(pending.before, pending.scope.papers)), frozenset(), frozenset())
+        return pending.scope | listing
 
     def _finish_related(self) -> tuple[list[str], list[str]]:
         """The related-papers update a rebuild left (PendingRelated), and the pages it changes,
@@ -501,7 +502,7 @@ class SiteBuilder:
         pending, self._pending_related = self._pending_related, None
         if pending is None or self._site is None or self._resources is None:
             return [], []
-        scope = pending.scope | self._related_update(self._site, pending)
+        scope = self._related_update(self._site, pending)
         return self._write_changes(self._resources, self._site, True, scope)
 
     def _write_changes(self, resources: Resources, site: Site, defer_data: bool, scope: Scope,
