@@ -7,7 +7,7 @@ from pathlib import Path
 
 import jinja2
 import pytest
-from test_serve_support import EventStream, raw_request
+from test_serve_support import EventStream, raw_request, wait_for
 
 from generator.build.builder import BuildResult
 from generator.cache import Stamps
@@ -113,6 +113,61 @@ def test_a_file_saved_while_the_preview_loads_is_reported_as_such(tmp_path: Path
         session.stop()
     assert any(message.startswith("Files saved while the preview loaded the site: rebuilt 1 file(s)")
                for message in messages), messages
+
+
+class SlowToLoadBuilder(TakenOverBuilder):
+    """A taken-over site whose state loads until a file is saved, which its build then shows;
+    rebuilds find nothing left to change."""
+
+    def __init__(self, project: Project):
+        super().__init__(project)
+        self.saved = project.content / "a.md"
+
+    def warm_up(self) -> BuildResult:  # type: ignore[override]
+        deadline = time.monotonic() + 10
+        while not self.saved.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # still loading when the watcher reports the save
+        return BuildResult(["papers/a/index.html"], [], [], 0.0)
+
+    def rebuild(self, changed: Iterable[Path], defer_data: bool = False,
+                shown: Collection[str] | None = None) -> BuildResult:
+        self.rebuilds.append(list(changed))
+        return BuildResult([], [], [], 0.0)
+
+
+def test_a_save_while_the_preview_loads_is_told_at_once_then_shown_once(tmp_path: Path) -> None:
+    (tmp_path / "content").mkdir()
+    (tmp_path / "site").mkdir()
+    messages: list[str] = []
+    builders: list[SlowToLoadBuilder] = []
+
+    def factory(project: Project) -> Builder:
+        builders.append(SlowToLoadBuilder(project))
+        return builders[-1]
+
+    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=factory, ingest=no_ingest,
+                             report=messages.append)
+    session.start()
+    try:
+        time.sleep(0.1)  # the watcher is up; the builder is loading
+        (tmp_path / "content" / "a.md").write_text("saved while loading")
+        assert wait_for_message(messages, "content/a.md: the preview is still loading the site"), messages
+        assert wait_for_message(messages, "content/a.md: rebuilt 1 file(s), removed 0")
+        assert wait_for(lambda: len(builders[0].rebuilds) == 1)  # the save's own batch, after the load
+        (tmp_path / "content" / "b.md").write_text("a save that changes nothing on the site")
+        assert wait_for_message(messages, "content/b.md: nothing on the site changed")
+    finally:
+        session.stop()
+    # The save the load's build showed is not reported again as changing nothing.
+    assert not any("a.md: nothing" in message for message in messages), messages
+    assert sum("still loading" in message for message in messages) == 1, messages
+
+
+def wait_for_message(messages: list[str], text: str, timeout: float = 10) -> bool:
+    return wait_for(lambda: any(text in message for message in messages), timeout)
+
+
 
 
 def test_unexpected_errors_point_at_the_template_line(tmp_path):

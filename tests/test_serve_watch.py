@@ -145,6 +145,35 @@ def test_changes_during_a_slow_batch_wait_for_the_next_one(tmp_path):
         debouncer.stop()
 
 
+def test_a_change_while_the_first_work_runs_is_told_once_and_waits_for_it(tmp_path):
+    loading, release = threading.Event(), threading.Event()
+    batches: list[set[Path]] = []
+    told: list[list[Path]] = []
+
+    def first() -> None:
+        loading.set()
+        release.wait(5)
+
+    debouncer = Debouncer(batches.append, quiet_seconds=0.02, first=first, waiting_for_first=told.append)
+    debouncer.start()
+    try:
+        assert loading.wait(5)
+        debouncer.add([tmp_path / "one.md"])
+        debouncer.add([tmp_path / "two.md"])
+        time.sleep(0.1)
+        assert told == [[tmp_path / "one.md"]]  # at once, and once: not again for the second save
+        assert batches == []  # the batch waits for the first work
+        release.set()
+        assert wait_for(lambda: len(batches) == 1)
+        assert batches == [{tmp_path / "one.md", tmp_path / "two.md"}]
+        debouncer.add([tmp_path / "three.md"])
+        assert wait_for(lambda: len(batches) == 2)
+        assert told == [[tmp_path / "one.md"]]  # after it, changes are not waiting for it
+    finally:
+        release.set()
+        debouncer.stop()
+
+
 def test_a_burst_of_many_files_waits_longer_for_quiet_than_one_save(tmp_path):
     batches: list[set[Path]] = []
     debouncer = Debouncer(batches.append, quiet_seconds=0.05, burst_quiet_seconds=1.0)

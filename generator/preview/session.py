@@ -32,6 +32,7 @@ from generator.project import Project
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
 RELOAD_GRACE_SECONDS = 1.0  # the longest the deferred work waits for open pages to reload
+LOADED_NOTICE_SECONDS = 2.0  # a warm-up this long is reported: saves were slow to show until it ended
 
 
 class BuildOutcome(Protocol):
@@ -155,7 +156,8 @@ class PreviewSession:
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[str, tuple[int, int]] = {}  # source files as the first build read them
         self._server: PreviewServer | None = None
-        self._debouncer = Debouncer(self._apply_changes, first=self._warm_up)
+        self._debouncer = Debouncer(self._apply_changes, first=self._warm_up, waiting_for_first=self._tell_saves_wait)
+        self._built_while_loading: set[Path] = set()  # saves the warm-up's build showed (_warm_up)
         self._watcher = FolderWatcher(self._debouncer)
         self._watching: set[Path] = set()
         self._server_thread: threading.Thread | None = None
@@ -280,7 +282,17 @@ class PreviewSession:
         result, errors = self._collect_errors(lambda: builder.warm_up() or NOTHING_BUILT)
         settle()
         if errors or (result is not None and (result.written or result.removed)):
-            self._finish(result, errors, changed=set(), started=started)
+            # It built the saves that came meanwhile: their own batch, next, finds nothing left
+            # to do, and need not say so.
+            self._built_while_loading = self._debouncer.pending()
+            self._finish(result, errors, changed=self._built_while_loading, started=started)
+        elif (seconds := time.perf_counter() - started) >= LOADED_NOTICE_SECONDS:
+            self._report(f"Loaded the site for quick rebuilds in {seconds:.1f} s")
+
+    def _tell_saves_wait(self, paths: list[Path]) -> None:
+        """A save while warm_up loads (20 s at 80,000 papers) is shown only after: said at once."""
+        self._report(f"{_describe_changes(set(paths))}: the preview is still loading the site, "
+                     "and shows this once it has")
 
     def _make_builder(self) -> Builder:
         self._builder = self._builder_factory(self.project)
@@ -298,6 +310,7 @@ class PreviewSession:
         if result is not None and not errors:
             self.live.hold(result.deferred)  # a page not written yet is served once it is
         self._finish(result, errors, changed=changed, started=started)
+        self._built_while_loading = set()
         if not errors:
             # The open pages load first: the other pages and the search index (a second of CPU at
             # 10,000 papers) would slow the server's answers to them.
@@ -405,6 +418,10 @@ class PreviewSession:
             # Not "rebuilt 0 file(s)", which read as if the save changed nothing: the pages it
             # reaches are all written next (_write_deferred), as none of them is open.
             self._report(f"{_describe_changes(changed)}: no page open in a browser shows it ({milliseconds:.0f} ms)")
+            return
+        if changed and not result.written and not result.removed:  # and nothing deferred (above)
+            if not changed <= self._built_while_loading:
+                self._report(f"{_describe_changes(changed)}: nothing on the site changed ({milliseconds:.0f} ms)")
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
         self._report(f"{what} {len(result.written)} file(s), removed {len(result.removed)} in {milliseconds:.0f} ms")

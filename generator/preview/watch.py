@@ -51,10 +51,16 @@ class Debouncer:
     """Collects changed paths and calls `on_batch(paths)` once they stop coming."""
 
     def __init__(self, on_batch: Callable[[set[Path]], None], quiet_seconds: float = QUIET_SECONDS,
-                 burst_quiet_seconds: float = BURST_QUIET_SECONDS, first: Callable[[], None] | None = None):
-        """first: run on the worker thread before any batch (changes meanwhile wait for it)."""
+                 burst_quiet_seconds: float = BURST_QUIET_SECONDS, first: Callable[[], None] | None = None,
+                 waiting_for_first: Callable[[list[Path]], None] | None = None):
+        """first: run on the worker thread before any batch (changes meanwhile wait for it).
+        waiting_for_first: called with the first paths that come while `first` runs (on the
+        watcher's thread, once), so that whoever saved them hears why nothing happens yet."""
         self._on_batch = on_batch
         self._first = first
+        self._waiting_for_first = waiting_for_first
+        self._first_running = False
+        self._told_waiting = False
         self._quiet_seconds = quiet_seconds
         self._burst_quiet_seconds = max(quiet_seconds, burst_quiet_seconds)
         self._pending: dict[Path, bool] = {}  # changed path -> whether its last event said it is complete
@@ -66,15 +72,25 @@ class Debouncer:
     def add(self, paths: Iterable[Path], complete: bool = False) -> None:
         """complete: the files were closed after writing or renamed into place (see
         COMPLETE_QUIET_SECONDS); a file created, modified or removed may change again at once."""
+        paths = list(paths)
         with self._condition:
             self._pending.update(dict.fromkeys(paths, complete))
             self._last_change = time.monotonic()
             self._condition.notify()
+            tell = self._first_running and not self._told_waiting
+            self._told_waiting |= tell
+        if tell and self._waiting_for_first is not None:
+            self._waiting_for_first(paths)
 
     def has_pending(self) -> bool:
         """Whether changes wait for the worker: long work on it can stop and let them through."""
         with self._condition:
             return bool(self._pending)
+
+    def pending(self) -> set[Path]:
+        """The changed paths waiting for the worker, now."""
+        with self._condition:
+            return set(self._pending)
 
     def start(self) -> None:
         self._worker.start()
@@ -92,10 +108,15 @@ class Debouncer:
 
     def _run(self) -> None:
         if self._first is not None:
+            with self._condition:
+                self._first_running = True
             try:
                 self._first()
             except Exception:
                 traceback.print_exc()
+            finally:
+                with self._condition:
+                    self._first_running = False
         while (batch := self._next_batch()) is not None:
             try:
                 self._on_batch(batch)
