@@ -1,6 +1,7 @@
 """How a preview session copes with a builder that crashes, and how it words such crashes."""
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
@@ -12,6 +13,7 @@ from test_serve_support import EventStream, raw_request, wait_for
 from generator.build.builder import BuildResult
 from generator.cache import Stamps
 from generator.ingest.catalog import IngestReport
+from generator.preview import session as session_module
 from generator.preview.session import Builder, PreviewSession, describe_unexpected
 from generator.project import Project
 
@@ -162,6 +164,53 @@ def test_a_save_while_the_preview_loads_is_told_at_once_then_shown_once(tmp_path
     # The save the load's build showed is not reported again as changing nothing.
     assert not any("a.md: nothing" in message for message in messages), messages
     assert sum("still loading" in message for message in messages) == 1, messages
+
+
+class QuietLoadBuilder(TakenOverBuilder):
+    """A taken-over site whose state takes a moment to load, with nothing saved meanwhile."""
+
+    def warm_up(self) -> None:  # type: ignore[override]
+        time.sleep(0.2)
+
+
+def test_a_long_load_says_when_it_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(session_module, "LOADED_NOTICE_SECONDS", 0.1)  # 2 s in use: 20 s at 80,000 papers
+    (tmp_path / "content").mkdir()
+    (tmp_path / "site").mkdir()
+    messages: list[str] = []
+    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=QuietLoadBuilder, ingest=no_ingest,
+                             report=messages.append)
+    session.start()
+    try:
+        assert wait_for_message(messages, "Loaded the site for quick rebuilds in 0.2 s"), messages
+    finally:
+        session.stop()
+
+
+def test_the_site_is_served_before_the_files_saved_during_the_first_build_are_listed(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Listing every source file again takes 0.6 s at 80,000 papers: serving does not wait for it."""
+    listing, release = threading.Event(), threading.Event()
+
+    def slow_catch_up(self: PreviewSession) -> None:
+        listing.set()
+        release.wait(10)
+
+    monkeypatch.setattr(PreviewSession, "_catch_up", slow_catch_up)
+    (tmp_path / "content").mkdir()
+    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=CrashOnceBuilder, ingest=no_ingest,
+                             report=lambda message: None)
+    starting = threading.Thread(target=session.start)
+    starting.start()
+    try:
+        starting.join(5)
+        assert not starting.is_alive() and listing.wait(5)  # started while the listing is under way
+        port = int(session.url.rstrip("/").rsplit(":", 1)[1])
+        assert "first" in raw_request(port, "/").text
+    finally:
+        release.set()
+        starting.join(5)
+        session.stop()
 
 
 def wait_for_message(messages: list[str], text: str, timeout: float = 10) -> bool:

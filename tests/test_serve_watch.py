@@ -154,7 +154,11 @@ def test_a_change_while_the_first_work_runs_is_told_once_and_waits_for_it(tmp_pa
         loading.set()
         release.wait(5)
 
-    debouncer = Debouncer(batches.append, quiet_seconds=0.02, first=first, waiting_for_first=told.append)
+    def tell(paths: list[Path]) -> bool:
+        told.append(paths)
+        return True
+
+    debouncer = Debouncer(batches.append, quiet_seconds=0.02, first=first, waiting_for_first=tell)
     debouncer.start()
     try:
         assert loading.wait(5)

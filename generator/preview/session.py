@@ -1,6 +1,7 @@
 """`digest serve`: build, serve site/, watch the sources, rebuild what changed, reload open pages.
 
-    PreviewSession.start()   bind the port -> watch -> full build -> serve
+    PreviewSession.start()   bind the port -> full build -> serve -> watch; then, on the rebuild
+                             thread, the files saved during the build, and the state to load
     on each burst of changes ingest new digests -> SiteBuilder.rebuild(changed)
                              -> reload event, or the errors shown on every page
     PreviewSession.stop()    watcher, rebuild worker, event streams, server
@@ -156,7 +157,9 @@ class PreviewSession:
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[str, tuple[int, int]] = {}  # source files as the first build read them
         self._server: PreviewServer | None = None
-        self._debouncer = Debouncer(self._apply_changes, first=self._warm_up, waiting_for_first=self._tell_saves_wait)
+        self._debouncer = Debouncer(self._apply_changes, first=self._catch_up_and_warm_up,
+                                    waiting_for_first=self._tell_saves_wait)
+        self._loading = False  # from taking site/ over until _warm_up has loaded what rebuilds need
         self._built_while_loading: set[Path] = set()  # saves the warm-up's build showed (_warm_up)
         self._watcher = FolderWatcher(self._debouncer)
         self._watching: set[Path] = set()
@@ -175,11 +178,12 @@ class PreviewSession:
         # the build is caught up by comparing the source files before and after.
         self._full_build(on_every_core=threading.active_count() == 1)
         settle()
-        self._start_watching()
-        self._catch_up()
-        self._debouncer.start()
         self._server_thread = threading.Thread(target=self._server.serve_forever, name="digest-serve", daemon=True)
         self._server_thread.start()
+        self._start_watching()
+        # The catch-up runs first on the rebuild thread: listing every source file again (0.6 s
+        # at 80,000 papers) need not delay serving what the first build left.
+        self._debouncer.start()
 
     def stop(self) -> None:
         self._watcher.stop()
@@ -237,7 +241,9 @@ class PreviewSession:
         self._finish(result, errors, changed=None, started=started)
 
     def _adopt(self) -> BuildOutcome | None:
-        return self._make_builder().adopt(self._list_sources())
+        adopted = self._make_builder().adopt(self._list_sources())
+        self._loading = adopted is not None  # what rebuilds need is loaded next (_warm_up)
+        return adopted
 
     def _first_build(self, on_every_core: bool) -> BuildOutcome:
         from generator.build import stamp  # imported here: importing serve must stay cheap
@@ -265,8 +271,13 @@ class PreviewSession:
             files.update(folder_stamps(folder))
         return files
 
+    def _catch_up_and_warm_up(self) -> None:
+        self._catch_up()
+        self._warm_up()
+
     def _catch_up(self) -> None:
-        """Queue the files added, changed or deleted while the first build ran."""
+        """Queue the files added, changed or deleted while the first build ran (the watcher has
+        started since, so none is missed)."""
         before, after = self._before_first_build, self._source_files()
         changed = {Path(path) for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
         changed = {path for path in changed if not is_editor_noise(path)}
@@ -288,11 +299,15 @@ class PreviewSession:
             self._finish(result, errors, changed=self._built_while_loading, started=started)
         elif (seconds := time.perf_counter() - started) >= LOADED_NOTICE_SECONDS:
             self._report(f"Loaded the site for quick rebuilds in {seconds:.1f} s")
+        self._loading = False
 
-    def _tell_saves_wait(self, paths: list[Path]) -> None:
-        """A save while warm_up loads (20 s at 80,000 papers) is shown only after: said at once."""
-        self._report(f"{_describe_changes(set(paths))}: the preview is still loading the site, "
-                     "and shows this once it has")
+    def _tell_saves_wait(self, paths: list[Path]) -> bool:
+        """A save while a taken-over site loads (20 s at 80,000 papers) is shown only after: said
+        at once. Whether it was said."""
+        if self._loading:
+            self._report(f"{_describe_changes(set(paths))}: the preview is still loading the site, "
+                         "and shows this once it has")
+        return self._loading
 
     def _make_builder(self) -> Builder:
         self._builder = self._builder_factory(self.project)

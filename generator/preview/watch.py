@@ -52,10 +52,11 @@ class Debouncer:
 
     def __init__(self, on_batch: Callable[[set[Path]], None], quiet_seconds: float = QUIET_SECONDS,
                  burst_quiet_seconds: float = BURST_QUIET_SECONDS, first: Callable[[], None] | None = None,
-                 waiting_for_first: Callable[[list[Path]], None] | None = None):
+                 waiting_for_first: Callable[[list[Path]], bool] | None = None):
         """first: run on the worker thread before any batch (changes meanwhile wait for it).
-        waiting_for_first: called with the first paths that come while `first` runs (on the
-        watcher's thread, once), so that whoever saved them hears why nothing happens yet."""
+        waiting_for_first: called with the paths another thread (the watcher's) adds while `first`
+        runs, so that whoever saved them hears why nothing happens yet; once it says True
+        (it told them), not again."""
         self._on_batch = on_batch
         self._first = first
         self._waiting_for_first = waiting_for_first
@@ -77,10 +78,10 @@ class Debouncer:
             self._pending.update(dict.fromkeys(paths, complete))
             self._last_change = time.monotonic()
             self._condition.notify()
-            tell = self._first_running and not self._told_waiting
-            self._told_waiting |= tell
-        if tell and self._waiting_for_first is not None:
-            self._waiting_for_first(paths)
+            tell = self._first_running and not self._told_waiting and threading.current_thread() is not self._worker
+        if tell and self._waiting_for_first is not None and self._waiting_for_first(paths):
+            with self._condition:
+                self._told_waiting = True
 
     def has_pending(self) -> bool:
         """Whether changes wait for the worker: long work on it can stop and let them through."""
