@@ -94,6 +94,7 @@ class Debouncer:
             return set(self._pending)
 
     def start(self) -> None:
+        self._first_running = self._first is not None  # from now: a change added meanwhile waits for it
         self._worker.start()
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -109,8 +110,6 @@ class Debouncer:
 
     def _run(self) -> None:
         if self._first is not None:
-            with self._condition:
-                self._first_running = True
             try:
                 self._first()
             except Exception:
