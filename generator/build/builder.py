@@ -228,7 +228,8 @@ class SiteBuilder:
             return False
         files = {path: self._file_digests[path] for path in other_files}
         prints = Fingerprints(self._parsed_digests)
-        fingerprints = {path: prints.of_paper_page(paper, related)
+        by_slug = self._site.paper_by_slug()
+        fingerprints = {path: prints.of_paper_page(paper, related, by_slug)
                         for path, paper, related in page_builders.paper_page_parts(self._site)}
         fingerprints.update((path, prints.of(page.context)) for path, page in self._pages.items() if path not in fingerprints)
         records = page_builders.record_keys(self._site.papers, prints.paper)
@@ -437,8 +438,9 @@ class SiteBuilder:
             forget_computation()
         fingerprints.update(prints.of_pages((page.path, page.context) for page in pages))
         papers = []
+        by_slug = site.paper_by_slug()
         for path, paper, related in page_builders.paper_page_parts(site):
-            fingerprint = fingerprints[path] = prints.of_paper_page(paper, related)
+            fingerprint = fingerprints[path] = prints.of_paper_page(paper, related, by_slug)
             if self.keep_state or recorded.get(path) != fingerprint:
                 papers.append(paper)
         pages += [page_builders.paper_page(paper, site) for paper in papers]
