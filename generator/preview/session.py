@@ -429,13 +429,10 @@ class PreviewSession:
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
-        if changed is not None and not result.written and not result.removed and result.deferred:
-            # Not "rebuilt 0 file(s)", which read as if the save changed nothing: the pages it
-            # reaches are all written next (_write_deferred), as none of them is open.
-            self._report(f"{_describe_changes(changed)}: no page open in a browser shows it ({milliseconds:.0f} ms)")
-            return
-        if changed and not result.written and not result.removed:  # and nothing deferred (above)
-            if not changed <= self._built_while_loading:
+        if changed and not result.written and not result.removed:  # not "rebuilt 0 file(s)", which says too little
+            if result.deferred:  # the pages it reaches are all written next (_write_deferred), none being open
+                self._report(f"{_describe_changes(changed)}: no page open in a browser shows it ({milliseconds:.0f} ms)")
+            elif not changed <= self._built_while_loading:
                 self._report(f"{_describe_changes(changed)}: nothing on the site changed ({milliseconds:.0f} ms)")
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
