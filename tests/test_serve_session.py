@@ -100,17 +100,20 @@ class TakenOverBuilder(CrashOnceBuilder):
         return BuildResult(["papers/a/index.html"], [], [], 0.0)
 
 
+def taken_over_session(project: Path, builder_factory: Callable[[Project], Builder],
+                       report: Callable[[str], None]) -> PreviewSession:
+    """A session on a project with content/ and site/, which builder_factory's builders take over."""
+    (project / "content").mkdir()
+    (project / "site").mkdir()
+    return PreviewSession(project, "127.0.0.1", 0, builder_factory=builder_factory, ingest=no_ingest, report=report)
+
+
 def test_a_file_saved_while_the_preview_loads_is_reported_as_such(tmp_path: Path) -> None:
-    (tmp_path / "content").mkdir()
-    (tmp_path / "site").mkdir()
     messages: list[str] = []
-    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=TakenOverBuilder, ingest=no_ingest,
-                             report=messages.append)
+    session = taken_over_session(tmp_path, TakenOverBuilder, messages.append)
     session.start()
     try:
-        deadline = time.monotonic() + 10
-        while not any("rebuilt" in message for message in messages) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for_message(messages, "rebuilt")
     finally:
         session.stop()
     assert any(message.startswith("Files saved while the preview loaded the site: rebuilt 1 file(s)")
@@ -136,8 +139,6 @@ class SlowToLoadBuilder(TakenOverBuilder):
 
 
 def test_a_save_while_the_preview_loads_is_told_at_once_then_shown_once(tmp_path: Path) -> None:
-    (tmp_path / "content").mkdir()
-    (tmp_path / "site").mkdir()
     messages: list[str] = []
     builders: list[SlowToLoadBuilder] = []
 
@@ -150,7 +151,7 @@ def test_a_save_while_the_preview_loads_is_told_at_once_then_shown_once(tmp_path
         if "still loading" in message:
             builders[0].told.set()  # the load ends once the save was told to wait for it
 
-    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=factory, ingest=no_ingest, report=report)
+    session = taken_over_session(tmp_path, factory, report)
     session.start()
     try:
         (tmp_path / "content" / "a.md").write_text("saved while loading")
@@ -175,11 +176,8 @@ class QuietLoadBuilder(TakenOverBuilder):
 
 def test_a_long_load_says_when_it_ends(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(session_module, "LOADED_NOTICE_SECONDS", 0.1)  # 2 s in use: 20 s at 80,000 papers
-    (tmp_path / "content").mkdir()
-    (tmp_path / "site").mkdir()
     messages: list[str] = []
-    session = PreviewSession(tmp_path, "127.0.0.1", 0, builder_factory=QuietLoadBuilder, ingest=no_ingest,
-                             report=messages.append)
+    session = taken_over_session(tmp_path, QuietLoadBuilder, messages.append)
     session.start()
     try:
         assert wait_for_message(messages, "Loaded the site for quick rebuilds in 0."), messages
