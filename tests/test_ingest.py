@@ -4,13 +4,14 @@ import json
 import os
 import re
 import shutil
+from difflib import SequenceMatcher
 
 import yaml
 
 from generator.content.identity import abstract_key
 from generator.content.markdown import render_markdown
 from generator.content.papers import load_papers
-from generator.ingest.catalog import run_ingest
+from generator.ingest.catalog import chunk_key, is_similar, may_be_similar, run_ingest, window_keys
 from generator.ingest.pagecopy import parse_digest
 from generator.project import Project
 from tests.helpers import FIXTURES, ROOT, digest_cli, make_project, snapshot
@@ -234,6 +235,33 @@ def test_many_papers_sharing_a_title_prefix_stay_apart_and_an_edited_one_is_foun
     report = run_ingest(Project.at(project))
     assert (report.created, report.updated) == (0, 1)
     assert [str(day) for day in front_matter(path)["featured"]] == ["2025-08-18", "2025-08-25"]
+
+
+def test_every_window_of_a_draft_is_looked_up_under_the_key_its_chunk_is_indexed_under():
+    words = ["we", "train", "sparse", "routers", "on", "two", "gpus", "and", "we", "train", "them", "again"]
+    assert list(window_keys("a-survey-on", words)) == [chunk_key("a-survey-on", words[start:start + 4])
+                                                       for start in range(len(words) - 3)]
+    assert list(window_keys("a-survey-on", words[:3])) == []
+
+
+def test_the_quick_check_turns_away_a_different_abstract_and_never_a_similar_one():
+    papers = seed_papers()
+    base = papers[3][1].split()
+    edits = [[*base[:index], "revised", *base[index + 1:]] for index in range(0, len(base), 7)]
+    edits += [base + base[:5], base[5:], base[:20] + base[21:] + ["again", "and", "again"]]
+    for stored in edits:
+        similar = is_similar(_matcher(stored, base))
+        assert not similar or may_be_similar(stored, base, set(base).__contains__)
+    assert any(is_similar(_matcher(stored, base)) for stored in edits)
+    other = papers[70][1].split()  # shares the boilerplate opening, not the rest
+    assert not may_be_similar(other, base, set(base).__contains__)
+    assert may_be_similar([], [], set().__contains__)
+
+
+def _matcher(stored: list[str], words: list[str]) -> SequenceMatcher:
+    matcher = SequenceMatcher(None, [], words, autojunk=False)
+    matcher.set_seq1(stored)
+    return matcher
 
 
 def test_a_paper_sharing_a_title_prefix_but_not_its_abstract_is_a_new_paper(tmp_path):

@@ -14,7 +14,7 @@ import os
 import re
 import stat
 from collections import Counter
-from collections.abc import Container, Generator, Iterable, Mapping
+from collections.abc import Callable, Container, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from difflib import SequenceMatcher
 from functools import partial
@@ -248,8 +248,22 @@ def is_similar(matcher: SequenceMatcher[str]) -> bool:
             and matcher.ratio() >= SIMILAR_ABSTRACT)
 
 
+def may_be_similar(stored: list[str], words: list[str], in_words: Callable[[str], bool]) -> bool:
+    """False when the stored abstract cannot be similar to `words`: counting the stored words that
+    occur in `words` at all bounds quick_ratio, which bounds ratio, from above. Counted in C, it
+    turns away most candidates that share a chunk or two (a few µs, where quick_ratio takes ~20).
+    in_words: `words` as a set's __contains__."""
+    total = len(stored) + len(words)
+    return not total or 2.0 * sum(map(in_words, stored)) / total >= SIMILAR_ABSTRACT
+
+
 def chunk_key(stem: str, chunk: list[str]) -> int:
     return hash((stem, *chunk))
+
+
+def window_keys(stem: str, words: list[str]) -> Iterator[int]:
+    """chunk_key of every run of CHUNK_WORDS words, from each word in turn: made and hashed in C."""
+    return map(hash, zip(itertools.repeat(stem), *(words[offset:] for offset in range(CHUNK_WORDS))))
 
 
 def has_enough_chunks(word_count: int) -> bool:
@@ -353,10 +367,15 @@ class Catalog:
         candidates = self._edit_candidates(stem, words)
         if not candidates:
             return None
-        # Word-level: as telling as characters for a typo fix, and a hundred times faster.
-        matcher = SequenceMatcher(None, [], words, autojunk=False)  # the draft's words are analysed once
+        in_draft = set(words).__contains__
+        matcher = None  # made for the first candidate that may be similar: most drafts have none
         for slug in candidates:
-            matcher.set_seq1(abstract_words(self.bodies[slug]))
+            stored = abstract_words(self.bodies[slug])
+            if not may_be_similar(stored, words, in_draft):
+                continue
+            if matcher is None:  # word-level: as telling as characters for a typo fix, and a hundred times faster
+                matcher = SequenceMatcher(None, [], words, autojunk=False)  # the draft's words are analysed once
+            matcher.set_seq1(stored)
             if is_similar(matcher):
                 return slug
         return None
@@ -378,9 +397,11 @@ class Catalog:
             for member in group:
                 self._index_chunks(stem, member)
         shared: Counter[str] = Counter()
-        for start in range(len(words) - CHUNK_WORDS + 1):
-            holders = self._chunk_holders(chunk_key(stem, words[start:start + CHUNK_WORDS]))
-            if len(holders) <= COMMON_CHUNK:
+        # Most windows are in no other abstract of the stem: only those found come out of the lookup.
+        for holders in filter(None, map(self.by_chunk.get, window_keys(stem, words))):
+            if isinstance(holders, str):
+                shared[holders] += 1
+            elif len(holders) <= COMMON_CHUNK:
                 shared.update(holders)
         return self.short_abstracts.get(stem, []) + [slug for slug, _ in shared.most_common()]
 
