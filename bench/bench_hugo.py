@@ -44,7 +44,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, corpus_papers, make_project
-from bench.measure import Run, measured, shell
+from bench.measure import Run, conditions, measured, shell
 
 PEERS = ROOT.parent / "shared" / "peers" / "make_peer_sites.py"
 DIGEST = ROOT / ".venv" / "bin" / "digest"
@@ -141,7 +141,7 @@ def bench(corpus: str, size: str, runs: int, hugo: str, pagefind: str | None, wa
         if runs:
             found = alternate(project, site, hugo, pagefind, runs)
             digest_runs = found.pop("digest build")
-            print(f"{papers} papers ({corpus}), {runs} runs, load average {os.getloadavg()[0]:.2f}\n"
+            print(f"{papers} papers ({corpus}), {runs} runs, {conditions()}\n"
                   f"  {'digest build:':17s}{summary(digest_runs)} "
                   f"(pages: {sum(1 for _ in (project / 'site').rglob('*.html'))})", flush=True)
             for name, peer_runs in found.items():

@@ -38,7 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, corpus_papers, write_digests
-from bench.measure import measured
+from bench.measure import conditions, measured
 
 
 def installed_copy(source: Path, code: Path) -> None:
@@ -91,7 +91,7 @@ def prepare(project: Path, papers: list[dict], code: Path) -> None:
 def report(label: str, runs: list[tuple[float, float, float]]) -> None:
     print(f"{label}: median {statistics.median(run[0] for run in runs):.2f} s wall, "
           f"{statistics.median(run[1] for run in runs):.2f} s CPU, peak {max(run[2] for run in runs):.0f} MB "
-          f"(load average {os.getloadavg()[0]:.2f})")
+          f"({conditions()})")
 
 
 def main() -> None:

@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import corpus_papers, digest_text, make_project
-from bench.measure import measured
+from bench.measure import conditions, measured
 from generator.content.papers import PaperCache
 from generator.ingest.catalog import IngestReport, run_ingest
 from generator.project import Project
@@ -134,7 +134,7 @@ def main() -> None:
     print(f"ingest {created} papers ({args.corpus}) from {'API files' if api else 'page copies'}: "
           f"median {statistics.median(full):.2f} s wall, {statistics.median(cpu):.2f} s CPU, "
           f"peak {max(peak):.0f} MB (runs: {', '.join(f'{s:.2f}' for s in full)}; "
-          f"load average {os.getloadavg()[0]:.2f})")
+          f"{conditions()})")
     print(f"files written: sha256 {identity}")
     print(f"re-ingest, nothing new, no cache (fresh clone), no record: median {statistics.median(fresh_clone):.2f} s")
     print(f"re-ingest, nothing new, no cache (fresh clone), with content/ingest-record.json: "

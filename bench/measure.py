@@ -6,14 +6,25 @@ by a benchmark that holds a corpus in memory would report the benchmark's own pe
 """
 from __future__ import annotations
 
+import os
+import platform
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 GNU_TIME = "/usr/bin/time"
+
+
+def conditions() -> str:
+    """What a result depends on besides the code, for the line that reports it: the load, and the
+    interpreter the venv was made from (on one machine, Debian's CPython built 1,000 papers in
+    0.60 s and pyenv's in 0.72 s; bench/RESULTS.md)."""
+    base = os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    return f"load average {os.getloadavg()[0]:.2f}, Python {platform.python_version()} at {base}"
 
 
 @dataclass
