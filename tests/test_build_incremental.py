@@ -12,9 +12,12 @@ import pytest
 
 from generator import cache
 from generator.build import builder as builder_module
+from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
 from generator.build.record import RECORD_FILE
 from generator.content import papers as papers_module
+from generator.preview.watch import is_editor_noise
+from generator.project import Project
 from tests.helpers import ROOT, digest_cli, snapshot
 from tests.search_support import node_or_skip
 
@@ -357,6 +360,81 @@ def test_an_edit_after_the_previews_last_rebuild_is_rendered_by_the_next_build(g
     assert preview.save_record()
     assert "papers/corpusbrain/index.html" in build_site(golden_project).written
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+SETTLED = time.time() - 3600
+
+
+def settle(project: Path) -> None:
+    """Every source file an hour old (a stamp trusts no file saved in the last two seconds), the
+    same hour each time: only what an edit changed differs from the stamp."""
+    for path in (project / "content").rglob("*"):
+        os.utime(path, (SETTLED, SETTLED))
+
+
+def stopped_preview(project: Path, *edits: tuple[str, str, str]) -> tuple[SiteBuilder, stamp.Stamps | None]:
+    """A preview's builder that built site/ whole, then rebuilt after each (slug, old, new) title
+    edit; and the inputs it stamped site/ for at the start, as the dev server keeps them."""
+    settle(project)
+    stamped = stamp.input_stamps(Project.at(project))
+    preview = SiteBuilder(project)
+    preview.build()
+    for slug, old, new in edits:
+        retitle(project, slug, old, new)
+        assert preview.rebuild([project / "content" / "papers" / f"{slug}.md"]).written
+    settle(project)
+    return preview, stamped
+
+
+def noise(path: str) -> bool:
+    return is_editor_noise(Path(path))
+
+
+def test_a_stopped_preview_that_built_every_edit_stamps_site_and_the_next_build_does_nothing(golden_project, tmp_path):
+    preview, stamped = stopped_preview(golden_project, ("corpusbrain", "CorpusBrain:", "CorpusBrain 2:"))
+    (golden_project / "content" / "papers" / ".corpusbrain.md.swp").write_bytes(b"an editor's swap file")
+    settle(golden_project)
+    assert preview.save_record()
+    assert preview.save_stamp(stamped, noise)
+    assert stamp.site_is_current(Project.at(golden_project))  # what `digest build` and `digest serve` check first
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_a_deleted_paper_the_preview_built_is_stamped_too(golden_project, tmp_path):
+    settle(golden_project)
+    stamped = stamp.input_stamps(Project.at(golden_project))
+    preview = SiteBuilder(golden_project)
+    preview.build()
+    corpusbrain = golden_project / "content" / "papers" / "corpusbrain.md"
+    corpusbrain.unlink()
+    assert preview.rebuild([corpusbrain]).removed
+    assert preview.save_record()
+    assert preview.save_stamp(stamped, noise)
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_a_stopped_preview_stamps_nothing_it_did_not_build(golden_project, tmp_path):
+    preview, stamped = stopped_preview(golden_project, ("corpusbrain", "CorpusBrain:", "CorpusBrain 2:"))
+    retitle(golden_project, "corpusbrain", "CorpusBrain 2:", "CorpusBrain 3:")  # saved as the preview stops
+    settle(golden_project)
+    assert preview.save_record()
+    assert not preview.save_stamp(stamped, noise)
+    assert not stamp.site_is_current(Project.at(golden_project))
+    assert "papers/corpusbrain/index.html" in build_site(golden_project).written
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def test_a_stopped_preview_stamps_nothing_after_a_change_it_does_not_follow(golden_project):
+    # A digest saved but not ingested, here; a template or the config the same: what it reached
+    # is for the next run to find.
+    preview, stamped = stopped_preview(golden_project, ("corpusbrain", "CorpusBrain:", "CorpusBrain 2:"))
+    digests = golden_project / "content" / "digests"
+    digests.mkdir(exist_ok=True)
+    (digests / "2030-01-01.txt").write_text("Jan 1\n\nA New Paper\n\nIts abstract.\n")
+    settle(golden_project)
+    assert preview.save_record()
+    assert not preview.save_stamp(stamped, noise)
+    assert not preview.save_stamp(None, noise)  # site/ was not stamped when the preview started
 
 
 def test_a_preview_with_work_left_or_a_failed_edit_records_nothing(golden_project):

@@ -53,6 +53,9 @@ class CrashOnceBuilder:
     def save_record(self) -> bool:
         return False
 
+    def save_stamp(self, stamped: Stamps | None, is_noise: Callable[[str], bool]) -> bool:
+        return False
+
 
 def no_ingest(project: Project, digests: list[Path] | None) -> IngestReport:
     return IngestReport()

@@ -87,6 +87,11 @@ class Builder(Protocol):
         (when the state is settled; False otherwise)."""
         ...
 
+    def save_stamp(self, stamped: Stamps | None, is_noise: Callable[[str], bool]) -> bool:
+        """After save_record: the build stamp, when site/ was made from the input files as they are
+        now (stamped: the inputs it was last stamped for; is_noise: files no build reads)."""
+        ...
+
 
 @dataclass(frozen=True)
 class _NothingBuilt:
@@ -156,6 +161,7 @@ class PreviewSession:
         self._builder: Builder | None = None
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[str, tuple[int, int]] = {}  # source files as the first build read them
+        self._stamped: Stamps | None = None  # the inputs site/ was stamped for at the start (taken over or built)
         self._server: PreviewServer | None = None
         self._debouncer = Debouncer(self._apply_changes, first=self._catch_up_and_warm_up,
                                     waiting_for_first=self._tell_saves_wait)
@@ -194,6 +200,8 @@ class PreviewSession:
             # Only a speed-up: should it fail, that build renders every page, as it did before.
             with contextlib.suppress(Exception):
                 self._builder.save_record()
+                # And the stamp: the next start then takes site/ over at once (11 s less at 80,000 papers).
+                self._builder.save_stamp(self._stamped, lambda path: is_editor_noise(Path(path)))
         self.live.close()
         if self._server is not None:
             if self._server_thread is not None:
@@ -241,8 +249,11 @@ class PreviewSession:
         self._finish(result, errors, changed=None, started=started)
 
     def _adopt(self) -> BuildOutcome | None:
-        adopted = self._make_builder().adopt(self._list_sources())
+        inputs = self._list_sources()
+        adopted = self._make_builder().adopt(inputs)
         self._loading = adopted is not None  # what rebuilds need is loaded next (_warm_up)
+        if adopted is not None:
+            self._stamped = inputs
         return adopted
 
     def _first_build(self, on_every_core: bool) -> BuildOutcome:
@@ -254,6 +265,7 @@ class PreviewSession:
         result = builder.build(parallel=on_every_core)
         if not result.errors:
             stamp.save(self.project, inputs)
+            self._stamped = inputs
         return result
 
     def _list_sources(self) -> Stamps | None:
