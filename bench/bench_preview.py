@@ -4,7 +4,8 @@
 
 PROJECT is a built project (e.g. one `bench/bench_incremental.py --project DIR` left), so
 that site/ is up to date and the preview takes it over. Measured:
-- start: from launching `digest serve` to the first page served (HTTP 200 for /);
+- start: from launching `digest serve` to the first page served (HTTP 200 for /); and again after
+  the session, its edits undone while it ran, as a curator starts the preview again;
 - edits: a paper's page is open in Chromium (/usr/bin/chromium, through Playwright); its
   file's title line is rewritten, and the time runs from the save to the page showing the new
   title (the new version fetched and put in place by reload.js, and the frame that paints it).
@@ -96,6 +97,31 @@ def wait_for_lines(log: Path, pattern: re.Pattern[str], count: int, timeout: flo
         time.sleep(0.05)
 
 
+def start_after_the_session(project: Path, port: int, log: Path, server: subprocess.Popen,
+                            originals: dict[Path, str]) -> float:
+    """The edits undone while the preview runs, as a curator's last saves are; the preview
+    stopped once it built them and they are older than the two seconds a build stamp waits for;
+    then started again: the seconds until it served its home page."""
+    done = len(DEFERRED_DONE.findall(log.read_text()))
+    restore(originals)
+    wait_for_lines(log, DEFERRED_DONE, done + 1)
+    time.sleep(2.5)
+    server.terminate()
+    server.wait()
+    again, seconds = start_server(project, port, log.with_name("serve-again.log"))
+    again.terminate()
+    again.wait()
+    return seconds
+
+
+def restore(originals: dict[Path, str]) -> None:
+    """Each paper file as it was, rewritten only where it differs: a rewrite alone would make the
+    site's build stamp stale."""
+    for paper, text in originals.items():
+        if paper.read_text(encoding="utf-8") != text:
+            paper.write_text(text, encoding="utf-8")
+
+
 # The entries of the new version's paint: reload.js's mark in a page updated in place, the first
 # contentful paint of a page that reloaded whole.
 IN_PLACE = "performance.getEntriesByName('digest-updated')"
@@ -137,9 +163,10 @@ def main() -> None:
                 if not args.back_to_back:  # each edit from an idle server, as a curator's usually is
                     wait_for_lines(log, DEFERRED_DONE, number)
             browser.close()
+        restart = start_after_the_session(project, port, log, server, originals)
+        print(f"preview start after this session (its edits undone): {restart:.2f} s", flush=True)
     finally:
-        for paper, text in originals.items():
-            paper.write_text(text, encoding="utf-8")
+        restore(originals)
         server.terminate()
         server.wait()
     rebuilds = [float(found) for found in re.findall(r"rebuilt .* in (\d+) ms", log.read_text())]
