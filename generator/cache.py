@@ -68,6 +68,11 @@ def folder_stamps(folder: Path) -> Stamps:
     return list_files(folder, prefix=os.path.join(folder, ""))
 
 
+def changed_files(before: Stamps, after: Stamps) -> set[str]:
+    """The files added, changed or removed from one listing to the other."""
+    return {path for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+
+
 def any_racy(stamps: Mapping[str, Stamp]) -> bool:
     # The newest mtime found in C: a generator over 80,000 stamps took 40 ms of a no-change build.
     return bool(stamps) and is_racy(max(stamps.values(), key=_MTIME)[1])

@@ -49,9 +49,9 @@ from generator.build.theme import (
     find_theme,
     immutable_headers,
 )
-from generator.cache import Stamp, Stamps, bytes_digest
+from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
-from generator.content.papers import PaperCache, load_papers, parse_paper_file
+from generator.content.papers import PaperCache, is_paper_file_name, load_papers, parse_paper_file
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
@@ -250,8 +250,7 @@ class SiteBuilder:
         inputs = stamp.input_stamps(self.project)
         if stamped is None or inputs is None or self._site_changed or not self._settled():
             return False
-        changed = [path for path in stamped.keys() | inputs.keys()
-                   if stamped.get(path) != inputs.get(path) and not is_noise(path)]
+        changed = [path for path in changed_files(stamped, inputs) if not is_noise(path)]
         if not all(self._holds_as_read(path) for path in changed):
             return False
         stamp.save(self.project, inputs)
@@ -261,7 +260,7 @@ class SiteBuilder:
         """Whether the file is a paper file with the bytes this builder last parsed from it, or one
         gone whose paper it no longer holds."""
         folder, name = os.path.split(path)
-        if folder != str(self.project.papers) or not name.endswith(".md") or name.startswith("."):
+        if folder != str(self.project.papers) or not is_paper_file_name(name):
             return False
         slug = name.removesuffix(".md")
         try:
@@ -718,7 +717,7 @@ class SiteBuilder:
         paper_files: set[Path] = set()
         needs_full = False
         for path in (Path(item).resolve() for item in changed):
-            if path.parent == papers_dir and path.suffix == ".md" and not path.name.startswith("."):
+            if path.parent == papers_dir and is_paper_file_name(path.name):
                 paper_files.add(path)
             elif any(path.is_relative_to(affecting) for affecting in affecting_all):
                 needs_full = True

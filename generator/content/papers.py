@@ -119,11 +119,16 @@ def paper_listing(project: Project,
     return sorted(found), sorted(errors, key=str)  # names are unique: stamps are never compared
 
 
+def is_paper_file_name(name: str) -> bool:
+    """A paper file's name in content/papers/: `*.md`, but not a hidden one (an editor's `.#name.md` lock)."""
+    return name.endswith(".md") and not name.startswith(".")
+
+
 def _paper_entries(folder: Path) -> list[os.DirEntry[str]] | None:
-    """The folder's `*.md` entries but hidden ones (an editor's `.#name.md` lock); None without the folder."""
+    """The folder's paper file entries (is_paper_file_name); None without the folder."""
     try:
         with os.scandir(folder) as entries:
-            return [entry for entry in entries if entry.name.endswith(".md") and not entry.name.startswith(".")]
+            return [entry for entry in entries if is_paper_file_name(entry.name)]
     except FileNotFoundError:
         return None
 

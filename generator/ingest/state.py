@@ -45,7 +45,7 @@ from typing import Any
 
 from generator import workers
 from generator.cache import Stamp, bytes_digest, file_digest, file_stamp, generator_version
-from generator.content.papers import PaperCache
+from generator.content.papers import PaperCache, is_paper_file_name
 from generator.files import is_racy, write_file_atomic
 from generator.project import Project
 
@@ -106,12 +106,12 @@ def file_entry(path: Path) -> Any:
 
 
 def paper_stamps(folder: Path) -> dict[str, Stamp]:
-    """The stamp of each paper file (papers.paper_listing's names: `*.md`, not hidden) by name."""
+    """The stamp of each paper file (papers.paper_listing's names) by name."""
     stamps: dict[str, Stamp] = {}
     try:
         with os.scandir(folder) as entries:
             for entry in entries:
-                if entry.name.endswith(".md") and not entry.name.startswith("."):
+                if is_paper_file_name(entry.name):
                     try:
                         info = entry.stat()
                     except OSError:  # gone, or a broken link: loading the papers reports it

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.cache import Stamps, any_racy, folder_stamps
+from generator.cache import Stamps, any_racy, changed_files, folder_stamps
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.heap import settle
 from generator.preview.server import LiveReload, PreviewServer
@@ -291,7 +291,7 @@ class PreviewSession:
         """Queue the files added, changed or deleted while the first build ran (the watcher has
         started since, so none is missed)."""
         before, after = self._before_first_build, self._source_files()
-        changed = {Path(path) for path in before.keys() | after.keys() if before.get(path) != after.get(path)}
+        changed = {Path(path) for path in changed_files(before, after)}
         changed = {path for path in changed if not is_editor_noise(path)}
         if changed:
             self._debouncer.add(changed)
