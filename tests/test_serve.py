@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -435,9 +436,9 @@ def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, proj
         stream.close()
 
 
-def test_a_preview_stopped_after_an_edit_leaves_digest_build_nothing_to_render(project):
-    # Its edit rewrote pages of site/, so the last build's record went; stopping writes one of the
-    # site as the preview left it, and the next `digest build` renders nothing again.
+def preview_one_edit(project: Path, new_text: str, before_stop: Callable[[Path], object] = lambda path: None) -> None:
+    """A preview that shows one edit of a paper ("simple to state" -> new_text) and writes the
+    rest of what it reaches; before_stop(paper file), then stopped."""
     messages: list[str] = []
     preview = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
     preview.start()
@@ -445,12 +446,19 @@ def test_a_preview_stopped_after_an_edit_leaves_digest_build_nothing_to_render(p
         stream = EventStream(session_port(preview))
         assert stream.next_event()[0] == "hello"
         path = paper_file(project, "sparse-routing-for-tiny-models")
-        path.write_text(path.read_text().replace("simple to state", "stopped, then built"))
+        path.write_text(path.read_text().replace("simple to state", new_text))
         assert stream.next_event()[0] == "reload"
         assert wait_for(lambda: any("more file(s)" in message for message in messages))
+        before_stop(path)
         stream.close()
     finally:
         preview.stop()
+
+
+def test_a_preview_stopped_after_an_edit_leaves_digest_build_nothing_to_render(project):
+    # Its edit rewrote pages of site/, so the last build's record went; stopping writes one of the
+    # site as the preview left it, and the next `digest build` renders nothing again.
+    preview_one_edit(project, "stopped, then built")
     assert (project / ".cache" / RECORD_FILE).exists()
     assert build_site(project).written == []
     assert "stopped, then built" in (project / "site" / "papers" / "sparse-routing-for-tiny-models" / "index.html").read_text()
@@ -463,19 +471,7 @@ def test_a_preview_stopped_after_building_its_edits_is_taken_over_by_the_next_st
     settled = time.time() - 3600
     for path in [*project.rglob("*")]:
         os.utime(path, (settled, settled))  # sources older than 2 s are trusted to the stamp
-    messages: list[str] = []
-    preview = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
-    preview.start()
-    try:
-        stream = EventStream(session_port(preview))
-        assert stream.next_event()[0] == "hello"
-        path = paper_file(project, "sparse-routing-for-tiny-models")
-        path.write_text(path.read_text().replace("simple to state", "stopped, then taken over"))
-        assert stream.next_event()[0] == "reload"
-        assert wait_for(lambda: any("more file(s)" in message for message in messages))
-        os.utime(path, (settled + 60, settled + 60))  # as if saved a minute later, long before the stop
-        stream.close()
-    finally:
-        preview.stop()
+    # The edit as if saved a minute later, long before the stop.
+    preview_one_edit(project, "stopped, then taken over", lambda path: os.utime(path, (settled + 60, settled + 60)))
     assert stamp.site_is_current(Project.at(project))  # what the next start and `digest build` check first
     assert "stopped, then taken over" in (project / "site" / "papers" / "sparse-routing-for-tiny-models" / "index.html").read_text()
