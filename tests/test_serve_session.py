@@ -188,6 +188,38 @@ def test_a_long_load_says_when_it_ends(tmp_path: Path, monkeypatch: pytest.Monke
         session.stop()
 
 
+class StuckLoadBuilder(TakenOverBuilder):
+    """A taken-over site whose state loads until released."""
+
+    def __init__(self, project: Project):
+        super().__init__(project)
+        self.loading, self.release, self.loaded = threading.Event(), threading.Event(), threading.Event()
+
+    def warm_up(self) -> None:  # type: ignore[override]
+        self.loading.set()
+        self.release.wait(30)
+        self.loaded.set()
+
+
+def test_stopping_while_the_site_loads_does_not_wait_for_the_load(tmp_path: Path) -> None:
+    builders: list[StuckLoadBuilder] = []
+
+    def factory(project: Project) -> Builder:
+        builders.append(StuckLoadBuilder(project))
+        return builders[-1]
+
+    session = taken_over_session(tmp_path, factory, lambda message: None)
+    session.start()
+    try:
+        assert builders[0].loading.wait(10)
+        started = time.monotonic()
+        session.stop()
+        assert time.monotonic() - started < 1.0  # Ctrl-C at once, not after the load (or 5 s)
+    finally:
+        builders[0].release.set()
+    assert builders[0].loaded.wait(10)
+
+
 def test_the_site_is_served_before_the_files_saved_during_the_first_build_are_listed(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Listing every source file again takes 0.6 s at 80,000 papers: serving does not wait for it."""
