@@ -194,8 +194,8 @@ class PreviewSession:
     def stop(self) -> None:
         self._watcher.stop()
         # A rebuild under way gets a few seconds to end, so that its record and stamp are saved. The
-        # load of a taken-over site (12 s at 80,000 papers) is left behind at once: it only reads, but
-        # for a cache it may rewrite or a build of saves made meanwhile, which write through temporary
+        # load of a taken-over site (12 s at 80,000 papers) is left behind at once: it only reads, bar
+        # a cache it may rewrite and a build of saves made meanwhile, which write through temporary
         # files and staging folders that the next command removes. Waiting for it kept Ctrl-C 5 s.
         if self._loading:
             self._debouncer.stop(timeout=0)
