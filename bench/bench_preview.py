@@ -129,6 +129,11 @@ RELOADED = "performance.getEntriesByName('first-contentful-paint')"
 
 
 def main() -> None:
+    with tempfile.TemporaryDirectory() as logs:  # the servers' output, read as they run
+        measure(parse_arguments(), Path(logs) / "serve.log")
+
+
+def parse_arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("project", type=Path)
     parser.add_argument("--edits", type=int, default=7)
@@ -137,7 +142,10 @@ def main() -> None:
     parser.add_argument("--back-to-back", action="store_true",
                         help="edit without waiting for the server to finish the last edit's search index and "
                              "listings (a newer save stops them, but waits for the step under way)")
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def measure(args: argparse.Namespace, log: Path) -> None:
     project = args.project.resolve()
     every_paper = sorted((project / "content" / "papers").glob("*.md"))
     papers = every_paper[::max(1, len(every_paper) // (args.edits + 1))][1:args.edits + 1]  # spread over the site
@@ -146,7 +154,6 @@ def main() -> None:
     # makes every later cold build of the project read all its digests again (ingest/state.py).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped: edits undone"))
     port = free_port()
-    log = Path(tempfile.mkdtemp()) / "serve.log"
     server, start = start_server(project, port, log)
     print(f"{len(every_paper):,} papers: preview start {start:.2f} s",
           flush=True)
