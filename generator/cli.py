@@ -25,6 +25,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
 MAX_ERRORS_PER_FILE = 20  # a pasted novel gives one error per paragraph: the first ones say enough
 MAX_ERRORS = 200
+MAX_NOTICES_PER_KIND = 20  # a notice of one kind a paper (in the fallback topic, no abstract) at 80,000 papers
 EXIT_CODES = """exit codes:
   0  success
   1  problems in the content or the theme, each as path:line: message;
@@ -174,7 +175,9 @@ def _parser() -> argparse.ArgumentParser:
                          writes=True)
     build.add_argument("--clean", action="store_true",
                        help="render every page again, ignoring what the last build recorded in .cache/")
-    commands.add(cmd_check, "check", "validate everything in content/ and list every problem", "digest check")
+    check = commands.add(cmd_check, "check", "validate everything in content/ and list every problem", "digest check")
+    check.add_argument("--all", action="store_true",
+                       help=f"list every notice, not only the first {MAX_NOTICES_PER_KIND} of each kind")
     new = commands.add(cmd_new, "new", "scaffold a paper file for a paper added by hand",
                        'digest new "Title of the paper" --date 2025-08-18', writes=True)
     new.add_argument("title", type=paper_title, help="the paper's title, in quotes")
@@ -295,8 +298,8 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     from generator.content.check import check_content
 
     report = check_content(project)
-    for notice in report.notices:
-        print(f"notice: {notice}")
+    for line in capped_notice_lines(report.notices, len(report.notices) if args.all else MAX_NOTICES_PER_KIND):
+        print(f"notice: {line}")
     _print_errors(report.errors)
     print(f"check: {report.papers} papers, {len(report.errors)} errors, {len(report.notices)} notices")
     return EXIT_PROBLEMS if report.errors else EXIT_OK
@@ -358,6 +361,20 @@ def _print_errors(errors: list[SourceError]) -> None:
         print(line, file=sys.stderr)
     if errors:
         print(f"digest: {len(errors)} problem(s); nothing was changed", file=sys.stderr)
+
+
+def capped_notice_lines(notices: list[SourceError], per_kind: int) -> list[str]:
+    """Every notice as a line, but at most per_kind of one message, then "… and N more: MESSAGE": at
+    80,000 papers 5,000 were in the fallback topic, one line each."""
+    lines: list[str] = []
+    per_message: dict[str, int] = {}
+    for notice in notices:
+        per_message[notice.message] = per_message.get(notice.message, 0) + 1
+        if per_message[notice.message] <= per_kind:
+            lines.append(str(notice))
+    lines += [f"… and {count - per_kind} more: {message} (`digest check --all` lists every one)"
+              for message, count in per_message.items() if count > per_kind]
+    return lines
 
 
 def capped_error_lines(errors: list[SourceError], per_file: int = MAX_ERRORS_PER_FILE,

@@ -94,6 +94,22 @@ def test_clean_content_passes_check_and_lists_fallback_papers(project):
     assert re.search(r"^notice: content/papers/[a-z0-9-]+\.md:5: only in the fallback topic 'other'", result.stdout, re.M)
 
 
+def test_check_lists_the_first_notices_of_a_kind_and_counts_the_rest(project):
+    papers = project / "content" / "papers"
+    for number in range(23):  # a large site's papers without an abstract: one notice each
+        slug = f"no-abstract-{number}"
+        text = GOOD_PAPER.format(slug=slug).replace("A Good Paper", f"Paper number {number}").replace("An abstract.\n", "")
+        (papers / f"{slug}.md").write_text(text, encoding="utf-8")
+    shown = digest_cli(project, "check")
+    assert shown.returncode == 0, shown.stderr
+    assert len(re.findall(r"^notice: content/papers/.*: no abstract", shown.stdout, re.M)) == 20
+    assert "notice: … and 3 more: no abstract (`digest check --all` lists every one)" in shown.stdout
+    assert re.search(r"^notice: .*: only in the fallback topic 'other'", shown.stdout, re.M)  # other kinds still shown
+    every = digest_cli(project, "check", "--all")
+    assert len(re.findall(r"^notice: content/papers/.*: no abstract", every.stdout, re.M)) == 23
+    assert "more: no abstract" not in every.stdout
+
+
 def test_new_scaffolds_a_hand_added_paper_and_refuses_a_duplicate(project):
     result = digest_cli(project, "new", "Sparse Mixture of Experts for Retrieval", "--date", "2025-08-20")
     assert result.returncode == 0, result.stderr
