@@ -214,7 +214,7 @@ def test_stopping_while_the_site_loads_does_not_wait_for_the_load(tmp_path: Path
         assert builders[0].loading.wait(10)
         started = time.monotonic()
         session.stop()
-        assert time.monotonic() - started < 1.0  # Ctrl-C at once, not after the load (or 5 s)
+        assert time.monotonic() - started < 3.0  # ~0.1 s: not the 5 s it waited for the load
     finally:
         builders[0].release.set()
     assert builders[0].loaded.wait(10)
