@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from generator.build import outputs
-from generator.build.builder import SiteBuilder
+from generator.build.builder import SiteBuilder, build_site
 from generator.build.pages import all_pages
 from generator.build.render import Renderer, xml_attr, xml_text
 from generator.build.site import Site, assemble_site
@@ -133,3 +133,45 @@ def test_the_json_feed_is_valid_json_with_the_site_feeds_papers(golden_project, 
     hostile = next(item for item in feed["items"] if "<script>" in item["title"])
     assert "<script>" in hostile["title"]  # the text as written, as JSON escapes it
     assert "<script>" not in (site / "feed.json").read_text(encoding="utf-8")  # never raw in the file
+
+
+def sitemap_urls(data: bytes) -> list[tuple[str, str | None]]:
+    """(loc, lastmod) of each <url> or <sitemap> of a sitemap or a sitemap index."""
+    return [(item.findtext(f"{SITEMAP}loc") or "", item.findtext(f"{SITEMAP}lastmod")) for item in ET.fromstring(data)]
+
+
+def test_a_site_past_the_sitemap_limit_gets_parts_and_an_index_of_them(monkeypatch) -> None:
+    # sitemaps.org: at most 50,000 URLs a sitemap; a site of 80,000 papers has 84,000 pages.
+    monkeypatch.setattr(outputs, "SITEMAP_LIMIT", 4)
+    config, topics, papers = sample_inputs()
+    site = assemble_site(papers, topics)
+    written = render_xml_outputs(config, site)
+    assert ET.fromstring(written["sitemap.xml"]).tag == f"{SITEMAP}sitemapindex"
+    index = sitemap_urls(written["sitemap.xml"])
+    assert [url for url, _ in index] == [f"https://sample.example.org/sitemap-{number}.xml"
+                                         for number in range(1, len(index) + 1)]
+    listed: list[str] = []
+    for number, (_, lastmod) in enumerate(index, 1):
+        part = sitemap_urls(written[f"sitemap-{number}.xml"])
+        assert 0 < len(part) <= 4
+        assert lastmod == max(day for _, day in part if day)
+        listed += [url for url, _ in part]
+    assert listed == [entry.url for entry in outputs.find_entries(site, config)]
+
+
+def test_the_parts_come_and_go_as_the_site_crosses_the_sitemap_limit(golden_project: Path, monkeypatch) -> None:
+    site = golden_project / "site"
+    build_site(golden_project)
+    monkeypatch.setattr(outputs, "SITEMAP_LIMIT", len(sitemap_urls((site / "sitemap.xml").read_bytes())))
+    added = golden_project / "content" / "papers" / "one-more.md"
+    added.write_text("---\ntitle: One More Paper\nslug: one-more\nfeatured: [2025-08-19]\ntopics: [other]\n---\n"
+                     "An abstract.\n", encoding="utf-8")
+    build_site(golden_project)  # one page more than a sitemap may list
+    parts = sorted(path.name for path in site.glob("sitemap-*.xml"))
+    assert parts == ["sitemap-1.xml", "sitemap-2.xml"]
+    assert [url for url, _ in sitemap_urls((site / "sitemap.xml").read_bytes())] == [
+        f"https://golden.example.org/{name}" for name in parts]
+    added.unlink()
+    build_site(golden_project)  # back under the limit: one sitemap, and the parts are gone
+    assert not list(site.glob("sitemap-*.xml"))
+    assert (site / "sitemap.xml").read_bytes() == (EXPECTED / "sitemap.xml").read_bytes()

@@ -1,7 +1,7 @@
 """The data behind the machine-read outputs: Atom feeds, sitemap.xml and robots.txt.
 
 Each function here is pure and returns frozen values; the theme's templates
-(feed.xml, sitemap.xml, robots.txt) turn them into text, so a theme can change
+(feed.xml, sitemap.xml, sitemap-index.xml, robots.txt) turn them into text, so a theme can change
 any of these files without touching code. The values double as the pages'
 cache keys (see pages.py).
 
@@ -21,6 +21,9 @@ from generator.content.taxonomy import Topic
 
 # An empty feed still needs an <updated>; the epoch keeps it deterministic.
 EMPTY_FEED_UPDATED = dt.date(1970, 1, 1)
+# sitemaps.org: a sitemap lists at most 50,000 URLs (and 50 MB: 50,000 of ours take ~8 MB); crawlers
+# refuse a longer one. A site of 80,000 papers has 84,000 pages.
+SITEMAP_LIMIT = 50_000
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,13 @@ class Feed:
 class SitemapEntry:
     url: str  # absolute
     last_modified: dt.date | None  # None: a page with no paper yet, e.g. an empty topic
+
+
+@dataclass(frozen=True)
+class SitemapPart:
+    """A part of a sitemap too long for one file, as the index at sitemap.xml lists it."""
+    url: str  # absolute
+    last_modified: dt.date | None  # the latest of its pages'
 
 
 def site_feed(config: SiteConfig, papers: tuple[Paper, ...]) -> Feed:
@@ -68,6 +78,16 @@ def find_entries(site: Site, config: SiteConfig) -> tuple[SitemapEntry, ...]:
     entries += [(urls.day_url(day), day) for day in site.days]
     found = (SitemapEntry(config.base_url + url, day) for url, day in entries)
     return tuple(sorted(found, key=lambda entry: entry.url))
+
+
+def sitemap_parts(entries: tuple[SitemapEntry, ...]) -> list[tuple[SitemapEntry, ...]]:
+    """The entries of each part, in order, when they are more than one sitemap may list."""
+    return [entries[start:start + SITEMAP_LIMIT] for start in range(0, len(entries), SITEMAP_LIMIT)]
+
+
+def sitemap_part(number: int, entries: tuple[SitemapEntry, ...], config: SiteConfig) -> SitemapPart:
+    last_modified = max((entry.last_modified for entry in entries if entry.last_modified), default=None)
+    return SitemapPart(config.base_url + urls.sitemap_part_url(number), last_modified)
 
 
 def sitemap_url(config: SiteConfig) -> str:

@@ -34,6 +34,11 @@ def day_url(day: dt.date) -> str:
     return f"/dates/{day.isoformat()}/"
 
 
+def sitemap_part_url(number: int) -> str:
+    """Part `number` (from 1) of a sitemap too long for one file; sitemap.xml then lists the parts."""
+    return f"/sitemap-{number}.xml"
+
+
 def arxiv_pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{quote(arxiv_id, safe='/.')}"
 
