@@ -25,7 +25,7 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
 MAX_ERRORS_PER_FILE = 20  # a pasted novel gives one error per paragraph: the first ones say enough
 MAX_ERRORS = 200
-MAX_NOTICES_PER_KIND = 20  # a notice of one kind a paper (in the fallback topic, no abstract) at 80,000 papers
+MAX_NOTICES_PER_KIND = 20  # a kind of notice comes once per paper (in the fallback topic, no abstract): 5,000 at 80k
 EXIT_CODES = """exit codes:
   0  success
   1  problems in the content or the theme, each as path:line: message;
