@@ -12,6 +12,7 @@ import pytest
 
 from generator import cache
 from generator.build import builder as builder_module
+from generator.build import pages as pages_module
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
 from generator.build.record import RECORD_FILE
@@ -110,6 +111,41 @@ def test_records_out_of_place_in_the_last_papers_json_are_made_again(golden_proj
     retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Two:")
     build_site(golden_project)
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+def records_in(site: Path) -> list[dict]:
+    """papers.json's records, from its parts when it lists parts."""
+    listing = json.loads((site / "papers.json").read_bytes())
+    parts = [site / part["url"].lstrip("/") for part in listing.get("parts", [])]
+    return listing.get("papers", []) + [record for part in parts for record in json.loads(part.read_bytes())["papers"]]
+
+
+def test_past_the_limit_papers_json_lists_parts_that_hold_every_record(golden_project, tmp_path, monkeypatch):
+    # Static hosts refuse large files: the records of 80,000 papers take 170 MB.
+    single = tmp_path / "single"
+    shutil.copytree(golden_project / "content", single / "content")
+    build_site(single)
+    monkeypatch.setattr(pages_module, "PAPERS_PER_FILE", 2)
+    build_site(golden_project)
+    site = golden_project / "site"
+    assert json.loads((site / "papers.json").read_bytes()) == {
+        "parts": [{"url": "/papers-1.json", "papers": 2}, {"url": "/papers-2.json", "papers": 2}]}
+    assert records_in(site) == records_in(single / "site")
+    # A part's records are copied from the last build's part of that name (one edited by hand
+    # shows it), not made again: here the second part, panopticsplatting's and skippipe's.
+    part = site / "papers-2.json"
+    part.write_bytes(part.read_bytes().replace(b"SkipPipe", b"SkipPIPE"))
+    retitle(golden_project, "panopticsplatting", "PanopticSplatting:", "PanopticSplatting Two:")
+    build_site(golden_project)
+    titles = {record["slug"]: record["title"] for record in records_in(site)}
+    assert "SkipPIPE" in titles["skippipe"] and titles["panopticsplatting"].startswith("PanopticSplatting Two:")
+    # Back under the limit: one file again, and the parts are gone.
+    monkeypatch.setattr(pages_module, "PAPERS_PER_FILE", 4)
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Two:")
+    build_site(golden_project)
+    assert not list(site.glob("papers-*.json"))
+    assert [record["slug"] for record in json.loads((site / "papers.json").read_bytes())["papers"]] == [
+        record["slug"] for record in records_in(single / "site")]
 
 
 def test_a_changed_template_renders_every_page_again(golden_project):

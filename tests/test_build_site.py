@@ -123,9 +123,9 @@ def test_contexts_are_equal_when_inputs_are_so_pages_can_be_skipped():
 
 def test_papers_json_is_sorted_and_stable():
     site = assemble_site([paper("b", (1,)), paper("a", (2,))], TOPICS)
-    text = b"".join(pages.papers_json(pages.papers_json_page(site).context)).decode("utf-8")
+    text = b"".join(pages.papers_json(pages.papers_json_pages(site)[0].context)).decode("utf-8")
     assert text.index('"slug": "a"') < text.index('"slug": "b"')
-    assert text == b"".join(pages.papers_json(pages.papers_json_page(site).context)).decode("utf-8")
+    assert text == b"".join(pages.papers_json(pages.papers_json_pages(site)[0].context)).decode("utf-8")
 
 
 def test_a_page_worker_writes_papers_json_without_ever_holding_it_whole(tmp_path, monkeypatch):
@@ -136,7 +136,7 @@ def test_a_page_worker_writes_papers_json_without_ever_holding_it_whole(tmp_path
     staged = StagedSite(tmp_path / "site")
     tracemalloc.start()
     try:
-        write_pages(None, [pages.papers_json_page(site)], staged)  # type: ignore[arg-type]  # no template
+        write_pages(None, pages.papers_json_pages(site), staged)  # type: ignore[arg-type]  # no template
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

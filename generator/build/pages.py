@@ -158,7 +158,7 @@ def listing_pages(site: Site, config: SiteConfig, scope: Scope | None = None,
                   reuse: RecordReuse | None = None) -> list[Page]:
     """papers.json and sitemap.xml, which list every paper: made again in 0.6 s and 0.4 s at
     80,000 papers, so the dev server makes them last."""
-    return [papers_json_page(site, reuse), *sitemap_pages(site, config)]
+    return [*papers_json_pages(site, reuse), *sitemap_pages(site, config)]
 
 
 def home_page(site: Site, config: SiteConfig) -> Page:
@@ -423,23 +423,48 @@ def feed_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> li
     return pages
 
 
-def papers_json_page(site: Site, reuse: RecordReuse | None = None) -> Page:
-    produce = papers_json if reuse is None else partial(papers_json, reuse=reuse)
-    return Page("papers.json", {"papers": site.papers}, produce=produce)
+# Static hosts refuse a large file (Cloudflare Pages past 25 MiB, Netlify past ~26 MB, GitHub Pages
+# past 100 MB), and the records of 80,000 papers take 170 MB: past this many papers, papers.json is an
+# index of parts, ~2 KB a record, so ~8 MB a part.
+PAPERS_PER_FILE = 4_000
+
+
+def papers_json_pages(site: Site, reuse: RecordReuse | None = None) -> list[Page]:
+    """papers.json, every paper's record; past PAPERS_PER_FILE papers, papers-1.json, papers-2.json, …
+    hold the records (in papers.json's order) and papers.json lists them."""
+    if len(site.papers) <= PAPERS_PER_FILE:
+        return [papers_json_page("papers.json", site.papers, reuse)]
+    ordered = listed_in_order(site.papers)
+    pages, index = [], []
+    for number, start in enumerate(range(0, len(ordered), PAPERS_PER_FILE), 1):
+        papers = tuple(ordered[start:start + PAPERS_PER_FILE])
+        path = urls.output_path(urls.papers_part_url(number))
+        pages.append(papers_json_page(path, papers, reuse.part(path, start, len(papers)) if reuse else None))
+        index.append({"url": urls.papers_part_url(number), "papers": len(papers)})
+    return [*pages, Page("papers.json", {"parts": tuple(index)}, produce=papers_json_index)]
+
+
+def papers_json_page(path: str, papers: tuple[Paper, ...], reuse: RecordReuse | None = None) -> Page:
+    return Page(path, {"papers": papers}, produce=partial(papers_json, reuse=reuse, name=path))
+
+
+def papers_json_index(context: Mapping) -> Iterator[bytes]:
+    """papers.json when the records are in parts: each part's URL and number of papers."""
+    yield json.dumps({"parts": list(context["parts"])}, ensure_ascii=False).encode() + b"\n"
 
 
 PAPERS_JSON_START, PAPERS_JSON_END = b'{"papers": [\n', b"\n]}\n"
 
 
-def papers_json(context: Mapping, reuse: RecordReuse | None = None) -> Iterator[bytes]:
+def papers_json(context: Mapping, reuse: RecordReuse | None = None, name: str = "papers.json") -> Iterator[bytes]:
     """Every paper's metadata for reuse: sorted by slug, stable key order, one paper a line.
 
     Made as UTF-8 bytes, record by record, and written as it is made: the whole file (150 MB at
     80,000 papers) is never one object, and one str of it took four bytes a character as soon as
     an abstract held an emoji (a 700 MB peak in the page worker). reuse: the last build's file,
-    whose records are copied where the paper is the same."""
-    global _record_texts
-    known: dict[int, tuple[Paper, bytes]] = _record_texts
+    whose records are copied where the paper is the same. name: the file's path, whose records a
+    process that renders it again keeps."""
+    known: dict[int, tuple[Paper, bytes]] = _record_texts.get(name, {})
     kept: dict[int, tuple[Paper, bytes]] = {}
     with EarlierRecords(reuse) as earlier:
         yield PAPERS_JSON_START
@@ -452,7 +477,7 @@ def papers_json(context: Mapping, reuse: RecordReuse | None = None) -> Iterator[
                 kept[id(paper)] = paper, text
             yield b",\n" + text if number else text
         yield PAPERS_JSON_END
-    _record_texts = kept  # papers gone since the last call are let go
+    _record_texts[name] = kept  # papers gone since the last call are let go
 
 
 def listed_in_order(papers: Iterable[Paper]) -> list[Paper]:
@@ -479,6 +504,14 @@ class RecordReuse:
     earlier_file: Path
     earlier_keys: bytes
     keys: bytes
+
+    def part(self, path: str, start: int, count: int) -> RecordReuse:
+        """The same for the part of papers.json at `path` (under site/) holding the records from the
+        `start`th: parts are cut every PAPERS_PER_FILE records, so the last build's part of that
+        name held the records from the same place in its file order."""
+        window = slice(start * RECORD_KEY_BYTES, (start + count) * RECORD_KEY_BYTES)
+        earlier_window = slice(start * RECORD_KEY_BYTES, (start + PAPERS_PER_FILE) * RECORD_KEY_BYTES)
+        return RecordReuse(self.earlier_file.parent / path, self.earlier_keys[earlier_window], self.keys[window])
 
 
 class EarlierRecords:
@@ -536,7 +569,7 @@ class EarlierRecords:
 # Each paper's record as the last papers.json had it, by the paper object's identity, for a
 # process that renders papers.json again (the dev server): an lru_cache keyed by the Paper hashed
 # every field of all 80,000 papers again for each edit (0.16 s of 0.77 s).
-_record_texts: dict[int, tuple[Paper, bytes]] = {}
+_record_texts: dict[str, dict[int, tuple[Paper, bytes]]] = {}  # by file: papers.json or one of its parts
 _rendering_again = True  # this process may render the pages again: what it made is worth keeping
 
 

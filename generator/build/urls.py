@@ -34,6 +34,11 @@ def day_url(day: dt.date) -> str:
     return f"/dates/{day.isoformat()}/"
 
 
+def papers_part_url(number: int) -> str:
+    """Part `number` (from 1) of papers.json's records, when they are too many for one file."""
+    return f"/papers-{number}.json"
+
+
 def sitemap_part_url(number: int) -> str:
     """Part `number` (from 1) of a sitemap too long for one file; sitemap.xml then lists the parts."""
     return f"/sitemap-{number}.xml"
