@@ -366,34 +366,34 @@ def _print_errors(errors: list[SourceError]) -> None:
 def capped_notice_lines(notices: list[SourceError], per_kind: int) -> list[str]:
     """Every notice as a line, but at most per_kind of one message, then "… and N more: MESSAGE": at
     80,000 papers 5,000 were in the fallback topic, one line each."""
-    lines: list[str] = []
-    per_message: dict[str, int] = {}
-    for notice in notices:
-        per_message[notice.message] = per_message.get(notice.message, 0) + 1
-        if per_message[notice.message] <= per_kind:
-            lines.append(str(notice))
-    lines += [f"… and {count - per_kind} more: {message} (`digest check --all` lists every one)"
-              for message, count in per_message.items() if count > per_kind]
-    return lines
+    shown, per_message = first_of_each(notices, lambda notice: notice.message, per_kind)
+    return [str(notice) for notice in shown] + [
+        f"… and {count - per_kind} more: {message} (`digest check --all` lists every one)"
+        for message, count in per_message.items() if count > per_kind]
 
 
 def capped_error_lines(errors: list[SourceError], per_file: int = MAX_ERRORS_PER_FILE,
                        total: int = MAX_ERRORS) -> list[str]:
     """Every error as a line, but at most per_file of one file (then "… and N more in FILE")
     and total in all: 50 MB of pasted prose would otherwise print half a million lines."""
-    lines: list[str] = []
-    per_path: dict[str, int] = {}
-    for error in errors:
-        per_path[error.path] = per_path.get(error.path, 0) + 1
-        if per_path[error.path] <= per_file and len(lines) < total:
-            lines.append(str(error))
-    for path, count in per_path.items():
-        if count > per_file:
-            lines.append(f"… and {count - per_file} more in {path}")
-    shown = sum(min(count, per_file) for count in per_path.values())
-    if shown > total:
-        lines.append(f"… and {shown - total} more problems in other files")
+    shown, per_path = first_of_each(errors, lambda error: error.path, per_file)
+    lines = [str(error) for error in shown[:total]]
+    lines += [f"… and {count - per_file} more in {path}" for path, count in per_path.items() if count > per_file]
+    if len(shown) > total:
+        lines.append(f"… and {len(shown) - total} more problems in other files")
     return lines
+
+
+def first_of_each(problems: list[SourceError], key: Callable[[SourceError], str],
+                  per_key: int) -> tuple[list[SourceError], dict[str, int]]:
+    """The problems in order, but at most per_key of those sharing a key; and how many each key has."""
+    shown: list[SourceError] = []
+    counts: dict[str, int] = {}
+    for problem in problems:
+        counts[key(problem)] = counts.get(key(problem), 0) + 1
+        if counts[key(problem)] <= per_key:
+            shown.append(problem)
+    return shown, counts
 
 
 if __name__ == "__main__":
