@@ -30,7 +30,7 @@ def digest_cli(project: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=ROOT)
 
 
-RELATED_LINK = re.compile(r'class="related-title" href="/papers/([^/]+)/"')
+RELATED_LINK = re.compile(r'class="related-title" href="/papers/[^/]/([^/]+)/"')
 
 
 def related_shown(html: str) -> list[str]:

@@ -159,7 +159,7 @@ def test_a_row_stays_short_with_3303_authors_on_phones_and_desktops(chromium_bro
 
 def test_the_paper_page_shows_15_authors_and_folds_the_rest(reader: Page, base_url: str):
     page = reader
-    page.goto(f"{base_url}/papers/many-authors/")
+    page.goto(f"{base_url}/papers/m/many-authors/")
     shown = page.locator(".paper-header > .authors")
     expect(shown).to_have_text(", ".join(f"Author Number {number}" for number in range(1, 16)))
     rest = page.locator(".more-authors")
@@ -173,7 +173,7 @@ def test_paper_pages_have_two_columns_on_wide_screens_and_one_on_phones(chromium
     for width, side_by_side in ((1200, True), (375, False)):
         context = chromium_browser.new_context(viewport={"width": width, "height": 800})
         page = context.new_page()
-        page.goto(f"{base_url}/papers/panopticsplatting/")
+        page.goto(f"{base_url}/papers/p/panopticsplatting/")
         abstract = box(page.locator(".paper-content"))
         aside = box(page.locator(".paper-aside"))
         assert (aside["x"] >= abstract["x"] + abstract["width"]) is side_by_side, width
@@ -288,7 +288,7 @@ def test_the_calendar_links_every_day_to_its_page(reader: Page, base_url: str):
 
 def test_the_fallback_topic_is_no_topic_to_readers(reader: Page, base_url: str):
     page = reader
-    for path in ("/", "/topics/", "/dates/2025-08-15/", "/papers/corpusbrain/"):
+    for path in ("/", "/topics/", "/dates/2025-08-15/", "/papers/c/corpusbrain/"):
         page.goto(base_url + path)
         expect(page.locator("a[href^='/topics/other/']")).to_have_count(0)
     expect(page.locator(".facts")).to_contain_text("Language Models")
@@ -321,10 +321,10 @@ def test_the_reading_list_keeps_papers_across_reloads_and_exports_bibtex(reader:
     page.reload()
     expect(star(page, "panopticsplatting")).to_have_attribute("aria-pressed", "true")
     expect(star(page, "hostile-title")).to_have_attribute("aria-pressed", "false")
-    page.goto(f"{base_url}/papers/skippipe/")
+    page.goto(f"{base_url}/papers/s/skippipe/")
     expect(page.locator(".paper-actions .save-toggle")).to_have_attribute("aria-pressed", "true")
     skippipe_bibtex = page.locator("#bibtex").inner_text()
-    page.goto(f"{base_url}/papers/panopticsplatting/")
+    page.goto(f"{base_url}/papers/p/panopticsplatting/")
     panoptic_bibtex = page.locator("#bibtex").inner_text()
 
     page.get_by_role("link", name="Reading list").click()
@@ -342,7 +342,7 @@ def test_the_reading_list_keeps_papers_across_reloads_and_exports_bibtex(reader:
     expect(titles).to_have_text(["SkipPipe: Partial and Reordered Pipelining for LLMs"])
     page.reload()
     expect(titles).to_have_text(["SkipPipe: Partial and Reordered Pipelining for LLMs"])
-    page.goto(f"{base_url}/papers/panopticsplatting/")
+    page.goto(f"{base_url}/papers/p/panopticsplatting/")
     toggle = page.locator(".paper-actions .save-toggle")
     expect(toggle).to_have_attribute("aria-pressed", "false")
     toggle.click()  # saved from its own page too
@@ -382,8 +382,8 @@ PAGE_KINDS = {
     "topic": ("/topics/language-models/page/3/", ".pagination"),
     "topics": ("/topics/", ".year-counts"),
     "dates": ("/dates/", ".calendar"),
-    "paper": ("/papers/panopticsplatting/", ".copy-button"),
-    "many-authors paper": ("/papers/many-authors/", ".more-authors"),
+    "paper": ("/papers/p/panopticsplatting/", ".copy-button"),
+    "many-authors paper": ("/papers/m/many-authors/", ".more-authors"),
     "search": ("/search/?q=language", "#search-results li"),
     "404": ("/404.html", ".search-form"),
     "reading list": ("/reading-list/", ".saved-list li"),
@@ -416,7 +416,7 @@ def test_axe_finds_no_violations(chromium_browser: Browser, base_url: str, kind:
     page = context.new_page()
     page.goto(base_url + "/")
     page.evaluate("""localStorage.setItem('paper-digest:reading-list', JSON.stringify([
-        {slug: 'skippipe', title: 'SkipPipe', url: '/papers/skippipe/', day: '2025-08-18'}]));
+        {slug: 'skippipe', title: 'SkipPipe', url: '/papers/s/skippipe/', day: '2025-08-18'}]));
         localStorage.setItem('paper-digest:last-seen-day', '2025-08-15');
         localStorage.removeItem('paper-digest:visit');""")
     path, shown = PAGE_KINDS[kind]

@@ -24,7 +24,7 @@ def session(tmp_path: Path):
 def page(chromium_browser, session):  # chromium_browser (conftest.py): skipped locally without Chromium, fails in CI
     context = chromium_browser.new_context()
     page = context.new_page()
-    page.goto(f"{session.url}papers/{SLUG}/")
+    page.goto(f"{session.url}papers/{SLUG[0]}/{SLUG}/")
     page.wait_for_function("() => document.querySelector('script[data-digest-version]') !== null")
     yield page
     context.close()
@@ -64,7 +64,7 @@ def test_an_open_page_whose_paper_was_deleted_shows_the_not_found_page(page, ses
 def test_the_open_page_tells_the_server_its_path_and_shows_an_edit_first(page, session):
     """The server writes the open page before the reload and the rest after (SiteBuilder.rebuild's
     shown): it knows the page by what the reload script says."""
-    assert wait_for(lambda: session.live.open_pages() == {f"papers/{SLUG}/index.html"})
+    assert wait_for(lambda: session.live.open_pages() == {f"papers/{SLUG[0]}/{SLUG}/index.html"})
     path = paper_file(session.project_dir, SLUG)
     path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Open First", 1))
     page.wait_for_function("() => document.querySelector('h1').textContent.includes('Open First')", timeout=15_000)
@@ -86,7 +86,7 @@ def test_a_build_error_appears_on_the_open_page_and_clears_when_fixed(page, sess
 
 
 def test_the_published_page_has_no_reload_script(session):
-    with urllib.request.urlopen(f"{session.url}papers/{SLUG}/", timeout=10) as response:
+    with urllib.request.urlopen(f"{session.url}papers/{SLUG[0]}/{SLUG}/", timeout=10) as response:
         assert "/__digest/reload.js" in response.read().decode()  # the served page has it ...
-    page = session.site_dir / "papers" / SLUG / "index.html"
+    page = session.site_dir / "papers" / SLUG[0] / SLUG / "index.html"
     assert "__digest" not in page.read_text()  # ... the written one does not

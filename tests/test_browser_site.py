@@ -26,7 +26,7 @@ def test_reader_can_click_from_home_to_a_topic_a_paper_and_its_day(golden_projec
     page.locator(".pagination a[rel=next]").click()  # the golden site has one paper per archive page
     page.wait_for_url(base + "/topics/vision/page/1/")
     page.locator("a.paper-title", has_text="PanopticSplatting").click()
-    page.wait_for_url(base + "/papers/panopticsplatting/")
+    page.wait_for_url(base + "/papers/p/panopticsplatting/")
     assert page.locator("meta[name=citation_arxiv_id]").get_attribute("content") == "2503.18073"
     assert page.locator("button.copy-button").is_visible()  # shown by copy.js
     page.locator(".facts a", has_text="August 15, 2025").click()
@@ -48,7 +48,7 @@ def test_hostile_title_runs_no_script_and_the_bibtex_is_there_without_javascript
     page = context.new_page()
     dialogs = []
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(base + "/papers/hostile-title/")
+    page.goto(base + "/papers/h/hostile-title/")
     assert "<script>alert('x')</script>" in page.locator("h1").inner_text()
     assert page.locator("img").count() == 0 and dialogs == []
     assert page.locator("pre#bibtex").inner_text().startswith("@misc{hostile-title,")
@@ -60,7 +60,7 @@ def test_hostile_title_runs_no_script_and_the_bibtex_is_there_without_javascript
     context = chromium_browser.new_context()  # with scripts on, the title still runs none
     page = context.new_page()
     page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.goto(base + "/papers/hostile-title/")
+    page.goto(base + "/papers/h/hostile-title/")
     page.locator("button.copy-button").wait_for(state="visible")  # copy.js ran: scripts are on
     assert "<script>alert('x')</script>" in page.locator("h1").inner_text()
     assert page.locator("img").count() == 0 and dialogs == []

@@ -102,8 +102,8 @@ def test_rebuild_with_an_error_writes_nothing_and_recovers(golden_project):
     assert result.errors and result.written == [] and snapshot(golden_project / "site") == before
     paper.write_text(good.replace("SkipPipe:", "SkipPipe 2:"))
     result = builder.rebuild([paper])
-    assert result.errors == [] and "papers/skippipe/index.html" in result.written
-    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+    assert result.errors == [] and "papers/s/skippipe/index.html" in result.written
+    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
 
 
 def test_config_and_paper_errors_are_reported_in_one_run(golden_project):
@@ -212,5 +212,5 @@ def test_a_page_whose_render_failed_in_a_rebuild_fails_again_until_it_renders(go
     skippipe.write_text(skippipe.read_text().replace("Boom SkipPipe:", "SkipPipe 2:"))
     result = builder.rebuild([skippipe])
     assert result.errors == []
-    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
-    assert "CorpusBrain 3:" in (golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
+    assert "SkipPipe 2:" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
+    assert "CorpusBrain 3:" in (golden_project / "site" / "papers" / "c" / "corpusbrain" / "index.html").read_text()

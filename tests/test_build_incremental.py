@@ -46,7 +46,7 @@ def test_an_edited_paper_rewrites_only_the_pages_that_show_it(golden_project, tm
     before = inodes(site)
     retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Two:")
     result = build_site(golden_project)
-    assert "papers/corpusbrain/index.html" in result.written and "index.html" not in result.written
+    assert "papers/c/corpusbrain/index.html" in result.written and "index.html" not in result.written
     assert "topics/vision/index.html" not in result.written  # corpusbrain is not on it
     after = inodes(site)
     untouched = [path for path in after if path in before and path not in result.written]
@@ -64,8 +64,8 @@ def test_an_edit_saved_well_before_the_build_is_rendered(golden_project, tmp_pat
     an_hour_ago = time.time() - 3600
     os.utime(golden_project / "content" / "papers" / "corpusbrain.md", (an_hour_ago, an_hour_ago))
     result = build_site(golden_project)
-    assert "papers/corpusbrain/index.html" in result.written
-    assert "CorpusBrain Renamed:" in (golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
+    assert "papers/c/corpusbrain/index.html" in result.written
+    assert "CorpusBrain Renamed:" in (golden_project / "site" / "papers" / "c" / "corpusbrain" / "index.html").read_text()
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
@@ -76,8 +76,8 @@ def test_a_new_and_a_deleted_paper_are_added_and_removed_as_in_a_cold_build(gold
     text = (papers / "corpusbrain.md").read_text().replace("slug: corpusbrain", "slug: corpusbrain-two")
     (papers / "corpusbrain-two.md").write_text(text.replace("CorpusBrain:", "CorpusBrain Two:"))
     result = build_site(golden_project)
-    assert "papers/corpusbrain-two/index.html" in result.written
-    assert not (golden_project / "site" / "papers" / "skippipe").exists()
+    assert "papers/c/corpusbrain-two/index.html" in result.written
+    assert not (golden_project / "site" / "papers" / "s" / "skippipe").exists()
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
@@ -190,7 +190,7 @@ def test_a_damaged_record_gives_a_cold_build_of_the_same_site(golden_project, tm
     (golden_project / ".cache" / RECORD_FILE).write_text(record)
     retitle(golden_project, "skippipe", "SkipPipe", "SkipPipe Two")
     result = build_site(golden_project)
-    assert "index.html" in result.written and "papers/corpusbrain/index.html" in result.written  # all of it
+    assert "index.html" in result.written and "papers/c/corpusbrain/index.html" in result.written  # all of it
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
@@ -200,7 +200,7 @@ def test_an_emptied_site_is_built_cold_whatever_the_record_says(golden_project):
     (golden_project / "site").mkdir()
     retitle(golden_project, "skippipe", "SkipPipe", "SkipPipe Two")
     build_site(golden_project)
-    assert (golden_project / "site" / "papers" / "corpusbrain" / "index.html").is_file()
+    assert (golden_project / "site" / "papers" / "c" / "corpusbrain" / "index.html").is_file()
 
 
 def test_a_build_that_fails_while_writing_leaves_site_and_its_record_as_they_were(golden_project, monkeypatch):
@@ -221,7 +221,7 @@ def test_a_build_that_fails_while_writing_leaves_site_and_its_record_as_they_wer
     monkeypatch.undo()
     result = SiteBuilder(golden_project).build()
     assert result.errors == [] and "index.html" not in result.written  # the record still holds: incremental
-    assert "CorpusBrain Two" in (site / "papers" / "corpusbrain" / "index.html").read_text()
+    assert "CorpusBrain Two" in (site / "papers" / "c" / "corpusbrain" / "index.html").read_text()
 
 
 def test_netlify_keeps_the_cache_and_the_site_between_deploys(tmp_path):
@@ -284,7 +284,7 @@ def test_a_deploy_from_a_fresh_clone_with_the_cache_parses_and_renders_what_a_bu
     finally:
         cache.generator_version.cache_clear()
     assert parsed == ["corpusbrain-two.md"]
-    assert "papers/corpusbrain-two/index.html" in deployed.written and "404.html" not in deployed.written
+    assert "papers/c/corpusbrain-two/index.html" in deployed.written and "404.html" not in deployed.written
     assert (deployed.written, deployed.removed) == (in_place.written, in_place.removed)
     assert snapshot(clone / "site") == snapshot(golden_project / "site")
 
@@ -303,12 +303,12 @@ def test_the_record_describes_no_other_checkout(golden_project, tmp_path):
 
 def test_build_clean_renders_every_page_again_and_says_what_it_wrote(golden_project):
     assert build_site(golden_project).errors == []
-    (golden_project / "site" / "papers" / "skippipe" / "index.html").write_text("edited by hand")
+    (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").write_text("edited by hand")
     quiet = digest_cli(golden_project, "build")
     assert quiet.returncode == 0 and quiet.stdout.strip() == "build: site/ is up to date"
     clean = digest_cli(golden_project, "build", "--clean")
     assert clean.returncode == 0 and re.match(r"build: wrote \d+ files to site/ and removed 0 in ", clean.stdout)
-    assert "SkipPipe" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+    assert "SkipPipe" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
 
 
 def preview_edit(project: Path, slug: str, old: str, new: str) -> SiteBuilder:
@@ -346,7 +346,7 @@ def test_a_builder_that_keeps_no_state_rebuilds_in_full(golden_project, tmp_path
     assert builder.build().errors == []
     retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Again:")
     result = builder.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"])
-    assert result.errors == [] and "papers/corpusbrain/index.html" in result.written
+    assert result.errors == [] and "papers/c/corpusbrain/index.html" in result.written
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
@@ -375,7 +375,7 @@ def test_papers_written_moments_before_a_build_are_not_rendered_again_once_they_
     settled = tmp_path / "settled"
     shutil.copytree(golden_project, settled)
     expected = second_build_written(settled, 3600, monkeypatch)
-    assert "papers/corpusbrain-two/index.html" in expected and "papers/panopticsplatting/index.html" not in expected
+    assert "papers/c/corpusbrain-two/index.html" in expected and "papers/p/panopticsplatting/index.html" not in expected
     assert second_build_written(golden_project, 0, monkeypatch) == expected
 
 
@@ -394,7 +394,7 @@ def test_an_edit_after_the_previews_last_rebuild_is_rendered_by_the_next_build(g
     preview = preview_edit(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain 2:")
     retitle(golden_project, "corpusbrain", "CorpusBrain 2:", "CorpusBrain 3:")  # saved as the preview stops
     assert preview.save_record()
-    assert "papers/corpusbrain/index.html" in build_site(golden_project).written
+    assert "papers/c/corpusbrain/index.html" in build_site(golden_project).written
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
@@ -456,7 +456,7 @@ def test_a_stopped_preview_stamps_nothing_it_did_not_build(golden_project, tmp_p
     assert preview.save_record()
     assert not preview.save_stamp(stamped, noise)
     assert not stamp.site_is_current(Project.at(golden_project))
-    assert "papers/corpusbrain/index.html" in build_site(golden_project).written
+    assert "papers/c/corpusbrain/index.html" in build_site(golden_project).written
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 

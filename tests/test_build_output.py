@@ -34,7 +34,7 @@ def test_a_deleted_paper_disappears_on_the_next_build(golden_project):
     (golden_project / "content" / "papers" / "skippipe.md").unlink()
     build_site(golden_project)
     site = golden_project / "site"
-    assert not (site / "papers" / "skippipe").exists()
+    assert not (site / "papers" / "s" / "skippipe").exists()
     assert "skippipe" not in (site / "index.html").read_text()
     assert "skippipe" not in (site / "papers.json").read_text()
 
@@ -54,16 +54,16 @@ def test_rebuild_rewrites_only_the_pages_of_the_edited_paper(golden_project):
     paper.write_text(paper.read_text().replace("CorpusBrain:", "CorpusBrain Two:"))
     result = builder.rebuild([paper])
     assert result.errors == [] and not [path for path in result.removed if path.endswith(".html")]
-    assert "papers/corpusbrain/index.html" in result.written
+    assert "papers/c/corpusbrain/index.html" in result.written
     assert "topics/other/index.html" in result.written and "dates/2025-08-15/index.html" in result.written
     assert "topics/vision/index.html" not in result.written
     site = golden_project / "site"
     for written in result.written:  # another paper's page changes only when it lists the edited one as related
-        if written.startswith("papers/") and written != "papers/corpusbrain/index.html":
-            assert "/papers/corpusbrain/" in (site / written).read_text(), written
+        if written.startswith("papers/") and written != "papers/c/corpusbrain/index.html":
+            assert "/papers/c/corpusbrain/" in (site / written).read_text(), written
     untouched = [name for name in ("hostile-title", "panopticsplatting", "skippipe")
-                 if f"papers/{name}/index.html" not in result.written]
-    assert all("/papers/corpusbrain/" not in (site / "papers" / name / "index.html").read_text() for name in untouched)
+                 if f"papers/{name[0]}/{name}/index.html" not in result.written]
+    assert all("/papers/c/corpusbrain/" not in (site / "papers" / name[0] / name / "index.html").read_text() for name in untouched)
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
@@ -76,9 +76,9 @@ def test_rebuild_removes_the_pages_of_a_deleted_paper_and_adds_new_ones(golden_p
     moved.write_text(moved.read_text().replace("slug: corpusbrain", "slug: corpus-brain"))
     result = builder.rebuild([papers / "corpusbrain.md", moved])
     assert result.errors == []
-    assert "papers/corpusbrain/index.html" in result.removed
-    assert "papers/corpus-brain/index.html" in result.written
-    assert not (golden_project / "site" / "papers" / "corpusbrain").exists()
+    assert "papers/c/corpusbrain/index.html" in result.removed
+    assert "papers/c/corpus-brain/index.html" in result.written
+    assert not (golden_project / "site" / "papers" / "c" / "corpusbrain").exists()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
@@ -130,7 +130,7 @@ def test_a_same_size_edit_within_one_clock_tick_of_a_build_is_not_skipped(golden
     paper.write_text(re.sub(r"(?m)^title: .*$", "title: SkipPipe Edition B", text), encoding="utf-8")
     os.utime(paper, ns=(tick, tick))  # as when both saves fall in one tick of the file system's clock
     build_site(golden_project)
-    page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
+    page = (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text(encoding="utf-8")
     assert "SkipPipe Edition B" in page
 
 
@@ -153,7 +153,7 @@ def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, 
     build_site(golden_project)
     monkeypatch.setattr(builder_module, "load_papers", original_load)
     build_site(golden_project)
-    page = (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text(encoding="utf-8")
+    page = (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text(encoding="utf-8")
     assert "Arrived Mid-Build" in page
 
 
@@ -164,7 +164,7 @@ def test_a_rebuild_with_the_search_index_deferred_ends_as_a_fresh_build(golden_p
     paper.write_text(paper.read_text().replace("SkipPipe", "SkipPipe Deferred", 1))
     (golden_project / "content" / "papers" / "corpusbrain.md").unlink()
     result = builder.rebuild([paper, golden_project / "content" / "papers" / "corpusbrain.md"], defer_data=True)
-    assert result.errors == [] and "papers/corpusbrain/index.html" in result.removed
+    assert result.errors == [] and "papers/c/corpusbrain/index.html" in result.removed
     assert builder.write_deferred()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
@@ -191,8 +191,8 @@ def test_rebuilds_that_move_a_paper_across_days_and_topics_end_as_a_fresh_build(
             assert not [path for path in result.written if not path.endswith(".html")]
             builder.write_deferred()
         assert snapshot(golden_project / "site") == fresh_build(golden_project), edited.splitlines()[1:5]
-    assert "papers/corpusbrain/index.html" not in result.written or "skippipe" in (
-        golden_project / "site" / "papers" / "corpusbrain" / "index.html").read_text()
+    assert "papers/c/corpusbrain/index.html" not in result.written or "skippipe" in (
+        golden_project / "site" / "papers" / "c" / "corpusbrain" / "index.html").read_text()
 
 
 def aged(project):
@@ -215,7 +215,7 @@ def test_a_site_left_up_to_date_is_adopted_without_loading_and_loaded_before_the
     paper = golden_project / "content" / "papers" / "skippipe.md"
     paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
     result = builder.rebuild([paper])
-    assert "papers/skippipe/index.html" in result.written and "papers/hostile-title/index.html" not in result.written
+    assert "papers/s/skippipe/index.html" in result.written and "papers/h/hostile-title/index.html" not in result.written
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
@@ -228,8 +228,8 @@ def test_an_edit_saved_between_adopting_a_site_and_loading_it_is_built(golden_pr
     paper = golden_project / "content" / "papers" / "skippipe.md"
     paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
     result = builder.warm_up()
-    assert result is not None and "papers/skippipe/index.html" in result.written
-    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+    assert result is not None and "papers/s/skippipe/index.html" in result.written
+    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
 
 
 def moved_to_vision_by_a_deferred_rebuild(project):
@@ -307,8 +307,8 @@ def test_an_edit_saved_while_an_adopted_site_is_loaded_is_built(golden_project, 
 
     monkeypatch.setattr(builder_module, "load_papers", saved_during_the_load)
     result = builder.warm_up()
-    assert result is not None and "papers/skippipe/index.html" in result.written
-    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "skippipe" / "index.html").read_text()
+    assert result is not None and "papers/s/skippipe/index.html" in result.written
+    assert "SkipPipe Two" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
 
 
 def test_a_run_stopped_after_its_swap_leaves_no_record_that_trusts_the_new_site(golden_project, monkeypatch):
@@ -340,10 +340,10 @@ def test_a_rebuild_writes_the_open_page_first_and_the_pages_it_reaches_after(gol
     builder.build()
     paper = golden_project / "content" / "papers" / "skippipe.md"
     paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Shown:", 1))
-    result = builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
+    result = builder.rebuild([paper], defer_data=True, shown={"papers/s/skippipe/index.html"})
     site = golden_project / "site"
-    assert result.errors == [] and result.written == ["papers/skippipe/index.html"]
-    assert "SkipPipe Shown" in (site / "papers" / "skippipe" / "index.html").read_text()
+    assert result.errors == [] and result.written == ["papers/s/skippipe/index.html"]
+    assert "SkipPipe Shown" in (site / "papers" / "s" / "skippipe" / "index.html").read_text()
     day_page = "dates/2025-08-18/index.html"
     assert day_page in result.deferred and "SkipPipe Shown" not in (site / day_page).read_text()
     assert day_page in builder.write_deferred_pages().written
@@ -360,14 +360,14 @@ def test_the_open_page_is_written_before_the_related_papers_are_worked_out_again
     site = golden_project / "site"
     paper = golden_project / "content" / "papers" / "skippipe.md"
     paper.write_text(paper.read_text().replace("Partial and Reordered Pipelining", "Panoptic Gaussian Splatting", 1))
-    result = builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
-    assert result.written == ["papers/skippipe/index.html"]
-    assert "Panoptic Gaussian Splatting" in (site / "papers" / "skippipe" / "index.html").read_text()
-    assert related_shown((site / "papers" / "skippipe" / "index.html").read_text()) == ["corpusbrain"]  # as before the edit
+    result = builder.rebuild([paper], defer_data=True, shown={"papers/s/skippipe/index.html"})
+    assert result.written == ["papers/s/skippipe/index.html"]
+    assert "Panoptic Gaussian Splatting" in (site / "papers" / "s" / "skippipe" / "index.html").read_text()
+    assert related_shown((site / "papers" / "s" / "skippipe" / "index.html").read_text()) == ["corpusbrain"]  # as before the edit
     later = builder.write_deferred_pages().written
-    assert {"papers/skippipe/index.html", "papers/panopticsplatting/index.html"} <= set(later)
-    assert related_shown((site / "papers" / "skippipe" / "index.html").read_text()) == ["panopticsplatting", "corpusbrain"]
-    assert related_shown((site / "papers" / "panopticsplatting" / "index.html").read_text()) == ["skippipe"]
+    assert {"papers/s/skippipe/index.html", "papers/p/panopticsplatting/index.html"} <= set(later)
+    assert related_shown((site / "papers" / "s" / "skippipe" / "index.html").read_text()) == ["panopticsplatting", "corpusbrain"]
+    assert related_shown((site / "papers" / "p" / "panopticsplatting" / "index.html").read_text()) == ["skippipe"]
     builder.write_deferred()
     assert snapshot(site) == fresh_build(golden_project)
 
@@ -378,10 +378,10 @@ def test_a_rebuild_before_the_last_ones_related_papers_were_updated_updates_them
     papers = golden_project / "content" / "papers"
     paper, other = papers / "skippipe.md", papers / "corpusbrain.md"
     paper.write_text(paper.read_text().replace("Partial and Reordered Pipelining", "Panoptic Gaussian Splatting", 1))
-    builder.rebuild([paper], defer_data=True, shown={"papers/skippipe/index.html"})
+    builder.rebuild([paper], defer_data=True, shown={"papers/s/skippipe/index.html"})
     other.write_text(other.read_text().replace("CorpusBrain:", "CorpusBrain Next:", 1))
-    written = builder.rebuild([other], defer_data=True, shown={"papers/corpusbrain/index.html"}).written
-    assert "papers/panopticsplatting/index.html" in written  # the first edit's related papers
+    written = builder.rebuild([other], defer_data=True, shown={"papers/c/corpusbrain/index.html"}).written
+    assert "papers/p/panopticsplatting/index.html" in written  # the first edit's related papers
     builder.write_deferred()
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 

@@ -48,12 +48,12 @@ def test_archive_groups_days_by_year_and_month_newest_first():
 
 
 def test_urls_and_output_files():
-    assert paper_url("x") == "/papers/x/"
+    assert paper_url("sparse-routing") == "/papers/s/sparse-routing/"
     assert topic_url("llm") == "/topics/llm/" and topic_url("llm", 3) == "/topics/llm/page/3/"
     assert topic_url("llm", 1) == "/topics/llm/page/1/"  # archive page 1, the oldest papers
     assert day_url(AUG) == "/dates/2025-08-01/"
     assert output_path("/") == "index.html" and output_path("/feed.xml") == "feed.xml"
-    assert output_path("/papers/x/") == "papers/x/index.html"
+    assert output_path("/papers/s/sparse-routing/") == "papers/s/sparse-routing/index.html"
 
 
 def test_topic_pages_show_the_newest_first_and_count_archive_pages_from_the_oldest():
@@ -117,8 +117,8 @@ def test_contexts_are_equal_when_inputs_are_so_pages_can_be_skipped():
     edited = [papers[0], paper("b", (2,), topics=("vision",), title="Changed")]
     third = {p.path: p.context for p in pages.all_pages(assemble_site(edited, TOPICS), SiteConfig())}
     changed = sorted(p.path for p in first if third[p.path] != p.context)
-    assert "papers/a/index.html" not in changed and "topics/llm/index.html" not in changed
-    assert {"papers/b/index.html", "topics/vision/index.html", "index.html", "feed.xml"} <= set(changed)
+    assert "papers/a/a/index.html" not in changed and "topics/llm/index.html" not in changed
+    assert {"papers/b/b/index.html", "topics/vision/index.html", "index.html", "feed.xml"} <= set(changed)
 
 
 def test_papers_json_is_sorted_and_stable():

@@ -172,7 +172,7 @@ def test_a_built_site_shows_every_title_and_abstract_as_written(tmp_path):
         assert [(link.url, link.kind) for link in paper.links] == [
             (link["url"], link["kind"]) for link in front.get("links", [])]
         assert rendered_text(paper.body) == expected[front["title"]], path.name
-        page = (project / "site" / "papers" / path.stem / "index.html").read_text(encoding="utf-8")
+        page = (project / "site" / "papers" / path.stem[0] / path.stem / "index.html").read_text(encoding="utf-8")
         assert shown(page) == (with_formulas(front["title"]), with_formulas(expected[front["title"]])), path.name
 
     site = project / "site"

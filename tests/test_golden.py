@@ -53,7 +53,7 @@ def test_golden_site_matches_the_expected_tree(site):
 
 
 def test_hostile_title_and_links_render_as_text(site):
-    page = (site / "papers" / "hostile-title" / "index.html").read_text()
+    page = (site / "papers" / "h" / "hostile-title" / "index.html").read_text()
     assert "<script>alert" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page

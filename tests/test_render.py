@@ -27,7 +27,7 @@ def test_project_templates_may_call_the_helpers_the_default_theme_uses_as_filter
                                                      "{{ topic_url('agents', 2) }} {{ 'agents' | topic_url(2) }} "
                                                      "{{ 'agents' | topic_name }}"})
     assert renderer.render("page.html", {}, "page/index.html") == \
-        "/papers/x/ /papers/x/ /topics/agents/page/2/ /topics/agents/page/2/ Agents"
+        "/papers/x/x/ /papers/x/x/ /topics/agents/page/2/ /topics/agents/page/2/ Agents"
 
 
 def test_a_memoized_macro_is_rendered_once_per_distinct_arguments(tmp_path: Path) -> None:

@@ -62,7 +62,7 @@ def test_files_are_a_manifest_named_shards_a_vocabulary_and_a_fragment_per_paper
     assert manifest["documents"] == len(papers) and manifest["format"] == search.FORMAT
     assert [field for field, _ in manifest["fields"]] == ["title", "abstract", "author", "topic", "arxiv"]
     shard_paths = {f"search/s/{name}.json" for _, name in manifest["shards"]}
-    fragment_paths = {f"search/f/{number}.json" for number in range(len(papers))}
+    fragment_paths = {search.fragment_path(number) for number in range(len(papers))}
     vocabulary_path = f"search/v/{manifest['vocabulary']}.json"
     assert set(files) == {search.MANIFEST_PATH, vocabulary_path} | shard_paths | fragment_paths
     for path in shard_paths | {vocabulary_path}:  # named by their bytes: a new build never reuses a name
@@ -123,7 +123,7 @@ def test_a_word_replaced_rewrites_the_manifest_its_fragment_and_two_shards():
     word = next(word for word in paper.body.split() if word.isalpha() and word.islower() and len(word) > 6)
     changed = changed_files(papers, 100, paper.body.replace(f" {word} ", " zyxwvut ", 1))
     fragments = {path for path in changed if path.startswith("search/f/")}
-    assert fragments == {f"search/f/{_number(papers, paper)}.json"} and search.MANIFEST_PATH in changed
+    assert fragments == {search.fragment_path(_number(papers, paper))} and search.MANIFEST_PATH in changed
     assert 2 <= len({path for path in changed if path.startswith("search/s/")}) <= 4  # old and new names
 
 
@@ -150,7 +150,7 @@ def test_fragment_has_what_a_result_shows():
     paper = dataclasses.replace(paper, featured=(paper.first_featured, later))
     files = search.build_search_files([paper], TOPICS)
     fragment = fragment_of(files, "Sparse Mixture-of-Experts Today")
-    assert fragment["u"] == "papers/sparse-moe-today/"
+    assert fragment["u"] == "papers/s/sparse-moe-today/"
     assert fragment["d"] == "2025-08-18"  # the first day it was featured
     assert fragment["p"] == ["Agents & Tools", "Language Models"]  # names, in the paper's order
     assert fragment["a"] == ["Ann A", "Bo B", "Cy C"] and fragment["n"] == 4
@@ -239,14 +239,14 @@ def test_the_preview_rewrites_only_the_search_files_an_edit_touches(golden_proje
     after = {path.relative_to(site).as_posix() for path in (site / "search").rglob("*.json")}
     shards_changed = {path for path in changed if path.startswith("search/s/")}
     vocabulary = {path for path in changed if path.startswith("search/v/")}  # a new word: a new word list
-    assert changed - shards_changed - vocabulary == {"search/index.json", f"search/f/{_golden_number(golden_project)}.json"}
+    assert changed - shards_changed - vocabulary == {"search/index.json", search.fragment_path(_golden_number(golden_project))}
     assert shards_changed | vocabulary == (before - after) | (after - before)
     assert 2 <= len(shards_changed) <= 4 and len(vocabulary) == 2
 
 
 def _golden_number(project) -> int:
-    fragments = (project / "site" / "search" / "f").glob("*.json")
-    return next(int(path.stem) for path in fragments if json.loads(path.read_text())["u"] == "papers/corpusbrain/")
+    fragments = (project / "site" / "search" / "f").glob("*/*.json")
+    return next(int(path.stem) for path in fragments if json.loads(path.read_text())["u"] == "papers/c/corpusbrain/")
 
 
 def test_a_newer_edit_stops_the_index_at_every_step_and_nothing_half_made_comes_out():

@@ -18,8 +18,11 @@ from search_support import (
     write_site_search,
 )
 
+from generator.build import search
+
 STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 XSS_TITLE = "<img src=x onerror=alert(1)>"
+FRAGMENTS_PER_FOLDER = 50  # the site's 310 papers in 7 fragment folders
 DEEP_WORD = "Quokkaformer"  # only at the end of one abstract, past any fixed-length snippet
 # The elements and scripts of themes/default/templates/search.html, under the same CSP as the site.
 SEARCH_PAGE = """<!doctype html>
@@ -47,7 +50,9 @@ def site_papers():
 
 
 @pytest.fixture
-def site_dir(tmp_path) -> Path:
+def site_dir(tmp_path, monkeypatch) -> Path:
+    # Fragments in several folders, as on a large site: search.js must find each in its own.
+    monkeypatch.setattr(search, "FRAGMENTS_PER_FOLDER", FRAGMENTS_PER_FOLDER)
     write_site_search(tmp_path, site_papers())
     (tmp_path / "search" / "index.html").write_text(SEARCH_PAGE, encoding="utf-8")
     (tmp_path / "favicon.ico").write_bytes(b"")  # Chromium asks for it; a 404 logs a console error
@@ -117,6 +122,9 @@ def test_a_query_fetches_only_its_shards_and_the_fragments_it_shows(page, site_d
     assert 1 <= len(shards) <= 2  # "mixtur" and "expert"; the same shard perhaps
     assert len(list((site_dir / "search" / "s").iterdir())) > 5 * len(shards)
     assert len(fragments) == len(result_titles(page)) == min(20, len(fragments))
+    placed = [re.fullmatch(r"/search/f/(\d+)/(\d+)\.json", path) for path in fragments]
+    assert all(match and int(match[2]) // FRAGMENTS_PER_FOLDER == int(match[1]) for match in placed)
+    assert len({match[1] for match in placed if match}) > 1  # results from several folders
     assert not any(path.startswith("/search/v/") for path in page.fetched)  # the word list: fuzzy queries only
 
 
@@ -199,7 +207,7 @@ def test_a_rebuilt_site_asks_to_reload_instead_of_mixing_indexes(page, site_dir)
 
 def test_a_fragment_from_a_newer_build_asks_to_reload(page, site_dir):
     open_search(page, "survey")
-    for path in (site_dir / "search" / "f").glob("*.json"):  # papers whose field lengths changed
+    for path in (site_dir / "search" / "f").glob("*/*.json"):  # papers whose field lengths changed
         fragment = json.loads(path.read_text(encoding="utf-8"))
         path.write_text(json.dumps({**fragment, "l": [length + 1 for length in fragment["l"]]}), encoding="utf-8")
     page.fill("#search-input", "diffusion")

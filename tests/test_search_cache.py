@@ -268,7 +268,7 @@ def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Pat
     digests, written = write_changed(search.search_file_stream(ordered, TOPICS, cache), StagedSite(tmp_path / "site"), known)
     assert sorted(made) == sorted(paper.slug for paper in ordered[-3:])  # each made once: kept from tokenizing
     assert [path for path in written if path.startswith("search/f/")] == sorted(
-        f"search/f/{number}.json" for number in range(len(ordered) - 3, len(ordered)))
+        search.fragment_path(number) for number in range(len(ordered) - 3, len(ordered)))
     assert digests == {path: bytes_digest(data) for path, data in cold_build(ordered).items()}
 
 
@@ -276,7 +276,7 @@ def test_fragments_beyond_the_kept_bytes_are_made_again_the_same(papers, monkeyp
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     expected = cold_build(ordered)
     term_cache.forget()
-    first_two = sum(len(expected[f"search/f/{number}.json"]) for number in range(2))
+    first_two = sum(len(expected[search.fragment_path(number)]) for number in range(2))
     monkeypatch.setattr(term_cache, "FRAGMENT_BYTES_KEPT", first_two)
     made = []
     real = documents.fragment

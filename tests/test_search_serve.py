@@ -41,7 +41,7 @@ def fetch(port: int, path: str, accept_encoding: str | None, method: str = "GET"
 
 
 def test_search_files_are_gzipped_for_a_browser_that_accepts_it(port, site):
-    for path in ("/search/f/0.json", "/index.html"):
+    for path in ("/search/f/0/0.json", "/index.html"):
         response, body = fetch(port, path, "gzip, deflate, br")
         assert response.getheader("Content-Encoding") == "gzip", path
         assert response.getheader("Vary") == "Accept-Encoding"
@@ -55,9 +55,9 @@ def test_search_files_are_gzipped_for_a_browser_that_accepts_it(port, site):
 
 def test_identity_without_accept_encoding_or_when_gzip_is_refused(port, site):
     for accept in (None, "identity", "gzip;q=0, br"):
-        response, body = fetch(port, "/search/f/0.json", accept)
+        response, body = fetch(port, "/search/f/0/0.json", accept)
         assert response.getheader("Content-Encoding") is None
-        assert body == (site / "search" / "f" / "0.json").read_bytes()
+        assert body == (site / "search" / "f" / "0" / "0.json").read_bytes()
 
 
 def test_tiny_files_and_images_are_sent_as_they_are(port):
@@ -67,8 +67,8 @@ def test_tiny_files_and_images_are_sent_as_they_are(port):
 
 
 def test_head_announces_the_gzipped_length(port):
-    head, body = fetch(port, "/search/f/0.json", "gzip", method="HEAD")
-    _, full = fetch(port, "/search/f/0.json", "gzip")
+    head, body = fetch(port, "/search/f/0/0.json", "gzip", method="HEAD")
+    _, full = fetch(port, "/search/f/0/0.json", "gzip")
     assert body == b"" and head.getheader("Content-Encoding") == "gzip"
     assert int(head.getheader("Content-Length")) == len(full)
 

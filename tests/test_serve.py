@@ -70,23 +70,23 @@ def get(session: PreviewSession, target: str):
 
 def test_serves_the_built_site_on_localhost(session):
     assert session.url.startswith("http://127.0.0.1:")
-    page = get(session, "/papers/sparse-routing-for-tiny-models/")
+    page = get(session, "/papers/s/sparse-routing-for-tiny-models/")
     assert page.status == 200
     assert "Sparse Routing for Tiny Models" in page.text
     assert page.headers["cache-control"] == "no-store"
     assert "/__digest/reload.js" in page.text  # added when served ...
-    written = session.site_dir / "papers" / "sparse-routing-for-tiny-models" / "index.html"
+    written = session.site_dir / "papers" / "s" / "sparse-routing-for-tiny-models" / "index.html"
     assert "reload.js" not in written.read_text()  # ... never written
 
 
 def test_paper_without_trailing_slash_redirects(session):
-    response = get(session, "/papers/sparse-routing-for-tiny-models")
+    response = get(session, "/papers/s/sparse-routing-for-tiny-models")
     assert response.status == 301
-    assert response.headers["location"] == "/papers/sparse-routing-for-tiny-models/"
+    assert response.headers["location"] == "/papers/s/sparse-routing-for-tiny-models/"
 
 
 def test_missing_page_is_the_site_404(session):
-    response = get(session, "/papers/never-written/")
+    response = get(session, "/papers/n/never-written/")
     assert response.status == 404
     assert "/__digest/reload.js" in response.text
     assert _with_script_removed(response.body) == (session.site_dir / "404.html").read_bytes()
@@ -101,7 +101,7 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
     path.write_text(path.read_text().replace("simple to state", "delightfully simple to state"))
     name, _ = events.next_event()
     assert name == "reload"
-    assert "delightfully simple to state" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+    assert "delightfully simple to state" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
 
 
 def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, monkeypatch):
@@ -121,7 +121,7 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, mo
     session.start()
     try:
         # The first build read the file before the edit (the watcher was not running yet).
-        assert wait_for(lambda: "folded mid-build" in get(session, "/papers/robots-that-fold-laundry/").text)
+        assert wait_for(lambda: "folded mid-build" in get(session, "/papers/r/robots-that-fold-laundry/").text)
     finally:
         session.stop()
 
@@ -146,7 +146,7 @@ def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(p
         path.write_text(path.read_text().replace("simple to state", "taken over, then edited"))
         event = stream.next_event()
         assert event[0] == "reload", (event, messages)  # what went wrong, should it ever fail
-        assert "taken over, then edited" in get(second, "/papers/sparse-routing-for-tiny-models/").text
+        assert "taken over, then edited" in get(second, "/papers/s/sparse-routing-for-tiny-models/").text
         stream.close()
     finally:
         second.stop()
@@ -174,7 +174,7 @@ def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     line = re.search(re.escape(where) + r"(\d+)", " ".join(data["errors"]))
     assert line and int(line.group(1)) >= 2
 
-    page = get(session, "/papers/fast-sampling-of-diffusion-models/").text
+    page = get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
     assert "Fast Sampling of Diffusion Models" in page  # the last good page is still served
     assert 'id="digest-build-error"' in page and where in page
 
@@ -182,7 +182,7 @@ def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     name, data = events.next_event()
     assert name == "reload"
     assert data["errors"] == []
-    page = get(session, "/papers/fast-sampling-of-diffusion-models/").text
+    page = get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
     assert "digest-build-error" not in page
     assert "simple to explain" in page
 
@@ -197,12 +197,12 @@ def test_broken_template_shows_its_line_and_keeps_pages(session, events, project
     name, data = events.next_event()
     assert name == "build-error"
     assert any(f"paper.html:{broken_line}" in error for error in data["errors"]), data["errors"]
-    assert get(session, "/papers/robots-that-fold-laundry/").status == 200
+    assert get(session, "/papers/r/robots-that-fold-laundry/").status == 200
 
     template.write_text(good)
     name, _ = events.next_event()
     assert name == "reload"
-    assert "digest-build-error" not in get(session, "/papers/robots-that-fold-laundry/").text
+    assert "digest-build-error" not in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
 def test_broken_taxonomy_then_paper_edit_then_fix_shows_the_edit(session, events, project):
@@ -219,7 +219,7 @@ def test_broken_taxonomy_then_paper_edit_then_fix_shows_the_edit(session, events
 
     taxonomy.write_text(good)
     assert events.next_event()[0] == "reload"
-    assert "easy to state" in get(session, "/papers/robots-that-fold-laundry/").text
+    assert "easy to state" in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
 def test_a_dropped_digest_is_ingested_and_its_papers_served(session, events, project):
@@ -229,7 +229,7 @@ def test_a_dropped_digest_is_ingested_and_its_papers_served(session, events, pro
     for slug, title in [("counting-stars-with-transformers", "Counting Stars with Transformers"),
                         ("quiet-agents-plan-better", "Quiet Agents Plan Better")]:
         assert paper_file(project, slug).is_file()
-        page = get(session, f"/papers/{slug}/")
+        page = get(session, f"/papers/{slug[0]}/{slug}/")
         assert page.status == 200 and title in page.text
 
 
@@ -241,13 +241,13 @@ def test_a_broken_digest_shows_its_line(session, events, project):
     assert any("2025-08-20.txt:5" in error for error in data["errors"]), data["errors"]
     digest.write_text(digest_text("Aug 20", ["A Title With Its Abstract"]))
     assert events.next_event()[0] == "reload"
-    assert get(session, "/papers/a-title-with-its-abstract/").status == 200
+    assert get(session, "/papers/a/a-title-with-its-abstract/").status == 200
 
 
 def test_deleting_a_paper_removes_its_page(session, events, project):
     paper_file(project, "robots-that-fold-laundry").unlink()
     assert events.next_event()[0] == "reload"
-    assert get(session, "/papers/robots-that-fold-laundry/").status == 404
+    assert get(session, "/papers/r/robots-that-fold-laundry/").status == 404
 
 
 def test_editor_noise_does_not_rebuild(session, events, project):
@@ -260,7 +260,7 @@ def test_editor_noise_does_not_rebuild(session, events, project):
     path = paper_file(project, "robots-that-fold-laundry")  # the positive control: a real save still reloads
     path.write_text(path.read_text().replace("simple to state", "simply stated"))
     assert events.next_event_named({"reload", "build-error"})[0] == "reload"
-    assert "simply stated" in get(session, "/papers/robots-that-fold-laundry/").text
+    assert "simply stated" in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
 def test_a_project_template_override_is_watched(project):
@@ -274,10 +274,10 @@ def test_a_project_template_override_is_watched(project):
     try:
         events = EventStream(session_port(session))
         events.next_event()  # hello
-        assert "[override one]" in get(session, "/papers/robots-that-fold-laundry/").text
+        assert "[override one]" in get(session, "/papers/r/robots-that-fold-laundry/").text
         template.write_text(template.read_text().replace("[override one]", "[override two]"))
         assert events.next_event()[0] == "reload"
-        assert "[override two]" in get(session, "/papers/robots-that-fold-laundry/").text
+        assert "[override two]" in get(session, "/papers/r/robots-that-fold-laundry/").text
         events.close()
     finally:
         session.stop()
@@ -290,10 +290,10 @@ def test_a_templates_folder_named_in_site_yaml_while_serving_is_watched_from_the
                         .replace("{{ paper.title }}", "{{ paper.title }} [layout one]", 1))
     (project / "content" / "site.yaml").write_text("templates_dir: layouts\n")
     assert events.next_event()[0] == "reload"
-    assert "[layout one]" in get(session, "/papers/robots-that-fold-laundry/").text
+    assert "[layout one]" in get(session, "/papers/r/robots-that-fold-laundry/").text
     template.write_text(template.read_text().replace("[layout one]", "[layout two]"))
     assert events.next_event_named({"reload", "build-error"})[0] == "reload"
-    assert "[layout two]" in get(session, "/papers/robots-that-fold-laundry/").text
+    assert "[layout two]" in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
 def test_the_shipped_theme_is_watched_when_the_project_has_none(project):
@@ -361,7 +361,7 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
     """The reload script names its page: that page is written before the reload event, the rest of
     what the edit reaches after it; a page asked for in between is served once it is written."""
     port = session_port(session)
-    stream = EventStream(port, page="/papers/sparse-routing-for-tiny-models/")
+    stream = EventStream(port, page="/papers/s/sparse-routing-for-tiny-models/")
     try:
         assert stream.next_event()[0] == "hello"
         path = paper_file(project, "sparse-routing-for-tiny-models")
@@ -371,7 +371,7 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
         assert wait_for(lambda: any(": rebuilt " in message for message in session.messages))
         rebuilt = next(message for message in session.messages if ": rebuilt " in message)
         assert "rebuilt 1 file(s)" in rebuilt  # the open page alone
-        assert "Sparse Routing, Shown First" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+        assert "Sparse Routing, Shown First" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
         # This page never reloads, so the rest waits for it a second (RELOAD_GRACE_SECONDS): the
         # day page, asked for now, is held until it is written.
         assert "Sparse Routing, Shown First" in get(session, "/dates/2025-08-18/").text
@@ -384,15 +384,15 @@ def test_an_open_page_reloads_again_once_its_related_papers_follow_the_edit(sess
     """The open page reloads with the edit before the related papers are worked out again; when its
     own related list changes then, it reloads once more."""
     slug = "robots-that-fold-laundry"
-    stream = EventStream(session_port(session), page=f"/papers/{slug}/")
+    stream = EventStream(session_port(session), page=f"/papers/{slug[0]}/{slug}/")
     try:
         assert stream.next_event()[0] == "hello"
-        assert related_shown(get(session, f"/papers/{slug}/").text) == []
+        assert related_shown(get(session, f"/papers/{slug[0]}/{slug}/").text) == []
         path = paper_file(project, slug)
         path.write_text(path.read_text().replace("Robots That Fold Laundry", "Robots That Fold Laundry by Fast Diffusion Sampling", 1))
         assert stream.next_event_named({"reload"})[0] == "reload"
         assert stream.next_event_named({"reload"})[0] == "reload"
-        page = get(session, f"/papers/{slug}/").text
+        page = get(session, f"/papers/{slug[0]}/{slug}/").text
         assert "by Fast Diffusion Sampling" in page and related_shown(page) == ["fast-sampling-of-diffusion-models"]
     finally:
         stream.close()
@@ -408,7 +408,7 @@ def test_an_edit_no_open_page_shows_is_reported_as_such_then_its_pages_are_writt
     then = next(message for message in session.messages if "more file(s) (other pages" in message)
     assert path.name in first and ": no page open in a browser shows it (" in first, session.messages
     assert int(then.split()[1]) > 2  # the paper's page, its day and topic pages, the search index...
-    assert "Sparse Routing, Unwatched" in get(session, "/papers/sparse-routing-for-tiny-models/").text
+    assert "Sparse Routing, Unwatched" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
 
 
 def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, project, monkeypatch):
@@ -421,16 +421,16 @@ def test_a_page_that_listens_only_after_an_edit_still_learns_of_it(session, proj
     write_pages = SiteBuilder.write_deferred_pages
     monkeypatch.setattr(SiteBuilder, "write_deferred_pages", lambda self: listening.wait(10) and write_pages(self))
     slug = "sparse-routing-for-tiny-models"
-    served = re.search(r'data-digest-version="([^"]+)"', get(session, f"/papers/{slug}/").text).group(1)
+    served = re.search(r'data-digest-version="([^"]+)"', get(session, f"/papers/{slug[0]}/{slug}/").text).group(1)
     path = paper_file(project, slug)
     path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Seen Late", 1))
     assert wait_for(lambda: any(": no page open in a browser shows it" in message for message in session.messages))
-    stream = EventStream(session_port(session), page=f"/papers/{slug}/")  # the page listens now
+    stream = EventStream(session_port(session), page=f"/papers/{slug[0]}/{slug}/")  # the page listens now
     try:
         name, hello = stream.next_event()
         listening.set()
         assert name == "hello" and hello["version"] != served  # so the page reloads
-        assert "Sparse Routing, Seen Late" in get(session, f"/papers/{slug}/").text
+        assert "Sparse Routing, Seen Late" in get(session, f"/papers/{slug[0]}/{slug}/").text
     finally:
         listening.set()
         stream.close()
@@ -461,7 +461,7 @@ def test_a_preview_stopped_after_an_edit_leaves_digest_build_nothing_to_render(p
     preview_one_edit(project, "stopped, then built")
     assert (project / ".cache" / RECORD_FILE).exists()
     assert build_site(project).written == []
-    assert "stopped, then built" in (project / "site" / "papers" / "sparse-routing-for-tiny-models" / "index.html").read_text()
+    assert "stopped, then built" in (project / "site" / "papers" / "s" / "sparse-routing-for-tiny-models" / "index.html").read_text()
 
 
 def test_a_preview_stopped_after_building_its_edits_is_taken_over_by_the_next_start(project):
@@ -474,4 +474,4 @@ def test_a_preview_stopped_after_building_its_edits_is_taken_over_by_the_next_st
     # The edit as if saved a minute later, long before the stop.
     preview_one_edit(project, "stopped, then taken over", lambda path: os.utime(path, (settled + 60, settled + 60)))
     assert stamp.site_is_current(Project.at(project))  # what the next start and `digest build` check first
-    assert "stopped, then taken over" in (project / "site" / "papers" / "sparse-routing-for-tiny-models" / "index.html").read_text()
+    assert "stopped, then taken over" in (project / "site" / "papers" / "s" / "sparse-routing-for-tiny-models" / "index.html").read_text()

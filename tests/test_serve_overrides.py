@@ -40,7 +40,7 @@ def test_a_templates_folder_created_while_serving_is_built_and_watched(session: 
         override.mkdir()
         (override / "paper.html").write_text(overridden_paper(project, "[late one]"))
         assert events.next_event_named({"reload", "build-error"})[0] == "reload"
-        page = f"/papers/{SLUG}/"
+        page = f"/papers/{SLUG[0]}/{SLUG}/"
         if "[late one]" not in raw_request(port_of(session), page).text:  # the folder's event came first
             assert events.next_event_named({"reload", "build-error"})[0] == "reload"
         assert "[late one]" in raw_request(port_of(session), page).text

@@ -119,7 +119,7 @@ def test_protocol_relative_path_is_just_a_missing_page(server):
 
 
 def test_missing_page_answers_404_with_the_site_404_page(server):
-    response = raw_request(port_of(server), "/papers/no-such-paper/")
+    response = raw_request(port_of(server), "/papers/n/no-such-paper/")
     assert response.status == 404
     assert "No such page here" in response.text
     assert "/__digest/reload.js" in response.text

@@ -489,7 +489,7 @@ class SiteBuilder:
         whichever is free first, parallel.Listings);
         the search files' digests, and those written. Either way a page's error comes before a
         listing's, so both report the same first error."""
-        # Workers make each page's own folder (papers/<slug>/) while they render: that is
+        # Workers make each page's own folder (papers/<c>/<slug>/) while they render: that is
         # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
         if search is not None:

@@ -205,7 +205,8 @@ class Paper:
 
     title: str = front_matter(TEXT, "the paper's title, plain text", required=True)
     slug: str = front_matter(
-        SLUG_TEXT, "the file name without `.md`; the page is `/papers/<slug>/`. ASCII (other scripts "
+        SLUG_TEXT, "the file name without `.md`; the page is `/papers/<first character>/<slug>/` "
+        "(`/papers/s/sparse-routing/`). ASCII (other scripts "
         "transliterated: μ becomes m), lowercase, at most 60 "
         "characters cut at a word, unique (a collision gets `-2`, `-3`…). It never changes once written, "
         "even when the title is corrected", required=True)

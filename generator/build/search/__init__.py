@@ -8,7 +8,7 @@ those of one lunr.js index over the same fields (tests/test_search_node.py check
                                lengths (for BM25's average), which shard starts at which term
     search/s/<hash>.json       term shards (shards.py), named by their bytes
     search/v/<hash>.json       every term, sorted: fuzzy (~) and leading-wildcard queries only
-    search/f/<number>.json     what a result shows (fragments.py)
+    search/f/<folder>/<number>.json   what a result shows (fragments.py); FRAGMENTS_PER_FOLDER a folder
 
 Terms come from terms.py, whose rules search.js mirrors for queries. What the index needs of each
 paper (its terms, field lengths and fragment: documents.py) is a pure function of the paper's texts,
@@ -40,7 +40,10 @@ from generator.heap import gc_paused
 
 MANIFEST_PATH = "search/index.json"
 INDEX_PATH = MANIFEST_PATH
-FORMAT = 1  # bumped whenever search.js can no longer read the files
+FORMAT = 2  # bumped whenever search.js can no longer read the files
+# Netlify refuses to deploy a folder of more than 54,000 entries, so fragments are in folders of
+# this many: document d's is search/f/<d // FRAGMENTS_PER_FOLDER>/<d>.json (fragment_path).
+FRAGMENTS_PER_FOLDER = 1000
 LUNR_VERSION = "2.3.9"
 # lunr.js's BM25 parameters (lunr.Builder's defaults).
 K1, B = 1.2, 0.75
@@ -93,6 +96,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         "k1": K1,
         "b": B,
         "documents": len(ordered),
+        "fragmentsPerFolder": FRAGMENTS_PER_FOLDER,
         "fieldLengths": [int(field.lengths.sum(dtype=np.int64)) for field in index.fields],
         "shards": shard_names,
         "vocabulary": content_name(vocabulary),
@@ -101,7 +105,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
 
 def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index,
                made: dict[str, bytes]) -> Iterator[tuple[str, Remade]]:
-    """Document d's fragment file, search/f/<d>.json: its paper's (index numbers them in order).
+    """Document d's fragment file, fragment_path(d): its paper's (index numbers them in order).
     made: fragment files made by this build, by digest, which need not be made again."""
     lengths = np.column_stack([field.lengths for field in index.fields]).tolist()  # per document
     for number, (paper, digest) in enumerate(zip(ordered, index.fragment_digests)):
@@ -110,7 +114,12 @@ def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index,
             make = functools.partial(documents.remade_fragment, paper, topic_names, lengths[number])
         else:
             make = functools.partial(bytes, kept)  # bytes(b) is b itself: no copy
-        yield f"search/f/{number}.json", Remade(digest, make)
+        yield fragment_path(number), Remade(digest, make)
+
+
+def fragment_path(number: int) -> str:
+    """The site-relative path of document `number`'s fragment (search.js's Store.fragment)."""
+    return f"search/f/{number // FRAGMENTS_PER_FOLDER}/{number}.json"
 
 
 def _json(value: object) -> bytes:

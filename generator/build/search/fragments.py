@@ -1,4 +1,5 @@
-"""What a result shows, one small JSON file per paper: search/f/<document number>.json.
+"""What a result shows, one small JSON file per paper: search/f/<folder>/<document number>.json
+(search.fragment_path).
 
 Keys are short because the files are many and each is compressed alone:
   t title, u URL path from the site root, d first featured day, a first authors (at most

@@ -1,5 +1,5 @@
 // The search page. The build wrote a split Lunr index next to this page (search/index.json, the
-// manifest; search/s/*.json, term shards; search/f/<n>.json, one fragment per paper; see
+// manifest; search/s/*.json, term shards; search/f/<folder>/<n>.json, one fragment per paper; see
 // generator/build/search/). For each query this script fetches only the shards holding the
 // query's terms, assembles a small lunr.Index from them and lets lunr.js 2.3.9 score it: the
 // scores are those of one lunr.js index over every paper. Then it fetches the fragments of the
@@ -17,7 +17,7 @@
 }(this, function (lunr) {
   "use strict";
 
-  var FORMAT = 1;  // generator/build/search/__init__.py FORMAT
+  var FORMAT = 2;  // generator/build/search/__init__.py FORMAT
   var MANIFEST = "index.json";
   var PAGE_SIZE = 20;
   var TYPING_PAUSE_MS = 200;
@@ -196,7 +196,8 @@
 
   Store.prototype.fragment = function (doc) {
     if (!this.fragmentCache.has(doc)) {
-      var loading = this.loadFile("f/" + doc + ".json");
+      var folder = Math.floor(doc / this.manifest.fragmentsPerFolder);  // generator/build/search fragment_path
+      var loading = this.loadFile("f/" + folder + "/" + doc + ".json");
       this.fragmentCache.set(doc, loading);
       loading.catch(function () { this.fragmentCache.delete(doc); }.bind(this));
     }
