@@ -32,6 +32,9 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from generator.build.urls import paper_url  # noqa: E402 - after the path is set
+
 DIGEST = ROOT / ".venv" / "bin" / "digest"
 CHROMIUM = "/usr/bin/chromium"
 TITLE_LINE = re.compile(r'^title: (.*)$', re.MULTILINE)
@@ -164,7 +167,7 @@ def measure(args: argparse.Namespace, log: Path) -> None:
             page = browser.new_page()
             time.sleep(args.pause)  # the rebuild thread loads what it took over; an edit before waits for it
             for number, paper in enumerate(papers, 1):
-                page.goto(f"http://127.0.0.1:{port}/papers/{paper.stem}/")
+                page.goto(f"http://127.0.0.1:{port}{paper_url(paper.stem)}")
                 time.sleep(args.pause)
                 times.append(edit_seconds(page, paper, number))
                 if not args.back_to_back:  # each edit from an idle server, as a curator's usually is

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from generator.build.builder import SiteBuilder  # noqa: E402 - after the path is set
+from generator.build.urls import paper_url  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 VIEWPORT: ViewportSize = {"width": 1200, "height": 720}
@@ -80,7 +81,7 @@ def shots(site: Path) -> list[tuple[str, str, Callable[[Page], None] | None]]:
     return [
         ("home", "/", None),
         ("day", f"/dates/{latest_day(site)}/", open_first_abstract),
-        ("paper", f"/papers/{PAPER}/", None),
+        ("paper", paper_url(PAPER), None),
         ("search", f"/search/?q={SEARCH_QUERY.replace(' ', '+')}", show_search_results),
     ]
 
