@@ -12,6 +12,7 @@ import pytest
 
 from generator import cache
 from generator.build import builder as builder_module
+from generator.build import outputs as outputs_module
 from generator.build import pages as pages_module
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
@@ -146,6 +147,30 @@ def test_past_the_limit_papers_json_lists_parts_that_hold_every_record(golden_pr
     assert not list(site.glob("papers-*.json"))
     assert [record["slug"] for record in json.loads((site / "papers.json").read_bytes())["papers"]] == [
         record["slug"] for record in records_in(single / "site")]
+
+
+@pytest.mark.parametrize("defer_data", [False, True], ids=["at once", "deferred as in the preview"])
+def test_a_rebuild_that_goes_back_under_the_limits_removes_the_parts(golden_project, monkeypatch, defer_data):
+    # The dev server's rebuilds: papers.json's and the sitemap's parts go with the site's shrinking
+    # back under their limits, as in a full build, and so do the records it kept for them (~8 MB
+    # a part at 80,000 papers).
+    monkeypatch.setattr(pages_module, "_record_texts", {})
+    monkeypatch.setattr(pages_module, "PAPERS_PER_FILE", 2)
+    monkeypatch.setattr(outputs_module, "SITEMAP_LIMIT", 8)
+    preview = SiteBuilder(golden_project)
+    preview.build()
+    site = golden_project / "site"
+    parts = {"papers-1.json", "papers-2.json", "sitemap-1.xml", "sitemap-2.xml"}
+    assert parts <= set(snapshot(site)) and set(pages_module._record_texts) == {"papers-1.json", "papers-2.json"}
+    monkeypatch.setattr(pages_module, "PAPERS_PER_FILE", 4)
+    monkeypatch.setattr(outputs_module, "SITEMAP_LIMIT", 50_000)
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Two:")
+    result = preview.rebuild([golden_project / "content" / "papers" / "corpusbrain.md"], defer_data=defer_data)
+    removed = set(result.removed) | (set(preview.write_deferred()) if defer_data else set())
+    assert result.errors == [] and parts <= removed
+    assert not parts & set(snapshot(site)) and set(pages_module._record_texts) == {"papers.json"}
+    assert "CorpusBrain Two:" in (site / "papers.json").read_text()
+    assert "<urlset" in (site / "sitemap.xml").read_text()
 
 
 def test_a_changed_template_renders_every_page_again(golden_project):

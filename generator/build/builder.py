@@ -587,7 +587,12 @@ class SiteBuilder:
         if any(path.endswith(".html") for path in new_paths):
             gone = sorted(path for path in self._pages.in_regions(scope.regions())
                           if path not in new_paths and path.endswith(".html"))
-            self._pages.forget(gone)
+        # The listings are made whole, or not at all: when made, a part of them not made again
+        # (the site went back under a limit: PAPERS_PER_FILE, outputs.SITEMAP_LIMIT) is gone.
+        listings = self._pages.in_regions([page_builders.LISTINGS])
+        if any(path in new_paths for path in listings):
+            gone += sorted(path for path in listings if path not in new_paths)
+        self._pages.forget(gone)
         self._pages.keep(page_list)
         return stale, gone
 
@@ -619,29 +624,32 @@ class SiteBuilder:
         written += self._write_outputs(searched)
         removed = self._remove_all_but((self._site_files - self._search_files) | set(searched))
         self._search_files = set(searched)
-        listings = None if stop() else self._listings_unless_stopped(deferred.site, stop)
+        listings, gone = (None, []) if stop() else self._listings_unless_stopped(deferred.site, stop)
         if listings is None:
             self._deferred = Deferred(deferred.site, NO_REGION)
         else:
             written += self._write_outputs(listings)
-        return sorted(written + removed)
+        return sorted(written + removed + gone)
 
-    def _listings_unless_stopped(self, site: Site, stop: Callable[[], bool]) -> dict[str, bytes] | None:
+    def _listings_unless_stopped(self, site: Site, stop: Callable[[], bool]
+                                 ) -> tuple[dict[str, bytes] | None, list[str]]:
         """papers.json and the sitemap, rendered part by part (a record a paper), asking stop() every
         STOP_EVERY_PARTS: papers.json took 0.7 s at 10,000 papers in a slow hour, and a save came
-        meanwhile waited for it. None when stopped; they are then rendered again next time."""
+        meanwhile waited for it. None when stopped; they are then rendered again next time.
+        Second, the files of their parts the site no longer has, removed whether stopped or not."""
         assert self._resources is not None, "after a build"
-        stale, _ = self._stale_pages(self._resources, site, NO_REGION, page_builders.listing_pages)
+        stale, gone = self._stale_pages(self._resources, site, NO_REGION, page_builders.listing_pages)
+        removed = self._remove(gone)
         outputs = {}
         for page in stale:
             parts = []
             for number, part in enumerate(page_parts(self._resources.renderer, page)):
                 if number % STOP_EVERY_PARTS == 0 and stop():
                     self._pages.forget(forgotten.path for forgotten in stale)  # not rendered: stale the next time
-                    return None
+                    return None, removed
                 parts.append(part)
             outputs[page.path] = b"".join(parts)
-        return outputs
+        return outputs, removed
 
     def write_deferred_pages(self) -> BuildResult:
         """The pages the last rebuild left for after the reload (those not shown), written; the

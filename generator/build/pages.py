@@ -30,6 +30,8 @@ from generator.content.taxonomy import Topic
 # SITE_WIDE for the pages every change may reach (home, indexes, the site feed, papers.json...).
 Region = tuple[str, object]
 SITE_WIDE: Region = ("site", None)
+# papers.json, the sitemap and their parts: made whole each time, so a part no longer made is gone.
+LISTINGS: Region = ("listings", None)
 
 
 @dataclass(frozen=True)
@@ -433,7 +435,7 @@ def papers_json_pages(site: Site, reuse: RecordReuse | None = None) -> list[Page
     """papers.json, every paper's record; past PAPERS_PER_FILE papers, papers-1.json, papers-2.json, …
     hold the records (in papers.json's order) and papers.json lists them."""
     if len(site.papers) <= PAPERS_PER_FILE:
-        return [papers_json_page("papers.json", site.papers, reuse)]
+        return _keeping_records_of([papers_json_page("papers.json", site.papers, reuse)])
     ordered = listed_in_order(site.papers)
     pages, index = [], []
     for number, start in enumerate(range(0, len(ordered), PAPERS_PER_FILE), 1):
@@ -441,11 +443,20 @@ def papers_json_pages(site: Site, reuse: RecordReuse | None = None) -> list[Page
         path = urls.output_path(urls.papers_part_url(number))
         pages.append(papers_json_page(path, papers, reuse.part(path, start, len(papers)) if reuse else None))
         index.append({"url": urls.papers_part_url(number), "papers": len(papers)})
-    return [*pages, Page("papers.json", {"parts": tuple(index)}, produce=papers_json_index)]
+    listed = Page("papers.json", {"parts": tuple(index)}, produce=papers_json_index, region=LISTINGS)
+    return [*_keeping_records_of(pages), listed]
+
+
+def _keeping_records_of(pages: list[Page]) -> list[Page]:
+    """The pages that hold records; those kept for any other file (a part the site no longer
+    has: up to PAPERS_PER_FILE records, ~8 MB) are let go."""
+    for name in _record_texts.keys() - {page.path for page in pages}:
+        del _record_texts[name]
+    return pages
 
 
 def papers_json_page(path: str, papers: tuple[Paper, ...], reuse: RecordReuse | None = None) -> Page:
-    return Page(path, {"papers": papers}, produce=partial(papers_json, reuse=reuse, name=path))
+    return Page(path, {"papers": papers}, produce=partial(papers_json, reuse=reuse, name=path), region=LISTINGS)
 
 
 def papers_json_index(context: Mapping) -> Iterator[bytes]:
@@ -601,11 +612,12 @@ def sitemap_pages(site: Site, config: SiteConfig) -> list[Page]:
     and sitemap.xml an index of them."""
     entries = outputs.find_entries(site, config)
     if len(entries) <= outputs.SITEMAP_LIMIT:
-        return [Page("sitemap.xml", {"entries": entries}, "sitemap.xml")]
+        return [Page("sitemap.xml", {"entries": entries}, "sitemap.xml", region=LISTINGS)]
     parts = list(enumerate(outputs.sitemap_parts(entries), 1))
     index = tuple(outputs.sitemap_part(number, part, config) for number, part in parts)
-    return [*(Page(urls.output_path(urls.sitemap_part_url(number)), {"entries": part}, "sitemap.xml") for number, part in parts),
-            Page("sitemap.xml", {"sitemaps": index}, "sitemap-index.xml")]
+    return [*(Page(urls.output_path(urls.sitemap_part_url(number)), {"entries": part}, "sitemap.xml", region=LISTINGS)
+              for number, part in parts),
+            Page("sitemap.xml", {"sitemaps": index}, "sitemap-index.xml", region=LISTINGS)]
 
 
 def robots_page(config: SiteConfig) -> Page:
