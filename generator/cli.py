@@ -390,8 +390,9 @@ def first_of_each(problems: list[SourceError], key: Callable[[SourceError], str]
     shown: list[SourceError] = []
     counts: dict[str, int] = {}
     for problem in problems:
-        counts[key(problem)] = counts.get(key(problem), 0) + 1
-        if counts[key(problem)] <= per_key:
+        name = key(problem)
+        counts[name] = counts.get(name, 0) + 1
+        if counts[name] <= per_key:
             shown.append(problem)
     return shown, counts
 
