@@ -1,5 +1,6 @@
 """Small helpers shared by tests: a scratch project and a snapshot of a folder's bytes."""
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -23,6 +24,13 @@ def make_project(tmp_path: Path, digests: list[Path] = ()) -> Path:
 def snapshot(folder: Path) -> dict[str, str]:
     return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def set_mtimes(folder: Path, when: float) -> None:
+    """Every file and folder under folder last modified at `when`: set an hour
+    back, sources are old enough to be trusted to a stamp, which trusts none saved in the last 2 s."""
+    for path in [*folder.rglob("*")]:
+        os.utime(path, (when, when))
 
 
 def digest_cli(project: Path, *args: str) -> subprocess.CompletedProcess:

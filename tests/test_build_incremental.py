@@ -20,7 +20,7 @@ from generator.build.record import RECORD_FILE
 from generator.content import papers as papers_module
 from generator.preview.watch import is_editor_noise
 from generator.project import Project
-from tests.helpers import ROOT, digest_cli, snapshot
+from tests.helpers import ROOT, digest_cli, set_mtimes, snapshot
 from tests.search_support import node_or_skip
 
 
@@ -429,8 +429,7 @@ SETTLED = time.time() - 3600
 def settle(project: Path) -> None:
     """Every source file an hour old (a stamp trusts no file saved in the last two seconds), the
     same hour each time: only what an edit changed differs from the stamp."""
-    for path in (project / "content").rglob("*"):
-        os.utime(path, (SETTLED, SETTLED))
+    set_mtimes(project / "content", SETTLED)
 
 
 def stopped_preview(project: Path, *edits: tuple[str, str, str]) -> tuple[SiteBuilder, stamp.Stamps | None]:

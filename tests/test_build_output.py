@@ -12,7 +12,7 @@ from generator.build import pages as pages_module
 from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
 from generator.project import Project
-from tests.helpers import related_shown, snapshot
+from tests.helpers import related_shown, set_mtimes, snapshot
 
 
 def test_two_builds_are_byte_identical(golden_project, tmp_path):
@@ -137,8 +137,7 @@ def test_a_same_size_edit_within_one_clock_tick_of_a_build_is_not_skipped(golden
 def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, monkeypatch):
     paper = golden_project / "content" / "papers" / "skippipe.md"
     an_hour_ago = time.time() - 3600
-    for path in golden_project.rglob("*"):
-        os.utime(path, (an_hour_ago, an_hour_ago))  # old enough to be trusted to the stamp
+    set_mtimes(golden_project, an_hour_ago)  # old enough to be trusted to the stamp
     original_load = builder_module.load_papers
 
     def load_then_copy_in_a_new_version(project, paper_stamps=None):

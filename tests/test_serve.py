@@ -33,7 +33,7 @@ from generator.build.builder import build_site
 from generator.build.record import RECORD_FILE
 from generator.preview.session import PreviewSession
 from generator.project import Project
-from tests.helpers import related_shown
+from tests.helpers import related_shown, set_mtimes
 
 
 @pytest.fixture
@@ -127,9 +127,7 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, mo
 
 
 def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(project):
-    an_hour_ago = time.time() - 3600
-    for path in [*project.rglob("*")]:
-        os.utime(path, (an_hour_ago, an_hour_ago))  # sources older than 2 s are trusted to the stamp
+    set_mtimes(project, time.time() - 3600)
     first = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
     first.start()
     first.stop()
@@ -469,8 +467,7 @@ def test_a_preview_stopped_after_building_its_edits_is_taken_over_by_the_next_st
     # was made from the files as they are: the next start takes it over rather than load and check
     # every paper (11 s at 80,000 papers), and `digest build` has nothing to do.
     settled = time.time() - 3600
-    for path in [*project.rglob("*")]:
-        os.utime(path, (settled, settled))  # sources older than 2 s are trusted to the stamp
+    set_mtimes(project, settled)
     # The edit as if saved a minute later, long before the stop.
     preview_one_edit(project, "stopped, then taken over", lambda path: os.utime(path, (settled + 60, settled + 60)))
     assert stamp.site_is_current(Project.at(project))  # what the next start and `digest build` check first
