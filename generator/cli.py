@@ -289,8 +289,7 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     if not result.written and not result.removed:
         print("build: site/ is up to date")
         return EXIT_OK
-    print(f"build: wrote {len(result.written)} files to site/ and removed {len(result.removed)} "
-          f"in {result.seconds:.2f} s")
+    print(f"build: wrote {len(result.written)} files to site/ and {result.removals()} in {result.seconds:.2f} s")
     return EXIT_OK
 
 

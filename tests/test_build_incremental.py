@@ -331,9 +331,19 @@ def test_build_clean_renders_every_page_again_and_says_what_it_wrote(golden_proj
     (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").write_text("edited by hand")
     quiet = digest_cli(golden_project, "build")
     assert quiet.returncode == 0 and quiet.stdout.strip() == "build: site/ is up to date"
+    (golden_project / "site" / "stray.html").write_text("put there by hand")
     clean = digest_cli(golden_project, "build", "--clean")
-    assert clean.returncode == 0 and re.match(r"build: wrote \d+ files to site/ and removed 0 in ", clean.stdout)
+    # The old site/ went whole, its stray file with it: not "removed 0".
+    assert clean.returncode == 0
+    assert re.match(r"build: wrote \d+ files to site/ and replaced the old site/ whole in ", clean.stdout)
     assert "SkipPipe" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
+    assert not (golden_project / "site" / "stray.html").exists()
+
+
+def test_a_first_build_says_it_removed_nothing(golden_project):
+    shutil.rmtree(golden_project / "site", ignore_errors=True)
+    first = digest_cli(golden_project, "build")
+    assert first.returncode == 0 and re.match(r"build: wrote \d+ files to site/ and removed 0 in ", first.stdout)
 
 
 def preview_edit(project: Path, slug: str, old: str, new: str) -> SiteBuilder:

@@ -67,6 +67,13 @@ class BuildResult:
     errors: list[SourceError]  # empty on success
     seconds: float
     deferred: list[str] = field(default_factory=list)  # pages left for write_deferred_pages (rebuild's shown)
+    # A full build swapped a new site/ in for one that was there: whatever the old one held is gone,
+    # unlisted in `removed` (listing it would take a second at 80,000 papers).
+    replaced: bool = False
+
+    def removals(self) -> str:
+        """What the build removed from site/, said in a few words."""
+        return "replaced the old site/ whole" if self.replaced else f"removed {len(self.removed)}"
 
 
 @dataclass(frozen=True)
@@ -168,7 +175,7 @@ class SiteBuilder:
                 key = self._record_key()
                 resources = self._resources_reporting(errors)
                 site = self.assemble(resources, papers, errors)
-            written, removed = self._write_everything(resources, site, parallel, key, related)
+            written, removed, replaced = self._write_everything(resources, site, parallel, key, related)
         except BuildFailed as failed:
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         finally:
@@ -176,7 +183,7 @@ class SiteBuilder:
                 related.stop()
         if self.keep_state:
             self._remember(resources, papers, site, key)
-        return BuildResult(written, removed, [], time.perf_counter() - started)
+        return BuildResult(written, removed, [], time.perf_counter() - started, replaced=replaced)
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
         """Take over site/ as the last build left it, when no input changed since (inputs:
@@ -400,9 +407,10 @@ class SiteBuilder:
         return patch_site(self._site, before, after)
 
     def _write_everything(self, resources: Resources, site: Site, parallel: bool, key: str,
-                          related: ForkedCall | None = None) -> tuple[list[str], list[str]]:
+                          related: ForkedCall | None = None) -> tuple[list[str], list[str], bool]:
         """Every page and file, rendered and written only where it differs from what the last
-        build's record says site/ holds (all of them in a cold build); those written and removed.
+        build's record says site/ holds (all of them in a cold build); those written and removed,
+        and whether a cold build replaced a site/ that was there.
         key: the record's key (_record_key), taken before the resources were loaded.
         related: the related lists being worked out elsewhere (parallel.related_ahead)."""
         last = record.load(self.project, key)
@@ -424,6 +432,7 @@ class SiteBuilder:
         search = SearchProcess(site, staged, self._search_cache, known, Listings(resources.renderer, stale_listings),
                                PaperCache.of(self.project)) if parallel else None
         removed: list[str] = []
+        replaced = False
         try:
             with gc_paused():
                 # Without a record every listing is stale, and what the next build compares them with
@@ -444,7 +453,7 @@ class SiteBuilder:
             digests, changed = {**digests, **static_digests}, changed + static_changed
             record.forget(self.project)  # site/ changes now: the last record no longer describes it
             if last is None:
-                staged.commit()
+                replaced = staged.commit()
             else:
                 removed = sorted(last.outputs() - set(fingerprints) - set(digests))
                 staged.commit_into([page.path for page in stale] + changed, removed)
@@ -459,7 +468,7 @@ class SiteBuilder:
         self._pages = PageTable(page_list)
         self._site_files = set(fingerprints) | set(digests)
         self._search_files = set(digests) - set(static_digests)
-        return sorted([page.path for page in stale] + changed), removed
+        return sorted([page.path for page in stale] + changed), removed, replaced
 
     def _fingerprinted_pages(self, resources: Resources, site: Site, recorded: Mapping[str, str],
                              prints: Fingerprints, fingerprints: dict[str, str]) -> tuple[list[Page], list[Page]]:

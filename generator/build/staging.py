@@ -61,14 +61,14 @@ class StagedSite:
         with open(target, "wb") as stream:
             write_data(stream, data)
 
-    def commit(self) -> None:
-        """Swap the staged site in. Where the kernel can exchange two folders in one step
-        (Linux renameat2), there is no moment without a complete site/; elsewhere two renames
-        leave a moment without one, and a run killed between them has its staging folders
-        put back in place by restore_site at the next run."""
+    def commit(self) -> bool:
+        """Swap the staged site in; whether it replaced a site/ that was there. Where the kernel
+        can exchange two folders in one step (Linux renameat2), there is no moment without a
+        complete site/; elsewhere two renames leave a moment without one, and a run killed
+        between them has its staging folders put back in place by restore_site at the next run."""
         if self.site_dir.is_dir() and exchange_paths(self.folder, self.site_dir):
             shutil.rmtree(self.folder, ignore_errors=True)  # it now holds the old site
-            return
+            return True
         old = None
         if self.site_dir.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{self.site_dir.name}-old-", dir=self.site_dir.parent))
@@ -76,6 +76,7 @@ class StagedSite:
         os.rename(self.folder, self.site_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        return old is not None
 
     def commit_into(self, written: list[str], removed: list[str]) -> None:
         """An incremental build's commit: the staged files (those written, site-relative) moved

@@ -47,6 +47,7 @@ class BuildOutcome(Protocol):
     def errors(self) -> Sequence[SourceError]: ...
     @property
     def deferred(self) -> Sequence[str]: ...  # pages left for write_deferred_pages
+    def removals(self) -> str: ...  # what it removed, in a few words
 
 
 class Builder(Protocol):
@@ -99,6 +100,9 @@ class _NothingBuilt:
     removed: tuple[str, ...] = ()
     errors: tuple[SourceError, ...] = ()
     deferred: tuple[str, ...] = ()
+
+    def removals(self) -> str:
+        return "removed 0"
 
 
 NOTHING_BUILT = _NothingBuilt()
@@ -455,7 +459,7 @@ class PreviewSession:
                 self._report(f"{_describe_changes(changed)}: nothing on the site changed ({milliseconds:.0f} ms)")
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
-        self._report(f"{what} {len(result.written)} file(s), removed {len(result.removed)} in {milliseconds:.0f} ms")
+        self._report(f"{what} {len(result.written)} file(s), {result.removals()} in {milliseconds:.0f} ms")
 
 
 def describe_unexpected(error: Exception, source_folders: list[Path]) -> str:
