@@ -431,8 +431,6 @@ class SiteBuilder:
         stale_listings = listings if fingerprints is None else _stale(listings, fingerprints, recorded)
         search = SearchProcess(site, staged, self._search_cache, known, Listings(resources.renderer, stale_listings),
                                PaperCache.of(self.project)) if parallel else None
-        removed: list[str] = []
-        replaced = False
         try:
             with gc_paused():
                 # Without a record every listing is stale, and what the next build compares them with
@@ -451,12 +449,8 @@ class SiteBuilder:
             page_list, stale = page_list + listings, stale + stale_listings
             static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
-            record.forget(self.project)  # site/ changes now: the last record no longer describes it
-            if last is None:
-                replaced = staged.commit()
-            else:
-                removed = sorted(last.outputs() - set(fingerprints) - set(digests))
-                staged.commit_into([page.path for page in stale] + changed, removed)
+            written = sorted([page.path for page in stale] + changed)
+            removed, replaced = self._commit(staged, last, written, set(fingerprints) | set(digests))
         except BaseException:
             if search is not None:
                 search.stop()
@@ -468,7 +462,20 @@ class SiteBuilder:
         self._pages = PageTable(page_list)
         self._site_files = set(fingerprints) | set(digests)
         self._search_files = set(digests) - set(static_digests)
-        return sorted([page.path for page in stale] + changed), removed, replaced
+        return written, removed, replaced
+
+    def _commit(self, staged: StagedSite, last: record.BuildRecord | None, written: list[str],
+                outputs: set[str]) -> tuple[list[str], bool]:
+        """The staged build put in place: the whole folder without a record of the last build,
+        else the files written moved in and those the last build made and this one did not
+        (`outputs`: every file of the new site) removed. Those removed, and whether a whole
+        site/ that was there was replaced."""
+        record.forget(self.project)  # site/ changes now: the last record no longer describes it
+        if last is None:
+            return [], staged.commit()
+        removed = sorted(last.outputs() - outputs)
+        staged.commit_into(written, removed)
+        return removed, False
 
     def _fingerprinted_pages(self, resources: Resources, site: Site, recorded: Mapping[str, str],
                              prints: Fingerprints, fingerprints: dict[str, str]) -> tuple[list[Page], list[Page]]:
