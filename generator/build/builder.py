@@ -450,7 +450,8 @@ class SiteBuilder:
             static_digests, static_changed = write_changed(resources.static_outputs().items(), staged, known)
             digests, changed = {**digests, **static_digests}, changed + static_changed
             written = sorted([page.path for page in stale] + changed)
-            removed, replaced = self._commit(staged, last, written, set(fingerprints) | set(digests))
+            site_files = set(fingerprints) | set(digests)
+            removed, replaced = self._commit(staged, last, written, site_files)
         except BaseException:
             if search is not None:
                 search.stop()
@@ -460,7 +461,7 @@ class SiteBuilder:
         self._site_changed = False
         self._file_digests = dict(digests)
         self._pages = PageTable(page_list)
-        self._site_files = set(fingerprints) | set(digests)
+        self._site_files = site_files
         self._search_files = set(digests) - set(static_digests)
         return written, removed, replaced
 
