@@ -42,7 +42,7 @@ def return_freed_memory() -> None:
     """Give the pages of freed memory back to the system before forking. A forked process's
     resident memory counts every page of its parent's that was resident at the fork, and after
     ingest at 80,000 papers glibc kept ~100 MB of freed pages: the search process and each
-    page worker carried them as their own."""
+    page helper carried them as their own."""
     trim = _malloc_trim()
     if trim is not None:
         trim(0)

@@ -131,24 +131,21 @@ def test_a_paper_that_failed_in_a_rebuild_is_not_published_stale_later(golden_pr
 @pytest.mark.parametrize("late", ["search", "pages"])
 def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project, tmp_path, monkeypatch, late):
     """papers.json and sitemap.xml go to the search process when it is done first (a deploy's),
-    to a page worker when the pages are (a cold build's), and never to both."""
+    to the build's own process when the pages are (a cold build's), and never to both."""
     from generator.build import parallel
 
     log = tmp_path / "claims.log"
-    real_claim, real_unclaimed = parallel.Listings.claim, parallel.Listings.render_unclaimed
-    in_search = []
+    real_claim = parallel.Listings.claim
+    build_process = os.getpid()  # the search process is forked from it
 
     def claim(listings, number):
-        if late == "pages" and not in_search:
+        who = "pages" if os.getpid() == build_process else "search"
+        if late == who == "pages":
             time.sleep(1.5)
         first = real_claim(listings, number)
         with log.open("a") as stream:
-            stream.write(f"{'search' if in_search else 'pages'} {'claimed' if first else 'skipped'} {number}\n")
+            stream.write(f"{who} {'claimed' if first else 'skipped'} {number}\n")
         return first
-
-    def unclaimed(listings, staged):
-        in_search.append(True)  # in the search process only: it is forked
-        return real_unclaimed(listings, staged)
 
     def slowly(function):
         def slow(*args, **kwargs):
@@ -157,8 +154,7 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
         return slow
 
     monkeypatch.setattr(parallel.Listings, "claim", claim)
-    monkeypatch.setattr(parallel.Listings, "render_unclaimed", unclaimed)
-    if late == "search":  # else the page workers are slow to claim (claim, above)
+    if late == "search":  # else the pages' process is slow to claim (claim, above)
         monkeypatch.setattr(parallel, "write_changed", slowly(parallel.write_changed))
     build_site(golden_project)
     claims = sorted(log.read_text().splitlines())
@@ -170,29 +166,59 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
         assert (golden_project / "site" / name).read_bytes() == (golden_project / "serial-site" / name).read_bytes()
 
 
-def test_page_workers_yield_the_cores_to_the_search_process(golden_project, monkeypatch):
-    """The search process is one chain of work, the pages many pieces: it runs at the build's own
-    priority, the page workers at a lower one, so that it is not the one left working alone."""
-    from generator.build import pages, parallel
+def with_pages_naming_their_process(monkeypatch, count: int) -> None:
+    """`count` more pages, each written as the id of the process that rendered it."""
+    from generator.build import pages
 
-    priority = os.nice(0)
-    real_search_file_stream = parallel.search_file_stream
-
-    def search_file_stream(*args):  # in the search process: one more file, named by its priority
-        yield from real_search_file_stream(*args)
-        yield f"search/priority-{os.nice(0)}.txt", b""
-
-    def with_priority_page(site, config, scope=None):
+    def with_process_pages(site, config, scope=None):
         return [*real_pages(site, config, scope),
-                pages.Page("priority.txt", {}, produce=lambda context: [str(os.nice(0)).encode()])]
+                *(pages.Page(f"process-{number}.txt", {}, produce=lambda context: [str(os.getpid()).encode()])
+                  for number in range(count))]
 
     real_pages = pages.pages_but_papers_and_listings
-    monkeypatch.setattr(parallel, "search_file_stream", search_file_stream)
-    monkeypatch.setattr(pages, "pages_but_papers_and_listings", with_priority_page)
+    monkeypatch.setattr(pages, "pages_but_papers_and_listings", with_process_pages)
+
+
+def test_with_more_cores_forked_helpers_render_pages_too_and_the_site_is_the_serial_one(golden_project, monkeypatch):
+    from generator.build import parallel
+
+    monkeypatch.setattr(parallel, "page_helpers", lambda: 2)  # as on four cores
+    monkeypatch.setattr(parallel, "TASKS_PER_PROCESS", 1000)  # a chunk a page: every process takes some
+    with_pages_naming_their_process(monkeypatch, 300)
     build_site(golden_project)
     site = golden_project / "site"
-    assert (site / f"search/priority-{priority}.txt").exists()
-    assert int((site / "priority.txt").read_text()) == min(priority + parallel.PAGE_WORKER_NICENESS, 19)  # 19: the lowest
+    renderers = {(site / f"process-{number}.txt").read_text() for number in range(300)}
+    assert str(os.getpid()) in renderers and len(renderers) > 1
+    serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
+    assert serial.errors == []
+    assert without_process_pages(snapshot(site)) == without_process_pages(snapshot(golden_project / "serial-site"))
+
+
+def without_process_pages(files: dict[str, str]) -> dict[str, str]:
+    return {path: text for path, text in files.items() if not path.startswith("process-")}
+
+
+def test_on_two_cores_the_build_renders_its_pages_itself(golden_project, monkeypatch):
+    """Beside the search process, a pool of page workers cost more CPU than it saved."""
+    from generator import workers
+
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    with_pages_naming_their_process(monkeypatch, 20)
+    build_site(golden_project)
+    renderers = {(golden_project / "site" / f"process-{number}.txt").read_text() for number in range(20)}
+    assert renderers == {str(os.getpid())}
+
+
+def test_with_helpers_a_page_error_is_the_one_a_serial_build_meets_first(golden_project, monkeypatch):
+    from generator.build import parallel
+
+    monkeypatch.setattr(parallel, "page_helpers", lambda: 2)
+    monkeypatch.setattr(parallel, "TASKS_PER_PROCESS", 1000)
+    override(golden_project, "paper.html", '{% extends "base.html" %}\n{% block main %}{{ no_such_value.x }}{% endblock %}\n')
+    messages = expect_failure(golden_project)
+    serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
+    assert len(messages) == 1 and [str(error) for error in serial.errors] == messages
+    assert sorted(path.name for path in golden_project.iterdir() if path.name.startswith(".site")) == []
 
 
 def test_a_page_whose_render_failed_in_a_rebuild_fails_again_until_it_renders(golden_project):

@@ -128,15 +128,14 @@ def test_papers_json_is_sorted_and_stable():
     assert text == b"".join(pages.papers_json(pages.papers_json_pages(site)[0].context)).decode("utf-8")
 
 
-def test_a_page_worker_writes_papers_json_without_ever_holding_it_whole(tmp_path, monkeypatch):
+def test_a_full_build_writes_papers_json_without_ever_holding_it_whole(tmp_path):
     abstract = "An abstract of a thousand characters, with an emoji \U0001f680. " * 16
     site = assemble_site([replace(paper(f"p{number}", (1,)), body=abstract) for number in range(2000)], TOPICS)
-    monkeypatch.setattr(pages, "_rendering_again", True)  # put back after the test
-    pages.render_each_page_once()
     staged = StagedSite(tmp_path / "site")
     tracemalloc.start()
     try:
-        write_pages(None, pages.papers_json_pages(site), staged)  # type: ignore[arg-type]  # no template
+        with pages.rendering_each_page_once():
+            write_pages(None, pages.papers_json_pages(site), staged)  # type: ignore[arg-type]  # no template
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -75,19 +75,19 @@ def test_kill_9_at_random_moments_leaves_a_complete_site(project: Path) -> None:
 
 
 WORKER_SCRIPT = """
-import os, sys, time
-from concurrent.futures import ProcessPoolExecutor
-import multiprocessing
+import os, time
 from generator.build import parallel
 
-with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"), initializer=parallel._adopt_job,
-                         initargs=(None, os.getpid())) as pool:
-    print(pool.submit(os.getpid).result(), flush=True)
-    pool.submit(time.sleep, 120).result()
+def nap():
+    print(os.getpid(), flush=True)
+    time.sleep(120)
+
+parallel.ForkedCall("nap", nap).result()
 """
 
 
-def test_render_workers_die_with_their_parent() -> None:
+def test_forked_workers_die_with_their_parent() -> None:
+    # The search process, the related papers' and any page helper are each a ForkedCall.
     parent = subprocess.Popen([sys.executable, "-c", WORKER_SCRIPT], stdout=subprocess.PIPE, text=True, cwd=ROOT)
     assert parent.stdout is not None
     worker = int(parent.stdout.readline())

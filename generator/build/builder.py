@@ -441,7 +441,7 @@ class SiteBuilder:
                 if fingerprints is None:
                     fingerprints = prints.of_pages((page.path, page.context) for page in listings)
                 if related is not None:
-                    if last is None:  # every page is rendered, by forked workers
+                    if last is None:  # every page is rendered
                         resources.renderer.make_abstracts(site.papers)  # while the related lists are worked out
                     page_builders.take_related(site, related.result())
                 page_list, stale = self._fingerprinted_pages(resources, site, recorded, prints, fingerprints)
@@ -502,17 +502,17 @@ class SiteBuilder:
                      known: Mapping[str, str] | None) -> tuple[dict[str, str], list[str]]:
         """Write these pages into the staging folder, then the search files whose digest is not
         the one `known` records (all without it), then the listings of every paper: in this
-        process, or by forked workers while `search` makes the search files (the listings by
-        whichever is free first, parallel.Listings);
+        process, or by it and any helpers (parallel.FullBuildJob) while `search` makes the search
+        files (the listings by whichever is free first, parallel.Listings);
         the search files' digests, and those written. Either way a page's error comes before a
         listing's, so both report the same first error."""
-        # Workers make each page's own folder (papers/<c>/<slug>/) while they render: that is
-        # 10,000 mkdir calls at 10,000 papers, shared between the cores instead of made up front.
+        # Each page's own folder (papers/<c>/<slug>/) is made as the page is written: that is 10,000
+        # mkdir calls at 10,000 papers, shared between the processes instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
         if search is not None:
-            pooled = FullBuildJob(resources.renderer, pages, staged, search.listings, keep_frozen=not self.keep_state).run()
+            rendered = FullBuildJob(resources.renderer, pages, staged, search.listings, builds_once=not self.keep_state).run()
             searched, listed = search.result()
-            first_listing_error(pooled, listed)
+            first_listing_error(rendered, listed)
             return searched
         write_pages(resources.renderer, pages, staged)
         searched = write_changed(search_file_stream(site, self._search_cache), staged, known)

@@ -6,6 +6,7 @@ Contexts therefore hold immutable, comparable values (Papers, Topics, tuples).
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -122,7 +123,7 @@ def all_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> lis
 def pages_but_papers_and_listings(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
     """all_pages without the papers' own pages, which a full build fingerprints from their parts
     (PAPER_PAGE_PARTS) and makes only when it renders them, nor the listings of every paper,
-    which it makes apart (the page workers' first tasks, parallel.FullBuildJob)."""
+    which it makes apart (rendered after the pages, parallel.FullBuildJob)."""
     return html_pages(site, config, scope, paper_pages=False) + light_data_pages(site, config, scope)
 
 
@@ -584,12 +585,18 @@ _record_texts: dict[str, dict[int, tuple[Paper, bytes]]] = {}  # by file: papers
 _rendering_again = True  # this process may render the pages again: what it made is worth keeping
 
 
-def render_each_page_once() -> None:
-    """For a process that renders each page once (a full build's page worker): papers.json's
+@contextlib.contextmanager
+def rendering_each_page_once(once: bool = True) -> Iterator[None]:
+    """For a process, while it renders each page once (a full build's, when once): papers.json's
     records and the paper pages' details are not kept for a next time that never comes (at
-    80,000 papers, 150 MB in the worker that makes papers.json and ~60 MB in every worker)."""
+    80,000 papers, 150 MB in the process that makes papers.json and ~60 MB in every other)."""
     global _rendering_again
-    _rendering_again = False
+    before = _rendering_again
+    _rendering_again = before and not once
+    try:
+        yield
+    finally:
+        _rendering_again = before
 
 
 def _slug(paper: Paper) -> str:

@@ -1,23 +1,22 @@
-"""A full build's pages, search index and listings made on every core by forked worker processes.
+"""A full build's pages, search index and listings made on every core, by forked processes beside this one.
 
 Only the command line's full builds come here; the dev server's incremental rebuilds
 render in the calling thread with sitefiles.py, since forking a threaded process is unsafe.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import multiprocessing
 import os
 import traceback
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from generator import workers
 from generator.build import pages as page_builders
 from generator.build.pages import Page
 from generator.build.related import related_papers
@@ -33,31 +32,46 @@ from generator.orphans import die_with
 
 SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, and those written (write_changed)
 ListingErrors = dict[int, list[SourceError]]  # a listing's number -> the errors met rendering it
+ChunkErrors = dict[int, list[SourceError]]  # a chunk of pages' number -> the error that stopped it
+
+
+class Claims:
+    """Numbered tasks, each done once, by whichever of the build's processes claims it first:
+    flags the forked processes share, made before the first of them forks."""
+
+    def __init__(self, count: int):
+        context = multiprocessing.get_context("fork")
+        self._claimed = context.RawArray("b", count)
+        self._lock = context.Lock()
+
+    def __len__(self) -> int:
+        return len(self._claimed)
+
+    def claim(self, number: int) -> bool:
+        """Whether this process is the first to ask for task `number`, and so does it."""
+        with self._lock:
+            first = not self._claimed[number]
+            self._claimed[number] = 1
+        return first
 
 
 class Listings:
     """The listings of every paper (papers.json, sitemap.xml: the largest pages, seconds each at
     80,000 papers), rendered by whichever process is free first: the search process once its own
-    files are written (first on a deploy, whose index is an update), or a page worker once the
-    pages are (first in a cold build, whose index is made whole). Each listing is claimed once,
-    through flags the forked processes share; made before the first of them forks."""
+    files are written (first on a deploy, whose index is an update), or a process rendering pages
+    once they are (first in a cold build, whose index is made whole)."""
 
     def __init__(self, renderer: Renderer, pages: list[Page]):
-        context = multiprocessing.get_context("fork")
         self.renderer = renderer
         self.pages = pages
-        self._claimed = context.RawArray("b", len(pages))
-        self._lock = context.Lock()
+        self._claims = Claims(len(pages))
 
     def __len__(self) -> int:
         return len(self.pages)
 
     def claim(self, number: int) -> bool:
         """Whether this process is the first to ask for listing `number`, and so renders it."""
-        with self._lock:
-            first = not self._claimed[number]
-            self._claimed[number] = 1
-        return first
+        return self._claims.claim(number)
 
     def render(self, number: int, staged: StagedSite) -> list[SourceError]:
         """Listing `number` rendered into the staging folder, unless another process claimed it;
@@ -159,15 +173,15 @@ def related_ahead(papers: list[Paper], cache_file: Path | None) -> ForkedCall:
 class SearchProcess:
     """The search files, made and written into the staging folder by one forked process started as
     soon as the Site exists: they need the papers alone, so it runs while this process works out
-    page contexts and fingerprints, then beside the page workers. Then the listings no page worker
-    has claimed yet. Only the digests and a listing's errors travel back. Last it writes the paper
+    page contexts and fingerprints, then beside the pages' rendering (FullBuildJob). Then the
+    listings no other process has claimed yet. Only the digests and a listing's errors travel back. Last it writes the paper
     cache, if a load changed it: the main process, busier, would do it in its own time (a deploy
     stamps every file anew, and the rewrite takes a second at 80,000 papers)."""
 
     def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
                  listings: Listings, papers: PaperCache):
         """papers: the cache the papers were loaded through, for good."""
-        gc.freeze()  # see FullBuildJob.run; the page pool's end, or stop(), unfreezes
+        gc.freeze()  # see FullBuildJob.run; the pages' end, or stop(), unfreezes
         return_freed_memory()
         self._papers = papers
         self.listings = listings
@@ -189,100 +203,96 @@ class SearchProcess:
 def _search_files_and_listings(site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
                                listings: Listings, papers: PaperCache) -> tuple[dict[str, str], list[str], ListingErrors, bool]:
     digests, written = write_changed(search_file_stream(site, cache_file), staged, known)
-    page_builders.render_each_page_once()
-    listing_errors = listings.render_unclaimed(staged)
+    with page_builders.rendering_each_page_once():
+        listing_errors = listings.render_unclaimed(staged)
     return digests, written, listing_errors, papers.save_now()
 
 
 @dataclass
 class FullBuildJob:
-    """A full build's pages, rendered by forked worker processes, one per core.
+    """A full build's pages, rendered by this process beside the search process, and by a forked
+    helper for each further core.
 
-    The pages are cut into chunks that idle workers pick up. Workers inherit the job
-    through fork instead of receiving it pickled, and write their pages straight into
-    the staging folder, whose folders already exist; only errors travel back. Forking is
-    unsafe in a threaded process, hence SiteBuilder(parallel=...).
+    The pages are cut into chunks, each rendered by the process that claims it first, then the
+    listings no process has claimed yet. Helpers inherit the job through fork instead of
+    receiving it pickled, and write their pages straight into the staging folder, whose shared
+    folders already exist; only errors travel back. On two cores there is no helper: a pool of
+    two page workers, with this process waiting, made the build 3-5% slower at 1,000 to 80,000
+    papers, with 5% more CPU, most of it copying the parts of the heap each worker touched; it
+    peaked 70 MB lower at 80,000 (bench/RESULTS.md). Forking is unsafe in a threaded process,
+    hence SiteBuilder(parallel=...).
     """
 
     renderer: Renderer
     pages: list[Page]
     staged: StagedSite
-    listings: Listings | None = None  # each a task after the pages', unless the search process took it
+    listings: Listings | None = None  # rendered after the pages, unless the search process took them
     max_chunk: int = 400  # pages per task; fewer in a small build (_chunk_size)
-    # For a builder that builds once: its heap stays frozen after the pool, since the collector
-    # would walk it all again at the next allocations (the build record's JSON: 0.74 s, not 0.08).
-    keep_frozen: bool = False
+    # For a builder that builds once: nothing it renders is kept for a next time, and its heap stays
+    # frozen after the pages, since the collector would walk it all again at the next allocations
+    # (the build record's JSON: 0.74 s, not 0.08).
+    builds_once: bool = False
 
     def run(self) -> ListingErrors:
-        """Once every page is written; raises the first failing page's error. The errors of the
-        listings its workers rendered."""
-        workers = min(len(os.sched_getaffinity(0)), MAX_WORKERS)
+        """Once every page is written; raises the first failing page's error, the one a serial
+        build meets. The errors of the listings this process and its helpers rendered."""
         # Everything made so far lives as long as the build: the collector need not walk it again
-        # in each worker (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory.
+        # (0.2 s of 10,000 papers' rendering), nor touch and so copy its memory in each helper.
         gc.freeze()
-        return_freed_memory()
+        helpers = page_helpers()
+        if helpers:  # else this process would only fault the freed pages in again as it renders
+            return_freed_memory()
         try:
-            return self._run_pool(workers)
+            with page_builders.rendering_each_page_once(self.builds_once):
+                return self._render_with_helpers(helpers)
         finally:
-            if not self.keep_frozen:
+            if not self.builds_once:
                 gc.unfreeze()  # a builder that builds again must be able to collect its old states
 
-    def _chunks(self, workers: int) -> list[tuple[int, int]]:
-        size = self._chunk_size(workers)
+    def _render_with_helpers(self, helpers: int) -> ListingErrors:
+        chunks = self._chunks(helpers + 1)
+        claims = Claims(len(chunks))
+        started = [ForkedCall("page", _help_render, self, chunks, claims) for _ in range(helpers)]
+        try:
+            outcomes = [self._render_claimed(chunks, claims)] + [helper.result() for helper in started]
+        finally:
+            for helper in started:
+                helper.stop()
+        failed = {number: errors for chunk_errors, _ in outcomes for number, errors in chunk_errors.items()}
+        if failed:  # every chunk before the first that failed was rendered: its error comes first
+            raise BuildFailed(failed[min(failed)])
+        return {number: errors for _, listing_errors in outcomes for number, errors in listing_errors.items()}
+
+    def _render_claimed(self, chunks: list[tuple[int, int]], claims: Claims) -> tuple[ChunkErrors, ListingErrors]:
+        """The chunks this process claims, rendered in order until one fails; then, if none did, the
+        listings no process has claimed yet. Chunks are claimed lowest first, so those rendered by
+        all processes are a run from the first."""
+        for number, (start, stop) in enumerate(chunks):
+            if claims.claim(number) and (errors := errors_writing(self.renderer, self.pages[start:stop], self.staged)):
+                return {number: errors}, {}
+        return {}, self.listings.render_unclaimed(self.staged) if self.listings else {}
+
+    def _chunks(self, processes: int) -> list[tuple[int, int]]:
+        size = self._chunk_size(processes)
         return [(start, min(start + size, len(self.pages))) for start in range(0, len(self.pages), size)]
 
-    def _chunk_size(self, workers: int) -> int:
-        """max_chunk pages, or fewer, so that each worker takes several tasks: the topic and day
+    def _chunk_size(self, processes: int) -> int:
+        """max_chunk pages, or fewer, so that each process takes several tasks: the topic and day
         pages, the slowest to render, come first, and at 1,000 papers they filled the first of three
         tasks, whose worker went on alone for 0.15 s after the other was done."""
-        return max(1, min(self.max_chunk, len(self.pages) // (workers * TASKS_PER_WORKER)))
-
-    def _run_pool(self, workers: int) -> ListingErrors:
-        context = multiprocessing.get_context("fork")
-        initargs = (self, os.getpid())
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_adopt_job, initargs=initargs) as pool:
-            try:
-                chunks = [pool.submit(_write_in_worker, start, stop) for start, stop in self._chunks(workers)]
-                listings = [pool.submit(_write_listing_in_worker, number) for number in range(len(self.listings or ()))]
-                for chunk in chunks:  # in page order, so the error reported is the one a serial build meets
-                    if errors := chunk.result():
-                        raise BuildFailed(errors)
-                return {number: errors for number, listing in enumerate(listings) if (errors := listing.result())}
-            except BaseException:
-                pool.shutdown(cancel_futures=True)
-                raise
+        return max(1, min(self.max_chunk, len(self.pages) // (processes * TASKS_PER_PROCESS)))
 
 
-MAX_WORKERS = 8
-TASKS_PER_WORKER = 8  # at least, in a build of few pages (FullBuildJob._chunk_size)
-# The search process is one chain of work and the pages many small pieces: the page workers yield to
-# it, so that it is not left working alone at the end, one core idle (at 80,304 papers it ended 12.7 s
-# after them). Against two page workers, niceness 5 (weight 335 to its 1024) leaves it a whole core.
-PAGE_WORKER_NICENESS = 5
-_job_in_worker: FullBuildJob | None = None  # set by the pool's initializer in each forked worker
+TASKS_PER_PROCESS = 8  # at least, in a build of few pages (FullBuildJob._chunk_size)
 
 
-def _adopt_job(job: FullBuildJob, parent: int) -> None:
-    global _job_in_worker
-    die_with(parent)
-    with contextlib.suppress(OSError):
-        os.nice(PAGE_WORKER_NICENESS)
-    page_builders.render_each_page_once()
-    _job_in_worker = job
+def page_helpers() -> int:
+    """Forked helpers that render a full build's pages: one for each core beyond the two that this
+    process and the search process take."""
+    return max(0, workers.worker_count() - 2)
 
 
-def _job() -> FullBuildJob:
-    assert _job_in_worker is not None, "runs only in a worker started by FullBuildJob.run"
-    return _job_in_worker
-
-
-def _write_in_worker(start: int, stop: int) -> list[SourceError]:
-    """Render and write pages[start:stop]; their errors."""
-    job = _job()
-    return errors_writing(job.renderer, job.pages[start:stop], job.staged)
-
-
-def _write_listing_in_worker(number: int) -> list[SourceError]:
-    job = _job()
-    assert job.listings is not None, "listing tasks are submitted for the listings only"
-    return job.listings.render(number, job.staged)
+def _help_render(job: FullBuildJob, chunks: list[tuple[int, int]], claims: Claims) -> tuple[ChunkErrors, ListingErrors]:
+    """In a forked helper: what it claims of the job, rendered beside the build's own process."""
+    with page_builders.rendering_each_page_once():
+        return job._render_claimed(chunks, claims)

@@ -194,7 +194,7 @@ _last: _Computation | None = None
 
 def forget_computation() -> None:
     """Lets the last computation go (at 80,000 papers ~150 MB of matrices and term counts), for a
-    process that asks no more: a build that builds once, before it forks its page workers."""
+    process that asks no more: a build that builds once, before it renders its pages."""
     global _last
     _last = None
 

@@ -200,9 +200,9 @@ class Renderer:
         }
 
     def make_abstracts(self, papers: Iterable[Paper]) -> None:
-        """Every paper's abstract HTML made now, once, for page workers forked later to inherit:
+        """Every paper's abstract HTML made now, once, for any page helper forked later to inherit:
         an abstract is on its paper's page, its days' and topics' pages and in the feeds, and
-        each worker would otherwise make it again (0.2 s of CPU at 9,877 papers)."""
+        each process would otherwise make it again (0.2 s of CPU at 9,877 papers)."""
         for paper in papers:
             if paper.body:
                 with contextlib.suppress(Exception):  # a page showing it fails then, and reports where
