@@ -63,15 +63,15 @@ def test_template_runtime_error_names_the_template_line_and_page(golden_project)
     assert len(messages) == 1 and "templates/day.html:4: cannot render dates/" in messages[0]
     assert "no_such_value" in messages[0]
     assert snapshot(golden_project / "site") == before
-    # build_site renders on forked workers: the same error comes back, and no staging folder is left
+    # build_site renders beside the forked search process: the same error comes back, and no staging folder is left
     assert sorted(path.name for path in golden_project.iterdir() if path.name.startswith(".site")) == []
     serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
     assert [str(error) for error in serial.errors] == messages
 
 
-def test_an_error_in_the_sitemap_rendered_first_by_the_workers_is_reported_as_a_pages(golden_project):
-    """The listings of every paper are the page workers' first tasks in `digest build`: their
-    errors come back as file:line, as a page's do, and the same as a serial build's."""
+def test_an_error_in_the_sitemap_is_reported_as_a_pages_whichever_process_rendered_it(golden_project):
+    """The listings of every paper are rendered by whichever process of `digest build` is free
+    first: their errors come back as file:line, as a page's do, and the same as a serial build's."""
     before = built(golden_project)
     override(golden_project, "sitemap.xml", "<urlset>\n{{ entries.missing.x }}\n</urlset>\n")
     messages = expect_failure(golden_project)
@@ -82,7 +82,7 @@ def test_an_error_in_the_sitemap_rendered_first_by_the_workers_is_reported_as_a_
 
 
 def test_a_page_error_is_reported_before_a_listing_error_as_a_serial_build_reports_it(golden_project):
-    """The workers start with the listings, but a page's error is the one a serial build meets first."""
+    """A listing may be rendered before the pages are, but a page's error is the one a serial build meets first."""
     override(golden_project, "sitemap.xml", "<urlset>\n{{ entries.missing.x }}\n</urlset>\n")
     override(golden_project, "day.html", '{% extends "base.html" %}\n{% block main %}{{ no_such_value.x }}{% endblock %}\n')
     messages = expect_failure(golden_project)

@@ -174,9 +174,10 @@ class SearchProcess:
     """The search files, made and written into the staging folder by one forked process started as
     soon as the Site exists: they need the papers alone, so it runs while this process works out
     page contexts and fingerprints, then beside the pages' rendering (FullBuildJob). Then the
-    listings no other process has claimed yet. Only the digests and a listing's errors travel back. Last it writes the paper
-    cache, if a load changed it: the main process, busier, would do it in its own time (a deploy
-    stamps every file anew, and the rewrite takes a second at 80,000 papers)."""
+    listings no other process has claimed yet. Only the digests and a listing's errors travel
+    back. Last it writes the paper cache, if a load changed it: the main process, busier, would
+    do it in its own time (a deploy stamps every file anew, and the rewrite takes a second at
+    80,000 papers)."""
 
     def __init__(self, site: Site, staged: StagedSite, cache_file: Path | None, known: Mapping[str, str] | None,
                  listings: Listings, papers: PaperCache):
@@ -218,8 +219,8 @@ class FullBuildJob:
     receiving it pickled, and write their pages straight into the staging folder, whose shared
     folders already exist; only errors travel back. On two cores there is no helper: a pool of
     two page workers, with this process waiting, made the build 3-5% slower at 1,000 to 80,000
-    papers, with 5% more CPU, most of it copying the parts of the heap each worker touched; it
-    peaked 70 MB lower at 80,000 (bench/RESULTS.md). Forking is unsafe in a threaded process,
+    papers, with 5% more CPU: each worker filled its own caches and copied the parts of the heap
+    it touched. It peaked 70 MB lower at 80,000 (bench/RESULTS.md). Forking is unsafe in a threaded process,
     hence SiteBuilder(parallel=...).
     """
 
@@ -279,7 +280,7 @@ class FullBuildJob:
     def _chunk_size(self, processes: int) -> int:
         """max_chunk pages, or fewer, so that each process takes several tasks: the topic and day
         pages, the slowest to render, come first, and at 1,000 papers they filled the first of three
-        tasks, whose worker went on alone for 0.15 s after the other was done."""
+        tasks, whose process went on alone for 0.15 s after the other was done."""
         return max(1, min(self.max_chunk, len(self.pages) // (processes * TASKS_PER_PROCESS)))
 
 
