@@ -8,6 +8,7 @@ import os
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import BinaryIO
 
 import pytest
@@ -85,3 +86,26 @@ def golden_project(tmp_path: Path) -> Path:
     project = tmp_path / "project"
     shutil.copytree(GOLDEN / "content", project / "content")
     return project
+
+
+@pytest.fixture
+def workers_on(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Turns generator.workers' forked workers on for any size, on any machine, and returns the
+    list of the parallel runs made (their item counts)."""
+    from generator import workers
+
+    runs: list[int] = []
+    real = workers.results_in_order
+
+    def counted(work, count, chunk_size):  # type: ignore[no-untyped-def]
+        runs.append(count)
+        return real(work, count, chunk_size)
+
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    # Threads earlier tests left idle (a server's, a watcher's) are not this test's: only a thread
+    # started during it counts, as in a `digest` process, whose commands start none before.
+    leftovers = threading.active_count() - 1
+    monkeypatch.setattr(workers, "threading", SimpleNamespace(active_count=lambda: threading.active_count() - leftovers))
+    monkeypatch.setattr(workers, "results_in_order", counted)
+    return runs

@@ -9,7 +9,6 @@ import threading
 import time
 from dataclasses import replace
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -28,28 +27,13 @@ API_DAYS = sorted((FIXTURES / "hf-api").glob("*.json"))  # 2025-08-18.json featu
 
 
 @pytest.fixture
-def forks(monkeypatch):
-    """Turns the workers on for any size, on any machine, in chunks of a few papers (uneven at the
-    end), and returns the list of the parallel runs made."""
-    runs = []
-    real = workers.results_in_order
-
-    def counted(work, count, chunk_size):
-        runs.append(count)
-        return real(work, count, chunk_size)
-
-    monkeypatch.setattr(workers, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(workers, "worker_count", lambda: 2)
-    # Threads earlier tests left idle (a server's, a watcher's) are not this test's: only a thread
-    # started during it counts, as in a `digest` process, where ingest runs first.
-    leftovers = threading.active_count() - 1
-    monkeypatch.setattr(workers, "threading", SimpleNamespace(active_count=lambda: threading.active_count() - leftovers))
-    monkeypatch.setattr(workers, "results_in_order", counted)
+def forks(workers_on, monkeypatch):
+    """workers_on, with ingest's work in chunks of a few papers (uneven at the end)."""
     monkeypatch.setattr(catalog, "PREPARE_CHUNK", 7)
     monkeypatch.setattr(catalog, "FORMAT_CHUNK", 5)
     monkeypatch.setattr(catalog, "DIGESTS_PARALLEL_FROM", 1)
     monkeypatch.setattr(catalog, "DIGEST_FILE_CHUNK", 2)
-    return runs
+    return workers_on
 
 
 def ingested_twice(folder):

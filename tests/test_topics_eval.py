@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from generator import workers
+from generator.content import topic_report as topic_report_module
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, TopicMatcher, fallback_slug, load_taxonomy
 from generator.content.topic_report import format_report, topic_report
@@ -98,3 +100,18 @@ def test_the_report_counts_topics_and_lists_fallback_and_unsure_papers_with_thei
     assert "  content/papers/lost.md: Nothing" in lines
     assert any(line.startswith("  content/papers/close.md: the best two") and "moe 3, agents 3" in line
                for line in lines)
+
+
+def test_the_report_is_the_same_when_forked_workers_score_the_papers(workers_on, monkeypatch):
+    # `digest topics` scores every paper again: at 80,000 papers, on every core.
+    matcher = TopicMatcher(SMALL, "other")
+    examples = [("MoE layers", "A mixture of experts.", ("moe",)), ("MoE agents", "An agent with tool use.", ("moe", "agents")),
+                ("Layers", "We study an agent.", ("agents",)), ("Nothing", "Nothing here.", ("other",))]
+    papers = [paper(f"p{number:02}", *examples[number % len(examples)], by_rules=number % 5 != 0) for number in range(40)]
+    with monkeypatch.context() as one_core:
+        one_core.setattr(workers, "worker_count", lambda: 1)
+        serial = topic_report(papers, SMALL, matcher)
+    assert len(serial.unsure) > 10 and workers_on == []
+    monkeypatch.setattr(topic_report_module, "VERDICT_CHUNK", 3)
+    assert topic_report(papers, SMALL, matcher) == serial
+    assert workers_on == [40]
