@@ -61,6 +61,19 @@ def map_in_order(function: Callable[[Item], Result], items: Sequence[Item], chun
     return results_in_order(partial(_apply_to_range, in_worker or function, items), len(items), chunk_size)
 
 
+def map_started(function: Callable[[Item], Result], items: Sequence[Item], chunk_size: int,
+                threshold: int | None = None) -> Callable[[], list[Result]]:
+    """map_in_order's work, started now, its results taken later: by calling what this returns.
+    On forked workers, they go on while the caller does other work; in this process (too few
+    items, or another pool's threads running), it is done before this returns, so that it still
+    comes before the caller's other work rather than after it."""
+    results = map_in_order(function, items, chunk_size, threshold)
+    if isinstance(results, InOrder):
+        return lambda: list(results)
+    done = list(results)
+    return lambda: done
+
+
 def _apply_to_range(function: Callable[[Item], Result], items: Sequence[Item], start: int, stop: int) -> list[Result]:
     return [function(item) for item in items[start:stop]]
 

@@ -14,6 +14,8 @@ import pytest
 
 from generator import cache as cache_module
 from generator import workers
+from generator.content import check
+from generator.content import papers as papers_module
 from generator.errors import BuildFailed, SourceError
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
@@ -87,6 +89,23 @@ def test_results_dropped_unfinished_as_an_error_unwinds_leave_no_thread(forks):
     with pytest.raises(ValueError):
         consume()
     assert threading.active_count() == threads and workers.worth_forking(23)
+
+
+def test_work_started_on_the_workers_is_theirs_and_comes_back_in_order(forks):
+    threads = threading.active_count()
+    done = []
+    squares = workers.map_started(lambda number: done.append(number) or number * number, range(40), 4)
+    assert forks == [40]
+    assert squares() == [number * number for number in range(40)]
+    assert done == []  # appended to in the workers' copies of the list
+    assert threading.active_count() == threads  # the pool has ended
+
+
+def test_work_started_without_workers_is_done_before_the_caller_goes_on():
+    done = []
+    squares = workers.map_started(lambda number: done.append(number) or number * number, range(5), 2)
+    assert done == [0, 1, 2, 3, 4]
+    assert squares() == [0, 1, 4, 9, 16]
 
 
 @pytest.mark.parametrize("parallel", [False, True])
@@ -163,7 +182,6 @@ def test_a_clone_reads_its_paper_files_on_every_core_while_the_paper_cache_loads
     """A clone stamps every file anew: the paper files changed since the last ingest are read by
     the workers before this process loads the paper cache, only the new day is ingested, and the
     cache trusts the files' new stamps from then on: it reads none of them again."""
-    from generator.content import papers as papers_module
 
     first = Project.at(make_project(tmp_path / "first", [SEED]))
     run_ingest(first)
@@ -336,3 +354,43 @@ def test_digests_read_by_the_workers_give_the_serial_drafts_errors_and_hashes(tm
     assert [Path(error.path).name for error in errors] == ["2025-01-01.txt", "2025-01-02.json", "2025-01-03.txt"]
     assert len(hashes) == len(paths) - 1  # all but the folder
     assert parallel == serial
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_check_reports_what_the_serial_check_reports_with_the_digests_or_papers_on_workers(tmp_path, monkeypatch,
+                                                                                          forks, cache):
+    """`digest check` reads the digests and the paper files side by side: the paper files parse on
+    workers without a paper cache, the digests are read on workers with one."""
+    project = Project.at(make_project(tmp_path, [SEED]))
+    run_ingest(project)
+    for digest in PAGE_COPIES:
+        (project.digests / digest.name).write_bytes(digest.read_bytes())
+    (project.digests / "2025-08-30.txt").write_text("Aug 30\n\nLonely title\n", encoding="utf-8")
+    paper = next(project.papers.glob("*.md"))
+    paper.write_text(paper.read_text(encoding="utf-8").replace("\ntopics: [", "\ntopics: [no-such-topic, "), encoding="utf-8")
+    monkeypatch.setattr(papers_module, "PARSE_AHEAD_FROM", 1)
+
+    started_first = []  # what was read on workers when the paper files' load began
+    real_load = check.load_paper_files
+
+    def load_paper_files(project):
+        started_first.append(list(forks))
+        return real_load(project)
+
+    monkeypatch.setattr(check, "load_paper_files", load_paper_files)
+
+    def checked():
+        if cache == "cold":
+            (project.cache_dir / papers_module.CACHE_FILE).unlink(missing_ok=True)
+        report = check.check_content(project)
+        return [str(error) for error in report.errors], [str(notice) for notice in report.notices]
+
+    with monkeypatch.context() as one_core:
+        one_core.setattr(workers, "worker_count", lambda: 1)
+        serial = checked()
+    forks.clear()
+    assert checked() == serial
+    assert any("2025-08-30.txt:3: title 'Lonely title' has no abstract" in error for error in serial[0])
+    assert any("unknown topic 'no-such-topic'" in error for error in serial[0])
+    read_on_workers = len(list(project.papers.glob("*.md"))) if cache == "cold" else len(catalog.digest_paths(project))
+    assert forks == started_first[-1] == [read_on_workers]

@@ -123,6 +123,17 @@ def read_digests(paths: list[Path], hashes: dict[Path, str] | None = None) -> tu
     return drafts, errors
 
 
+def digest_errors_started(paths: list[Path]) -> Callable[[], list[SourceError]]:
+    """Each digest's errors (read_digests' errors, without their drafts), worked out from now on
+    (workers.map_started); the returned function gives them all, in order."""
+    errors_started = workers.map_started(_digest_errors, paths, DIGEST_FILE_CHUNK, DIGESTS_PARALLEL_FROM)
+    return lambda: [error for errors in errors_started() for error in errors]
+
+
+def _digest_errors(path: Path) -> list[SourceError]:
+    return read_digest(path)[1]
+
+
 DigestRead = tuple[list[DraftPaper], list[SourceError], str | None]  # read_digest's drafts, errors and hash
 
 DIGESTS_PARALLEL_FROM = 100  # digest files (~1,700 papers); below it, starting the workers costs more
