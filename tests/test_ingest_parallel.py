@@ -4,6 +4,7 @@ import concurrent.futures
 import errno
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -394,3 +395,29 @@ def test_check_reports_what_the_serial_check_reports_with_the_digests_or_papers_
     assert any("unknown topic 'no-such-topic'" in error for error in serial[0])
     read_on_workers = len(list(project.papers.glob("*.md"))) if cache == "cold" else len(catalog.digest_paths(project))
     assert forks == started_first[-1] == [read_on_workers]
+
+
+def test_retopic_on_the_workers_writes_what_the_serial_retopic_writes(tmp_path, monkeypatch, forks):
+    from generator.ingest import curate
+
+    outcomes = []
+    for name, cores in (("serial", 1), ("parallel", 2)):
+        project = Project.at(make_project(tmp_path / name, [SEED, *PAGE_COPIES]))
+        run_ingest(project)
+        project.taxonomy_file.write_text("fallback: other\ntopics:\n"
+                                         "  - {slug: agents, name: Agents, description: d, keywords: [agent]}\n"
+                                         "  - {slug: vision, name: Vision, description: d, keywords: [image, video]}\n"
+                                         "  - {slug: other, name: Other, description: d}\n", encoding="utf-8")
+        by_hand = sorted(project.papers.glob("*.md"))[0]  # a person chose its topics: left alone
+        by_hand.write_text(re.sub(r"\ntopics: .*\n", "\ntopics: [vision]\n", by_hand.read_text(encoding="utf-8")),
+                           encoding="utf-8")
+        forks.clear()
+        with monkeypatch.context() as cores_only:
+            cores_only.setattr(workers, "worker_count", lambda cores=cores: cores)
+            changed = curate.retopic(project)
+        outcomes.append(([path.name for path in changed], snapshot(project.content), list(forks)))
+    (serial_changed, serial_content, serial_runs), (changed, content, runs) = outcomes
+    assert len(changed) > 5 and changed == serial_changed and content == serial_content
+    papers = papers_module.load_papers(project)[0]
+    ruled = [paper for paper in papers if paper.topics == paper.rule_topics]
+    assert serial_runs == [] and runs[-1] == len(ruled) < len(papers)  # the last run scored the ruled papers

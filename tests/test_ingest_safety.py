@@ -90,3 +90,57 @@ def test_paper_files_are_readable_by_all_whatever_the_umask(tmp_path):
     finally:
         os.umask(previous)
     assert {path.stat().st_mode & 0o777 for path in project.papers.glob("*.md")} == {0o644}
+
+
+def with_one_topic_for_everything(project: Project) -> None:
+    """A taxonomy under which `digest retopic` gives every paper placed by the rules a new topic."""
+    project.taxonomy_file.write_text("fallback: other\ntopics:\n  - {slug: other, name: Other, description: d}\n",
+                                     encoding="utf-8")
+
+
+def test_retopic_keeps_a_paper_saved_while_it_runs_and_writes_nothing(tmp_path, monkeypatch):
+    from generator.ingest import curate
+
+    project = ingested(tmp_path)
+    with_one_topic_for_everything(project)
+    path = project.papers / THYME
+    real = curate.load_paper_files
+
+    def load_then_curator_saves(project_arg, stamps=None):
+        loaded = real(project_arg, stamps)
+        path.write_text(path.read_text().replace("topics:", "authors: [Saved Meanwhile]\ntopics:", 1))
+        return loaded
+
+    monkeypatch.setattr(curate, "load_paper_files", load_then_curator_saves)
+    before = snapshot(project.content)
+    with pytest.raises(BuildFailed) as failed:
+        curate.retopic(project)
+    assert f"papers/{THYME}: changed while retopic ran, so retopic wrote nothing" in str(failed.value.errors[0])
+    after = snapshot(project.content)
+    assert {name for name in after if after[name] != before.get(name)} == {f"papers/{THYME}"}  # only the save
+    assert "Saved Meanwhile" in path.read_text()
+    assert not [name for name in os.listdir(project.papers) if name.endswith(".tmp")]
+
+
+def test_retopic_on_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
+    from generator.ingest import curate
+
+    project = ingested(tmp_path)
+    with_one_topic_for_everything(project)
+    written = []
+    real = catalog.write_temporary_quickly
+
+    def fill_up(path, data, sync=False):
+        if len(written) == 3:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        written.append(path)
+        return real(path, data, sync)
+
+    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
+    before = snapshot(project.content)
+    with pytest.raises(OSError):
+        curate.retopic(project)
+    assert written and snapshot(project.content) == before
+    monkeypatch.setattr(catalog, "write_temporary_quickly", real)
+    changed = curate.retopic(project)
+    assert len(changed) > 3 and all("topics: [other]" in path.read_text() for path in changed)

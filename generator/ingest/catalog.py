@@ -508,11 +508,12 @@ def _prepare_range(drafts: list[DraftPaper], matcher: TopicMatcher, known_keys: 
     return [prepare(draft, matcher, known_keys) for draft in drafts[start:stop]]
 
 
-def write_all_or_nothing(files: list[Path], texts: Iterable[bytes], expected: dict[Path, Stamp | None]) -> Written:
+def write_all_or_nothing(files: list[Path], texts: Iterable[bytes], expected: dict[Path, Stamp | None],
+                         command: str = "ingest") -> Written:
     """Every file (with the text of the same place in `texts`) to a temporary name first; then,
-    if none of the targets changed since ingest read them (a curator saving a paper meanwhile),
-    all renamed into place, in the given order. Otherwise, or when the disk fills up, the
-    temporary files go and content/ stays exactly as it was."""
+    if none of the targets changed since the command read them (a curator saving a paper
+    meanwhile), all renamed into place, in the given order. Otherwise, or when the disk fills up,
+    the temporary files go and content/ stays exactly as it was."""
     temporaries: dict[Path, Path] = {}
     written = Written()
     sync_each = len(files) <= SYNC_EACH_UP_TO
@@ -527,7 +528,7 @@ def write_all_or_nothing(files: list[Path], texts: Iterable[bytes], expected: di
             written.add(path, stamp, data)
         changed = [path for path, stamp in expected.items() if file_stamp(path) != stamp]
         if changed:
-            raise BuildFailed([SourceError(display_path(path), 0, "changed while ingest ran, so ingest wrote nothing",
+            raise BuildFailed([SourceError(display_path(path), 0, f"changed while {command} ran, so {command} wrote nothing",
                                            "run the command again; your change is kept") for path in changed])
         # Durable before visible: without it a power cut soon after could leave a renamed file
         # empty (ext4 writes data back later than the rename). An fsync is a journal commit per

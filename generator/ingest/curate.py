@@ -3,20 +3,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
+from generator import workers
 from generator.content.identity import identity_keys
 from generator.content.markdown import unescape_markdown
 from generator.content.papers import (
+    PaperFile,
     fields_from_paper,
     format_paper_file,
     load_paper_files,
+    paper_listing,
     write_atomic,
 )
 from generator.content.schema import Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError
-from generator.ingest.catalog import Catalog, slugify
+from generator.ingest.catalog import Catalog, slugify, write_all_or_nothing
 from generator.project import Project
 
 
@@ -48,20 +52,28 @@ def new_paper(project: Project, title: str, featured: dt.date) -> Path:
 
 
 def retopic(project: Project) -> list[Path]:
-    """Re-apply the taxonomy to papers whose topics are still the rules' choice; returns files changed."""
+    """Re-apply the taxonomy to papers whose topics are still the rules' choice; returns files
+    changed, all written or none (write_all_or_nothing: a paper saved meanwhile is kept)."""
     matcher = _matcher(project)
-    files, errors = load_paper_files(project)
+    listing, _ = paper_listing(project)  # its errors come again with the load
+    stamps = dict(listing)  # taken before the files are read, to tell a save made meanwhile
+    files, errors = load_paper_files(project, stamps)
     if errors:
         raise BuildFailed(errors)
-    changed: list[Path] = []
-    for file in files:
-        paper = file.paper
-        if paper.rule_topics is None or paper.topics != paper.rule_topics:
-            continue  # a person chose these topics
-        topics = matcher.assign(paper.title, unescape_markdown(file.body))
-        if topics != paper.topics:
-            path = project.papers / f"{paper.slug}.md"
-            updated = replace(paper, topics=topics, rule_topics=topics)
-            write_atomic(path, format_paper_file(fields_from_paper(updated), file.body))
-            changed.append(path)
-    return changed
+    ruled = [file for file in files if file.paper.rule_topics is not None and file.paper.topics == file.paper.rule_topics]
+    # Scoring the papers is most of the command (4.7 s of one core at 80,000 papers): on the workers.
+    assigned = workers.map_in_order(partial(_rule_topics, matcher=matcher), ruled, ASSIGN_CHUNK)
+    changed = [replace(file.paper, topics=topics, rule_topics=topics)
+               for file, topics in zip(ruled, assigned) if topics != file.paper.topics]
+    paths = [project.papers / f"{paper.slug}.md" for paper in changed]
+    texts = (format_paper_file(fields_from_paper(paper), paper.body).encode("utf-8") for paper in changed)
+    write_all_or_nothing(paths, texts, {path: stamps.get(path.name) for path in paths}, command="retopic")
+    return paths
+
+
+ASSIGN_CHUNK = 2000  # papers per task of the workers: ~0.1 s of scoring
+
+
+def _rule_topics(file: PaperFile, matcher: TopicMatcher) -> tuple[str, ...]:
+    """A person chose no topic for the paper: the topics the rules give it now."""
+    return matcher.assign(file.paper.title, unescape_markdown(file.body))
