@@ -97,7 +97,7 @@ def workers_on(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     runs: list[int] = []
     real = workers.results_in_order
 
-    def counted(work, count, chunk_size):  # type: ignore[no-untyped-def]
+    def counted(work, count, chunk_size):
         runs.append(count)
         return real(work, count, chunk_size)
 
