@@ -250,6 +250,12 @@ class Paper:
     def last_featured(self) -> dt.date:
         return self.featured[-1]
 
+    @property
+    def topics_by_rules(self) -> bool:
+        """Whether the paper's topics are still the taxonomy rules' choice (retopic may change them),
+        not a person's."""
+        return self.rule_topics is not None and self.topics == self.rule_topics
+
     def rank_on(self, day: dt.date) -> int | None:
         """The paper's place on a featured day, when its digest or a curator gave one."""
         return next((place for ranked_day, place in self.ranks if ranked_day == day), None)

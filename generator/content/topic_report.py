@@ -71,7 +71,7 @@ VERDICT_CHUNK = 2000  # papers per task of the workers: ~0.2 s of scoring
 def unsure_verdict(paper: Paper, matcher: TopicMatcher) -> tuple[tuple[tuple[str, int], ...], str] | None:
     """The rules' scores for a paper, best first, and why their choice is a close or weak call;
     None when it is not (or a person chose)."""
-    if paper.rule_topics is None or paper.topics != paper.rule_topics:
+    if not paper.topics_by_rules:
         return None
     scores = matcher.scores(paper.title, plain_text(paper.body))
     ranked = tuple(sorted(scores.items(), key=lambda item: (-item[1], matcher.order[item[0]])))
