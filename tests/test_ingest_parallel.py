@@ -1,7 +1,6 @@
 """A large ingest's work done by forked workers (generator/ingest/workers.py) gives exactly the
 files the serial ingest gives, and reports content errors the same way."""
 import concurrent.futures
-import errno
 import json
 import os
 import re
@@ -22,7 +21,7 @@ from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
 from generator.ingest.state import STATE_FILE
 from generator.project import Project
-from tests.helpers import FIXTURES, ROOT, make_project, snapshot
+from tests.helpers import FIXTURES, ROOT, disk_fills_after, make_project, snapshot
 
 SEED = ROOT / "content" / "digests" / "2025-08-18.txt"
 PAGE_COPIES = sorted((FIXTURES / "digests").glob("*.txt"))
@@ -133,16 +132,7 @@ def test_a_content_error_met_by_a_worker_is_reported_as_the_serial_ingest_report
 def test_a_full_disk_while_the_workers_format_leaves_content_as_it_was(tmp_path, monkeypatch, forks):
     project = Project.at(make_project(tmp_path, [SEED]))
     before = snapshot(project.content)
-    written = []
-    real = catalog.write_temporary_quickly
-
-    def fill_up(path, data, sync=False):
-        if len(written) == 30:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(path)
-        return real(path, data, sync)
-
-    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
+    disk_fills_after(monkeypatch, 30)
     with pytest.raises(OSError):
         run_ingest(project)
     assert forks and snapshot(project.content) == before

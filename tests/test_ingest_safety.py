@@ -1,5 +1,4 @@
 """Nothing a curator saved, edited or deleted is undone by ingest."""
-import errno
 import os
 
 import pytest
@@ -8,7 +7,7 @@ from generator.errors import BuildFailed
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
 from generator.project import Project
-from tests.helpers import FIXTURES, make_project, snapshot
+from tests.helpers import FIXTURES, curator_saves_after_load, disk_fills_after, make_project, snapshot
 
 API_DAY = FIXTURES / "hf-api" / "2025-08-18.json"
 THYME = "thyme-think-beyond-images.md"
@@ -47,14 +46,7 @@ def test_a_paper_saved_while_ingest_runs_is_kept_and_nothing_is_written(tmp_path
     project = ingested(tmp_path)
     (project.digests / "2025-08-19.json").write_text(API_DAY.read_text().replace("2025-08-18", "2025-08-19"))
     path = project.papers / THYME
-    real = catalog.load_paper_files
-
-    def load_then_curator_saves(project_arg, stamps=None):
-        loaded = real(project_arg, stamps)
-        path.write_text(path.read_text().replace("topics:", "authors: [Saved Meanwhile]\ntopics:", 1))
-        return loaded
-
-    monkeypatch.setattr(catalog, "load_paper_files", load_then_curator_saves)
+    curator_saves_after_load(monkeypatch, catalog, path)
     before = snapshot(project.content)
     with pytest.raises(BuildFailed) as failed:
         run_ingest(project)
@@ -68,16 +60,7 @@ def test_a_paper_saved_while_ingest_runs_is_kept_and_nothing_is_written(tmp_path
 def test_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
     project = Project.at(make_project(tmp_path, [API_DAY]))
     before = snapshot(project.content)
-    written = []
-
-    def fill_up(path, data, sync=False):
-        if len(written) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(path)
-        return real(path, data, sync)
-
-    real = catalog.write_temporary_quickly
-    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
+    disk_fills_after(monkeypatch, 3)
     with pytest.raises(OSError):
         run_ingest(project)
     assert snapshot(project.content) == before
@@ -104,14 +87,7 @@ def test_retopic_keeps_a_paper_saved_while_it_runs_and_writes_nothing(tmp_path, 
     project = ingested(tmp_path)
     with_one_topic_for_everything(project)
     path = project.papers / THYME
-    real = curate.load_paper_files
-
-    def load_then_curator_saves(project_arg, stamps=None):
-        loaded = real(project_arg, stamps)
-        path.write_text(path.read_text().replace("topics:", "authors: [Saved Meanwhile]\ntopics:", 1))
-        return loaded
-
-    monkeypatch.setattr(curate, "load_paper_files", load_then_curator_saves)
+    curator_saves_after_load(monkeypatch, curate, path)
     before = snapshot(project.content)
     with pytest.raises(BuildFailed) as failed:
         curate.retopic(project)
@@ -127,16 +103,8 @@ def test_retopic_on_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
 
     project = ingested(tmp_path)
     with_one_topic_for_everything(project)
-    written = []
     real = catalog.write_temporary_quickly
-
-    def fill_up(path, data, sync=False):
-        if len(written) == 3:
-            raise OSError(errno.ENOSPC, "No space left on device")
-        written.append(path)
-        return real(path, data, sync)
-
-    monkeypatch.setattr(catalog, "write_temporary_quickly", fill_up)
+    written = disk_fills_after(monkeypatch, 3)
     before = snapshot(project.content)
     with pytest.raises(OSError):
         curate.retopic(project)
