@@ -102,6 +102,17 @@ def test_the_report_counts_topics_and_lists_fallback_and_unsure_papers_with_thei
                for line in lines)
 
 
+def test_the_report_scores_the_text_the_rules_assign_topics_from():
+    # A phrase cut by a paragraph break is not the phrase: ingest and `digest retopic` assign
+    # "agents" from this body, so the report must show the score that choice rests on.
+    matcher = TopicMatcher(SMALL, "other")
+    body = "We study a mixture of\n\nexperts, and an \\*agent\\*."
+    assert matcher.assign("Layers", paper("x", "Layers", body, ()).abstract) == ("agents",)
+    report = topic_report([paper("split", "Layers", body, ("agents",))], SMALL, matcher)
+    assert [(found.paper.slug, found.reason, found.ranked) for found in report.unsure] == [
+        ("split", "placed by a single word", (("agents", 1),))]
+
+
 def test_the_report_is_the_same_when_forked_workers_score_the_papers(workers_on, monkeypatch):
     # `digest topics` scores every paper again: at 80,000 papers, on every core.
     matcher = TopicMatcher(SMALL, "other")

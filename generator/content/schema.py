@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from generator.content.markdown import is_safe_url
+from generator.content.markdown import is_safe_url, unescape_markdown
 
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
 # \Z, not $: "$" also matches before a final newline, which would let "slug\n" through.
@@ -255,6 +255,12 @@ class Paper:
         """Whether the paper's topics are still the taxonomy rules' choice (retopic may change them),
         not a person's."""
         return self.rule_topics is not None and self.topics == self.rule_topics
+
+    @property
+    def abstract(self) -> str:
+        """The body as the plain text a digest gave: Markdown's escapes removed, paragraph breaks
+        kept. What the topic rules read, in ingest, `digest retopic` and `digest topics` alike."""
+        return unescape_markdown(self.body)
 
     def rank_on(self, day: dt.date) -> int | None:
         """The paper's place on a featured day, when its digest or a curator gave one."""

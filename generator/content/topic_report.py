@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from generator import workers
-from generator.content.markdown import plain_text
 from generator.content.papers import load_papers
 from generator.content.schema import Paper
 from generator.content.taxonomy import (
@@ -73,7 +72,7 @@ def unsure_verdict(paper: Paper, matcher: TopicMatcher) -> tuple[tuple[tuple[str
     None when it is not (or a person chose)."""
     if not paper.topics_by_rules:
         return None
-    scores = matcher.scores(paper.title, plain_text(paper.body))
+    scores = matcher.scores(paper.title, paper.abstract)
     ranked = tuple(sorted(scores.items(), key=lambda item: (-item[1], matcher.order[item[0]])))
     if ranked and ranked[0][1] < MIN_SCORE:
         return ranked, "placed by a single word"

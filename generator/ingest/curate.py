@@ -8,7 +8,6 @@ from pathlib import Path
 
 from generator import workers
 from generator.content.identity import identity_keys
-from generator.content.markdown import unescape_markdown
 from generator.content.papers import (
     PaperFile,
     fields_from_paper,
@@ -76,4 +75,4 @@ ASSIGN_CHUNK = 2000  # papers per task of the workers: ~0.1 s of scoring
 
 def _rule_topics(file: PaperFile, matcher: TopicMatcher) -> tuple[str, ...]:
     """A person chose no topic for the paper: the topics the rules give it now."""
-    return matcher.assign(file.paper.title, unescape_markdown(file.body))
+    return matcher.assign(file.paper.title, file.paper.abstract)
