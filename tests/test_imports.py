@@ -28,6 +28,15 @@ def test_building_does_not_load_the_numpy_modules_it_never_uses():
     assert loaded.split() == []
 
 
+def test_the_math_converter_loads_at_the_first_formula():
+    shown = run_python("import sys, generator.build.builder\n"
+                       "from generator.content.math import math_html\n"
+                       "before = 'latex2mathml' in sys.modules\n"
+                       "html = math_html('Energy $E = mc^2$')\n"
+                       "print(before, 'latex2mathml' in sys.modules, '<msup>' in html)")
+    assert shown.split() == ["False", "True", "True"]
+
+
 def test_a_deferred_module_loads_when_first_used():
     shown = run_python("import generator.build.related as related, numpy\n"
                        "import numpy.ma as ma\n"

@@ -24,7 +24,6 @@ import re
 from functools import lru_cache
 from xml.etree import ElementTree
 
-from latex2mathml.converter import convert
 from markupsafe import Markup, escape
 
 MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
@@ -73,6 +72,14 @@ def tex_to_mathml(tex: str) -> str:
     if not _allowed(tree):
         return ""
     return _serialize(tree)
+
+
+def convert(tex: str) -> str:
+    """latex2mathml's MathML for `tex`, its converter imported at the first formula: with the
+    urllib, http and email modules it pulls in, that is a tenth of a build's imports, which a site
+    without math need not pay."""
+    from latex2mathml.converter import convert as latex_to_mathml
+    return latex_to_mathml(tex)
 
 
 def _allowed(element: ElementTree.Element) -> bool:
