@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.ingest.apijson import entry_lines, normalize_abstract, parse_api_digest
+from generator.content.markdown import normalize_paragraphs
+from generator.ingest.apijson import entry_lines, parse_api_digest
 
 REAL = Path(__file__).parent / "fixtures" / "hf-api"
 
@@ -47,7 +48,7 @@ def test_hidden_authors_and_non_web_links_are_left_out():
 
 
 def test_paragraph_breaks_survive_and_hard_wraps_do_not():
-    assert normalize_abstract("One line\nwrapped.\n\n  Second   paragraph.\n") == "One line wrapped.\n\nSecond paragraph."
+    assert normalize_paragraphs("One line\nwrapped.\n\n  Second   paragraph.\n") == "One line wrapped.\n\nSecond paragraph."
 
 
 def test_a_title_with_markup_stays_text():

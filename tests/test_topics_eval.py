@@ -113,6 +113,13 @@ def test_the_report_scores_the_text_the_rules_assign_topics_from():
         ("split", "placed by a single word", (("agents", 1),))]
 
 
+def test_a_phrase_wrapped_over_two_lines_counts_and_one_over_a_blank_line_does_not():
+    matcher = TopicMatcher(SMALL, "other")
+    assert matcher.assign("Layers", "We route tokens with a mixture of\nexperts.") == ("moe",)
+    assert matcher.assign("Layers", "We route tokens with a mixture of  \n   experts.") == ("moe",)
+    assert matcher.assign("Layers", "We route tokens with a mixture of\n\nexperts.") == ("other",)
+
+
 def test_the_report_is_the_same_when_forked_workers_score_the_papers(workers_on, monkeypatch):
     # `digest topics` scores every paper again: at 80,000 papers, on every core.
     matcher = TopicMatcher(SMALL, "other")

@@ -17,6 +17,7 @@ ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
 
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 OTHER_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits at besides " "
+PARAGRAPH_BREAK = re.compile(r"\n\s*\n")  # a blank line, spaces on it or not
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # what CommonMark lets a backslash escape
 
 
@@ -42,6 +43,16 @@ def plain_text(markdown_text: str) -> str:
     """A body as one line of plain text (meta descriptions, search snippets, feeds)."""
     one_line = markdown_text if is_one_line(markdown_text) else " ".join(markdown_text.split())
     return unescape_markdown(one_line)
+
+
+def normalize_paragraphs(text: str) -> str:
+    """Whitespace as a reader sees it: within a paragraph, line breaks and runs of spaces are one
+    space; paragraphs stay parted by a blank line; none at either end. An arXiv abstract's hard
+    wraps, or a curator's, are not breaks in its sentences."""
+    if is_one_line(text):
+        return text
+    paragraphs = (" ".join(part.split()) for part in PARAGRAPH_BREAK.split(text))
+    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
 def is_one_line(text: str) -> bool:

@@ -258,8 +258,8 @@ class Paper:
 
     @property
     def abstract(self) -> str:
-        """The body as the plain text a digest gave: Markdown's escapes removed, paragraph breaks
-        kept. What the topic rules read, in ingest, `digest retopic` and `digest topics` alike."""
+        """The body as the plain text a digest gave: Markdown's escapes removed, line breaks kept.
+        What the topic rules read, in ingest, `digest retopic` and `digest topics` alike."""
         return unescape_markdown(self.body)
 
     def rank_on(self, day: dt.date) -> int | None:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.content.frontmatter import SLUG
+from generator.content.markdown import normalize_paragraphs
 from generator.errors import SourceError, display_path, unknown_key
 from generator.yamlio import YamlDocument, YamlError, YamlPath, load_yaml_file
 
@@ -227,10 +228,11 @@ def _phrases(topics: list[Topic], title_only: bool = False, weak: bool = False) 
 
 
 class _Text:
-    """A paper's title and abstract, lowercased, with the set of words of each, found once."""
+    """A paper's title and abstract, lowercased, with the set of words of each, found once. A phrase
+    may run over a line break in the abstract (a curator's wrapped Markdown), not over a blank line."""
 
     def __init__(self, title: str, abstract: str):
-        self.title, self.abstract = title.lower(), abstract.lower()
+        self.title, self.abstract = title.lower(), normalize_paragraphs(abstract).lower()
         self.both = f"{self.title}\n{self.abstract}"
         self.title_words = _words(self.title)
         self.abstract_words = _words(self.abstract)

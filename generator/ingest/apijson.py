@@ -15,6 +15,7 @@ import json
 import re
 from typing import Any
 
+from generator.content.markdown import normalize_paragraphs
 from generator.content.schema import ARXIV_ID, Link
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
@@ -89,7 +90,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
     if not isinstance(entry, dict) or not isinstance(entry.get("paper"), dict):
         raise EntryError("has no 'paper' object")
     paper = entry["paper"]
-    abstract = normalize_abstract(_text(paper, entry, "summary"))
+    abstract = normalize_paragraphs(_text(paper, entry, "summary"))
     return DraftPaper(
         title=_title(_text(paper, entry, "title")),
         abstract=abstract,
@@ -125,12 +126,6 @@ def _text(paper: dict[str, Any], entry: dict[str, Any], key: str) -> str:
 def _title(raw: str) -> str:
     """arXiv wraps long titles as '...Sparse\\n  Autoencoders': one line, single spaces."""
     return " ".join(raw.split())
-
-
-def normalize_abstract(raw: str) -> str:
-    """Hard line breaks joined, the authors' paragraph breaks kept as blank lines."""
-    paragraphs = (" ".join(part.split()) for part in re.split(r"\n\s*\n", raw))
-    return "\n\n".join(paragraph for paragraph in paragraphs if paragraph)
 
 
 def _arxiv_id(value: Any) -> str:
