@@ -97,6 +97,8 @@ def _run_reporting_failures(args: argparse.Namespace, project: Project) -> int:
     from generator.lock import ProjectBusy
 
     try:
+        if links_out := project.links_leading_out():
+            raise BuildFailed(links_out)
         return _run_locked(args, project) if args.writes else args.command(args, project)
     except BuildFailed as failure:
         _print_errors(failure.errors)

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from generator.errors import SourceError, display_path
+
 # A file's bytes, or its parts in order: a file of hundreds of megabytes need not be one object.
 Data = bytes | Iterable[bytes | memoryview]
 
@@ -45,6 +47,21 @@ def safe_parts(relative: str) -> list[str]:
 def resolve_inside(root: Path, relative: str) -> Path:
     """root/relative, refusing paths that would escape root (see safe_parts)."""
     return root.joinpath(*safe_parts(relative))
+
+
+def link_leading_out(path: Path, root: Path) -> SourceError | None:
+    """An error when a symbolic link on the way to path takes it outside root (resolved): a link
+    committed into content/ must not make a build publish, or quote in its log, a file of the
+    machine that builds it. None when path stays inside, does not exist or cannot be resolved
+    (a link loop: reading it fails and says so)."""
+    try:
+        resolved = path.resolve()
+    except (OSError, RuntimeError):
+        return None
+    if resolved == root or root in resolved.parents:
+        return None
+    return SourceError(display_path(path), 0, f"is a symbolic link to {resolved}, outside the project",
+                       "only files inside the project are read: replace the link by a copy of the file")
 
 
 def write_data(stream: BinaryIO, data: Data) -> None:

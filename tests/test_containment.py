@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from generator.build.builder import build_site
 from generator.config import load_config
 from generator.content.markdown import render_markdown
 from generator.errors import BuildFailed
-from tests.helpers import snapshot
+from tests.helpers import FIXTURES, digest_cli, make_project, snapshot
 
 
 def config_errors(project: Path, text: str) -> list[str]:
@@ -88,6 +89,55 @@ def test_a_static_file_linking_out_of_its_folder_is_refused(golden_project: Path
     assert len(failure.value.errors) == 1
     assert str(failure.value.errors[0]).split(" out of ")[0].endswith("static/key.txt: a symbolic link")
     assert not (golden_project / "site").exists()
+
+
+SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI"
+
+
+def test_a_digest_linking_out_of_the_project_is_neither_published_nor_quoted(tmp_path: Path) -> None:
+    (tmp_path / "secret.txt").write_text(f"Aug 18, 2025\n\n{SECRET}\n\nThe build machine's private notes.\n")
+    project = make_project(tmp_path)
+    (project / "content" / "digests" / "2025-08-19.txt").symlink_to(tmp_path / "secret.txt")
+    before = snapshot(project)
+    result = digest_cli(project, "build")
+    assert result.returncode == 1
+    assert result.stderr.startswith("content/digests/2025-08-19.txt: is a symbolic link to ")
+    assert "outside the project" in result.stderr and SECRET not in result.stdout + result.stderr
+    assert snapshot(project) == before and not (project / "site").exists()
+
+
+def test_a_paper_file_linking_out_of_the_project_is_refused_by_every_load(golden_project: Path,
+                                                                        tmp_path: Path) -> None:
+    papers = golden_project / "content" / "papers"
+    paper = sorted(papers.iterdir())[0]
+    (tmp_path / paper.name).write_bytes(paper.read_bytes())
+    paper.unlink()
+    paper.symlink_to(tmp_path / paper.name)
+    result = digest_cli(golden_project, "check")
+    assert result.returncode == 1
+    assert f"content/papers/{paper.name}: is a symbolic link to {tmp_path / paper.name}, outside" in result.stderr
+    with pytest.raises(BuildFailed) as failure:  # the library's build too, which the preview runs
+        build_site(golden_project)
+    assert "outside the project" in str(failure.value)
+
+
+def test_ingest_writes_nothing_into_a_papers_folder_linking_out(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [FIXTURES / "hf-api" / "2025-08-18.json"])
+    (tmp_path / "elsewhere").mkdir()
+    (project / "content" / "papers").symlink_to(tmp_path / "elsewhere")
+    result = digest_cli(project, "ingest")
+    assert result.returncode == 1 and result.stderr.startswith("content/papers: is a symbolic link to ")
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_a_link_staying_inside_the_project_is_read(tmp_path: Path) -> None:
+    project = make_project(tmp_path)
+    (project / "saved").mkdir()
+    shutil.copy(FIXTURES / "hf-api" / "2025-08-18.json", project / "saved" / "2025-08-18.json")
+    (project / "content" / "digests" / "2025-08-18.json").symlink_to(Path("../../saved/2025-08-18.json"))
+    result = digest_cli(project, "ingest")
+    assert result.returncode == 0, result.stderr
+    assert list((project / "content" / "papers").glob("*.md"))
 
 
 def test_odd_files_in_static_and_templates_are_skipped_or_reported(golden_project: Path) -> None:

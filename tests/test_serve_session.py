@@ -93,6 +93,38 @@ def test_a_crashing_rebuild_is_shown_and_the_next_change_recovers(tmp_path: Path
         session.stop()
 
 
+def test_a_digest_linked_out_of_the_project_during_the_preview_is_shown_and_not_read(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    (project / "content" / "digests").mkdir(parents=True)
+    (tmp_path / "secret.txt").write_text("Aug 18, 2025\n\nSECRET\n\nnot for the site\n")
+    builders: list[CrashOnceBuilder] = []
+    ingested: list[list[Path] | None] = []
+
+    def factory(project: Project) -> Builder:
+        builders.append(CrashOnceBuilder(project))
+        return builders[-1]
+
+    def ingest(project: Project, digests: list[Path] | None) -> IngestReport:
+        ingested.append(digests)
+        return IngestReport()
+
+    session = PreviewSession(project, "127.0.0.1", 0, builder_factory=factory, ingest=ingest,
+                             report=lambda message: None)
+    session.start()
+    try:
+        events = EventStream(int(session.url.rstrip("/").rsplit(":", 1)[1]))
+        events.next_event()  # hello
+        ingested.clear()
+        (project / "content" / "digests" / "2025-08-19.txt").symlink_to(tmp_path / "secret.txt")
+        name, data = events.next_event()
+        assert name == "build-error"
+        assert "content/digests/2025-08-19.txt: is a symbolic link to " in data["errors"][0]
+        assert ingested == [] and builders[-1].rebuilds == []
+        events.close()
+    finally:
+        session.stop()
+
+
 class TakenOverBuilder(CrashOnceBuilder):
     """A site/ taken over as up to date, with a file saved while the builder loaded its state."""
 

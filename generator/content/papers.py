@@ -26,7 +26,7 @@ from generator.content.schema import Paper, front_matter_fields
 from generator.content.validate import validate_fields
 from generator.content.yamlout import dump_fields
 from generator.errors import SourceError, display_path
-from generator.files import read_stamped_file, write_file_atomic
+from generator.files import link_leading_out, read_stamped_file, write_file_atomic
 from generator.heap import gc_paused
 from generator.project import Project
 
@@ -107,7 +107,11 @@ def paper_listing(project: Project,
     candidates = _paper_entries(project.papers)
     if candidates is None:
         return [], []
+    root = project.root.resolve() if any(entry.is_symlink() for entry in candidates) else project.root
     for entry in candidates:
+        if entry.is_symlink() and (outside := link_leading_out(Path(entry.path), root)):
+            errors.append(outside)
+            continue
         # A regular file (not a link, whose own stamp misses edits of its target) keeps its given stamp.
         stamp = stamps.get(entry.name) if stamps is not None and entry.is_file(follow_symlinks=False) else None
         stamp = stamp or _regular_file_stamp(entry)

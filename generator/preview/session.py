@@ -402,6 +402,8 @@ class PreviewSession:
         A digest that fails to ingest does not stop the build of everything else;
         the errors of both are reported together.
         """
+        if links_out := self.project.links_leading_out():  # one made since the preview started
+            raise BuildFailed(links_out)
         written: set[Path] = set()
         ingest_errors: list[SourceError] = []
         if digests is None or digests:
