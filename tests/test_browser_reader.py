@@ -351,6 +351,23 @@ def test_the_reading_list_keeps_papers_across_reloads_and_exports_bibtex(reader:
     expect(titles).to_have_count(2)
 
 
+def test_the_reading_list_shows_only_addresses_on_this_site(reader: Page, base_url: str):
+    """Entries another page of this origin may have planted: browsers drop a tab or a line break from
+    an address, so "/<tab>/evil.example/x" is "//evil.example/x", another host."""
+    page = reader
+    page.goto(f"{base_url}/")
+    page.evaluate("""localStorage.setItem('paper-digest:reading-list', JSON.stringify([
+        {slug: 'a', title: 'Tab', url: '/\\t/evil.example/x'},
+        {slug: 'b', title: 'Line break', url: '/\\n/evil.example/y'},
+        {slug: 'c', title: 'Backslash', url: '/\\\\evil.example/z'},
+        {slug: 'd', title: 'Full address', url: 'https://evil.example/w'},
+        {slug: 'skippipe', title: 'SkipPipe', url: '/papers/s/skippipe/', day: '2025-08-18'}]))""")
+    page.goto(f"{base_url}/reading-list/")
+    expect(page.locator(".saved-list .paper-title")).to_have_text(["SkipPipe"])
+    hosts = page.eval_on_selector_all(".saved-list a[href]", "links => links.map(link => new URL(link.href).host)")
+    assert hosts and set(hosts) == {base_url.split("//")[1]}
+
+
 def test_new_papers_are_marked_since_the_last_visit(reader: Page, base_url: str):
     page = reader
     page.goto(f"{base_url}/")

@@ -34,10 +34,19 @@
 
   // --- The reading list ---
 
-  // Only paths on this site: "/x", never "//host" or "/\host", which browsers read as another host.
   function isEntry(entry) {
     return entry && typeof entry.slug === "string" && typeof entry.title === "string" &&
-      typeof entry.url === "string" && /^\/(?![\/\\])/.test(entry.url);
+      typeof entry.url === "string" && isSitePath(entry.url);
+  }
+
+  // Only paths on this site as the browser reads them: "/x", never "//host", "/\host" or
+  // "/<tab>/host" (browsers drop tabs and line breaks from addresses), all read as another host.
+  function isSitePath(url) {
+    try {
+      return url.charAt(0) === "/" && new URL(url, location.href).origin === location.origin;
+    } catch (error) {
+      return false;
+    }
   }
 
   function readList(storage) {
