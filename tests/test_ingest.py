@@ -83,6 +83,30 @@ def test_links_drop_trailing_punctuation_and_get_a_kind(tmp_path):
     # Every rule of extraction and kinds, case by case: tests/fixtures/cases/links.txt.
 
 
+def test_addresses_python_cannot_parse_are_text_not_links_and_stop_nothing(tmp_path):
+    """`https://[anonymized]` is how abstracts under review hide their code; a paper file's link
+    like it is reported at its line, by check and build alike."""
+    project = make_project(tmp_path)
+    (project / "content" / "digests" / "2025-08-19.txt").write_text(
+        "Aug 19, 2025\n\nA Paper Under Review\n\nCode at https://[anonymized] and https://[::1/x, "
+        "a demo at https://demo.example.org:99999/ and data at https://data.example.org/set.\n")
+    (project / "content" / "digests" / "2025-08-20.json").write_text(json.dumps([{"paper": {
+        "id": "2508.00001", "title": "An API Paper", "summary": "Code at https://[anonymized].", "authors": [],
+        "githubRepo": "https://[oops.example.org", "projectPage": "https://ok.example.org/p"}}]))
+    ingested = digest_cli(project, "ingest")
+    assert ingested.returncode == 0, ingested.stderr
+    links = {paper.title: [link.url for link in paper.links] for paper in load_papers(Project.at(project))[0]}
+    assert links == {"A Paper Under Review": ["https://data.example.org/set"],
+                     "An API Paper": ["https://ok.example.org/p"]}
+    paper = project / "content" / "papers" / "a-paper-under-review.md"
+    paper.write_text(paper.read_text().replace("https://data.example.org/set", "https://[anonymized]/set"))
+    for command in ("check", "build"):
+        result = digest_cli(project, command)
+        assert result.returncode == 1
+        assert "a-paper-under-review.md:7: field 'links' has 'https://[anonymized]/set', which is not a web " \
+               "address with a valid host" in result.stderr, result.stderr
+
+
 def test_slugs_are_short_ascii_unique_and_never_change(tmp_path):
     from generator.ingest.catalog import slugify
     assert slugify("Consistency^2: Consistent and Fast 3D Painting with Latent Consistency Models") == \

@@ -17,13 +17,13 @@ from functools import lru_cache, partial
 from itertools import groupby
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote_plus, urlsplit
+from urllib.parse import quote_plus
 
 from generator.build import outputs, urls
 from generator.build.related import Edit, related_papers
 from generator.build.site import Site
 from generator.config import SiteConfig
-from generator.content.markdown import plain_text
+from generator.content.markdown import plain_text, web_address
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 
@@ -312,8 +312,7 @@ def quick_links(paper: Paper) -> tuple[tuple[str, str], ...]:
 
 def is_web_url(url: str) -> bool:
     """Only http and https links reach a page, whatever the content says."""
-    parts = urlsplit(url.strip())
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+    return web_address(url) is not None
 
 
 def link_groups(paper: Paper) -> tuple[tuple[str, tuple[str, ...]], ...]:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from generator.content.markdown import is_safe_url, unescape_markdown
+from generator.content.markdown import is_safe_url, unescape_markdown, web_address
 
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
 # \Z, not $: "$" also matches before a final newline, which would let "slug\n" through.
@@ -115,6 +115,8 @@ def _links(value: Any) -> str | None:
             return f"has an entry that is not {{url, kind}}: {link!r}"
         if not link["url"].lower().startswith(("http://", "https://")) or not is_safe_url(link["url"]):
             return f"has '{link['url']}': only http and https links are published"
+        if web_address(link["url"]) is None:
+            return f"has '{link['url']}', which is not a web address with a valid host"
         if link.get("kind", "other") not in LINK_KINDS:
             return f"has kind '{link.get('kind')}'"
     return None

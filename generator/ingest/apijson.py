@@ -15,7 +15,7 @@ import json
 import re
 from typing import Any
 
-from generator.content.markdown import normalize_paragraphs
+from generator.content.markdown import normalize_paragraphs, web_address
 from generator.content.schema import ARXIV_ID, Link
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
@@ -152,7 +152,8 @@ def _links(paper: dict[str, Any], abstract: str) -> tuple[Link, ...]:
     links: dict[str, Link] = {}
     for key, kind in LINK_FIELDS:
         url = paper.get(key)
-        if isinstance(url, str) and re.match(r"https?://[^\s/]+\.[^\s]*$", url.strip(), re.IGNORECASE):
+        if isinstance(url, str) and re.match(r"https?://[^\s/]+\.[^\s]*$", url.strip(), re.IGNORECASE) \
+                and web_address(url):
             links.setdefault(url.strip(), Link(url.strip(), kind))
     for link in extract_links(abstract):
         links.setdefault(link.url, link)

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
+from generator.content.markdown import web_address
 from generator.content.schema import Link
 
 URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
@@ -21,8 +21,8 @@ def extract_links(text: str) -> tuple[Link, ...]:
         # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.
         for part in match.group(0).split("]("):
             url = _trim(part)
-            host = urlsplit(url).hostname or ""
-            if url not in seen and "." in host:
+            address = web_address(url)
+            if url not in seen and address is not None and "." in (address.hostname or ""):
                 seen[url] = Link(url, link_kind(url))
     return tuple(seen.values())
 
@@ -38,7 +38,9 @@ def _trim(url: str) -> str:
 
 
 def link_kind(url: str) -> str:
-    parts = urlsplit(url)
+    parts = web_address(url)
+    if parts is None:
+        return "other"
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.strip("/").split("/")
     if host in CODE_HOSTS:
