@@ -42,6 +42,23 @@ def test_a_removed_featured_date_is_not_added_back(tmp_path):
     assert path.read_text() == day2
 
 
+@pytest.mark.parametrize("field", ["authors", "arxiv_id", "links"])
+def test_a_deleted_field_is_not_filled_again_by_the_digest_it_came_from(tmp_path, field):
+    project = ingested(tmp_path)
+    path = project.papers / THYME
+    lines = path.read_text().splitlines(keepends=True)
+    start = next(number for number, line in enumerate(lines) if line.startswith(f"{field}:"))
+    end = next(number for number in range(start + 1, len(lines)) if not lines[number].startswith((" ", "- ")))
+    edited = "".join(lines[:start] + lines[end:])
+    path.write_text(edited)  # the curator removed a wrong value
+    run_ingest(project)
+    assert path.read_text() == edited
+    text_day = project.digests / "2025-08-19.txt"  # a new digest with the paper still fills nothing it had
+    text_day.write_text("Aug 19, 2025\n\nThyme: Think Beyond Images\n\nAn abstract.\n")
+    run_ingest(project)
+    assert f"{field}:" not in path.read_text() and "2025-08-19" in path.read_text()
+
+
 def test_a_paper_saved_while_ingest_runs_is_kept_and_nothing_is_written(tmp_path, monkeypatch):
     project = ingested(tmp_path)
     (project.digests / "2025-08-19.json").write_text(API_DAY.read_text().replace("2025-08-18", "2025-08-19"))

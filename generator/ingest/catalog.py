@@ -450,12 +450,17 @@ class Catalog:
         return paper.slug
 
     def _feature_again(self, paper: Paper, draft: DraftPaper) -> None:
-        """Only ever adds: the day, the source, and metadata the paper does not have yet."""
+        """Only ever adds: the day, the source, and, from a digest new to the paper, metadata the
+        paper does not have yet. A digest already among its sources gave what it had when it was
+        first read: a field missing now was removed by a curator, and stays removed."""
         featured = tuple(sorted(set(paper.featured) | {draft.featured}))
-        sources = paper.sources if draft.digest in paper.sources else tuple(sorted({*paper.sources, draft.digest}))
+        if draft.digest in paper.sources:
+            self._set(replace(paper, featured=featured))
+            return
         self._set(replace(
-            paper, featured=featured, sources=sources, arxiv_id=paper.arxiv_id or draft.arxiv_id,
-            authors=paper.authors or draft.authors, links=paper.links or draft.links))
+            paper, featured=featured, sources=tuple(sorted({*paper.sources, draft.digest})),
+            arxiv_id=paper.arxiv_id or draft.arxiv_id, authors=paper.authors or draft.authors,
+            links=paper.links or draft.links))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
 
