@@ -134,6 +134,7 @@ _OS_ERROR_HINTS = {
     errno.EROFS: "the file system is read-only",
     errno.EACCES: "permission denied; check the owner and permissions of the folder",
     errno.EPERM: "operation not permitted; check the owner and permissions of the folder",
+    errno.ENOTDIR: "a file has the name of a folder the command needs; move the file away",
 }
 
 

@@ -67,6 +67,7 @@ def test_a_title_with_markup_stays_text():
     ('[\n  {"paper": {"id": "2508.11630", "title": "A\\u0000", "summary": "B", "authors": []}}\n]', 2, "control character"),
     ('["__import__(\'os\').system(\'touch /tmp/pwned\')"]', 1, "not a Python literal"),
     ('{"date": "2025-08-19", "data": []}', 1, "named 2025-08-18"),
+    ("[" * 100_000, 1, "nested too deeply"),
 ])
 def test_broken_files_say_where_and_what(text, line, message):
     drafts, errors = parse("2025-08-18.json", text)

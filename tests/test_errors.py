@@ -121,6 +121,13 @@ def test_new_scaffolds_a_hand_added_paper_and_refuses_a_duplicate(project):
     assert again.returncode == 1 and "exists already" in again.stderr
 
 
+@pytest.mark.parametrize("title", ["+++", "🙂"])
+def test_new_takes_a_title_without_letters_as_ingest_does(project, title):
+    result = digest_cli(project, "new", title, "--date", "2025-08-20")
+    assert result.returncode == 0, result.stderr
+    assert digest_cli(project, "check").returncode == 0
+
+
 def test_retopic_respects_topics_set_by_hand(project):
     papers = project / "content" / "papers"
     taxonomy = project / "content" / "topics.yaml"

@@ -7,7 +7,7 @@ from generator.errors import BuildFailed
 from generator.ingest import catalog
 from generator.ingest.catalog import run_ingest
 from generator.project import Project
-from tests.helpers import FIXTURES, curator_saves_after_load, disk_fills_after, make_project, snapshot
+from tests.helpers import FIXTURES, curator_saves_after_load, digest_cli, disk_fills_after, make_project, snapshot
 
 API_DAY = FIXTURES / "hf-api" / "2025-08-18.json"
 THYME = "thyme-think-beyond-images.md"
@@ -129,3 +129,16 @@ def test_retopic_on_a_full_disk_leaves_content_as_it_was(tmp_path, monkeypatch):
     monkeypatch.setattr(catalog, "write_temporary_quickly", real)
     changed = curate.retopic(project)
     assert len(changed) > 3 and all("topics: [other]" in path.read_text() for path in changed)
+
+
+def test_a_ledger_saved_in_another_encoding_is_named_at_its_line_and_nothing_changes(tmp_path):
+    project = ingested(tmp_path)
+    lines = project.ingest_ledger.read_bytes().count(b"\n")
+    with project.ingest_ledger.open("ab") as ledger:
+        ledger.write("2025-08-19\tcafé\ttitle:café\n".encode("latin-1"))
+    (project.papers / THYME).unlink()  # a change, for ingest to read the ledger
+    before = snapshot(project.content)
+    result = digest_cli(project.root, "ingest")
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"content/ingested.tsv:{lines + 1}: not UTF-8 text (save the file as UTF-8")
+    assert snapshot(project.content) == before

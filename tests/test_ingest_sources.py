@@ -6,12 +6,13 @@ import os
 import shutil
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.content.identity import normalize_title
 from generator.ingest.catalog import run_ingest
 from generator.project import Project
-from tests.helpers import FIXTURES, make_project
+from tests.helpers import FIXTURES, digest_cli, make_project, snapshot
 
 API_DAY = FIXTURES / "hf-api" / "2025-08-18.json"
 
@@ -124,3 +125,33 @@ def test_odd_files_in_the_digests_folder_are_reported_or_ignored_never_a_hang(tm
         "is not a regular file (digests are .txt or .json files; move it away)",
     ]
     assert not list((project / "content" / "papers").glob("*.md"))  # nothing written
+
+
+def test_a_file_named_on_the_command_line_must_be_a_digest(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    shutil.copy(API_DAY, project / "content" / "digests" / "2025-08-19.JSON")
+    (tmp_path / "notes.yaml").write_text("title: x\n")
+    before = snapshot(project / "content")
+    misnamed = project / "content" / "digests" / "2025-08-19.JSON"
+    result = digest_cli(project, "ingest", str(misnamed), str(tmp_path / "notes.yaml"))
+    assert result.returncode == 1
+    assert set(result.stderr.splitlines()[:2]) == {
+        "content/digests/2025-08-19.JSON: is not a digest "
+        "(digests are page copies named .txt or API responses named .json)",
+        f"{tmp_path / 'notes.yaml'}: is not a digest (digests are page copies named .txt or API responses named .json)"}
+    assert snapshot(project / "content") == before
+
+
+@pytest.mark.parametrize("command", ["ingest", "build", "check"])
+def test_a_digests_folder_that_cannot_be_listed_stops_the_command(tmp_path, command):
+    """Taken for an empty folder, it would make ingest forget every digest and publish nothing new."""
+    project = make_project(tmp_path, [API_DAY])
+    assert digest_cli(project, "ingest").returncode == 0
+    digests = project / "content" / "digests"
+    shutil.move(digests, tmp_path / "saved")
+    digests.write_text("")  # a file where the folder was
+    before = snapshot(project / "content")
+    result = digest_cli(project, command)
+    assert result.returncode == 1
+    assert result.stderr.startswith("digest: content/digests: a file has the name of a folder the command needs")
+    assert snapshot(project / "content") == before

@@ -42,6 +42,8 @@ def parse_api_digest(text: str, name: str) -> tuple[list[DraftPaper], list[Sourc
         document = json.loads(text)
     except json.JSONDecodeError as error:
         return [], [SourceError(name, error.lineno, f"not valid JSON: {error.msg}", HINT)]
+    except RecursionError:  # thousands of nested brackets: no API response
+        return [], [SourceError(name, 1, "not a Daily Papers response: nested too deeply", HINT)]
     entries, problem = _entries(document, day)
     if problem:
         return [], [SourceError(name, 1, problem, HINT)]

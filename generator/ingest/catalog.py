@@ -103,9 +103,15 @@ def new_parts(draft: DraftPaper, keys: list[str], matcher: TopicMatcher) -> NewP
 
 
 def digest_paths(project: Project) -> list[Path]:
-    """Page copies (.txt) and API files (.json); hidden files such as editors' lock files are not digests."""
-    return sorted(path for path in project.digests.glob("*")
-                  if path.suffix in DIGEST_FORMATS and not path.name.startswith((".", "#")))
+    """Page copies (.txt) and API files (.json); hidden files such as editors' lock files are not
+    digests. A folder that cannot be listed (permissions, a file of that name) raises OSError: taken
+    for an empty one, it would make ingest forget every digest."""
+    try:
+        names = os.listdir(project.digests)
+    except FileNotFoundError:
+        return []
+    return sorted(project.digests / name for name in names
+                  if Path(name).suffix in DIGEST_FORMATS and not name.startswith((".", "#")))
 
 
 def read_digests(paths: list[Path], hashes: dict[Path, str] | None = None) -> tuple[list[DraftPaper], list[SourceError]]:
@@ -144,6 +150,10 @@ def read_digest(path: Path) -> DigestRead:
     """One digest file in its format, or why it cannot be read (never a hang on a FIFO or a
     folder); with the hash of its bytes, when it could be read."""
     shown = display_path(path)
+    parse = DIGEST_FORMATS.get(path.suffix)
+    if parse is None:  # named on the command line: content/digests/ lists only these endings
+        return [], [SourceError(shown, 0, "is not a digest",
+                                "digests are page copies named .txt or API responses named .json")], None
     try:
         if not stat.S_ISREG(path.stat().st_mode):
             return [], [SourceError(shown, 0, "is not a regular file", "digests are .txt or .json files; move it away")], None
@@ -155,7 +165,7 @@ def read_digest(path: Path) -> DigestRead:
     text, errors = decode(data, shown)
     if text is None:
         return [], errors, digest
-    drafts, errors = DIGEST_FORMATS[path.suffix](text, shown)
+    drafts, errors = parse(text, shown)
     return [replace(draft, digest=path.name) for draft in drafts], errors, digest
 
 

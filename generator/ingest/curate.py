@@ -37,9 +37,9 @@ def new_paper(project: Project, title: str, featured: dt.date) -> Path:
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(files, matcher)
-    key = identity_keys(title, "")[0]
-    if key in catalog.by_key:
-        existing = catalog.papers[catalog.by_key[key]]
+    keys = identity_keys(title, "")  # none for a title of only punctuation or emoji, as in ingest
+    if keys and keys[0] in catalog.by_key:
+        existing = catalog.papers[catalog.by_key[keys[0]]]
         raise BuildFailed([SourceError(existing.path, 1, f"a paper titled '{title}' exists already",
                                        "edit that file instead")])
     slug = catalog.free_slug(slugify(title))

@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.errors import BuildFailed, SourceError, display_path
+
 HEADER = "# day\tslug\tkey — papers ingest has placed; delete a paper's lines to let ingest bring it back\n"
 
 
@@ -25,9 +27,15 @@ class Ledger:
     def read(cls, path: Path) -> Ledger:
         ledger = cls()
         try:
-            text = path.read_text(encoding="utf-8")
+            data = path.read_bytes()
         except FileNotFoundError:
             return ledger
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:  # saved in another encoding: which lines mean what is unknown
+            number = data.count(b"\n", 0, error.start) + 1
+            raise BuildFailed([SourceError(display_path(path), number, "not UTF-8 text",
+                                           "save the file as UTF-8, or delete that line")]) from None
         for line in text.splitlines():
             parts = line.split("\t")
             if line.startswith("#") or len(parts) != 3:
