@@ -40,7 +40,8 @@ class LockUnavailable(Exception):
 def project_lock(project: Project) -> Iterator[bool]:
     """Holds the project's lock; raises ProjectBusy when another command holds it, and
     LockUnavailable when the cache folder cannot be written. Gives whether the last holder was
-    killed: it leaves its pid in the file, which a holder that ends normally empties."""
+    killed or interrupted: it leaves its pid in the file, which a holder that ends normally (or
+    with an error) empties."""
     descriptor = _open_lock_file(project.cache_dir / LOCK_FILE)
     try:
         try:
@@ -52,8 +53,12 @@ def project_lock(project: Project) -> Iterator[bool]:
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         try:
             yield killed
-        finally:  # an error or Ctrl-C too: writers remove their own temporary files as they stop
+        except Exception:  # an error: writers removed their own temporary files as they stopped
             os.ftruncate(descriptor, 0)
+            raise
+        # Ctrl-C or a signal (a BaseException) may come in the middle of a writer's clean-up: the
+        # pid stays, so that the next run searches the content folders as after a kill.
+        os.ftruncate(descriptor, 0)
     finally:
         os.close(descriptor)  # closing releases the lock
 

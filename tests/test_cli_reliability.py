@@ -139,6 +139,19 @@ def test_leftovers_of_a_killed_build_are_removed_by_the_next(golden_project: Pat
     assert leftovers == []
 
 
+def test_what_an_interrupted_command_left_in_content_is_removed_by_the_next(golden_project: Path) -> None:
+    """Ctrl-C may come while a writer removes its own temporary files."""
+    project = Project.at(golden_project)
+    try:
+        with project_lock(project):
+            (project.papers / ".skippipe.md.4242.tmp").write_text("half a file")
+            raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    assert digest(golden_project, "build").returncode == 0
+    assert not (project.papers / ".skippipe.md.4242.tmp").exists()
+
+
 def test_a_cache_write_a_failed_build_cut_short_is_removed_by_the_next_command(golden_project: Path) -> None:
     (golden_project / ".cache").mkdir()
     (golden_project / ".cache" / "lock").write_text("")  # the last run ended normally: it was not killed
