@@ -96,13 +96,16 @@ class InOrder(Iterator[Result]):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
+        from generator.orphans import forking
+
         self._chunks: deque[Future[tuple[list[Any], list[SourceError]]]] = deque()
         self._ready: deque[Result] = deque()  # each chunk's results dropped once taken: 80,000 files' texts are 330 MB
         self._pool = ProcessPoolExecutor(worker_count(), mp_context=multiprocessing.get_context("fork"),
                                          initializer=_adopt_work, initargs=(work, os.getpid()))
         try:
-            self._chunks.extend(self._pool.submit(_run_chunk, start, min(start + chunk_size, count))
-                                for start in range(0, count, chunk_size))
+            with forking():  # the workers fork at the first task
+                self._chunks.extend(self._pool.submit(_run_chunk, start, min(start + chunk_size, count))
+                                    for start in range(0, count, chunk_size))
         except BaseException:
             self.close()
             raise

@@ -100,6 +100,34 @@ def test_forked_workers_die_with_their_parent() -> None:
     assert not alive(worker)
 
 
+CTRL_C_IN_A_FORK = """
+import os, signal
+from generator.build.parallel import ForkedCall
+os.register_at_fork(before=lambda: os.kill(os.getpid(), signal.SIGINT))  # Ctrl-C as the fork starts
+try:
+    call = ForkedCall("mask", signal.pthread_sigmask, signal.SIG_BLOCK, [])
+except KeyboardInterrupt:
+    print("stopped")
+else:
+    print("went on")
+"""
+
+
+def test_ctrl_c_in_the_middle_of_a_fork_stops_the_command() -> None:
+    """Raised inside the fork's callbacks, Python would print it as ignored and drop it."""
+    result = subprocess.run([sys.executable, "-c", CTRL_C_IN_A_FORK], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    assert result.stdout.strip() == "stopped", result.stderr
+    assert "Exception ignored" not in result.stderr
+
+
+def test_a_forked_worker_takes_ctrl_c_again() -> None:
+    from generator.build.parallel import ForkedCall
+
+    held = ForkedCall("mask", signal.pthread_sigmask, signal.SIG_BLOCK, []).result()
+    assert signal.SIGINT not in held and signal.SIGTERM not in held
+
+
 def test_the_swap_never_leaves_a_moment_without_a_site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from generator.build import staging
 

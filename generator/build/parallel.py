@@ -28,7 +28,7 @@ from generator.content.papers import PaperCache
 from generator.content.schema import Paper
 from generator.errors import BuildFailed, SourceError
 from generator.heap import return_freed_memory
-from generator.orphans import die_with
+from generator.orphans import die_with, forking
 
 SearchResult = tuple[dict[str, str], list[str]]  # every search file's digest, and those written (write_changed)
 ListingErrors = dict[int, list[SourceError]]  # a listing's number -> the errors met rendering it
@@ -110,7 +110,8 @@ class ForkedCall:
         self._results, sender = context.Pipe(duplex=False)
         self._process = context.Process(target=_call_in_process, daemon=True,
                                         args=(sender, function, args, os.getpid()))
-        self._process.start()
+        with forking():
+            self._process.start()
         sender.close()  # this process only reads: the pipe ends when the worker's end closes
 
     def result(self) -> Any:
