@@ -85,6 +85,24 @@ def test_a_value_of_the_wrong_type_is_reported_at_its_line(tmp_path: Path, text:
     assert error.line == line and words in error.message, error
 
 
+@pytest.mark.parametrize("phrase, words", [
+    ("a if |", "has an empty part"),  # no context at all: it matched every paper with an 'a'
+    ("quantum if", "ends with 'if': give the context words after it"),
+    ("*quantum", "'*' may only end the phrase"),
+    ("quantu**", "'*' may only end the phrase"),
+    ("diffusion if *image", "'*' may only end the phrase"),
+])
+def test_a_phrase_that_cannot_match_as_meant_is_reported_at_its_line(tmp_path: Path, phrase: str, words: str) -> None:
+    text = GOOD.replace("[mixture of experts, MoE]", f'\n      - mixture of experts\n      - "{phrase}"')
+    error = only_error(tmp_path, text)
+    assert error.line == 8 and words in error.message and f"'{phrase}'" in error.message, error
+
+
+def test_context_words_and_trailing_wildcards_are_fine(tmp_path: Path) -> None:
+    text = GOOD.replace("[mixture of experts, MoE]", '["diffusion if image*|video", "tokeniz*", gif, "verif*"]')
+    assert load(tmp_path, text)[1] == []
+
+
 def test_a_fallback_that_is_no_topic_is_reported_at_its_line(tmp_path: Path) -> None:
     error = only_error(tmp_path, "# the taxonomy\n" + GOOD.replace("fallback: other", "fallback: others"))
     assert (error.line, error.message) == (2, "fallback topic 'others' is not one of the topics")

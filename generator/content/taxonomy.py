@@ -110,7 +110,23 @@ def _topic_problems(entry: dict[str, Any]) -> list[tuple[YamlPath, str]]:
             continue
         problems += [((key, index), f"topic '{slug}': keywords must be lists of phrases")
                      for index, phrase in enumerate(phrases) if not isinstance(phrase, str) or not phrase.strip()]
+        problems += [((key, index), f"topic '{slug}': {problem}") for index, phrase in enumerate(phrases)
+                     if isinstance(phrase, str) and (problem := phrase_problem(phrase.lower()))]
     return problems
+
+
+def phrase_problem(phrase: str) -> str:
+    """What makes a phrase match something else than its writer meant, or nothing at all; "" when
+    nothing does. See README, 'Topics': `words`, `word*`, `words if context|other context*`."""
+    text, has_context, context = phrase.partition(CONTEXT_MARK)
+    if not has_context and phrase.strip() != "if" and phrase.rstrip().endswith(" if"):
+        return f"'{phrase}' ends with 'if': give the context words after it, as in 'diffusion if image|video'"
+    parts = [text, *context.split("|")] if has_context else [text]
+    if any(not part.strip() for part in parts):
+        return f"'{phrase}' has an empty part: write words before 'if' and between each '|'"
+    if any("*" in part.strip()[:-1] or part.strip() == "*" for part in parts):
+        return f"'{phrase}': '*' may only end the phrase or a context word, as in 'tokeniz*'"
+    return ""
 
 
 class TopicMatcher:
