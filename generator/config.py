@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
+from generator.content.addresses import web_address
 from generator.errors import SourceError, display_path, unknown_key
 from generator.yamlio import YamlDocument, YamlError, load_yaml_file
 
@@ -125,12 +125,13 @@ def _check_base_url(value: str) -> str:
         return f"'base_url' must be one address without spaces or line breaks, not {value!r}"
     if not value.startswith(("http://", "https://")):
         return f"'base_url' must start with http:// or https://, not {value!r}"
-    try:
-        host = urlsplit(value).hostname
-    except ValueError:  # e.g. an unclosed '[' of an IPv6 address
-        host = None
-    if not host:
+    address = web_address(value)
+    if address is None:
         return f"'base_url' must name a host, such as https://example.org, not {value!r}"
+    # Every page's address is base_url + a path: anything after the path would come before it.
+    if address.query or address.fragment or "?" in value or "#" in value or "\\" in value or "@" in address.netloc:
+        return (f"'base_url' must be the site's address with no user, query, fragment or backslash, "
+                f"such as https://example.org/digest, not {value!r}")
     return ""
 
 

@@ -52,6 +52,13 @@ def test_base_url_must_be_one_http_address_with_a_host(tmp_path: Path, value: st
     assert len(errors) == 1 and "site.yaml:2: 'base_url' must" in errors[0]
 
 
+@pytest.mark.parametrize("value", ["https://example.org?x=1#f", "https://example.org/#top", "https://example.org:99999",
+                                   "https://user:pw@example.org", "https://example.org\\\\"])
+def test_base_url_must_be_the_bare_address_every_page_address_extends(tmp_path: Path, value: str) -> None:
+    errors = config_errors(tmp_path, f'title: T\nbase_url: "{value}"\n')
+    assert len(errors) == 1 and "site.yaml:2: 'base_url' must" in errors[0], errors
+
+
 def test_base_url_with_a_port_and_path_is_fine(tmp_path: Path) -> None:
     assert config_errors(tmp_path, "base_url: https://x.org:8443/digest/\n") == []
 

@@ -23,7 +23,8 @@ from generator.build import outputs, urls
 from generator.build.related import Edit, related_papers
 from generator.build.site import Site
 from generator.config import SiteConfig
-from generator.content.markdown import plain_text, web_address
+from generator.content.addresses import web_address
+from generator.content.markdown import plain_text
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 

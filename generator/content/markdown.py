@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from urllib.parse import SplitResult, urlsplit
 
 from markdown_it import MarkdownIt
 
@@ -71,18 +70,6 @@ def is_safe_url(url: str) -> bool:
     candidate = re.sub(r"[\x00-\x20]", "", url).lower()
     scheme = re.match(r"^[a-z][a-z0-9+.-]*:", candidate)
     return scheme is None or scheme.group(0) in SAFE_SCHEMES
-
-
-def web_address(url: str) -> SplitResult | None:
-    """The parts of an http(s) address with a host; None for anything else, including what
-    Python's URL parser refuses: `https://[anonymized]`, a placeholder of abstracts under review,
-    or a port out of range."""
-    try:
-        parts = urlsplit(url.strip())
-        _ = parts.port  # parsed on first use: raises ValueError when out of range
-    except ValueError:
-        return None
-    return parts if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 @lru_cache(maxsize=1)

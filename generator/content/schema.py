@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Any
 
-from generator.content.markdown import is_safe_url, unescape_markdown, web_address
+from generator.content.addresses import web_address
+from generator.content.markdown import is_safe_url, unescape_markdown
 
 LINK_KINDS = ("code", "project page", "dataset", "model", "demo", "paper", "other")
 # \Z, not $: "$" also matches before a final newline, which would let "slug\n" through.

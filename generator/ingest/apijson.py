@@ -15,7 +15,8 @@ import json
 import re
 from typing import Any
 
-from generator.content.markdown import normalize_paragraphs, web_address
+from generator.content.addresses import web_address
+from generator.content.markdown import normalize_paragraphs
 from generator.content.schema import ARXIV_ID, Link
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper

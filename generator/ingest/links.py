@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from generator.content.markdown import web_address
+from generator.content.addresses import web_address
 from generator.content.schema import Link
 
 URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
