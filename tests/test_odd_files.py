@@ -27,6 +27,15 @@ def test_an_emacs_lock_beside_an_open_paper_is_ignored(golden_project: Path) -> 
     build_site(golden_project)
 
 
+def test_a_paper_saved_with_a_byte_order_mark_reads_as_without(golden_project: Path) -> None:
+    """Windows Notepad marks UTF-8 files so; the file still starts with its '---' line."""
+    paper = papers_dir(golden_project) / "skippipe.md"
+    paper.write_bytes(b"\xef\xbb\xbf" + paper.read_bytes().replace(b"\n", b"\r\n"))
+    assert check_content(Project.at(golden_project)).errors == []
+    build_site(golden_project)
+    assert "SkipPipe" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()
+
+
 @pytest.mark.parametrize("make", ["folder", "broken link", "fifo"])
 def test_an_entry_that_is_not_a_file_is_reported_by_name(golden_project: Path, make: str) -> None:
     odd = papers_dir(golden_project) / "odd.md"

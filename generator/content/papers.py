@@ -6,6 +6,7 @@ SourceError with the file and line, never as a traceback.
 """
 from __future__ import annotations
 
+import codecs
 import contextlib
 import datetime as dt
 import json
@@ -59,6 +60,8 @@ def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
 def parse_paper_file(path: Path, data: bytes, shown: str | None = None) -> tuple[PaperFile | None, list[SourceError]]:
     """The paper file at path, from its bytes; shown: its display_path, when the caller knows it."""
     shown = shown or display_path(path)
+    if data.startswith(codecs.BOM_UTF8):  # saved by an editor that marks UTF-8 (Windows Notepad)
+        data = data[len(codecs.BOM_UTF8):]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
