@@ -88,3 +88,13 @@ def test_a_missing_abstract_is_still_found_when_the_alternation_breaks():
     text = f"Mar 10\n\n{title}\n\n{abstract}\n\nLonely Title\n\nAnother Title\n\n{SAMPLE['lt']['abstract']}"
     drafts, errors = parse_digest(text, "2026-03-10.txt")
     assert drafts == [] and [(error.line, "has no abstract" in error.message) for error in errors] == [(7, True)]
+
+
+def test_a_date_line_without_a_year_takes_the_year_nearest_the_files_day():
+    text = "Dec 31\n\nA Late Paper\n\nIts abstract.\n\nJan 1\n\nAn Early Paper\n\nIts abstract.\n"
+    new_year, _ = parse_digest(text, "2026-01-01.txt")
+    assert [draft.featured for draft in new_year] == [dt.date(2025, 12, 31), dt.date(2026, 1, 1)]
+    old_year, _ = parse_digest(text, "2025-12-31.txt")
+    assert [draft.featured for draft in old_year] == [dt.date(2025, 12, 31), dt.date(2026, 1, 1)]
+    summer, _ = parse_digest(text.replace("Dec 31", "Jul 31"), "2025-08-18.txt")
+    assert summer[0].featured == dt.date(2025, 7, 31)

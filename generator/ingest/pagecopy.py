@@ -85,13 +85,30 @@ def split_paragraphs(text: str) -> list[Paragraph]:
     return paragraphs
 
 
-def year_from_name(name: str) -> int | None:
+NamedDay = tuple[int, int]  # (year, month) of the file's name: YYYY-MM-DD.txt
+
+
+def day_from_name(name: str) -> NamedDay | None:
     match = FILE_DATE.search(name)
-    return int(match.group(1)) if match else None
+    return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-def parse_date_line(line: str, default_year: int | None) -> dt.date | str | None:
-    """A date, an error message (a date line we cannot complete), or None (not a date line)."""
+def year_near(named: NamedDay | None, month: int) -> int | None:
+    """The year of a date line without one: the file's, or the one before or after when that puts
+    the month within half a year of the file's ('Dec 31' in 2026-01-01.txt is 2025-12-31)."""
+    if named is None:
+        return None
+    year, named_month = named
+    if month - named_month > 6:
+        return year - 1
+    if named_month - month > 6:
+        return year + 1
+    return year
+
+
+def parse_date_line(line: str, named: NamedDay | None) -> dt.date | str | None:
+    """A date, an error message (a date line we cannot complete), or None (not a date line).
+    named: the day in the file's name, for a date line without a year."""
     iso = ISO_DATE.match(line)
     if iso:
         year, month, day = (int(part) for part in iso.groups())
@@ -100,7 +117,7 @@ def parse_date_line(line: str, default_year: int | None) -> dt.date | str | None
     if not match or match.group(1).lower() not in MONTHS:
         return None
     month, day = MONTHS[match.group(1).lower()], int(match.group(2))
-    written_year = int(match.group(3)) if match.group(3) else default_year
+    written_year = int(match.group(3)) if match.group(3) else year_near(named, month)
     return "NO_YEAR" if written_year is None else _make_date(written_year, month, day)
 
 
@@ -117,7 +134,7 @@ def parse_digest(text: str, name: str) -> tuple[list[DraftPaper], list[SourceErr
     if not paragraphs:
         return [], [SourceError(name, 1, "the digest is empty",
                                 "paste the Daily Papers page: a date line such as 'Aug 18', then title and abstract paragraphs")]
-    parser = _DigestParser(name, year_from_name(name))
+    parser = _DigestParser(name, day_from_name(name))
     for paragraph in paragraphs:
         parser.feed(paragraph)
     return parser.finish()
@@ -133,9 +150,9 @@ class _DigestParser:
     searched for the title whose abstract is missing.
     """
 
-    def __init__(self, name: str, default_year: int | None):
+    def __init__(self, name: str, named: NamedDay | None):
         self.name = name
-        self.default_year = default_year
+        self.named = named  # the day in the file's name
         self.date: dt.date | None = None
         self.day: list[Paragraph] = []  # the current day's paragraphs, not yet paired
         self.drafts: list[DraftPaper] = []
@@ -159,7 +176,7 @@ class _DigestParser:
             self.day.append(paragraph)
 
     def _take_date(self, paragraph: Paragraph) -> bool:
-        date = parse_date_line(paragraph.lines[0], self.default_year)
+        date = parse_date_line(paragraph.lines[0], self.named)
         if date is None:
             return False
         self._finish_day()
