@@ -58,7 +58,7 @@ def test_a_title_with_markup_stays_text():
 
 @pytest.mark.parametrize("text, line, message", [
     ('[{"paper": {"id": "2508.1', 1, "not valid JSON"),
-    ('{"status": "ok"}', 1, "expected a list of papers"),
+    ('{"status": "ok"}', 1, "expected a list of papers (or {\"data\": [...]}), found an object without 'data'"),
     ("[]", 1, "lists no papers"),
     ('[\n  {"paper": {"id": "2508.11630", "title": "A", "summary": "B", "authors": []}},\n  {"title": "no paper"}\n]',
      3, "entry 2: has no 'paper' object"),
@@ -80,6 +80,8 @@ def test_broken_files_say_where_and_what(text, line, message):
 def test_a_file_not_named_after_its_day_is_refused():
     drafts, errors = parse_api_digest("[]", "latest.json")
     assert drafts == [] and "YYYY-MM-DD.json" in errors[0].message
+    drafts, errors = parse_api_digest("[]", "2025-02-30.json")
+    assert drafts == [] and errors[0].message == "the file name's date 2025-02-30 is not a real date"
 
 
 def test_entry_lines_point_at_each_entry_in_the_real_file():

@@ -37,8 +37,10 @@ def parse_api_digest(text: str, name: str) -> tuple[list[DraftPaper], list[Sourc
     """The papers of one API file in the file's order, or every problem found in it."""
     day = _day_from_name(name)
     if day is None:
-        return [], [SourceError(name, 0, "an API digest must be named after its day, YYYY-MM-DD.json",
-                                "rename the file, e.g. 2025-08-18.json")]
+        named = FILE_DATE.search(name)
+        problem = (f"the file name's date {named.group(0)[:-5]} is not a real date" if named
+                   else "an API digest must be named after its day, YYYY-MM-DD.json")
+        return [], [SourceError(name, 0, problem, "rename the file, e.g. 2025-08-18.json")]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -66,7 +68,9 @@ def _entries(document: Any, day: dt.date) -> tuple[list[Any], str]:
     if isinstance(document, dict):
         if document.get("date") not in (None, day.isoformat()):
             return [], f"the file says it is the day {document['date']!r} but is named {day.isoformat()}"
-        document = document.get("data")
+        if "data" not in document:
+            return [], "expected a list of papers (or {\"data\": [...]}), found an object without 'data'"
+        document = document["data"]
     if not isinstance(document, list):
         return [], "expected a list of papers (or {\"data\": [...]}), found " + type(document).__name__
     if not document:
