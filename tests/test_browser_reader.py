@@ -42,11 +42,14 @@ SEEN_KEY = "paper-digest:last-seen-day"
 VISIT_KEY = "paper-digest:visit"
 
 
-def paper_file(slug: str, title: str, day: dt.date, authors: Sequence[str] = ()) -> str:
+LONG_ADDRESS = "https://example.org/" + "averylongpathsegment" * 12  # as some abstracts cite their code
+
+
+def paper_file(slug: str, title: str, day: dt.date, authors: Sequence[str] = (), more: str = "") -> str:
     lines = ["---", f'title: "{title}"', f"slug: {slug}", f"featured: [{day.isoformat()}]", "topics: [language-models]"]
     if authors:
         lines.append("authors: [" + ", ".join(authors) + "]")
-    return "\n".join([*lines, "---", f"An abstract about {title.lower()} and language models.", ""])
+    return "\n".join([*lines, "---", f"An abstract about {title.lower()} and language models.{more}", ""])
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +61,7 @@ def reader_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     papers = project / "content" / "papers"
     authors = [f"Author Number {number}" for number in range(1, AUTHOR_COUNT + 1)]
     (papers / "many-authors.md").write_text(paper_file("many-authors", "A Model Trained by Everyone",
-                                                       dt.date(2025, 8, 18), authors))
+                                                       dt.date(2025, 8, 18), authors, f" Code: {LONG_ADDRESS}"))
     for number in range(1, FILLER_PAPERS + 1):
         slug = f"filler-{number:02d}"
         day = dt.date(2025, 7, number)
@@ -155,6 +158,19 @@ def test_a_row_stays_short_with_3303_authors_on_phones_and_desktops(chromium_bro
         assert box(row)["height"] < 160, width
         assert page.evaluate("document.documentElement.scrollWidth") <= width  # nothing wider than the phone
         context.close()
+
+
+def test_a_long_address_in_an_abstract_wraps_on_a_phone(chromium_browser: Browser, base_url: str):
+    context = chromium_browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(f"{base_url}/papers/m/many-authors/")
+    expect(page.locator(".abstract")).to_contain_text(LONG_ADDRESS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    page.locator(".paper-item[data-slug=many-authors] .abstract-toggle summary").click()
+    expect(page.locator(".paper-item[data-slug=many-authors] .abstract-text")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
 
 
 def test_the_paper_page_shows_15_authors_and_folds_the_rest(reader: Page, base_url: str):
