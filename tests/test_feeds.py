@@ -49,6 +49,17 @@ def test_site_feed_has_the_latest_papers_with_absolute_unique_links(site, base_u
         assert entry.find(f"{ATOM}updated").text.endswith("T00:00:00Z")  # featured dates, not the clock
 
 
+def test_a_busy_days_feed_entries_are_its_top_papers_in_the_days_order(site):
+    """The seed's one day has 89 papers and the feed room for 50: the day's first 50, as ranked."""
+    day_page = (site / "dates" / "2025-08-18" / "index.html").read_text()
+    day_order = re.findall(r'<li class="paper-item" data-slug="([^"]+)"', day_page)
+    feed_order = [entry.find(f"{ATOM}link").get("href").rstrip("/").rsplit("/", 1)[1]
+                  for entry in entries(site / "feed.xml")]
+    assert len(day_order) == 89 and feed_order == day_order[:50]
+    labels = {category.get("term"): category.get("label") for category in ET.parse(site / "feed.xml").iter(f"{ATOM}category")}
+    assert labels["mixture-of-experts"] == "Mixture of experts" and "other" not in labels
+
+
 def test_every_topic_with_papers_has_a_feed_of_its_own_papers(site):
     topic_feeds = sorted((site / "topics").glob("*/feed.xml"))
     assert len(topic_feeds) >= 10

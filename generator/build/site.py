@@ -180,8 +180,12 @@ def _months_between(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
 
 
 def newest_first_key(paper: Paper) -> tuple:
-    # Sorting by the negated ordinal keeps one ascending sort (stable, deterministic).
-    return (-paper.last_featured.toordinal(), paper.title.casefold(), paper.slug)
+    """Newest day first; within a day, by the paper's place that day, as the day's page lists it
+    (a feed cut at 50 papers keeps a busy day's top ones), then by title. Sorting by the negated
+    ordinal keeps one ascending sort (stable, deterministic)."""
+    ranks = paper.ranks  # sorted by day, each day a featured one: a place on the last day comes last
+    place = ranks[-1][1] if ranks and ranks[-1][0] == paper.last_featured else UNRANKED
+    return (-paper.last_featured.toordinal(), place, paper.title.casefold(), paper.slug)
 
 
 def day_order(day: dt.date) -> Callable[[Paper], tuple[int, str, str]]:
