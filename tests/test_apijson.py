@@ -1,4 +1,5 @@
 """The Daily Papers API format: every real shape parses; broken files give file:line errors."""
+import datetime as dt
 import json
 from pathlib import Path
 
@@ -37,6 +38,13 @@ def test_metadata_comes_from_the_paper_object():
         ("code", "https://github.com/yfzhang114/Thyme"), ("project page", "https://thyme-vl.github.io/")]
     assert "\n" not in thyme.abstract and thyme.abstract.startswith("Following OpenAI's introduction")
     assert "``thinking with images''" in thyme.abstract  # the text as the authors wrote it
+    assert thyme.published == dt.date(2025, 8, 15)  # arXiv's day, three days before Hugging Face featured it
+
+
+@pytest.mark.parametrize("value", [None, 20250815, "yesterday", "2025-13-01T00:00:00Z"])
+def test_a_missing_or_odd_published_time_leaves_the_day_unknown(value):
+    draft = parse("2025-08-18.json", json.dumps([_entry(publishedAt=value)]))[0][0]
+    assert draft.published is None
 
 
 def test_hidden_authors_and_non_web_links_are_left_out():

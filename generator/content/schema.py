@@ -231,7 +231,8 @@ class Paper:
         RANKS, "the paper's place on each featured day, e.g. `{2025-08-18: 3}` (1 is the top); day pages "
         "list papers by it. Edit it to reorder a day", default=())
     published: dt.date | None = front_matter(
-        DATE, "the day the first version appeared on arXiv (`digest enrich` fills it)", default=None)
+        DATE, "the day the first version appeared on arXiv (from an API digest's `publishedAt`, or `digest enrich`)",
+        default=None)
     primary_category: str = front_matter(
         CATEGORY, "the primary arXiv category, e.g. `cs.CL` (`digest enrich` fills it)", default="")
     sources: tuple[str, ...] = front_matter(

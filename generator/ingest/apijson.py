@@ -108,7 +108,19 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         authors=_authors(paper.get("authors")),
         links=_links(paper, abstract),
         rank=rank,
+        published=_published(paper.get("publishedAt")),
     )
+
+
+def _published(value: Any) -> dt.date | None:
+    """The day of the API's `publishedAt` (arXiv's first version, '2025-08-15T17:59:51.000Z');
+    None when missing or not a timestamp: optional metadata, `digest enrich` can fill it."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
 
 
 def _literal(entry: str) -> Any:

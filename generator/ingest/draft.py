@@ -20,3 +20,4 @@ class DraftPaper:
     authors: tuple[str, ...] = ()  # API files only: the names of non-hidden authors, in order
     links: tuple[Link, ...] = ()  # API files: code and project links; page copies: found in the abstract later
     rank: int = 0  # position on the day in its digest, 1-based; 0: unknown
+    published: dt.date | None = None  # API files only: the day arXiv first published it
