@@ -39,6 +39,13 @@ def test_metadata_comes_from_the_paper_object():
     assert "\n" not in thyme.abstract and thyme.abstract.startswith("Following OpenAI's introduction")
     assert "``thinking with images''" in thyme.abstract  # the text as the authors wrote it
     assert thyme.published == dt.date(2025, 8, 15)  # arXiv's day, three days before Hugging Face featured it
+    assert thyme.upvotes == 20
+
+
+@pytest.mark.parametrize("value", [None, -3, 2.5, True, "20"])
+def test_upvotes_that_are_no_count_are_left_out(value):
+    draft = parse("2025-08-18.json", json.dumps([_entry(upvotes=value)]))[0][0]
+    assert draft.upvotes is None
 
 
 @pytest.mark.parametrize("value", [None, 20250815, "yesterday", "2025-13-01T00:00:00Z"])

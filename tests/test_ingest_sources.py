@@ -44,6 +44,7 @@ def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
     assert {"url": "https://github.com/yfzhang114/Thyme", "kind": "code"} in thyme["links"]
     assert thyme["ranks"] == {dt.date(2025, 8, 18): 1}
     assert thyme["sources"] == ["2025-08-18.json"]
+    assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15)
 
 
 def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):

@@ -33,7 +33,7 @@ EVERY_FIELD_SET = Paper(
     featured=(dt.date(2025, 8, 18), dt.date(2025, 8, 19)), topics=("mixture-of-experts", "other"),
     rule_topics=("other",), links=(Link("https://github.com/a/b", "code"), Link("https://a.example/", "other")),
     arxiv_id="2508.01234", authors=("Ada Lovelace", "Émile Borel"),
-    ranks=((dt.date(2025, 8, 18), 3), (dt.date(2025, 8, 19), 12)), published=dt.date(2025, 8, 15),
+    ranks=((dt.date(2025, 8, 18), 3), (dt.date(2025, 8, 19), 12)), upvotes=20, published=dt.date(2025, 8, 15),
     primary_category="cs.LG", sources=("2025-08-18.txt",),
 )
 
@@ -73,7 +73,7 @@ def test_files_list_fields_in_declared_order_and_leave_defaults_out():
 def test_papers_json_exports_the_declared_fields():
     record = pages.paper_record(EVERY_FIELD_SET)
     assert sorted(record) == ["abstract", "arxiv_id", "authors", "featured", "links", "primary_category", "published",
-                              "ranks", "slug", "title", "topics", "url"]
+                              "ranks", "slug", "title", "topics", "upvotes", "url"]
     assert record["ranks"] == {"2025-08-18": 3, "2025-08-19": 12} and record["published"] == "2025-08-15"
     assert record["featured"] == ["2025-08-18", "2025-08-19"] and record["abstract"] == "An abstract with *stars*."
 
@@ -91,6 +91,12 @@ def test_a_missing_required_field_names_what_it_means():
     del fields["featured"]
     (error,) = validate_fields(fields, {}, "p.md")
     assert error.message == "missing required field 'featured'" and "YYYY-MM-DD" in error.hint
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, True, "20"])
+def test_upvotes_must_be_a_whole_number(value):
+    (error,) = validate_fields(valid_fields(upvotes=value), {"upvotes": 9}, "p.md")
+    assert (error.line, error.message) == (9, "field 'upvotes' must be a whole number, 0 or more")
 
 
 def test_the_slug_must_be_the_file_name():

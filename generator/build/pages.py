@@ -291,8 +291,10 @@ def paper_details(paper: Paper) -> dict:
 
 def _paper_details(paper: Paper) -> dict:
     pdf_url = urls.arxiv_pdf_url(paper.arxiv_id) if paper.arxiv_id else ""
+    # Every digest is a day of Hugging Face's Daily Papers: a paper from one has its page there.
+    hugging_face = urls.hugging_face_url(paper.arxiv_id) if paper.arxiv_id and paper.sources else ""
     return {"link_groups": link_groups(paper), "arxiv_url": arxiv_url(paper), "pdf_url": pdf_url,
-            "bibtex": bibtex(paper)}
+            "hugging_face_url": hugging_face, "bibtex": bibtex(paper)}
 
 
 _kept_paper_details = lru_cache(maxsize=100_000)(_paper_details)

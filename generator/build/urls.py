@@ -51,6 +51,11 @@ def arxiv_pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{quote(arxiv_id, safe='/.')}"
 
 
+def hugging_face_url(arxiv_id: str) -> str:
+    """The paper's page on Hugging Face, with its discussion."""
+    return f"https://huggingface.co/papers/{quote(arxiv_id, safe='/.')}"
+
+
 def output_path(url: str) -> str:
     """The file under site/ that serves a URL: '/papers/x/xy/' -> 'papers/x/xy/index.html'."""
     path = url.lstrip("/")

@@ -99,6 +99,12 @@ def _topics(value: Any) -> str | None:
     return _text_list(value) or (None if value else "must name at least one topic")
 
 
+def _count(value: Any) -> str | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return None
+    return "must be a whole number, 0 or more"
+
+
 def _dates(value: Any) -> str | None:
     if not isinstance(value, list) or not value:
         return "must be a non-empty list of dates, e.g. [2025-08-18]"
@@ -196,6 +202,7 @@ LINKS = FieldKind(_links, _read_links, _write_links)
 RANKS = FieldKind(_ranks, _read_ranks, _write_ranks)
 DATE = FieldKind(_date, _same, _same)
 CATEGORY = FieldKind(_category, _same, _same)
+COUNT = FieldKind(_count, _same, _same)
 _KINDS_TEXT = ", ".join(f"`{kind}`" for kind in LINK_KINDS[:-1]) + f" or `{LINK_KINDS[-1]}`"
 
 
@@ -230,6 +237,9 @@ class Paper:
     ranks: tuple[tuple[dt.date, int], ...] = front_matter(  # (day, place), sorted by day
         RANKS, "the paper's place on each featured day, e.g. `{2025-08-18: 3}` (1 is the top); day pages "
         "list papers by it. Edit it to reorder a day", default=())
+    upvotes: int | None = front_matter(
+        COUNT, "the paper's upvotes on Hugging Face as its first API digest gave them (the day's ranking "
+        "follows them); lists and the paper's page show them", default=None)
     published: dt.date | None = front_matter(
         DATE, "the day the first version appeared on arXiv (from an API digest's `publishedAt`, or `digest enrich`)",
         default=None)

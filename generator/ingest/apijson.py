@@ -109,6 +109,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         links=_links(paper, abstract),
         rank=rank,
         published=_published(paper.get("publishedAt")),
+        upvotes=_count(paper.get("upvotes")),
     )
 
 
@@ -121,6 +122,11 @@ def _published(value: Any) -> dt.date | None:
         return dt.date.fromisoformat(value[:10])
     except ValueError:
         return None
+
+
+def _count(value: Any) -> int | None:
+    """A count the API gives (upvotes); None when missing or not a whole number, 0 or more."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
 
 
 def _literal(entry: str) -> Any:

@@ -454,7 +454,8 @@ class Catalog:
         paper = Paper(
             slug=self.free_slug(slug), title=draft.title, body=parts.body,
             featured=(draft.featured,), topics=parts.topics, rule_topics=parts.topics, links=parts.links,
-            arxiv_id=draft.arxiv_id, authors=draft.authors, published=draft.published, sources=(draft.digest,),
+            arxiv_id=draft.arxiv_id, authors=draft.authors, published=draft.published, upvotes=draft.upvotes,
+            sources=(draft.digest,),
         )
         self._index(paper, parts.body_keys)
         return paper.slug
@@ -470,7 +471,8 @@ class Catalog:
         self._set(replace(
             paper, featured=featured, sources=tuple(sorted({*paper.sources, draft.digest})),
             arxiv_id=paper.arxiv_id or draft.arxiv_id, authors=paper.authors or draft.authors,
-            links=paper.links or draft.links, published=paper.published or draft.published))
+            links=paper.links or draft.links, published=paper.published or draft.published,
+            upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
 

@@ -21,3 +21,4 @@ class DraftPaper:
     links: tuple[Link, ...] = ()  # API files: code and project links; page copies: found in the abstract later
     rank: int = 0  # position on the day in its digest, 1-based; 0: unknown
     published: dt.date | None = None  # API files only: the day arXiv first published it
+    upvotes: int | None = None  # API files only: the paper's upvotes on Hugging Face as saved
