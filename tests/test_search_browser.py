@@ -212,3 +212,14 @@ def test_a_fragment_from_a_newer_build_asks_to_reload(page, site_dir):
         path.write_text(json.dumps({**fragment, "l": [length + 1 for length in fragment["l"]]}), encoding="utf-8")
     page.fill("#search-input", "diffusion")
     expect(page.locator("#search-status")).to_contain_text("updated since this page was opened")
+
+
+@pytest.mark.parametrize(("query", "status"), [("*", "matches too many words"), ("+", "No results for")])
+def test_a_refused_or_malformed_query_clears_the_results_of_the_one_before(page, query, status):
+    open_search(page, "gaussian splat")
+    assert result_titles(page)
+    page.fill("#search-input", query)
+    expect(page.locator("#search-status")).to_contain_text(status)
+    expect(page.locator("#search-results li")).to_have_count(0)
+    expect(page.locator(".search-more")).to_be_hidden()
+    assert page.problems == []

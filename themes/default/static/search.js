@@ -573,9 +573,15 @@
     page.input.value = new URLSearchParams(page.window.location.search).get("q") || "";
     page.status.textContent = "Loading the search index\u2026";
 
-    function offerReload() {
+    // A query that cannot run leaves no results on screen: those of the query before would
+    // read as its results.
+    function clearResults() {
       page.list.replaceChildren();
       more.hidden = true;
+    }
+
+    function offerReload() {
+      clearResults();
       page.status.textContent = "The site was updated since this page was opened. ";
       var reload = element(document, "button", "search-reload", "Reload the page");
       reload.type = "button";
@@ -586,11 +592,21 @@
     function failed(error) {
       if (error instanceof StaleIndexError) {
         offerReload();
-      } else if (error instanceof TooBroadError) {
+        return;
+      }
+      clearResults();
+      if (error instanceof TooBroadError) {
         page.status.textContent = quoted(error.message) + " matches too many words; add letters before the *.";
       } else {
         page.status.textContent = "Search failed: " + error.message;
       }
+    }
+
+    // failed() for one search: once a newer one started, its error is no longer the page's news.
+    function failedSearch(search) {
+      return function (error) {
+        if (search === searches) { failed(error); }
+      };
     }
 
     // Appends the next page of results, each as soon as it and those before it arrived.
@@ -614,7 +630,7 @@
         var left = found.results.length - page.list.children.length;
         more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
         more.hidden = left <= 0;
-        more.onclick = function () { showMore(found, search).catch(failed); };
+        more.onclick = function () { showMore(found, search).catch(failedSearch(search)); };
       });
     }
 
@@ -623,8 +639,7 @@
       var search = ++searches;
       if (!store) { return; }
       if (!query) {
-        page.list.replaceChildren();
-        more.hidden = true;
+        clearResults();
         page.status.textContent = "Type a word to search " + store.manifest.documents + " papers.";
         return;
       }
@@ -636,7 +651,7 @@
           // Set with the first results, never before: the count and the list always agree.
           if (search === searches) { page.status.textContent = statusText(found, query); }
         });
-      }).catch(failed);
+      }).catch(failedSearch(search));
     }
 
     function searchNow() {
