@@ -43,10 +43,16 @@ SEARCH_PAGE = """<!doctype html>
 """
 
 
+ARXIV_TITLE = "Probing Reasoning Traces"  # arXiv 2508.11630
+OLD_STYLE_TITLE = "Strings on Branes"  # arXiv hep-th/9901001
+
+
 def site_papers():
     deep = make_paper("A Marsupial Study", "We look at animals. " * 30 + f"Our {DEEP_WORD} wins.", slug="marsupial")
     xss = make_paper(XSS_TITLE, "An <b>abstract</b> with markup.", topics=("llm",), slug="xss")
-    return fixture_papers() + corpus_papers_1000()[:300] + [deep, xss]
+    by_id = [make_paper(ARXIV_TITLE, "We probe traces.", slug="probing", arxiv_id="2508.11630"),
+             make_paper(OLD_STYLE_TITLE, "Strings and branes.", slug="branes", arxiv_id="hep-th/9901001")]
+    return fixture_papers() + corpus_papers_1000()[:300] + [deep, xss, *by_id]
 
 
 @pytest.fixture
@@ -222,4 +228,19 @@ def test_a_refused_or_malformed_query_clears_the_results_of_the_one_before(page,
     expect(page.locator("#search-status")).to_contain_text(status)
     expect(page.locator("#search-results li")).to_have_count(0)
     expect(page.locator(".search-more")).to_be_hidden()
+    assert page.problems == []
+
+
+@pytest.mark.parametrize(("query", "title"), [
+    ("https://arxiv.org/abs/2508.11630", ARXIV_TITLE), ("arxiv.org/pdf/2508.11630v2", ARXIV_TITLE),
+    ("arXiv:2508.11630", ARXIV_TITLE), ("ARXIV:2508.11630", ARXIV_TITLE), ("arxiv: 2508.11630v1", ARXIV_TITLE),
+    ("http://www.arxiv.org/abs/2508.11630/", ARXIV_TITLE), ("https://arxiv.org/pdf/2508.11630.pdf", ARXIV_TITLE),
+    ("2508.11630v3", ARXIV_TITLE), ("2508.11630", ARXIV_TITLE),
+    ("https://arxiv.org/abs/hep-th/9901001v1", OLD_STYLE_TITLE), ("arXiv:hep-th/9901001", OLD_STYLE_TITLE),
+    ("hep-th/9901001", OLD_STYLE_TITLE),
+])
+def test_an_arxiv_address_or_id_finds_its_paper_first(page, query, title):
+    status = open_search(page, query)
+    assert result_titles(page)[:1] == [title]
+    assert status.startswith("1 result for")
     assert page.problems == []

@@ -26,6 +26,14 @@
   // Lunr query syntax as a reader writes it on purpose: a leading + or -, field:word, a wildcard *,
   // and word~1 or word^2 at the end of a word. "A^2Search" or "3:1" are words of titles.
   var SYNTAX_MARKS = "(^|\\s)[+-]\\S|\\*|~\\d*(\\s|$)|\\^\\d*(\\s|$)";
+  // An arXiv id (generator/content/schema.py ARXIV_ID: 2508.11630, hep-th/9901001, math.GT/0309136)
+  // and its version, as a reader pastes it: an address on arxiv.org, "arXiv:" before it, or a
+  // version after it. A bare id without a version stays a word, found in every field.
+  var ARXIV_ID = "(\\d{4}\\.\\d{4,5}|[a-z-]+(?:\\.[a-z]{2})?/\\d{7})";
+  var ARXIV_ADDRESS = new RegExp("^(?:(?:https?://)?(?:www\\.|export\\.)?arxiv\\.org/(?:abs|pdf|html)/|arxiv:\\s*)" +
+    ARXIV_ID + "(?:v\\d+)?(?:\\.pdf)?/?$", "i");
+  var VERSIONED_ARXIV_ID = new RegExp("^" + ARXIV_ID + "v\\d+$", "i");
+  var ARXIV_FIELD = "arxiv";  // generator/build/search/documents.py FIELDS
 
   // --- Terms: generator/build/search/terms.py, rule for rule (its docstring explains them) ---
 
@@ -380,13 +388,39 @@
     return unique(words);
   }
 
+  // The arXiv id, without its version, of a query that is an arXiv address or id; or null.
+  function arxivIdIn(query) {
+    var found = query.match(ARXIV_ADDRESS) || query.match(VERSIONED_ARXIV_ID);
+    return found ? found[1] : null;
+  }
+
+  // Clauses finding the papers whose arXiv id is id, whatever its version. The arxiv field holds
+  // the id's query terms ("2508.11630"; "hep", "th", "9901001"), the last one with the version
+  // it was written with, if any: hence a trailing wildcard.
+  function arxivClauses(id) {
+    var terms = queryTerms(id);
+    return terms.map(function (term, number) {
+      return { term: number === terms.length - 1 ? term + "*" : term, fields: [ARXIV_FIELD], usePipeline: false,
+        presence: lunr.Query.presence.REQUIRED };
+    });
+  }
+
+  function findByArxivId(store, query, id) {
+    return searchClauses(store, withDefaults(store, arxivClauses(id))).then(function (found) {
+      if (found.results.length) { return Object.assign(found, { mode: "arxiv", words: [], syntaxError: null }); }
+      return findByWords(store, id, null);  // not in the digest: perhaps an abstract names it
+    });
+  }
+
   // What the page shows for a query: {results, lengths, mode, words, syntaxError}. mode is
-  // "syntax" (Lunr syntax, as lunr.js runs it), "all" (papers with every word), "any" (none has
-  // them all: papers with any word) or "none" (no word left to search). Never throws on what a
-  // reader types; throws StaleIndexError and TooBroadError.
+  // "arxiv" (the paper of an arXiv address or id), "syntax" (Lunr syntax, as lunr.js runs it), "all"
+  // (papers with every word), "any" (none has them all: papers with any word) or "none" (no word
+  // left to search). Never throws on what a reader types; throws StaleIndexError and TooBroadError.
   function findPapers(store, text) {
     var query = text.trim();
     var syntaxError = null;
+    var arxivId = store.fields.indexOf(ARXIV_FIELD) >= 0 ? arxivIdIn(query) : null;
+    if (arxivId) { return findByArxivId(store, query, arxivId); }
     if (store.syntax.test(query)) {
       try {
         var clauses = parseQuery(store, query);
