@@ -45,6 +45,8 @@ SEARCH_PAGE = """<!doctype html>
 
 ARXIV_TITLE = "Probing Reasoning Traces"  # arXiv 2508.11630
 OLD_STYLE_TITLE = "Strings on Branes"  # arXiv hep-th/9901001
+SAM_TITLES = ["SAM2-Adapter: Adapting Segment Anything 2 to Camouflage",  # "SAM2" joined
+              "SAM 2: Segment Anything in Images and Videos"]  # "SAM" and "2" apart
 
 
 def site_papers():
@@ -52,7 +54,8 @@ def site_papers():
     xss = make_paper(XSS_TITLE, "An <b>abstract</b> with markup.", topics=("llm",), slug="xss")
     by_id = [make_paper(ARXIV_TITLE, "We probe traces.", slug="probing", arxiv_id="2508.11630"),
              make_paper(OLD_STYLE_TITLE, "Strings and branes.", slug="branes", arxiv_id="hep-th/9901001")]
-    return fixture_papers() + corpus_papers_1000()[:300] + [deep, xss, *by_id]
+    sam = [make_paper(title, "We segment videos with prompts.", slug=f"sam-{n}") for n, title in enumerate(SAM_TITLES)]
+    return fixture_papers() + corpus_papers_1000()[:300] + [deep, xss, *by_id, *sam]
 
 
 @pytest.fixture
@@ -243,4 +246,16 @@ def test_an_arxiv_address_or_id_finds_its_paper_first(page, query, title):
     status = open_search(page, query)
     assert result_titles(page)[:1] == [title]
     assert status.startswith("1 result for")
+    assert page.problems == []
+
+
+@pytest.mark.parametrize(("query", "titles"), [
+    ("Llama3", ["The Llama 3 Herd of Models"]), ("llama3 herd", ["The Llama 3 Herd of Models"]),
+    ("SAM2", SAM_TITLES), ("sam2 segment", SAM_TITLES),
+])
+def test_a_letter_and_digit_word_finds_papers_that_write_it_apart(page, query, titles):
+    status = open_search(page, query)
+    assert status.endswith(f"for \u201c{query}\u201d.")  # every word matched, not "any of them"
+    found = result_titles(page)
+    assert [title for title in found if title in titles] == titles  # the joined form first
     assert page.problems == []

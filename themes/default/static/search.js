@@ -112,16 +112,21 @@
     return terms;
   }
 
-  // The terms a reader's words are looked up as (terms.query_terms): cut where lunr.js's query
-  // parser cuts (white space and "-"), each group joined whole.
-  function queryTerms(text) {
-    var terms = [];
+  // A reader's words, normalized, as they are looked up: cut where lunr.js's query parser cuts
+  // (white space and "-"), each group joined whole.
+  function queryForms(text) {
+    var forms = [];
     text.split(lunr.tokenizer.separator).forEach(function (lexeme) {
       groupsOf(normalize(lexeme)).forEach(function (group) {
-        terms.push(searchTerm(joined(group.split(JOINER), group.match(JOINERS) || [])));
+        forms.push(joined(group.split(JOINER), group.match(JOINERS) || []));
       });
     });
-    return unique(terms);
+    return forms;
+  }
+
+  // The terms a reader's words are looked up as (terms.query_terms).
+  function queryTerms(text) {
+    return unique(queryForms(text).map(searchTerm));
   }
 
   // The search pipeline of every index search.js assembles: a query word -> its terms.
@@ -195,6 +200,14 @@
       loading.catch(function () { this.shards.delete(number); }.bind(this));  // tried again next time
     }
     return this.shards.get(number);
+  };
+
+  // Promise of the Set of those terms that some paper has.
+  Store.prototype.termsPresent = function (terms) {
+    var store = this;
+    return Promise.all(terms.map(function (term) {
+      return store.shard(store.shardNumber(term)).then(function (shard) { return shard.has(term) ? term : null; });
+    })).then(function (found) { return new Set(found.filter(Boolean)); });
   };
 
   Store.prototype.allTerms = function () {
@@ -373,6 +386,54 @@
     return terms.map(function (term) { return { term: term, usePipeline: false, presence: presence }; });
   }
 
+  // The reader's plain words, each {form, term, pieces}. pieces: for a word the tokenizer cuts where
+  // a letter meets a digit ("llama3", "qwen2.5"), the stretches between the cuts that have a term
+  // ("llama", "3"; "qwen", "2.5"): a paper writing "Llama 3" has those, not "llama3".
+  // A stop word piece is dropped, as the index drops it ("a100": "100").
+  function plainWords(text) {
+    var words = [];
+    var seen = new Set();
+    queryForms(text).forEach(function (form) {
+      var term = searchTerm(form);
+      if (!term || seen.has(term)) { return; }
+      seen.add(term);
+      var pieces = form.split(LETTER_THEN_DIGIT);
+      words.push({ form: form, term: term, pieces: pieces.length > 1 ? pieces.filter(searchTerm) : null });
+    });
+    return words;
+  }
+
+  // Clauses finding the papers that have every word: a cut word's joined form, or all its pieces.
+  // One required clause per piece, "llama3 llama" and "llama3 3": lunr.js requires one of a
+  // clause's terms (its search pipeline, queryTermsPipeline, makes both), and scores every term
+  // found, so the joined form ranks first. A clause with a term no paper has finds nothing in
+  // lunr.js, hence only the forms that some paper has (present).
+  function everyWordClauses(words, present) {
+    var clauses = [];
+    words.forEach(function (word) {
+      if (!word.pieces) {
+        clauses.push({ term: word.term, usePipeline: false, presence: lunr.Query.presence.REQUIRED });
+        return;
+      }
+      word.pieces.forEach(function (piece) {
+        var either = [word.form, piece].filter(function (form) { return present.has(searchTerm(form)); });
+        clauses.push({ term: (either.length ? either : [piece]).join(" "), usePipeline: true,
+          presence: lunr.Query.presence.REQUIRED });
+      });
+    });
+    return clauses;
+  }
+
+  // Promise of the terms, among those of the words and their pieces, that some paper has: only
+  // needed when a word has pieces (the shards fetched are those the search reads next).
+  function presentTerms(store, words) {
+    var terms = [];
+    words.forEach(function (word) {
+      if (word.pieces) { terms.push.apply(terms, [word.form].concat(word.pieces).map(searchTerm)); }
+    });
+    return terms.length ? store.termsPresent(unique(terms)) : Promise.resolve(new Set());
+  }
+
   function withDefaults(store, clauses) {
     var query = new lunr.Query(store.fields);
     clauses.forEach(function (clause) { query.clause(clause); });
@@ -440,13 +501,15 @@
   }
 
   function findByWords(store, query, syntaxError) {
-    var terms = queryTerms(query);
-    var words = meaningfulWords(query);
-    var base = { words: words, syntaxError: syntaxError };
+    var words = plainWords(query);
+    var terms = words.map(function (word) { return word.term; });
+    var base = { words: meaningfulWords(query), syntaxError: syntaxError };
     if (!terms.length) { return Promise.resolve(Object.assign({ results: [], lengths: new Map(), mode: "none" }, base)); }
-    var all = withDefaults(store, wordClauses(terms, lunr.Query.presence.REQUIRED));
-    return searchClauses(store, all).then(function (found) {
+    return presentTerms(store, words).then(function (present) {
+      return searchClauses(store, withDefaults(store, everyWordClauses(words, present)));
+    }).then(function (found) {
       if (found.results.length || terms.length === 1) { return Object.assign(found, { mode: "all" }, base); }
+      // Papers with any of the words' (joined) terms.
       var any = withDefaults(store, wordClauses(terms, lunr.Query.presence.OPTIONAL));
       return searchClauses(store, any).then(function (anyFound) { return Object.assign(anyFound, { mode: "any" }, base); });
     });
