@@ -259,3 +259,25 @@ def test_a_letter_and_digit_word_finds_papers_that_write_it_apart(page, query, t
     found = result_titles(page)
     assert [title for title in found if title in titles] == titles  # the joined form first
     assert page.problems == []
+
+
+@pytest.mark.parametrize(("query", "similar"), [("transformr", "transformr~1"),
+                                                ("difusion modle", "difusion~1 modle~1"),
+                                                ("the gausian of splatng", "the gausian~1 of splatng~1")])
+def test_finding_nothing_offers_similar_spellings(page, query, similar):
+    assert open_search(page, query) == f"No results for \u201c{query}\u201d."
+    offer = page.locator(".search-suggestion a")
+    expect(offer).to_have_text(similar)
+    assert offer.get_attribute("href") == f"/search/?q={quote(similar)}"  # shareable, and works without a click
+    assert not any(path.startswith("/search/v/") for path in page.fetched)  # fuzzy only when asked for
+    offer.click()
+    expect(page.locator("#search-status")).to_contain_text(f"for \u201c{similar}\u201d")
+    assert result_titles(page) and page.input_value("#search-input") == similar
+    assert page.url.endswith(f"/search/?q={quote(similar)}")
+    expect(page.locator(".search-suggestion")).to_be_hidden()
+    assert page.problems == []
+
+
+def test_a_query_with_results_offers_no_other_spellings(page):
+    open_search(page, "transformer")
+    assert result_titles(page) and page.locator(".search-suggestion a").count() == 0

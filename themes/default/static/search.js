@@ -34,6 +34,9 @@
     ARXIV_ID + "(?:v\\d+)?(?:\\.pdf)?/?$", "i");
   var VERSIONED_ARXIV_ID = new RegExp("^" + ARXIV_ID + "v\\d+$", "i");
   var ARXIV_FIELD = "arxiv";  // generator/build/search/documents.py FIELDS
+  // A word offered with "~1" when a query finds nothing: letters only, perhaps required ("+word"),
+  // long enough that one edit leaves it recognisable.
+  var SPELLING_WORD = /^\+?\p{L}{4,}$/u;
 
   // --- Terms: generator/build/search/terms.py, rule for rule (its docstring explains them) ---
 
@@ -515,6 +518,15 @@
     });
   }
 
+  // The query with "~1" after each plain word of 4+ letters ("difusion modle" -> "difusion~1
+  // modle~1"), or null when it has none. Fuzzy terms fetch the list of every term (hundreds of KB),
+  // so the page offers this query when one finds nothing, rather than running it unasked.
+  function similarSpellings(query) {
+    var words = query.trim().split(/\s+/);
+    if (!words.some(function (word) { return SPELLING_WORD.test(word); })) { return null; }
+    return words.map(function (word) { return SPELLING_WORD.test(word) ? word + "~1" : word; }).join(" ");
+  }
+
   // --- Snippets: the stretch of the abstract with the most matched words, the words marked ---
 
   var RAW_GROUP = /[\p{L}\p{N}\p{M}]+(?:[-._'\u2019\u2010\u2011][\p{L}\p{N}\p{M}]+)*/gu;
@@ -619,10 +631,14 @@
     return !known || Object.keys(known).every(function (number) { return fragment.l[number] === known[number]; });
   }
 
+  // The search page's address for query.
+  function queryAddress(window, query) {
+    return window.location.pathname + (query ? "?q=" + encodeURIComponent(query) : "");
+  }
+
   // A shareable address for the current search, without reloading the page.
   function rememberQuery(window, query) {
-    var address = window.location.pathname + (query ? "?q=" + encodeURIComponent(query) : "");
-    window.history.replaceState(null, "", address);
+    window.history.replaceState(null, "", queryAddress(window, query));
   }
 
   function start(document, window) {
@@ -667,6 +683,9 @@
     more.type = "button";
     more.hidden = true;
     page.list.after(more);
+    var suggestion = element(document, "p", "search-suggestion");
+    suggestion.hidden = true;
+    page.status.after(suggestion);
     page.input.value = new URLSearchParams(page.window.location.search).get("q") || "";
     page.status.textContent = "Loading the search index\u2026";
 
@@ -675,6 +694,23 @@
     function clearResults() {
       page.list.replaceChildren();
       more.hidden = true;
+    }
+
+    // "Try similar spellings: difusion~1 modle~1", a link to that search (shareable, and it opens
+    // in a new tab as any link), which a click runs in place.
+    function offerSimilarSpellings(query) {
+      var similar = similarSpellings(query);
+      if (!similar) { return; }
+      var link = element(document, "a", "", similar);
+      link.href = queryAddress(page.window, similar);
+      link.addEventListener("click", function (event) {
+        if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
+        event.preventDefault();
+        page.input.value = similar;
+        searchNow();
+      });
+      suggestion.replaceChildren(document.createTextNode("Try similar spellings: "), link);
+      suggestion.hidden = false;
     }
 
     function offerReload() {
@@ -735,6 +771,7 @@
       var query = text.trim();
       var search = ++searches;
       if (!store) { return; }
+      suggestion.hidden = true;
       if (!query) {
         clearResults();
         page.status.textContent = "Type a word to search " + store.manifest.documents + " papers.";
@@ -746,7 +783,9 @@
         page.list.replaceChildren();
         return showMore(found, search).then(function () {
           // Set with the first results, never before: the count and the list always agree.
-          if (search === searches) { page.status.textContent = statusText(found, query); }
+          if (search !== searches) { return; }
+          page.status.textContent = statusText(found, query);
+          if (!found.results.length) { offerSimilarSpellings(query); }
         });
       }).catch(failedSearch(search));
     }
