@@ -281,3 +281,25 @@ def test_finding_nothing_offers_similar_spellings(page, query, similar):
 def test_a_query_with_results_offers_no_other_spellings(page):
     open_search(page, "transformer")
     assert result_titles(page) and page.locator(".search-suggestion a").count() == 0
+
+
+def test_back_from_a_result_restores_the_list_and_where_it_was_read(page, site_dir):
+    status = open_search(page, "diffusion")
+    assert int(status.split()[0]) > 40
+    page.click("text=Show 20 more")
+    expect(page.locator("#search-results li")).to_have_count(40)
+    link = page.locator("#search-results .paper-title").nth(30)
+    paper = site_dir / link.get_attribute("href").strip("/") / "index.html"
+    paper.parent.mkdir(parents=True)
+    paper.write_text("<!doctype html><title>A paper</title><p>The paper.</p>", encoding="utf-8")
+    link.scroll_into_view_if_needed()
+    read_at = page.evaluate("window.scrollY")
+    assert read_at > 0
+    link.click()
+    expect(page).to_have_title("A paper")
+    page.go_back()
+    expect(page.locator("#search-results li")).to_have_count(40)
+    expect(page.locator(".search-more")).to_have_text(re.compile(r"Show \d+ more"))
+    expect(page.locator("#search-results .paper-title").nth(30)).to_be_in_viewport()
+    assert abs(page.evaluate("window.scrollY") - read_at) <= 2
+    assert page.problems == []

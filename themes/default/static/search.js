@@ -21,6 +21,7 @@
   var MANIFEST = "index.json";
   var PAGE_SIZE = 20;
   var TYPING_PAUSE_MS = 200;
+  var SCROLL_PAUSE_MS = 150;  // the reading position is saved once scrolling pauses
   var SNIPPET_CHARS = 220;
   var MAX_SHARDS = 40;  // a query needing more ("a*") is refused: it would download most of the index
   // Lunr query syntax as a reader writes it on purpose: a leading + or -, field:word, a wildcard *,
@@ -636,9 +637,16 @@
     return window.location.pathname + (query ? "?q=" + encodeURIComponent(query) : "");
   }
 
-  // A shareable address for the current search, without reloading the page.
+  // A shareable address for the current search, without reloading the page. A new query starts
+  // with no saved list length or reading position (rememberView).
   function rememberQuery(window, query) {
     window.history.replaceState(null, "", queryAddress(window, query));
+  }
+
+  // Keeps changes ({shown: results listed, scrollY}) in this page's history entry, which the
+  // browser gives back when a reader returns to it (Back from a paper, a reload).
+  function rememberView(window, changes) {
+    window.history.replaceState(Object.assign({}, window.history.state, changes), "", window.location.href);
   }
 
   function start(document, window) {
@@ -742,10 +750,11 @@
       };
     }
 
-    // Appends the next page of results, each as soon as it and those before it arrived.
-    function showMore(found, search) {
+    // Appends the next count results (a page unless given), each as soon as it and those before
+    // it arrived.
+    function showMore(found, search, count) {
       var shown = page.list.children.length;
-      var batch = found.results.slice(shown, shown + PAGE_SIZE);
+      var batch = found.results.slice(shown, shown + (count || PAGE_SIZE));
       var fetching = batch.map(function (result) { return store.fragment(result.ref); });  // all at once
       more.hidden = true;
       var appended = fetching.reduce(function (previous, fragmentLoaded, n) {
@@ -763,11 +772,16 @@
         var left = found.results.length - page.list.children.length;
         more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
         more.hidden = left <= 0;
-        more.onclick = function () { showMore(found, search).catch(failedSearch(search)); };
+        more.onclick = function () {
+          showMore(found, search).then(function () {
+            if (search === searches) { rememberView(page.window, { shown: page.list.children.length }); }
+          }).catch(failedSearch(search));
+        };
       });
     }
 
-    function show(text) {
+    // Shows the results for text; view: the list length and reading position to return to.
+    function show(text, view) {
       var query = text.trim();
       var search = ++searches;
       if (!store) { return; }
@@ -781,11 +795,12 @@
       findPapers(store, query).then(function (found) {
         if (search !== searches) { return null; }
         page.list.replaceChildren();
-        return showMore(found, search).then(function () {
+        return showMore(found, search, view && view.shown).then(function () {
           // Set with the first results, never before: the count and the list always agree.
           if (search !== searches) { return; }
           page.status.textContent = statusText(found, query);
           if (!found.results.length) { offerSimilarSpellings(query); }
+          if (view && view.scrollY) { page.window.scrollTo(0, view.scrollY); }
         });
       }).catch(failedSearch(search));
     }
@@ -805,10 +820,25 @@
       timer = page.window.setTimeout(searchNow, TYPING_PAUSE_MS);
     });
 
+    // The reading position, kept for Back: the browser's own restoring would scroll the page
+    // before the results it needs are listed, so this script scrolls once they are.
+    page.window.history.scrollRestoration = "manual";
+    var scrollTimer = null;
+    function rememberScroll() {
+      page.window.clearTimeout(scrollTimer);
+      rememberView(page.window, { scrollY: Math.round(page.window.scrollY) });
+    }
+    page.window.addEventListener("scroll", function () {
+      page.window.clearTimeout(scrollTimer);
+      scrollTimer = page.window.setTimeout(rememberScroll, SCROLL_PAUSE_MS);
+    }, { passive: true });
+    page.list.addEventListener("click", rememberScroll);  // a result opened before scrolling paused
+    page.window.addEventListener("pagehide", rememberScroll);
+
     var load = fetchJson(page.window, page.searchPage);
     load(MANIFEST).then(function (manifest) {
       store = new Store(manifest, load);
-      show(page.input.value);
+      show(page.input.value, page.window.history.state);
     }).catch(function (error) {
       if (error instanceof StaleIndexError) { offerReload(); return; }
       page.status.textContent = "Search is unavailable: the search index could not be loaded.";
