@@ -99,10 +99,13 @@ def _topics(value: Any) -> str | None:
     return _text_list(value) or (None if value else "must name at least one topic")
 
 
+def is_count(value: Any) -> bool:
+    """A whole number, 0 or more (YAML's true is no number)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
 def _count(value: Any) -> str | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return None
-    return "must be a whole number, 0 or more"
+    return None if is_count(value) else "must be a whole number, 0 or more"
 
 
 def _dates(value: Any) -> str | None:

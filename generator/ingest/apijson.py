@@ -17,7 +17,7 @@ from typing import Any
 
 from generator.content.addresses import web_address
 from generator.content.markdown import normalize_paragraphs
-from generator.content.schema import ARXIV_ID, Link
+from generator.content.schema import ARXIV_ID, Link, is_count
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
 from generator.ingest.links import extract_links
@@ -125,8 +125,8 @@ def _published(value: Any) -> dt.date | None:
 
 
 def _count(value: Any) -> int | None:
-    """A count the API gives (upvotes); None when missing or not a whole number, 0 or more."""
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    """A count the API gives (upvotes); None when missing or not one."""
+    return value if is_count(value) else None
 
 
 def _literal(entry: str) -> Any:
