@@ -384,6 +384,11 @@ def test_the_reading_list_shows_only_addresses_on_this_site(reader: Page, base_u
     assert hosts and set(hosts) == {base_url.split("//")[1]}
 
 
+def test_the_search_page_opens_ready_to_type(reader: Page, base_url: str):
+    reader.goto(f"{base_url}/search/")
+    expect(reader.locator("#search-input")).to_be_focused()
+
+
 def test_new_papers_are_marked_since_the_last_visit(reader: Page, base_url: str):
     page = reader
     page.goto(f"{base_url}/")

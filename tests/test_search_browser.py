@@ -146,6 +146,7 @@ def test_typing_searches_and_keeps_a_shareable_address(page):
     first = page.locator("#search-results li").first
     assert first.locator("a").get_attribute("href").startswith("/papers/")
     assert first.locator("time").get_attribute("datetime").count("-") == 2
+    assert re.fullmatch(r"[A-Z][a-z]+ \d{1,2}, \d{4}", first.locator("time").inner_text())  # as pages write days
     assert page.url.endswith("/search/?q=Survey")
     page.press("#search-input", "Enter")  # submitting searches in place, no reload
     assert page.url.endswith("/search/?q=Survey") and result_titles(page)

@@ -528,6 +528,15 @@
     return words.map(function (word) { return SPELLING_WORD.test(word) ? word + "~1" : word; }).join(" ");
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+
+  // "2025-08-18" -> "August 18, 2025", as every page writes a day (generator/build/render.py long_date).
+  function longDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    return parts ? MONTHS[Number(parts[2]) - 1] + " " + Number(parts[3]) + ", " + parts[1] : iso;
+  }
+
   // --- Snippets: the stretch of the abstract with the most matched words, the words marked ---
 
   var RAW_GROUP = /[\p{L}\p{N}\p{M}]+(?:[-._'\u2019\u2010\u2011][\p{L}\p{N}\p{M}]+)*/gu;
@@ -594,7 +603,7 @@
     appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
     item.appendChild(link);
     var meta = element(document, "p", "paper-meta");
-    var day = element(document, "time", "", fragment.d);
+    var day = element(document, "time", "", longDate(fragment.d));
     day.setAttribute("datetime", fragment.d);
     meta.appendChild(day);
     fragment.p.forEach(function (name) { meta.appendChild(document.createTextNode(" \u00b7 " + name)); });
