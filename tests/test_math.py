@@ -99,3 +99,36 @@ def test_spans_inside_code_stay_text():
 def test_markup_is_not_escaped_twice_and_text_is():
     assert math_html(Markup("<p>a &amp; b</p>")) == Markup("<p>a &amp; b</p>")
     assert math_html("a & b <i>") == Markup("a &amp; b &lt;i&gt;")
+
+
+@pytest.mark.parametrize("title, text", [
+    ("$VILA^2$: VILA-Augmented VILA", "VILA²: VILA-Augmented VILA"),
+    ("$\\nabla^2$DFT: A Universal Quantum Chemistry Dataset", "∇²DFT: A Universal Quantum Chemistry Dataset"),
+    ("$μ$LO: Compute-Efficient Meta-Generalization", "μLO: Compute-Efficient Meta-Generalization"),
+    ("$\\tau$-bench", "τ-bench"),
+    ("$\\pi_0$: A Vision-Language-Action Flow Model", "π₀: A Vision-Language-Action Flow Model"),
+    ("$e^{x}$ and $x_i$", "e^x and x_i"),  # no such Unicode script: written as TeX writes it
+    ("Prices from $5 to $10", "Prices from $5 to $10"),
+    ("$<img src=x>$ and $\\href{javascript:x}{y}$", "$<img src=x>$ and $\\href{javascript:x}{y}$"),
+])
+def test_titles_read_as_text_where_mathml_cannot_go(title, text):
+    assert math.math_text(title) == text
+
+
+def test_a_title_with_tex_is_text_in_the_tab_the_feed_the_save_button_and_search(golden_project):
+    import json
+    import re
+
+    from generator.build.builder import build_site
+
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text().replace('title: "SkipPipe:', 'title: "$\\\\pi_0$ SkipPipe:'))
+    build_site(golden_project)
+    site = golden_project / "site"
+    page = (site / "papers" / "s" / "skippipe" / "index.html").read_text()
+    assert "<title>π₀ SkipPipe:" in page and '<meta name="citation_title" content="π₀ SkipPipe:' in page
+    assert "<h1><math" in page  # the heading keeps its MathML
+    assert re.search(r'data-title="π₀ SkipPipe:[^"]*"', page)
+    assert "<title>π₀ SkipPipe:" in (site / "feed.xml").read_text()
+    fragments = [json.loads(path.read_text()) for path in (site / "search" / "f").rglob("*.json")]
+    assert any(fragment["t"].startswith("π₀ SkipPipe:") for fragment in fragments)

@@ -19,7 +19,7 @@ from generator.build.pages import quick_links
 from generator.build.theme import Theme
 from generator.config import SiteConfig
 from generator.content.markdown import plain_text, render_markdown
-from generator.content.math import math_html
+from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug
 from generator.errors import BuildFailed, SourceError, display_path
@@ -181,7 +181,8 @@ class Renderer:
         # Templates apply the helpers as filters: Jinja calls a filter directly but a global
         # through Context.call, ~1 µs more, paid on every row of lists thousands of rows long.
         # They stay globals as well, for the project templates written to call them.
-        self.environment.filters.update(helpers, xml_text=xml_text, xml_attr=xml_attr, math_html=math_html)
+        self.environment.filters.update(helpers, xml_text=xml_text, xml_attr=xml_attr, math_html=math_html,
+                                        math_text=math_text)
         self.environment.globals.update(
             helpers, config=config, fallback_topic=self.fallback_topic, urls=urls,
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,

@@ -6,8 +6,9 @@ not trusted: it is parsed, every element and attribute is checked against
 MATHML_ELEMENTS and MATHML_ATTRIBUTES, and the tree is written out again by this
 module. A span the converter fails on, or whose output breaks the allowlist
 (`\\text{<b>}` yields a raw `<b>`, `\\href` a link), stays as the escaped text it was,
-dollars included. The TeX source itself is kept for search and feeds, which never
-pass through here.
+dollars included. Where MathML cannot go (a tab's title, a feed entry's title, a
+button's label, a search result), `math_text` gives the same spans as the characters
+they show (`$VILA^2$` is VILA²); the TeX source itself is what search indexes.
 
 What counts as a span (Pandoc's rule, so that prices stay text):
 - an opening `$` is followed by a character other than whitespace;
@@ -60,6 +61,38 @@ def _span_html(span: re.Match[str]) -> str:
     if LOOKS_LIKE_MARKUP.search(tex):  # `$<img src=x>$` is a tag someone typed, not a formula: it stays text
         return span.group(0)
     return tex_to_mathml(tex) or span.group(0)
+
+
+SUPERSCRIPT = str.maketrans("0123456789+-=()in", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁱⁿ")
+SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+
+
+def math_text(text: str) -> str:
+    """Plain text with each convertible `$…$` span as the characters its MathML shows, for where
+    MathML cannot go (a tab's title, a feed entry's title, a button's label): `$VILA^2$` is
+    VILA², `$\\nabla^2$DFT` is ∇²DFT. A span that does not convert stays as it was."""
+    if "$" not in text:
+        return text
+    return SPAN.sub(_span_text, text)
+
+
+def _span_text(span: re.Match[str]) -> str:
+    mathml = "" if LOOKS_LIKE_MARKUP.search(span.group(1)) else tex_to_mathml(span.group(1))
+    return _shown_text(ElementTree.fromstring(mathml)) if mathml else span.group(0)
+
+
+def _shown_text(element: ElementTree.Element) -> str:
+    """What a reader sees of MathML as one line: a script in Unicode's super- or subscript
+    characters where it has them all, else after ^ or _."""
+    name = element.tag.rpartition("}")[2]
+    parts = [_shown_text(child) for child in element]
+    if name in ("msup", "msub") and len(parts) == 2:
+        base, script = parts
+        table, mark = (SUPERSCRIPT, "^") if name == "msup" else (SUBSCRIPT, "_")
+        if script and all(ord(character) in table for character in script):
+            return base + script.translate(table)
+        return base + mark + script
+    return (element.text or "").strip() + "".join(parts)
 
 
 @lru_cache(maxsize=20_000)

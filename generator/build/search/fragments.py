@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from generator.build import urls
+from generator.content.math import math_text
 from generator.content.schema import Paper
 
 SHOWN_AUTHORS = 3
@@ -21,7 +22,7 @@ SHOWN_AUTHORS = 3
 
 def fragment(paper: Paper, abstract: str, topic_names: list[str], lengths: list[int]) -> bytes:
     data = {
-        "t": paper.title,
+        "t": math_text(paper.title),  # shown as text: TeX as the characters it stands for
         "u": urls.paper_url(paper.slug).lstrip("/"),
         "d": paper.first_featured.isoformat(),
         "a": list(paper.authors[:SHOWN_AUTHORS]),
