@@ -266,7 +266,7 @@ def test_a_project_template_override_is_watched(project):
     override.mkdir()
     template = override / "paper.html"
     template.write_text((project / "themes" / "default" / "templates" / "paper.html").read_text()
-                        .replace("{{ paper.title }}", "{{ paper.title }} [override one]", 1))
+                        .replace("{{ paper.title | math_text }}", "{{ paper.title | math_text }} [override one]", 1))
     session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
     session.start()
     try:
@@ -285,7 +285,7 @@ def test_a_templates_folder_named_in_site_yaml_while_serving_is_watched_from_the
     template = project / "layouts" / "paper.html"
     template.parent.mkdir()
     template.write_text((project / "themes" / "default" / "templates" / "paper.html").read_text()
-                        .replace("{{ paper.title }}", "{{ paper.title }} [layout one]", 1))
+                        .replace("{{ paper.title | math_text }}", "{{ paper.title | math_text }} [layout one]", 1))
     (project / "content" / "site.yaml").write_text("templates_dir: layouts\n")
     assert events.next_event()[0] == "reload"
     assert "[layout one]" in get(session, "/papers/r/robots-that-fold-laundry/").text

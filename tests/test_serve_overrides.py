@@ -27,8 +27,10 @@ def port_of(session: PreviewSession) -> int:
 
 
 def overridden_paper(project: Path, marker: str) -> str:
-    return ((project / "themes" / "default" / "templates" / "paper.html").read_text()
-            .replace("{{ paper.title }}", "{{ paper.title }} " + marker, 1))
+    template = ((project / "themes" / "default" / "templates" / "paper.html").read_text()
+                .replace("{{ paper.title | math_text }}", "{{ paper.title | math_text }} " + marker, 1))
+    assert marker in template  # the theme's paper.html still has the line this replaces
+    return template
 
 
 def test_a_templates_folder_created_while_serving_is_built_and_watched(session: PreviewSession) -> None:
