@@ -166,6 +166,20 @@ def test_absolute_form_request_is_refused(server):
     assert response.status == 400
 
 
+@pytest.mark.parametrize("name", ["evil.example:{port}", "127.0.0.1.evil.example:{port}", "localhost:{other}", ""])
+def test_a_request_naming_another_host_is_refused(server, name):
+    """A page elsewhere that points its own name at 127.0.0.1 (DNS rebinding) reads nothing."""
+    port = port_of(server)
+    response = raw_request(port, "/papers/x/", host_header=name.format(port=port, other=port + 1))
+    assert response.status == 421 and b"Paper X" not in response.body
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost"])
+def test_the_names_of_this_machine_are_served(server, name):
+    response = raw_request(port_of(server), "/papers/x/", host_header=f"{name}:{port_of(server)}")
+    assert response.status == 200 and b"Paper X" in response.body
+
+
 def test_resolve_site_path_refuses_dot_dot_before_touching_the_disk(tmp_path):
     assert resolve_site_path(tmp_path, "/a/%2e%2e/b") is None
     assert resolve_site_path(tmp_path, "/a/./b") == (tmp_path / "a" / "b").resolve()

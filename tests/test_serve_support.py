@@ -29,10 +29,13 @@ class RawResponse:
         return self.body.decode("utf-8", errors="replace")
 
 
-def raw_request(port: int, target: str, method: str = "GET", host: str = "127.0.0.1") -> RawResponse:
-    """Sends `METHOD target HTTP/1.1` byte for byte and reads the whole response."""
+def raw_request(port: int, target: str, method: str = "GET", host: str = "127.0.0.1",
+                host_header: str | None = None) -> RawResponse:
+    """Sends `METHOD target HTTP/1.1` byte for byte and reads the whole response. host_header:
+    the Host the request names, when not the address it is sent to."""
     with socket.create_connection((host, port), timeout=10) as connection:
-        request = f"{method} {target} HTTP/1.1\r\nHost: {host}:{port}\r\nConnection: close\r\n\r\n"
+        named = f"{host}:{port}" if host_header is None else host_header
+        request = f"{method} {target} HTTP/1.1\r\nHost: {named}\r\nConnection: close\r\n\r\n"
         connection.sendall(request.encode("latin-1"))
         data = b""
         while chunk := connection.recv(65536):

@@ -38,6 +38,7 @@ RELOAD_SCRIPT = (Path(__file__).parent / "reload.js").read_bytes()
 # Named by its bytes, so that a page's reload need not fetch it again (see cache_control).
 RELOAD_SCRIPT_URL = f"{RELOAD_SCRIPT_PATH}?v={hashlib.sha256(RELOAD_SCRIPT).hexdigest()[:8]}"
 NO_STORE = "no-store"  # a preview must always show the latest build
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")  # what a browser on this machine calls the preview
 # The headers netlify.toml sends with every page (a test keeps the two equal), so that the
 # preview breaks what production would break: an inline script, a style= attribute, a CDN.
 # The reload script and the overlay's style are files of the preview's own origin, which 'self' allows.
@@ -303,6 +304,16 @@ class PreviewServer(ThreadingHTTPServer):
             return NO_STORE
         return self._cache_rules[1].get(url_path, NO_STORE)
 
+    def accepts_host(self, host_header: str | None) -> bool:
+        """Whether a request's Host names this server. Listening on the loopback address only,
+        the preview answers only to the names of this machine: a web page elsewhere can point a
+        name of its own at 127.0.0.1 (DNS rebinding) and read the preview as its own origin. One
+        told to listen on another address (`--host`) is meant to be reached by any name."""
+        host, port = self.server_address[:2]
+        if not (isinstance(host, str) and (host.startswith("127.") or host == "::1")):
+            return True
+        return host_header in {f"{name}:{port}" for name in LOOPBACK_NAMES}
+
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
@@ -326,6 +337,10 @@ class PreviewRequestHandler(BaseHTTPRequestHandler):
     def _respond(self, send_body: bool) -> None:
         if not self.path.startswith("/"):
             self._send(HTTPStatus.BAD_REQUEST, b"bad request\n", "text/plain; charset=utf-8", send_body)
+            return
+        if not self.server.accepts_host(self.headers.get("Host")):
+            self._send(HTTPStatus.MISDIRECTED_REQUEST, b"this preview answers only to 127.0.0.1 and localhost\n",
+                       "text/plain; charset=utf-8", send_body)
             return
         url_path, _, query = self.path.partition("#")[0].partition("?")
         if url_path == EVENTS_PATH and send_body:
