@@ -68,3 +68,18 @@ def test_the_command_line_reports_a_fifo_without_hanging(golden_project: Path) -
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "pipe.md: not a regular file" in result.stderr
+
+
+def test_check_names_files_saved_where_no_command_reads_them(golden_project: Path) -> None:
+    (papers_dir(golden_project) / "2025").mkdir()
+    (papers_dir(golden_project) / "2025" / "old-paper.md").write_text("---\ntitle: Old\n---\n")
+    (papers_dir(golden_project) / "skippipe.md.bak").write_text("a backup")  # an editor's: left alone
+    digests = golden_project / "content" / "digests"
+    digests.mkdir(exist_ok=True)
+    (digests / "2025-08-19.TXT").write_text("Aug 19\n\nA Title\n\nAn abstract.\n")
+    result = subprocess.run([sys.executable, "-m", "generator", "--project", str(golden_project), "check"],
+                            capture_output=True, text=True, cwd=golden_project)
+    assert result.returncode == 0, result.stderr
+    assert "notice: content/papers/2025: a folder: the paper files in it are not read" in result.stdout
+    assert "notice: content/digests/2025-08-19.TXT: not read: digests are named .txt or .json" in result.stdout
+    assert "skippipe.md.bak" not in result.stdout
