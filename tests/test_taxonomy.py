@@ -98,6 +98,11 @@ def test_a_phrase_that_cannot_match_as_meant_is_reported_at_its_line(tmp_path: P
     assert error.line == 8 and words in error.message and f"'{phrase}'" in error.message, error
 
 
+def test_an_empty_phrase_is_one_error(tmp_path: Path) -> None:
+    error = only_error(tmp_path, GOOD.replace("[mixture of experts, MoE]", '[mixture of experts, ""]'))
+    assert error.line == 6 and "keywords must be lists of phrases" in error.message
+
+
 def test_context_words_and_trailing_wildcards_are_fine(tmp_path: Path) -> None:
     text = GOOD.replace("[mixture of experts, MoE]", '["diffusion if image*|video", "tokeniz*", gif, "verif*"]')
     assert load(tmp_path, text)[1] == []

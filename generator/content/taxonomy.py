@@ -111,7 +111,7 @@ def _topic_problems(entry: dict[str, Any]) -> list[tuple[YamlPath, str]]:
         problems += [((key, index), f"topic '{slug}': keywords must be lists of phrases")
                      for index, phrase in enumerate(phrases) if not isinstance(phrase, str) or not phrase.strip()]
         problems += [((key, index), f"topic '{slug}': {problem}") for index, phrase in enumerate(phrases)
-                     if isinstance(phrase, str) and (problem := phrase_problem(phrase.lower()))]
+                     if isinstance(phrase, str) and phrase.strip() and (problem := phrase_problem(phrase.lower()))]
     return problems
 
 
