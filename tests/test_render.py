@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
 import pytest
 from markupsafe import Markup, escape
 
-from generator.build.render import Renderer, escape_text
+from generator.build.render import Renderer, abstract_html, escape_text
+from generator.build.search.fragments import fragment
 from generator.build.theme import Theme
 from generator.config import SiteConfig
+from generator.content.markdown import escape_markdown
+from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 from generator.errors import BuildFailed
 
@@ -100,3 +104,12 @@ def test_assets_and_iso_dates_are_filters_and_project_templates_may_still_call_t
     renderer = Renderer(Theme((tmp_path,), ()), SiteConfig(), {"style.css": "style.1a2b.css"}, TOPICS)
     assert renderer.render("page.html", {"day": dt.date(2025, 8, 18)}, "a") == \
         "/style.1a2b.css /style.1a2b.css 2025-08-18 2025-08-18 2025-08-18"
+
+
+def test_tex_quotation_marks_read_as_quotation_marks_on_pages_and_in_search_results():
+    text = "Following the ``thinking with images'' concept, f''(x) and `` stay as written."
+    shown = "Following the \u201cthinking with images\u201d concept, f''(x) and `` stay as written."
+    assert abstract_html(escape_markdown(text)) == f"<p>{shown}</p>\n"
+    paper = Paper(title="Thyme", slug="thyme", body=escape_markdown(text), featured=(dt.date(2025, 8, 18),),
+                  topics=("other",))
+    assert json.loads(fragment(paper, text, [], [1, 1, 1]))["x"] == shown

@@ -18,7 +18,7 @@ from generator.build import urls
 from generator.build.pages import quick_links
 from generator.build.theme import Theme
 from generator.config import SiteConfig
-from generator.content.markdown import plain_text, render_markdown
+from generator.content.markdown import curly_tex_quotes, plain_text, render_markdown
 from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug
@@ -55,7 +55,7 @@ def abstract_html(markdown_text: str) -> str:
     """A paper body as safe HTML; cached because feeds show the same papers again."""
     if PLAIN_PARAGRAPH.fullmatch(markdown_text):
         return f"<p>{markdown_text.replace(chr(34), '&quot;')}</p>\n"
-    return render_markdown(markdown_text)
+    return curly_tex_quotes(render_markdown(markdown_text))
 
 
 def xml_text(value: object) -> Markup:

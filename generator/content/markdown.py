@@ -18,6 +18,7 @@ ORDERED_LIST_START = re.compile(r"^(\d{1,9})([.)])", re.MULTILINE)
 SAFE_SCHEMES = ("http:", "https:", "mailto:")
 OTHER_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits at besides " "
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")  # a blank line, spaces on it or not
+TEX_QUOTES = re.compile(r"``(?=\S)([^`<>\n]{1,400}?)(?<=\S)''")  # ``quoted'', never across a tag
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # what CommonMark lets a backslash escape
 
 
@@ -63,6 +64,13 @@ def is_one_line(text: str) -> bool:
     abstracts are one line already, which these scans in C tell in ~1 µs."""
     return (text.isascii() and not any(space in text for space in OTHER_ASCII_SPACES)
             and "  " not in text and not text.startswith(" ") and not text.endswith(" "))
+
+
+def curly_tex_quotes(text: str) -> str:
+    """TeX's quotation marks, ``like this'', as a reader expects them: “like this”. Abstracts taken
+    from arXiv keep TeX's (937 of the 80,317 in the corpus). Text or HTML alike: a quotation
+    never spans a tag."""
+    return TEX_QUOTES.sub("\u201c\\1\u201d", text) if "``" in text else text
 
 
 def is_safe_url(url: str) -> bool:

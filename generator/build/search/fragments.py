@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 
 from generator.build import urls
+from generator.content.markdown import curly_tex_quotes
 from generator.content.math import math_text
 from generator.content.schema import Paper
 
@@ -28,7 +29,7 @@ def fragment(paper: Paper, abstract: str, topic_names: list[str], lengths: list[
         "a": list(paper.authors[:SHOWN_AUTHORS]),
         "n": len(paper.authors),
         "p": topic_names,
-        "x": abstract,
+        "x": curly_tex_quotes(abstract),
         "l": lengths,
     }
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
