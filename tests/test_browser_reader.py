@@ -221,6 +221,21 @@ def test_the_topic_filter_hides_the_rows_of_other_topics(reader: Page, base_url:
     expect(page.locator(".filter-status")).to_have_text("")
 
 
+def test_a_filtered_day_keeps_its_topics_in_its_address(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    page.locator(".topic-filter summary").click()
+    topic_box(page, "Computer Vision").check()
+    expect(page).to_have_url(re.compile(r"/dates/2025-08-18/\?topics=vision$"))
+    shared = page.url
+    page.goto("about:blank")
+    page.goto(shared)  # opened from a link someone shared
+    expect(topic_box(page, "Computer Vision")).to_be_checked()
+    assert sorted(visible_rows(page)) == ["hostile-title", "panopticsplatting"]
+    page.get_by_role("button", name="Show all").click()
+    expect(page).to_have_url(re.compile(r"/dates/2025-08-18/$"))
+
+
 def test_without_javascript_there_is_no_filter_and_every_paper_shows(reader_without_scripts: Page, base_url: str):
     page = reader_without_scripts
     for path in (f"/dates/{LATEST}/", "/"):

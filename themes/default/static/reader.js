@@ -254,6 +254,25 @@
 
   // --- The topic filter ---
 
+  // The chosen topics are kept in the page's address (/dates/2025-08-18/?topics=vision+robotics),
+  // so that a filtered day can be shared, bookmarked and reloaded as it is.
+  var TOPICS_PARAM = "topics";
+
+  function topicsInAddress() {
+    var value = new URLSearchParams(window.location.search).get(TOPICS_PARAM);
+    return value ? value.split(" ") : [];
+  }
+
+  function rememberTopics(chosen) {
+    var address = new URL(window.location.href);
+    if (chosen.length) {
+      address.searchParams.set(TOPICS_PARAM, chosen.join(" "));
+    } else {
+      address.searchParams.delete(TOPICS_PARAM);
+    }
+    window.history.replaceState(window.history.state, "", address.pathname + address.search + address.hash);
+  }
+
   function startTopicFilter(filter) {
     var list = document.getElementById(filter.dataset.filterList);
     if (!list) { return; }
@@ -275,6 +294,7 @@
       reset.disabled = !chosen.length;
       summary.textContent = chosen.length ? "(" + chosen.length + " chosen)" : "";
       status.textContent = chosen.length ? "Showing " + shown + " of " + rows.length + " papers." : "";
+      rememberTopics(chosen);
     }
 
     boxes.forEach(function (box) { box.addEventListener("change", apply); });
@@ -282,6 +302,11 @@
       boxes.forEach(function (box) { box.checked = false; });
       apply();
     });
+    var wanted = topicsInAddress();
+    if (wanted.length) {
+      boxes.forEach(function (box) { box.checked = wanted.indexOf(box.value) !== -1; });
+      filter.open = true;  // the reader sees why some papers are hidden
+    }
     filter.hidden = false;
     apply();  // a checkbox the browser restored on "back" applies at once
   }
