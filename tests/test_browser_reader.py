@@ -298,6 +298,7 @@ def test_the_calendar_links_every_day_to_its_page(reader: Page, base_url: str):
     page = reader
     page.goto(f"{base_url}/dates/")
     expect(page.locator(".calendar-year h2")).to_have_text(["2025", "2024"])
+    expect(page.locator("main .count").first).to_contain_text("how many papers it featured")  # the cells' legend
     months = page.locator(".calendar-month .month-name").all_inner_texts()
     assert [month.split()[0] for month in months] == [  # newest first, one row each, empty months too
         "August", "July", "June", "May", "April", "March", "February", "January", "December"]
