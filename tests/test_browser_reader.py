@@ -427,6 +427,16 @@ def test_new_papers_are_marked_since_the_last_visit(reader: Page, base_url: str)
     expect(page.locator(".new-badge")).to_have_count(0)
 
 
+def test_topic_pages_mark_new_papers_without_counting_their_days_as_seen(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/")
+    page.evaluate(f"localStorage.setItem('{SEEN_KEY}', '2025-08-15'); localStorage.removeItem('{VISIT_KEY}')")
+    page.goto(f"{base_url}/topics/vision/")
+    expect(page.locator(f".paper-item[data-day='{LATEST}'] .new-badge").first).to_be_visible()
+    expect(page.locator(".paper-item[data-day='2025-08-15'] .new-badge")).to_have_count(0)
+    assert page.evaluate(f"localStorage.getItem('{SEEN_KEY}')") == "2025-08-15"  # the day's other papers are unseen
+
+
 # --- Accessibility ---
 
 # Each kind of page, and what shows once its scripts have run.

@@ -238,16 +238,18 @@
   }
 
   // Marks rows and days newer than the newest day the reader had seen before this visit; a
-  // first visit marks nothing. Lists of days (home, day pages) then count as seen.
+  // first visit marks nothing. Lists of days (home, day pages) then count as seen; a topic's page
+  // (data-new-markers="rows") shows only some of a day's papers, so it marks them and no more.
   function startNewMarkers(storage) {
     var rows = document.querySelectorAll(".paper-list > .paper-item[data-day], .day-list > li[data-day]");
-    if (!rows.length || !document.querySelector("[data-new-markers]")) { return; }
+    var markers = document.querySelector("[data-new-markers]");
+    if (!rows.length || !markers) { return; }
     var seen = seenBeforeVisit(storage);
     if (seen) {
       rows.forEach(function (row) { if (row.dataset.day > seen) { markNew(row); } });
     }
     var newest = newestDayOnPage();
-    if (newest > (storage.getItem(SEEN_KEY) || "")) {
+    if (markers.dataset.newMarkers !== "rows" && newest > (storage.getItem(SEEN_KEY) || "")) {
       try { storage.setItem(SEEN_KEY, newest); } catch (error) { /* not remembered */ }
     }
   }
