@@ -185,6 +185,16 @@ def test_the_paper_page_shows_15_authors_and_folds_the_rest(reader: Page, base_u
     expect(rest.locator(".authors")).to_contain_text(f"Author Number {AUTHOR_COUNT}")
 
 
+def test_a_papers_facts_keep_terms_and_values_in_two_columns(reader: Page, base_url: str):
+    """arXiv and Hugging Face have two values each: both beside their term, none under a term."""
+    page = reader
+    page.goto(f"{base_url}/papers/p/panopticsplatting/")
+    expect(page.locator(".facts dt", has_text="Hugging Face")).to_be_visible()
+    term_x = {round(box(term)["x"]) for term in page.locator(".facts dt").all()}
+    value_x = {round(box(value)["x"]) for value in page.locator(".facts dd").all()}
+    assert len(term_x) == 1 and len(value_x) == 1 and max(term_x) < min(value_x)
+
+
 def test_paper_pages_have_two_columns_on_wide_screens_and_one_on_phones(chromium_browser: Browser, base_url: str):
     for width, side_by_side in ((1200, True), (375, False)):
         context = chromium_browser.new_context(viewport={"width": width, "height": 800})
@@ -438,6 +448,17 @@ def test_topic_pages_mark_new_papers_without_counting_their_days_as_seen(reader:
 
 
 # --- Accessibility ---
+
+def test_each_paper_of_a_list_is_a_heading_one_level_under_the_lists(reader: Page, base_url: str):
+    """A screen reader goes from paper to paper by heading, as it goes from day to day."""
+    page = reader
+    for path, level in ((f"/dates/{LATEST}/", 2), ("/", 3), ("/topics/vision/", 3)):
+        page.goto(base_url + path)
+        rows = page.locator(".paper-list > .paper-item")
+        titles = page.get_by_role("heading", level=level).locator(".paper-title")
+        expect(titles).to_have_count(rows.count())
+        assert rows.count() > 0, path
+
 
 # Each kind of page, and what shows once its scripts have run.
 PAGE_KINDS = {

@@ -114,7 +114,9 @@
       writeList(storage, readList(storage).filter(function (other) { return other.slug !== entry.slug; }));
       onRemove();
     });
-    head.appendChild(link);
+    var heading = element("h2", "paper-heading");  // a screen reader goes from paper to paper
+    heading.appendChild(link);
+    head.appendChild(heading);
     head.appendChild(remove);
     main.appendChild(head);
     if (entry.day) {

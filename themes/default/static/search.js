@@ -598,10 +598,12 @@
 
   function resultItem(document, fragment, matched, siteRoot) {
     var item = element(document, "li", "paper-item");
+    var heading = element(document, "h2", "paper-heading");  // a screen reader goes from result to result
     var link = element(document, "a", "paper-title");
     link.href = siteRoot + fragment.u;
     appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
-    item.appendChild(link);
+    heading.appendChild(link);
+    item.appendChild(heading);
     var meta = element(document, "p", "paper-meta");
     var day = element(document, "time", "", longDate(fragment.d));
     day.setAttribute("datetime", fragment.d);
