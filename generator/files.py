@@ -49,6 +49,22 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return root.joinpath(*safe_parts(relative))
 
 
+def is_hidden_name(name: str) -> bool:
+    """A name editors give what they write beside a file, never the project's content:
+    `.file.swp`, `.#file` (an Emacs lock), `#file#` (an Emacs autosave)."""
+    return name.startswith((".", "#"))
+
+
+def visible_entries(folder: Path, wanted: Callable[[os.DirEntry[str]], bool]) -> list[Path]:
+    """The wanted entries of folder, sorted, hidden ones (is_hidden_name) left out; [] when the
+    folder cannot be listed. A Path is made only for those: 80,000 take a third of a second."""
+    try:
+        with os.scandir(folder) as entries:
+            return sorted(Path(entry.path) for entry in entries if not is_hidden_name(entry.name) and wanted(entry))
+    except OSError:  # no such folder, or unreadable: the command reading it says so
+        return []
+
+
 def link_leading_out(path: Path, root: Path) -> SourceError | None:
     """An error when a symbolic link on the way to path takes it outside root (resolved): a link
     committed into content/ must not make a build publish, or quote in its log, a file of the

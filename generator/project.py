@@ -12,7 +12,6 @@ folders a build reads from input_folders(), so they always agree.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -75,25 +74,17 @@ class Project:
 
     def links_leading_out(self) -> list[SourceError]:
         """content/, its folders and files, and each digest, when a symbolic link takes it out of
-        the project (files.link_leading_out); paper files are checked as they are listed."""
-        from generator.files import link_leading_out
+        the project (files.link_leading_out); paper files are checked as they are listed. Hidden
+        links are no content: an editor's lock file (`.#x.txt`) is a link to nowhere."""
+        from generator.files import link_leading_out, visible_entries
 
         root = self.root.resolve()
         if error := link_leading_out(self.content, root):
             return [error]  # everything in it leads out with it
         fixed = (self.papers, self.digests, self.taxonomy_file, self.config_file, self.ingest_ledger, self.ingest_record)
-        found = [link_leading_out(path, root) for path in (*fixed, *self._linked_digests())]
+        linked_digests = visible_entries(self.digests, lambda entry: entry.is_symlink())
+        found = [link_leading_out(path, root) for path in (*fixed, *linked_digests)]
         return [error for error in found if error is not None]
-
-    def _linked_digests(self) -> list[Path]:
-        """The links in content/digests/, but for hidden ones: an editor's lock file (`.#x.txt`) is a
-        link to nowhere and no digest."""
-        try:
-            with os.scandir(self.digests) as entries:
-                return sorted(Path(entry.path) for entry in entries
-                              if entry.is_symlink() and not entry.name.startswith((".", "#")))
-        except OSError:  # no digests folder, or not one: the commands say so
-            return []
 
     def load_config(self) -> tuple[SiteConfig, list[SourceError]]:
         from generator.config import load_config

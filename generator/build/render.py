@@ -23,6 +23,7 @@ from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug
 from generator.errors import BuildFailed, SourceError, display_path
+from generator.files import is_hidden_name
 
 TEMPLATE_EXTENSIONS = ("html", "xml", "txt", "json")  # the files of a theme's templates/ folder
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -94,7 +95,7 @@ def count_of(count: int, noun: str) -> str:
 def is_template_name(name: str) -> bool:
     """A theme's template, not an editor's lock, swap or backup file beside one."""
     parts = name.split("/")
-    return name.rsplit(".", 1)[-1] in TEMPLATE_EXTENSIONS and not any(part.startswith((".", "#")) for part in parts)
+    return name.rsplit(".", 1)[-1] in TEMPLATE_EXTENSIONS and not any(is_hidden_name(part) for part in parts)
 
 
 def call_macro(macro: Callable[..., Markup], *args: Hashable) -> Markup:

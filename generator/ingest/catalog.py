@@ -36,7 +36,7 @@ from generator.content.papers import (
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
-from generator.files import write_temporary_quickly
+from generator.files import is_hidden_name, write_temporary_quickly
 from generator.heap import gc_paused
 from generator.ingest.apijson import parse_api_digest
 from generator.ingest.draft import DraftPaper
@@ -110,8 +110,12 @@ def digest_paths(project: Project) -> list[Path]:
         names = os.listdir(project.digests)
     except FileNotFoundError:
         return []
-    return sorted(project.digests / name for name in names
-                  if Path(name).suffix in DIGEST_FORMATS and not name.startswith((".", "#")))
+    return sorted(project.digests / name for name in names if is_digest_name(name))
+
+
+def is_digest_name(name: str) -> bool:
+    """A page copy (.txt) or an API file (.json); an editor's hidden file beside one is neither."""
+    return Path(name).suffix in DIGEST_FORMATS and not is_hidden_name(name)
 
 
 def read_digests(paths: list[Path], hashes: dict[Path, str] | None = None) -> tuple[list[DraftPaper], list[SourceError]]:

@@ -19,6 +19,8 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
+from generator.files import is_hidden_name
+
 QUIET_SECONDS = 0.05  # one save: its events come within milliseconds; waiting longer only delays the reload
 # When the last event of every changed file says it is complete (closed after writing, or renamed
 # into place), only the events of the same save that may still come are waited for.
@@ -40,7 +42,7 @@ def is_editor_noise(path: Path) -> bool:
     """Files editors and tools write next to the real one: swap, backup, lock, probe files."""
     name = path.name
     return (
-        name.startswith((".", "#"))  # .file.swp, .#file (Emacs lock), #file# (Emacs autosave)
+        is_hidden_name(name)  # .file.swp, .#file (Emacs lock), #file# (Emacs autosave)
         or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp", ".part", ".crdownload"))
         or name == "4913"  # Vim probes whether it may write in the folder
         or SED_TEMPORARY.fullmatch(name) is not None  # `sed -i` writes sedXXXXXX, then renames it
