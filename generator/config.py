@@ -129,7 +129,7 @@ def _check_base_url(value: str) -> str:
     if address is None:
         return f"'base_url' must name a host, such as https://example.org, not {value!r}"
     # Every page's address is base_url + a path: anything after the path would come before it.
-    if address.query or address.fragment or "?" in value or "#" in value or "\\" in value or "@" in address.netloc:
+    if "?" in value or "#" in value or "\\" in value or "@" in address.netloc:
         return (f"'base_url' must be the site's address with no user, query, fragment or backslash, "
                 f"such as https://example.org/digest, not {value!r}")
     return ""

@@ -110,9 +110,8 @@ def paper_listing(project: Project,
     candidates = _paper_entries(project.papers)
     if candidates is None:
         return [], []
-    root = project.root.resolve() if any(entry.is_symlink() for entry in candidates) else project.root
     for entry in candidates:
-        if entry.is_symlink() and (outside := link_leading_out(Path(entry.path), root)):
+        if entry.is_symlink() and (outside := link_leading_out(Path(entry.path), project.root.resolve())):
             errors.append(outside)
             continue
         # A regular file (not a link, whose own stamp misses edits of its target) keeps its given stamp.
