@@ -38,13 +38,25 @@ def test_day_lists_hold_every_paper_featured_that_day_by_title():
     assert site.neighbour_days(AUG.replace(day=1)) == (None, AUG.replace(day=2))
 
 
-def test_archive_groups_days_by_year_and_month_newest_first():
-    papers = [paper("a", (1,)), paper("b", (5,)), paper("c", (5,)),
-              Paper("d", "D", "", (dt.date(2024, 12, 31),), ("llm",))]
-    (year_2025, months_2025), (year_2024, months_2024) = assemble_site(papers, TOPICS).archive()
-    assert (year_2025, year_2024) == (2025, 2024)
-    assert months_2025[0].days == ((AUG.replace(day=5), 2), (AUG.replace(day=1), 1))
-    assert months_2024[0].month == 12
+def test_the_calendar_has_a_row_for_each_month_with_papers_and_one_line_for_months_without():
+    days = [dt.date(2025, 8, 5), dt.date(2025, 8, 1), dt.date(2025, 6, 30), dt.date(2025, 2, 1), dt.date(2024, 12, 31),
+            dt.date(2021, 3, 3)]
+    papers = [Paper(f"p{number}", f"P{number}", "", (day,), ("llm",)) for number, day in enumerate(days)]
+    calendar = assemble_site(papers, TOPICS).calendar()
+    assert [year for year, _ in calendar] == [2025, 2024, 2021]  # 2022 and 2023 had no papers: no heading
+    rows = [row for _, year_rows in calendar for row in year_rows]
+    described = [(row.oldest.isoformat(), row.newest.isoformat()) if row.is_gap else (row.year, row.month) for row in rows]
+    assert described == [(2025, 8), ("2025-07-01", "2025-07-01"), (2025, 6), ("2025-03-01", "2025-05-01"), (2025, 2),
+                         ("2025-01-01", "2025-01-01"), (2024, 12), ("2021-04-01", "2024-11-01"), (2021, 3)]
+    august = rows[0]
+    assert len(august.days) == 31 and august.days[0] == (dt.date(2025, 8, 1), 1) and august.paper_count == 2
+    assert len(rows[4].days) == 28  # February 2025
+
+
+def test_a_date_centuries_away_adds_one_line_to_the_calendar_not_a_row_per_month():
+    papers = [Paper("typo", "T", "", (dt.date(9999, 12, 31),), ("llm",)), Paper("p", "P", "", (AUG,), ("llm",))]
+    calendar = assemble_site(papers, TOPICS).calendar()
+    assert [(year, len(rows)) for year, rows in calendar] == [(9999, 2), (2025, 1)]
 
 
 def test_urls_and_output_files():

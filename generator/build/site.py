@@ -10,17 +10,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
+from typing import ClassVar
 
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 from generator.errors import SourceError
-
-
-@dataclass(frozen=True)
-class MonthArchive:
-    year: int
-    month: int
-    days: tuple[tuple[dt.date, int], ...]  # (day, paper count), newest first
 
 
 @dataclass(frozen=True)
@@ -29,10 +23,26 @@ class CalendarMonth:
     year: int
     month: int
     days: tuple[tuple[dt.date, int], ...]  # every day of the month, oldest first; 0 for a day without papers
+    is_gap: ClassVar[bool] = False
 
     @property
     def paper_count(self) -> int:
         return sum(count for _, count in self.days)
+
+
+@dataclass(frozen=True)
+class CalendarGap:
+    """Months in a row without papers, as one line of the calendar: a pause in the digest reads
+    at a glance, and a typo such as `featured: [9999-12-31]` costs a line, where a row per month
+    made a 312 MB page."""
+    oldest: dt.date  # the first day of the gap's oldest month
+    newest: dt.date  # the first day of its newest month
+    is_gap: ClassVar[bool] = True
+
+    @property
+    def year(self) -> int:
+        """The year whose part of the calendar shows the gap: a year without papers has none."""
+        return self.newest.year
 
 
 class PapersBySlug(Mapping[str, Paper]):
@@ -148,35 +158,31 @@ class Site:
         later = self.days[index + 1] if index + 1 < len(self.days) else None
         return earlier, later
 
-    def archive(self) -> tuple[tuple[int, tuple[MonthArchive, ...]], ...]:
-        """Days grouped by year and month, newest first, with paper counts."""
-        newest_first = sorted(self.days, reverse=True)
-        years = []
-        for year, year_days in groupby(newest_first, key=lambda day: day.year):
-            months = tuple(
-                MonthArchive(year, month, tuple((day, len(self.papers_by_day[day])) for day in month_days))
-                for month, month_days in groupby(year_days, key=lambda day: day.month)
-            )
-            years.append((year, months))
-        return tuple(years)
+    def calendar(self) -> tuple[tuple[int, tuple[CalendarMonth | CalendarGap, ...]], ...]:
+        """The months with papers, each with every one of its days, and between them the months
+        without as one gap each; grouped by year, newest first."""
+        months = sorted({_month_index(day) for day in self.days}, reverse=True)
+        rows: list[CalendarMonth | CalendarGap] = []
+        for newer, month in zip([None, *months], months):
+            if newer is not None and newer - month > 1:
+                rows.append(CalendarGap(_month_start(month + 1), _month_start(newer - 1)))
+            rows.append(self._calendar_month(_month_start(month)))
+        return tuple((year, tuple(group)) for year, group in groupby(rows, key=lambda row: row.year))
 
-    def calendar(self) -> tuple[tuple[int, tuple[CalendarMonth, ...]], ...]:
-        """Every month from the latest day back to the first, grouped by year, newest first."""
-        if not self.days:
-            return ()
-        months = [self._calendar_month(year, month) for year, month in _months_between(self.days[0], self.days[-1])]
-        return tuple((year, tuple(group)) for year, group in groupby(reversed(months), key=lambda month: month.year))
-
-    def _calendar_month(self, year: int, month: int) -> CalendarMonth:
-        length = calendar.monthrange(year, month)[1]
-        dates = (dt.date(year, month, number) for number in range(1, length + 1))
-        return CalendarMonth(year, month, tuple((day, len(self.papers_by_day.get(day, ()))) for day in dates))
+    def _calendar_month(self, first: dt.date) -> CalendarMonth:
+        length = calendar.monthrange(first.year, first.month)[1]
+        dates = (first.replace(day=number) for number in range(1, length + 1))
+        return CalendarMonth(first.year, first.month, tuple((day, len(self.papers_by_day.get(day, ()))) for day in dates))
 
 
-def _months_between(first: dt.date, last: dt.date) -> list[tuple[int, int]]:
-    """(year, month) from first's month to last's month, oldest first."""
-    start, stop = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
-    return [(index // 12, index % 12 + 1) for index in range(start, stop + 1)]
+def _month_index(day: dt.date) -> int:
+    """Months counted from year 0: consecutive months differ by one."""
+    return day.year * 12 + day.month - 1
+
+
+def _month_start(index: int) -> dt.date:
+    year, month_zero_based = divmod(index, 12)
+    return dt.date(year, month_zero_based + 1, 1)
 
 
 def newest_first_key(paper: Paper) -> tuple:

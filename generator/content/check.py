@@ -1,6 +1,7 @@
 """`digest check`: every problem in content/, reported together."""
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from generator.build.site import check_topics
@@ -30,7 +31,8 @@ def check_content(project: Project) -> CheckReport:
     files, paper_errors = load_paper_files(project)
     report.errors += site_config_errors(project) + digest_errors() + taxonomy_errors + paper_errors
     report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
-    report.notices += fallback_papers(files, topics) + empty_abstracts(files) + unread_files(project)
+    report.notices += fallback_papers(files, topics) + empty_abstracts(files) + future_dates(files, dt.date.today())
+    report.notices += unread_files(project)
     report.papers = len(files)
     return report
 
@@ -90,3 +92,13 @@ def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
             for file in files if not file.paper.body]
 
 
+
+
+def future_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
+    """A featured date after tomorrow (somewhere on Earth it is already tomorrow) is most likely a
+    typo, `2062` for `2026`: the paper would head the home page and the feeds until that day."""
+    latest = today + dt.timedelta(days=1)
+    return [SourceError(file.paper.path, file.key_lines.get("featured", 1),
+                        "featured on a day still to come",
+                        f"correct {file.paper.last_featured.isoformat()} to the day the paper was listed")
+            for file in files if file.paper.last_featured > latest]
