@@ -25,11 +25,15 @@ def test_real_titles_become_mathml():
     "From $5 to $10M",
     "$ spaced $",
     "Display $$x$$ is left alone",
-    "An escaped \\$x\\$ pair",
     "$x$5 closes before a digit",
 ])
 def test_text_that_is_no_span_stays_text(text):
     assert math_html(text) == Markup.escape(text)
+
+
+def test_an_escaped_dollar_shows_as_a_dollar_and_opens_no_span():
+    assert math_html("An escaped \\$x\\$ pair") == Markup("An escaped $x$ pair")
+    assert math.math_text("With \\$100 budget") == "With $100 budget"
 
 
 @pytest.mark.parametrize("hostile", [

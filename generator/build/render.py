@@ -22,6 +22,7 @@ from generator.content.markdown import curly_tex_quotes, plain_text, render_mark
 from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug
+from generator.content.tex_text import tex_html, tex_plain
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import is_hidden_name
 
@@ -53,10 +54,16 @@ PLAIN_PARAGRAPH = re.compile(rf"{PLAIN_LINE}(?:\n{PLAIN_LINE})*")
 
 @cache
 def abstract_html(markdown_text: str) -> str:
-    """A paper body as safe HTML; cached because feeds show the same papers again."""
+    """A paper body as safe HTML, TeX's quotation marks and text markup as they show; cached
+    because feeds show the same papers again."""
     if PLAIN_PARAGRAPH.fullmatch(markdown_text):
         return f"<p>{markdown_text.replace(chr(34), '&quot;')}</p>\n"
-    return curly_tex_quotes(render_markdown(markdown_text))
+    return tex_html(curly_tex_quotes(render_markdown(markdown_text)))
+
+
+def abstract_text(markdown_text: str) -> str:
+    """A paper body as one line of plain text as it shows (a page's description)."""
+    return tex_plain(plain_text(markdown_text))
 
 
 def xml_text(value: object) -> Markup:
@@ -196,7 +203,7 @@ class Renderer:
         return {
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
             "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.reader_topics,
-            "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": plain_text,
+            "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": abstract_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "count_of": count_of,
             "asset": self.asset_url,
         }

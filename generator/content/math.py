@@ -14,7 +14,7 @@ What counts as a span (Pandoc's rule, so that prices stay text):
 - an opening `$` is followed by a character other than whitespace;
 - the closing `$` is the next one that is preceded by a character other than
   whitespace and not followed by a digit ("$5 and $10" is no span);
-- `\\$` is a dollar, not a delimiter; `$$` is not a delimiter either;
+- `\\$` is a dollar, not a delimiter, and shows as one; `$$` is not a delimiter either;
 - never inside <code> or <pre>, and never across a tag;
 - a span that looks like markup (`<` before a letter, `/`, `!` or `?`) stays text.
 """
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from xml.etree import ElementTree
 
@@ -45,15 +46,22 @@ def math_html(value: object) -> Markup:
     markup = escape(value)
     if "$" not in markup:
         return markup
-    parts = TAG.split(str(markup))
+    # The dollars no span took are text: `\\$` shows as $.
+    return Markup(text_outside_code(str(markup), "$", lambda text: SPAN.sub(_span_html, text).replace("\\$", "$")))
+
+
+def text_outside_code(markup: str, needle: str, change: Callable[[str], str]) -> str:
+    """HTML with `change` applied to each run of text between two tags that holds `needle`,
+    except inside <code> or <pre>, whose text is verbatim."""
+    parts = TAG.split(markup)
     verbatim_depth = 0
     for index, part in enumerate(parts):
         if index % 2:  # a tag
             if found := VERBATIM.match(part):
                 verbatim_depth = max(0, verbatim_depth + (-1 if found.group(1) else 1))
-        elif verbatim_depth == 0 and "$" in part:
-            parts[index] = SPAN.sub(_span_html, part)
-    return Markup("".join(parts))
+        elif verbatim_depth == 0 and needle in part:
+            parts[index] = change(part)
+    return "".join(parts)
 
 
 def _span_html(span: re.Match[str]) -> str:
@@ -73,7 +81,7 @@ def math_text(text: str) -> str:
     VILA², `$\\nabla^2$DFT` is ∇²DFT. A span that does not convert stays as it was."""
     if "$" not in text:
         return text
-    return SPAN.sub(_span_text, text)
+    return SPAN.sub(_span_text, text).replace("\\$", "$")
 
 
 def _span_text(span: re.Match[str]) -> str:

@@ -1,0 +1,269 @@
+"""TeX's text markup in abstracts -> what it shows, for pages, feeds and snippets.
+
+Abstracts taken from arXiv are TeX source. Of the 80,317 in the corpus, 3,277 write `\\%`,
+1,689 `\\textbf{…}`, 866 `\\textit{…}`, 774 `\\emph{…}` and 437 `\\href{…}{…}`; a reader should
+see 54.6% and bold words, not the markup. Math between dollars is math.py's; this module reads
+the text around it:
+
+- `\\% \\& \\_ \\# \\{ \\}` are the character; `\\ `, `\\,` and `\\\\` a space; `\\-` nothing;
+- accents: `\\'e`, `\\"{o}`, `\\~n`, `` \\`a ``, `\\^o`, `\\=a` are é, ö, ñ, à, ô, ā;
+- `\\textbf{…}` and `{\\bf …}` are bold; `\\textit`, `\\emph`, `{\\em …}`, `{\\it …}` italic;
+  `\\texttt`, `{\\tt …}` code; `\\textsuperscript`/`\\textsubscript` raised and lowered;
+  `\\textsc`, `\\underline`, `\\textcolor{red}{…}` and their kin plain text;
+- `\\url{a}` and `\\href{a}{text}` are links when `a` is a web address, else their text;
+- `\\footnote{…}` is "(…)"; `\\cite{…}` and its kin go, with the space before them;
+- `\\eg`, `\\ie`, `\\etal`, `\\deg`, `\\times`, … are what their usual definitions print;
+- `\\( … \\)` and `\\[ … \\]` become `$…$` for math.py.
+
+Anything else stays as written: `\\ours` is a macro only its paper defines, and a brace that
+closes nothing is text (`{1, 2}` outside math keeps its braces too). Parsing is linear: every
+brace's partner is found once, up front.
+"""
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from generator.content.addresses import web_address
+from generator.content.math import SPAN, text_outside_code
+
+
+@dataclass
+class _Element:
+    """Nodes shown together: `tag` wraps them in HTML ("" for none), `href` makes them a link."""
+    tag: str
+    children: list[_Node] = field(default_factory=list)
+    href: str = ""
+
+
+_Node = str | _Element
+
+FONT_COMMANDS = {
+    "textbf": "strong", "textit": "em", "emph": "em", "textsl": "em", "texttt": "code",
+    "textsuperscript": "sup", "textsubscript": "sub",
+    "textsc": "", "textrm": "", "textsf": "", "textup": "", "textnormal": "", "textmd": "",
+    "underline": "", "mbox": "", "text": "", "uline": "",
+}
+FONT_SWITCHES = re.compile(r"\\(em|it|sl|itshape|bf|bfseries|tt|ttfamily|sc|scshape|rm|sf)(?![A-Za-z])\s*")
+SWITCH_TAGS = {"em": "em", "it": "em", "sl": "em", "itshape": "em", "bf": "strong", "bfseries": "strong",
+               "tt": "code", "ttfamily": "code"}
+TWO_ARGUMENT_COMMANDS = frozenset(["textcolor", "colorbox", "href"])  # the second argument is what shows
+CITATIONS = frozenset(["cite", "citep", "citet", "citealp", "citealt", "citeyear", "parencite", "autocite", "label"])
+WORDS = {
+    "eg": "e.g.", "ie": "i.e.", "etal": "et al.", "vs": "vs.", "etc": "etc.", "cf": "cf.", "wrt": "w.r.t.",
+    "deg": "°", "textdegree": "°", "times": "×", "pm": "±", "textregistered": "®", "texttrademark": "™",
+    "copyright": "©", "ldots": "…", "dots": "…", "textellipsis": "…", "textasciitilde": "~", "sim": "~",
+    "approx": "≈", "leq": "≤", "le": "≤", "geq": "≥", "ge": "≥", "rightarrow": "→", "to": "→",
+    "leftarrow": "←", "textendash": "–", "textemdash": "—", "textbar": "|", "textbackslash": "\\",
+    "i": "ı", "LaTeX": "LaTeX", "TeX": "TeX", "textpertenthousand": "‱", "textperthousand": "‰",
+}
+ESCAPED = {"%": "%", "&": "&", "_": "_", "#": "#", "{": "{", "}": "}", " ": " ", ",": " ", "\\": " ", "-": ""}
+ACCENTS = {"'": "\u0301", '"': "\u0308", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304", ".": "\u0307"}
+MATH_CLOSERS = {"(": "\\)", "[": "\\]"}
+MAX_MATH = 300  # characters, as math.py's MAX_TEX
+
+COMMAND = re.compile(r"\\(?:([A-Za-z]+)\*?|(.))", re.DOTALL)
+TEXT_RUN = re.compile(r"[^\\{$]+")
+ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
+OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
+BRACE_OR_SPAN = re.compile(r"\\.|[{}$]", re.DOTALL)
+URL_ESCAPE = re.compile(r"\\([%&_#~])")
+
+
+def tex_plain(text: str) -> str:
+    """Plain text with TeX's text markup as the text it shows (`\\textbf{x}` is x)."""
+    if "\\" not in text:
+        return text
+    return "".join(_plain(node) for node in _Parser(text).nodes()).replace("\\$", "$")
+
+
+def tex_html(markup: str) -> str:
+    """Rendered HTML with TeX's text markup in its text as HTML (`\\textbf{x}` is <strong>x</strong>).
+    Text inside <code> or <pre>, and `$…$` spans (math.py's, which may sit inside a command:
+    `\\textbf{4.75$\\times$}`), are left as they are; a command whose braces cross a tag stays
+    as written."""
+    if "\\" not in markup:
+        return markup
+    return text_outside_code(markup, "\\", _text_html)
+
+
+def _text_html(escaped_text: str) -> str:
+    nodes = _Parser(html.unescape(escaped_text)).nodes()
+    return "".join(_html(node) for node in nodes)
+
+
+class _Parser:
+    def __init__(self, text: str):
+        self.text = text
+        self.spans = {span.start(): span.end() for span in SPAN.finditer(text)} if "$" in text else {}
+        self.closing = _brace_partners(text, self.spans)
+
+    def nodes(self) -> list[_Node]:
+        return self._between(0, len(self.text))
+
+    def _between(self, start: int, end: int) -> list[_Node]:
+        out: list[_Node] = []
+        position = start
+        while position < end:
+            if run := TEXT_RUN.match(self.text, position, end):
+                out.append(run.group())
+                position = run.end()
+            elif self.text[position] == "{":
+                position = self._group(position, end, out)
+            elif self.text[position] == "$":  # math.py's span whole, or a dollar
+                span_end = self.spans.get(position, position + 1)
+                out.append(self.text[position:span_end])
+                position = span_end
+            else:
+                position = self._command(position, end, out)
+        return out
+
+    def _argument(self, position: int, end: int) -> int | None:
+        """Where the braced argument starting at position closes, if it does before end."""
+        if position < end and self.text[position] == "{":
+            close = self.closing.get(position)
+            if close is not None and close < end:
+                return close
+        return None
+
+    def _group(self, position: int, end: int, out: list[_Node]) -> int:
+        """`{\\em words}` is italic and `360{\\deg}` 360°; a brace not followed by a command is text."""
+        close = self._argument(position, end)
+        if close is None or not self.text.startswith("\\", position + 1):
+            out.append("{")
+            return position + 1
+        if switch := FONT_SWITCHES.match(self.text, position + 1, close):
+            out.append(_Element(SWITCH_TAGS.get(switch.group(1), ""), self._between(switch.end(), close)))
+        else:
+            out.extend(self._between(position + 1, close))
+        return close + 1
+
+    def _command(self, position: int, end: int, out: list[_Node]) -> int:
+        found = COMMAND.match(self.text, position, end)
+        if found is None:  # a backslash ending the text
+            out.append("\\")
+            return position + 1
+        name, symbol = found.groups()
+        after = found.end()
+        if symbol is not None:
+            return self._symbol(symbol, position, after, end, out)
+        return self._word(name, found.group(0), after, end, out)
+
+    def _symbol(self, symbol: str, position: int, after: int, end: int, out: list[_Node]) -> int:
+        if symbol in ESCAPED:
+            out.append(ESCAPED[symbol])
+            return after
+        if symbol in MATH_CLOSERS:
+            close = self.text.find(MATH_CLOSERS[symbol], after, end)
+            tex = self.text[after:close].strip() if close >= 0 else ""
+            if tex and "$" not in tex and len(tex) <= MAX_MATH:
+                out.append(f"${tex}$")
+                return close + 2
+        elif symbol in ACCENTS:
+            return self._accent(symbol, position, after, end, out)
+        out.append(self.text[position:after])
+        return after
+
+    def _accent(self, accent: str, position: int, after: int, end: int, out: list[_Node]) -> int:
+        letter = ACCENTED.match(self.text, after, end)
+        if letter is None:
+            out.append(self.text[position:after])
+            return after
+        base = letter.group(1) or letter.group(2)
+        next_char = self.text[letter.end():letter.end() + 1]
+        if accent == "'" and base == "s" and letter.group(1) and not next_char.isalpha():
+            out.append("'s")  # `query\'s content`: an escaped apostrophe, not the ś of Polish names
+        else:
+            out.append(unicodedata.normalize("NFC", ("i" if base == "\\i" else base) + ACCENTS[accent]))
+        return letter.end()
+
+    def _word(self, name: str, written: str, after: int, end: int, out: list[_Node]) -> int:
+        if name in FONT_COMMANDS and (close := self._argument(after, end)) is not None:
+            out.append(_Element(FONT_COMMANDS[name], self._between(after + 1, close)))
+            return close + 1
+        if name in TWO_ARGUMENT_COMMANDS:
+            return self._two_arguments(name, written, after, end, out)
+        if name == "url" and (close := self._argument(after, end)) is not None:
+            address = _address(self.text[after + 1:close])
+            out.append(_Element("", [address], href=address))
+            return close + 1
+        if name == "footnote" and (close := self._argument(after, end)) is not None:
+            out.extend([" (", *self._between(after + 1, close), ")"])
+            return close + 1
+        if name in CITATIONS:
+            return self._citation(written, after, end, out)
+        if name in WORDS:
+            out.append(WORDS[name])
+            return after + 2 if self.text.startswith("{}", after) else after
+        out.append(written)
+        return after
+
+    def _two_arguments(self, name: str, written: str, after: int, end: int, out: list[_Node]) -> int:
+        first = self._argument(after, end)
+        second = self._argument(first + 1, end) if first is not None else None
+        if first is None or second is None:
+            out.append(written)
+            return after
+        href = _address(self.text[after + 1:first]) if name == "href" else ""
+        out.append(_Element("", self._between(first + 2, second), href=href))
+        return second + 1
+
+    def _citation(self, written: str, after: int, end: int, out: list[_Node]) -> int:
+        """`benchmark~\\cite{key}.` reads "benchmark.": a citation key says nothing to a reader."""
+        if optional := OPTIONAL_ARGUMENT.match(self.text, after, end):
+            after = optional.end()
+        close = self._argument(after, end)
+        if close is None:
+            out.append(written)
+            return after
+        if out and isinstance(out[-1], str):
+            out[-1] = out[-1].rstrip(" ~")
+        return close + 1
+
+
+def _brace_partners(text: str, spans: dict[int, int]) -> dict[int, int]:
+    """Each `{` that is closed -> its `}`; `\\{` and `\\}` are characters, and the braces of a
+    `$…$` span are the formula's."""
+    partners: dict[int, int] = {}
+    open_braces: list[int] = []
+    span_end = 0
+    for found in BRACE_OR_SPAN.finditer(text):
+        position = found.start()
+        if position < span_end:
+            continue
+        if position in spans:
+            span_end = spans[position]
+        elif found.group() == "{":
+            open_braces.append(position)
+        elif found.group() == "}" and open_braces:
+            partners[open_braces.pop()] = position
+    return partners
+
+
+def _address(written: str) -> str:
+    """A URL as TeX writes it (`\\_` for _), as the address it stands for."""
+    return URL_ESCAPE.sub(r"\1", written.strip())
+
+
+def _plain(node: _Node) -> str:
+    if isinstance(node, str):
+        return node
+    return "".join(_plain(child) for child in node.children)
+
+
+def _html(node: _Node) -> str:
+    if isinstance(node, str):
+        return _escape(node)
+    inner = "".join(_html(child) for child in node.children)
+    if node.tag:
+        inner = f"<{node.tag}>{inner}</{node.tag}>"
+    if node.href and web_address(node.href):
+        return f'<a href="{_escape(node.href)}" rel="nofollow">{inner}</a>'
+    return inner
+
+
+def _escape(text: str) -> str:
+    """As markdown-it escapes text: & < > and the double quote."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")

@@ -1,0 +1,74 @@
+"""TeX's text markup in arXiv abstracts shows as what it stands for: 54.6%, bold, links, é."""
+import pytest
+from markupsafe import Markup
+
+from generator.build.render import abstract_html, abstract_text
+from generator.content.markdown import escape_markdown
+from generator.content.math import math_html
+
+
+def shown(abstract: str) -> str:
+    """An abstract as a paper page shows it: saved as ingest saves it, rendered, then its math."""
+    return str(math_html(Markup(abstract_html(escape_markdown(abstract)))))
+
+
+@pytest.mark.parametrize("written, expected", [
+    ("a 54.6\\% speedup", "<p>a 54.6% speedup</p>"),
+    ("Q\\&A and SDXL\\_NCP and \\#1", "<p>Q&amp;A and SDXL_NCP and #1</p>"),
+    ("termed \\textbf{coupling bias} (BOCB)", "<p>termed <strong>coupling bias</strong> (BOCB)</p>"),
+    ("we introduce \\textit{Gaussian-MAE} and \\emph{reuse}", "<p>we introduce <em>Gaussian-MAE</em> and <em>reuse</em></p>"),
+    ("judge {\\em and} follow, {\\bf fast}", "<p>judge <em>and</em> follow, <strong>fast</strong></p>"),
+    ("\\texttt{Neuron Adjust}", "<p><code>Neuron Adjust</code></p>"),
+    ("\\underline{\\textbf{Fed}}erated tuning", "<p><strong>Fed</strong>erated tuning</p>"),
+    ("\\textsc{AIEV-Instruct} and \\textcolor{red}{code}", "<p>AIEV-Instruct and code</p>"),
+    ("PM\\textsuperscript{4}Bench", "<p>PM<sup>4</sup>Bench</p>"),
+    ("Aya (\\\"Ust\\\"un et al.), Pok\\'emon, Do\\~nana, na\\\"{\\i}ve", "<p>Aya (Üstün et al.), Pokémon, Doñana, naïve</p>"),
+    ("the query\\'s content", "<p>the query's content</p>"),
+    ("360{\\deg} video, 2.3\\times faster, \\eg, this", "<p>360° video, 2.3× faster, e.g., this</p>"),
+    ("the OpenOOD benchmark~\\cite{yang2022openood}. Next", "<p>the OpenOOD benchmark. Next</p>"),
+    ("on github\\footnote{see the repository}.", "<p>on github (see the repository).</p>"),
+    ("300\\,k entries, e.g.\\ by style, under-investi\\-gated", "<p>300 k entries, e.g. by style, under-investigated</p>"),
+])
+def test_text_markup_shows_as_what_it_stands_for(written, expected):
+    assert shown(written) == expected + "\n"
+
+
+def test_links_are_links_only_to_web_addresses():
+    page = shown("at \\href{https://github.com/x/causal\\_imt}{our repo} and \\url{https://a.example/m}.")
+    assert page == ('<p>at <a href="https://github.com/x/causal_imt" rel="nofollow">our repo</a> and '
+                    '<a href="https://a.example/m" rel="nofollow">https://a.example/m</a>.</p>\n')
+    for hostile in ("\\href{javascript:alert(1)}{click}", "\\url{javascript:alert(1)}", "\\href{data:text/html,x}{click}"):
+        assert "<a" not in shown(hostile), hostile
+
+
+def test_markup_inside_commands_stays_escaped_text():
+    assert shown("\\textbf{<script>alert(1)</script>}") == "<p><strong>&lt;script&gt;alert(1)&lt;/script&gt;</strong></p>\n"
+    assert shown('\\href{https://a.example/"onmouseover="x}{y}') == (
+        '<p><a href="https://a.example/&quot;onmouseover=&quot;x" rel="nofollow">y</a></p>\n')
+
+
+def test_inline_math_in_tex_delimiters_becomes_mathml_and_dollars_stay_math():
+    page = shown("their \\( O(n^3) \\) time and $\\textbf{x}$ and \\$0.34")
+    assert page.count("<math") == 2 and "\\(" not in page and "<strong>" not in page
+    assert page.endswith(" and $0.34</p>\n")
+    bold_formula = shown("is \\textbf{4.75$\\times$} faster")  # a formula inside a command
+    assert bold_formula.startswith("<p>is <strong>4.75<math") and bold_formula.endswith("</math></strong> faster</p>\n")
+
+
+@pytest.mark.parametrize("written", [
+    "\\ours is great and \\method{} too",  # macros only their paper defines
+    "a set {1, 2, 3} and a } and a {",  # braces around no command
+    "an unclosed \\textbf{bold",
+    "ends in a backslash \\",
+])
+def test_what_it_cannot_read_stays_as_written(written):
+    assert shown(written) == f"<p>{written}</p>\n"
+
+
+def test_code_is_left_verbatim():
+    assert abstract_html("Use `\\textbf{x}` here") == "<p>Use <code>\\textbf{x}</code> here</p>\n"
+
+
+def test_a_description_is_the_text_the_page_shows():
+    assert abstract_text(escape_markdown("A 54.6\\% gain from \\textbf{mixing}, see \\href{https://x.example}{code}")) == (
+        "A 54.6% gain from mixing, see code")
