@@ -20,6 +20,7 @@ import yaml
 from generator.content.markdown import curly_tex_quotes, escape_markdown, render_markdown
 from generator.content.math import math_html, math_text
 from generator.content.papers import read_paper_file
+from generator.content.tex_text import tex_plain
 from generator.ingest.pagecopy import parse_digest
 from tests.helpers import digest_cli, make_project
 
@@ -173,8 +174,9 @@ def test_a_built_site_shows_every_title_and_abstract_as_written(tmp_path):
             (link["url"], link["kind"]) for link in front.get("links", [])]
         assert rendered_text(paper.body) == expected[front["title"]], path.name
         page = (project / "site" / "papers" / path.stem[0] / path.stem / "index.html").read_text(encoding="utf-8")
-        # As written, but for TeX's quotation marks, which read as “these”.
-        abstract = with_formulas(curly_tex_quotes(expected[front["title"]]))
+        # As written, but for TeX's quotation marks, which read as “these”, and its text markup
+        # (`a\\ b`, `\\%`), which reads as what it stands for.
+        abstract = with_formulas(tex_plain(curly_tex_quotes(expected[front["title"]])))
         assert shown(page) == (with_formulas(front["title"]), abstract), path.name
 
     site = project / "site"
