@@ -21,6 +21,7 @@ def parse(name: str, text: str | None = None):
     ("2025-01-10.json", 9, "2501.05441", "The GAN is dead; long live the GAN! A Modern GAN Baseline"),  # a wrapper
     ("2025-03-11.json", 26, "2503.03601",
      "Feature-Level Insights into Artificial Text Detection with Sparse Autoencoders"),  # a wrapped title
+    ("2026-08-14.json", 23, "2608.13489", 'DreamX-Phi 1.0: Action-Conditioned Video World Model for Robotic Manipulation'),  # organizations, GitHub stars
 ])
 def test_each_real_shape_gives_every_paper_in_rank_order(name, count, first_id, first_title):
     drafts, errors = parse(name)
@@ -40,6 +41,24 @@ def test_metadata_comes_from_the_paper_object():
     assert "``thinking with images''" in thyme.abstract  # the text as the authors wrote it
     assert thyme.published == dt.date(2025, 8, 15)  # arXiv's day, three days before Hugging Face featured it
     assert thyme.upvotes == 20
+
+
+def test_the_organization_is_the_name_hugging_face_shows():
+    drafts = parse("2026-08-14.json")[0]
+    assert [draft.organization for draft in drafts[:5]] == [
+        "alibaba", "University of Illinois at Urbana-Champaign", "", "", "Salesforce AI Research"]
+    assert parse("2025-08-18.json")[0][0].organization == ""  # older days' files have none
+
+
+@pytest.mark.parametrize("value, shown", [
+    ({"name": "Salesforce", "fullname": "  Salesforce   AI Research "}, "Salesforce AI Research"),
+    ({"name": "zju"}, "zju"),
+    ({"fullname": "Evil\u0007Corp", "name": "evil"}, "evil"),
+    ("Salesforce", ""), (None, ""), ({"fullname": 3}, ""),
+])
+def test_an_odd_organization_gives_its_name_or_none(value, shown):
+    draft = parse("2025-08-18.json", json.dumps([_entry(organization=value)]))[0][0]
+    assert draft.organization == shown
 
 
 @pytest.mark.parametrize("value", [None, -3, 2.5, True, "20"])

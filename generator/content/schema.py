@@ -237,6 +237,9 @@ class Paper:
         f"{_KINDS_TEXT}. Only `http`/`https` links are accepted", default=())
     arxiv_id: str = front_matter(ARXIV_TEXT, 'quoted, e.g. `"2508.01234"`', default="")
     authors: tuple[str, ...] = front_matter(TEXT_LIST, "list of names, in the paper's order", default=())
+    organization: str = front_matter(
+        TEXT, "the organization Hugging Face lists the paper under, e.g. `Salesforce AI Research` (from an API "
+        "digest); lists and the paper's page show it", default="")
     ranks: tuple[tuple[dt.date, int], ...] = front_matter(  # (day, place), sorted by day
         RANKS, "the paper's place on each featured day, e.g. `{2025-08-18: 3}` (1 is the top); day pages "
         "list papers by it. Edit it to reorder a day", default=())

@@ -110,6 +110,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         rank=rank,
         published=_published(paper.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),
+        organization=_organization(paper.get("organization") or entry.get("organization")),
     )
 
 
@@ -127,6 +128,17 @@ def _published(value: Any) -> dt.date | None:
 def _count(value: Any) -> int | None:
     """A count the API gives (upvotes); None when missing or not one."""
     return value if is_count(value) else None
+
+
+def _organization(value: Any) -> str:
+    """The name Hugging Face shows for a paper's organization (`fullname`: "Salesforce AI Research",
+    where `name` is its address, "Salesforce"); "" when the entry has none (older days' files)."""
+    if not isinstance(value, dict):
+        return ""
+    for key in ("fullname", "name"):
+        if isinstance(value.get(key), str) and (name := " ".join(value[key].split())) and not CONTROL.search(name):
+            return name
+    return ""
 
 
 def _literal(entry: str) -> Any:

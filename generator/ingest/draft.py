@@ -22,3 +22,4 @@ class DraftPaper:
     rank: int = 0  # position on the day in its digest, 1-based; 0: unknown
     published: dt.date | None = None  # API files only: the day arXiv first published it
     upvotes: int | None = None  # API files only: the paper's upvotes on Hugging Face as saved
+    organization: str = ""  # API files only: the organization Hugging Face lists the paper under
