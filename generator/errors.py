@@ -33,6 +33,12 @@ class BuildFailed(Exception):
         self.errors = list(errors)
 
 
+def undecodable_line(data: bytes, error: UnicodeDecodeError) -> int:
+    """The line, counted from 1, of the first byte of data that is not UTF-8: where a file saved
+    in another encoding first goes wrong."""
+    return data.count(b"\n", 0, error.start) + 1
+
+
 def display_path(path: Path | str) -> str:
     """The path relative to the working directory when it is inside it."""
     absolute = os.path.abspath(path)

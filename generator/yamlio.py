@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from yaml.constructor import SafeConstructor
 
+from generator.errors import undecodable_line
+
 # A place in a document: mapping keys and list indexes from the root, e.g. ("topics", 3, "keywords").
 YamlPath = tuple[str | int, ...]
 
@@ -99,7 +101,7 @@ def load_yaml_file(path: Path) -> YamlDocument:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise YamlError(data.count(b"\n", 0, error.start) + 1, "not UTF-8 text", "save the file as UTF-8") from None
+        raise YamlError(undecodable_line(data, error), "not UTF-8 text", "save the file as UTF-8") from None
     return load_yaml(text)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from generator.config import SiteConfig
-from generator.errors import SourceError, display_path
+from generator.errors import SourceError, display_path, undecodable_line
 
 # Where themes shipped with the generator are looked for, in order: inside the
 # installed package (the wheel maps the repository's themes/ to generator/themes/),
@@ -125,7 +125,7 @@ def _utf8_problem(path: Path, data: bytes) -> list[SourceError]:
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = undecodable_line(data, error)
         return [SourceError(display_path(path), line, "not UTF-8 text", "save the template as UTF-8")]
     return []
 

@@ -26,7 +26,7 @@ from generator.content.identity import identity_keys
 from generator.content.schema import Paper, front_matter_fields
 from generator.content.validate import validate_fields
 from generator.content.yamlout import dump_fields
-from generator.errors import SourceError, display_path
+from generator.errors import SourceError, display_path, undecodable_line
 from generator.files import link_leading_out, read_stamped_file, write_file_atomic
 from generator.heap import gc_paused
 from generator.project import Project
@@ -65,7 +65,7 @@ def parse_paper_file(path: Path, data: bytes, shown: str | None = None) -> tuple
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = undecodable_line(data, error)
         return None, [SourceError(shown, line, "not UTF-8 text", "save the file as UTF-8")]
     try:
         fields, key_lines, body, body_line = parse_front_matter(text)

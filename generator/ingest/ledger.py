@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import BuildFailed, SourceError, display_path
+from generator.errors import BuildFailed, SourceError, display_path, undecodable_line
 
 HEADER = "# day\tslug\tkey — papers ingest has placed; delete a paper's lines to let ingest bring it back\n"
 
@@ -33,7 +33,7 @@ class Ledger:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:  # saved in another encoding: which lines mean what is unknown
-            number = data.count(b"\n", 0, error.start) + 1
+            number = undecodable_line(data, error)
             raise BuildFailed([SourceError(display_path(path), number, "not UTF-8 text",
                                            "save the file as UTF-8, or delete that line")]) from None
         for line in text.splitlines():

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from generator.errors import SourceError
+from generator.errors import SourceError, undecodable_line
 from generator.ingest.draft import DraftPaper
 
 BOILERPLATE = {
@@ -59,7 +59,7 @@ def decode(data: bytes, name: str) -> tuple[str | None, list[SourceError]]:
     try:
         return data.decode("utf-8-sig"), []
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        line = undecodable_line(data, error)
         return None, [SourceError(
             name, line, f"not UTF-8 text (byte 0x{data[error.start]:02x} cannot be decoded)",
             "save the digest as UTF-8; copying the page from the browser into a plain-text editor does that")]
