@@ -41,14 +41,18 @@ def project_lock(project: Project) -> Iterator[bool]:
     """Holds the project's lock; raises ProjectBusy when another command holds it, and
     LockUnavailable when the cache folder cannot be written. Gives whether the last holder was
     killed or interrupted: it leaves its pid in the file, which a holder that ends normally (or
-    with an error) empties."""
-    descriptor = _open_lock_file(project.cache_dir / LOCK_FILE)
+    with an error) empties. Without a lock file, that is not known, and the answer is yes."""
+    path = project.cache_dir / LOCK_FILE
+    # No lock file: .cache/ was deleted, perhaps after a run was killed; what that run left is
+    # searched for as if it had been (a fresh clone pays one search of the content folders).
+    unknown = not path.exists()
+    descriptor = _open_lock_file(path)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise ProjectBusy(_holder(descriptor)) from None
-        killed = bool(_holder(descriptor))
+        killed = unknown or bool(_holder(descriptor))
         os.ftruncate(descriptor, 0)
         os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
         try:

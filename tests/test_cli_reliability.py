@@ -139,6 +139,15 @@ def test_leftovers_of_a_killed_build_are_removed_by_the_next(golden_project: Pat
     assert leftovers == []
 
 
+def test_leftovers_of_a_killed_run_are_removed_after_cache_was_deleted_too(golden_project: Path) -> None:
+    """Deleting .cache/ is what a curator tries when something seems stuck; it holds the lock,
+    whose pid told the next run that the last one was killed."""
+    (golden_project / "content" / "papers" / ".skippipe.md.x1y2.tmp").write_text("half a file")
+    assert not (golden_project / ".cache").exists()
+    assert digest(golden_project, "build").returncode == 0
+    assert not (golden_project / "content" / "papers" / ".skippipe.md.x1y2.tmp").exists()
+
+
 def test_what_an_interrupted_command_left_in_content_is_removed_by_the_next(golden_project: Path) -> None:
     """Ctrl-C may come while a writer removes its own temporary files."""
     project = Project.at(golden_project)
