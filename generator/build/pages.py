@@ -300,19 +300,6 @@ def _paper_details(paper: Paper) -> dict:
 _kept_paper_details = lru_cache(maxsize=100_000)(_paper_details)
 
 
-@lru_cache(maxsize=100_000)
-def quick_links(paper: Paper) -> tuple[tuple[str, str], ...]:
-    """(label, url) of the links a paper's row offers: arXiv and its PDF, the code, the project page."""
-    found = []
-    if paper.arxiv_id:
-        found += [("arXiv", arxiv_url(paper)), ("PDF", urls.arxiv_pdf_url(paper.arxiv_id))]
-    for kind, label in (("code", "Code"), ("project page", "Project page")):
-        url = next((link.url for link in paper.links if link.kind == kind and is_web_url(link.url)), None)
-        if url:
-            found.append((label, url))
-    return tuple(found)
-
-
 def is_web_url(url: str) -> bool:
     """Only http and https links reach a page, whatever the content says."""
     return web_address(url) is not None
@@ -331,7 +318,7 @@ def link_groups(paper: Paper) -> tuple[tuple[str, tuple[str, ...]], ...]:
 
 def arxiv_url(paper: Paper) -> str:
     if paper.arxiv_id:
-        return f"https://arxiv.org/abs/{quote_plus(paper.arxiv_id, safe='/.')}"
+        return urls.arxiv_abs_url(paper.arxiv_id)
     return f"https://arxiv.org/search/?query={quote_plus(paper.title)}&searchtype=title"
 
 

@@ -15,7 +15,7 @@ import jinja2.nodes
 from markupsafe import Markup, escape
 
 from generator.build import urls
-from generator.build.pages import quick_links
+from generator.build.quick_links import quick_links
 from generator.build.theme import Theme
 from generator.config import SiteConfig
 from generator.content.markdown import curly_tex_quotes, plain_text, render_markdown

@@ -47,6 +47,11 @@ def sitemap_part_url(number: int) -> str:
     return f"/sitemap-{number}.xml"
 
 
+def arxiv_abs_url(arxiv_id: str) -> str:
+    """The paper's abstract page on arXiv."""
+    return f"https://arxiv.org/abs/{quote(arxiv_id, safe='/.')}"
+
+
 def arxiv_pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{quote(arxiv_id, safe='/.')}"
 
