@@ -90,13 +90,38 @@
     showSaved(button, saved);
   }
 
-  function startSaveToggles(storage) {
+  var SAVE_TOGGLE = "button.save-toggle";
+
+  // Shows the toggles in root (itself included), each as saved or not.
+  function showToggles(storage, root) {
+    var toggles = Array.prototype.slice.call(root.querySelectorAll(SAVE_TOGGLE));
+    if (root.matches(SAVE_TOGGLE)) { toggles.push(root); }
+    if (!toggles.length) { return; }
     var list = readList(storage);
-    document.querySelectorAll("button.save-toggle").forEach(function (button) {
+    toggles.forEach(function (button) {
       showSaved(button, isSaved(list, button.dataset.slug));
       button.hidden = false;
-      button.addEventListener("click", function () { toggleSaved(storage, button); });
     });
+  }
+
+  // Rows added after the page loaded (search results) get working toggles too: clicks are taken
+  // on the body, and added toggles are shown as they come. On the body, not the document: the
+  // preview's live reload puts a new body in place and runs this script again, and the old
+  // body's listener goes with it, so a click never toggles twice.
+  function startSaveToggles(storage) {
+    var body = document.body;
+    showToggles(storage, body);
+    body.addEventListener("click", function (event) {
+      var button = event.target.closest && event.target.closest(SAVE_TOGGLE);
+      if (button) { toggleSaved(storage, button); }
+    });
+    new MutationObserver(function (changes) {
+      changes.forEach(function (change) {
+        change.addedNodes.forEach(function (node) {
+          if (node.nodeType === Node.ELEMENT_NODE) { showToggles(storage, node); }
+        });
+      });
+    }).observe(body, { childList: true, subtree: true });
   }
 
   // --- The reading list page ---
