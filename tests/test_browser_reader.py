@@ -410,6 +410,58 @@ def test_the_reading_list_shows_only_addresses_on_this_site(reader: Page, base_u
     assert hosts and set(hosts) == {base_url.split("//")[1]}
 
 
+def row_offers(row: Locator) -> dict:
+    """What a paper's row offers a reader, as text and addresses, the day it shows left out."""
+    def links(selector: str) -> list[tuple[str, str | None]]:
+        return [(link.inner_text(), link.get_attribute("href")) for link in row.locator(selector).all()]
+
+    toggle = row.locator(".save-toggle")
+    return {
+        "title": links(".paper-heading a.paper-title"),
+        "save": {key: toggle.get_attribute(f"data-{key}") for key in ("slug", "title", "url")},
+        "save label": toggle.inner_text(), "save visible": toggle.is_visible(),
+        "upvotes": row.locator(".upvotes").inner_text(), "authors": row.locator(".paper-authors").inner_text(),
+        "chips": links(".chips a.chip"), "quick links": links(".quick-links a.quick-link"),
+        "link rel": {link.get_attribute("rel") for link in row.locator(".quick-link").all()},
+        "abstract toggle": row.locator("details.abstract-toggle > summary").all_inner_texts(),
+    }
+
+
+def search_for(page: Page, base_url: str, query: str) -> None:
+    page.goto(f"{base_url}/search/?q={query}")
+    expect(page.locator("#search-status")).to_contain_text("result")
+
+
+def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    listed = row_offers(page.locator(".paper-item[data-slug='panopticsplatting']"))
+    search_for(page, base_url, "panoptic")
+    found = row_offers(page.locator("#search-results .paper-item[data-slug='panopticsplatting']"))
+    assert found == listed
+    assert [label for label, _ in found["quick links"]] == ["arXiv", "PDF", "Code", "Project page"]
+    assert found["chips"] == [("Computer Vision", "/topics/vision/")] and "12" in found["upvotes"]
+
+
+def test_a_search_result_is_saved_to_the_reading_list_with_its_star(reader: Page, base_url: str):
+    page = reader
+    search_for(page, base_url, "skippipe")
+    found = star(page, "skippipe")
+    expect(found).to_be_visible(timeout=5_000)
+    expect(found).to_have_attribute("aria-pressed", "false")
+    found.click()
+    expect(found).to_have_attribute("aria-pressed", "true")  # one click, one change
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    expect(star(page, "skippipe")).to_have_attribute("aria-pressed", "true")
+    page.goto(f"{base_url}/reading-list/")
+    expect(page.locator(".saved-list .paper-title")).to_have_text(["SkipPipe: Partial and Reordered Pipelining for LLMs"])
+    search_for(page, base_url, "skippipe")  # shown as saved, and unsaved from the result
+    expect(star(page, "skippipe")).to_have_attribute("aria-pressed", "true")
+    star(page, "skippipe").click()
+    page.goto(f"{base_url}/reading-list/")
+    expect(page.locator(".saved-list .paper-title")).to_have_count(0)
+
+
 def test_the_search_page_opens_ready_to_type(reader: Page, base_url: str):
     reader.goto(f"{base_url}/search/")
     expect(reader.locator("#search-input")).to_be_focused()

@@ -15,6 +15,7 @@ from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, fixtur
 from generator.build import search
 from generator.build.search import shards, terms
 from generator.content.markdown import plain_text
+from generator.content.schema import Link
 
 STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
 VENDORED_LUNR = STATIC / "lunr-2.3.9.min.js"
@@ -152,12 +153,24 @@ def test_fragment_has_what_a_result_shows():
     fragment = fragment_of(files, "Sparse Mixture-of-Experts Today")
     assert fragment["u"] == "papers/s/sparse-moe-today/"
     assert fragment["d"] == "2025-08-18"  # the first day it was featured
-    assert fragment["p"] == ["Agents & Tools", "Language Models"]  # names, in the paper's order
+    assert fragment["p"] == [["agents", "Agents & Tools"], ["llm", "Language Models"]]  # in the paper's order
     assert fragment["a"] == ["Ann A", "Bo B", "Cy C"] and fragment["n"] == 4
     assert fragment["x"].startswith("We study *routing*: experts [1] word")  # escapes removed, whole abstract
     assert fragment["x"].count("word") == 60
     # title; study rout expert 1 + 60 "word"; ann bo b cy c di d ("a" is a stop word); 4 topic words; no id
     assert fragment["l"] == [len(terms.index_terms(paper.title)), 4 + 60, 7, 4, 0]
+    assert not {"v", "i", "k"} & set(fragment)  # no upvotes, arXiv id or links: no key
+
+
+def test_a_fragment_has_the_upvotes_arxiv_id_and_links_a_row_offers_and_no_fallback_topic():
+    links = (Link("https://example.org/data", "dataset"), Link("https://github.com/a/b", "code"),
+             Link("https://a.example/", "project page"))
+    paper = make_paper("Rows Alike", "An abstract.", topics=("llm", "other"), arxiv_id="hep-th/9901001",
+                       upvotes=0, links=links)
+    fragment = fragment_of(search.build_search_files([paper], TOPICS), "Rows Alike")
+    assert fragment["v"] == 0 and fragment["i"] == "hep-th/9901001"
+    assert fragment["k"] == [["Code", "https://github.com/a/b"], ["Project page", "https://a.example/"]]
+    assert fragment["p"] == [["llm", "Language Models"]]  # "other", the fallback, sorts nothing
 
 
 def test_markup_in_a_title_is_stored_as_the_text_it_is():

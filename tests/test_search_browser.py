@@ -144,7 +144,7 @@ def test_typing_searches_and_keeps_a_shareable_address(page):
     titles = result_titles(page)
     assert titles and all("survey" in title.lower() for title in titles[:3])
     first = page.locator("#search-results li").first
-    assert first.locator("a").get_attribute("href").startswith("/papers/")
+    assert first.locator("a.paper-title").get_attribute("href").startswith("/papers/")
     assert first.locator("time").get_attribute("datetime").count("-") == 2
     assert re.fullmatch(r"[A-Z][a-z]+ \d{1,2}, \d{4}", first.locator("time").inner_text())  # as pages write days
     assert page.url.endswith("/search/?q=Survey")

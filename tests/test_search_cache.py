@@ -12,11 +12,13 @@ import pytest
 from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, make_paper, stop_at
 
 from generator.build import search
-from generator.build.search import documents, postings, shards, term_cache, terms
+from generator.build.search import documents, fragments, postings, shards, term_cache, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES
 from generator.build.sitefiles import write_changed
 from generator.build.staging import StagedSite
 from generator.cache import bytes_digest
+from generator.content.schema import Link
+from generator.files import Remade
 
 
 @pytest.fixture
@@ -83,6 +85,11 @@ def _earlier(paper, days: int):
     return dataclasses.replace(paper, featured=(paper.first_featured - dt.timedelta(days=days),))
 
 
+def _with_row_facts(paper, number: int):
+    """The paper with other upvotes and a code link: what a result row shows changes, its terms do not."""
+    return dataclasses.replace(paper, upvotes=number, links=(Link(f"https://github.com/example/{number}", "code"),))
+
+
 EDITS = {
     "new day": lambda papers: [*papers, make_paper("Zeta Prime Routing", "A brand new sparse router.", "2031-01-02")],
     "removed": lambda papers: papers[:40] + papers[45:120] + papers[121:],
@@ -137,7 +144,7 @@ def test_a_stopped_build_keeps_the_papers_it_made(papers, monkeypatch):
 def test_documents_taken_in_another_order_are_sorted_again(papers):
     # Papers keep their relative order from build to build, so the old postings stay sorted; were
     # they to move, updated() sorts them again.
-    names = {topic.slug: topic.name for topic in TOPICS}
+    names = fragments.TopicNames(TOPICS)
     new = documents.NewDocuments()
     for paper in papers:
         new.add(documents.paper_key(paper, names), documents.made(paper, names))
@@ -253,6 +260,20 @@ def test_a_fragment_made_again_is_the_one_its_digest_was_taken_of(papers, tmp_pa
     assert shown["Spaced  Out"]["x"] == "An abstract over two lines, with doubled spaces."
     assert shown["Escaped Stars"]["x"] == "Uses *literal* stars and a _ mark."
     assert shown["Ünïcode Title"]["a"] == ["Zoë Ø", "A. B."]
+
+
+@pytest.mark.parametrize("kept", ["in memory", "in the file"])
+def test_new_upvotes_or_links_give_their_fragments_new_digests(papers, tmp_path: Path, kept):
+    """A result row shows them, and a build writes a fragment again only when its digest changed."""
+    cache = tmp_path / "search-index.bin"
+    search.build_search_files(papers, TOPICS, cache_file=cache)
+    if kept == "in the file":
+        term_cache.forget()
+    changed = [_with_row_facts(paper, number) if number % 9 == 0 else paper for number, paper in enumerate(papers)]
+    digests = {path: data.digest for path, data in search.search_file_stream(changed, TOPICS, cache)
+               if path.startswith("search/f/") and isinstance(data, Remade)}
+    assert digests == {path: bytes_digest(data) for path, data in cold_build(changed).items()
+                       if path.startswith("search/f/")}
 
 
 def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Path, monkeypatch):

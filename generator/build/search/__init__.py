@@ -30,6 +30,7 @@ import numpy as np
 from generator.build.search import documents
 from generator.build.search.documents import FIELDS
 from generator.build.search.documents import field_texts as field_texts  # for the tests
+from generator.build.search.fragments import TopicNames
 from generator.build.search.postings import Index
 from generator.build.search.shards import content_name, make_shards
 from generator.build.search.term_cache import TermCache
@@ -40,7 +41,7 @@ from generator.heap import gc_paused
 
 MANIFEST_PATH = "search/index.json"
 INDEX_PATH = MANIFEST_PATH
-FORMAT = 2  # bumped whenever search.js can no longer read the files
+FORMAT = 3  # bumped whenever search.js can no longer read the files
 # Netlify refuses to deploy a folder of more than 54,000 entries, so fragments are in folders of
 # this many: document d's is search/f/<d // FRAGMENTS_PER_FOLDER>/<d>.json (fragment_path).
 FRAGMENTS_PER_FOLDER = 1000
@@ -76,7 +77,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         if should_stop is not None and should_stop():
             raise SearchCancelled
 
-    topic_names = {topic.slug: topic.name for topic in topics}
+    topic_names = TopicNames(topics)
     # Papers are numbered by first featured day, so a new day's papers take new numbers and the
     # fragments of the others keep theirs.
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
@@ -103,7 +104,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
     })
 
 
-def _fragments(ordered: list[Paper], topic_names: dict[str, str], index: Index,
+def _fragments(ordered: list[Paper], topic_names: TopicNames, index: Index,
                made: dict[str, bytes]) -> Iterator[tuple[str, Remade]]:
     """Document d's fragment file, fragment_path(d): its paper's (index numbers them in order).
     made: fragment files made by this build, by digest, which need not be made again."""

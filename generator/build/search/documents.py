@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.build.search import terms
-from generator.build.search.fragments import fragment
+from generator.build.search.fragments import TopicNames, fragment
 from generator.cache import bytes_digest
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
@@ -40,11 +40,14 @@ def field_texts(paper: Paper, topic_names: dict[str, str]) -> tuple[str, ...]:
     return (paper.title, plain_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
 
 
-def paper_key(paper: Paper, topic_names: dict[str, str]) -> bytes:
+def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
     """A digest of everything made() reads of the paper: a paper with the same key has the same data.
     The parts' lengths come first, so that no two different papers give the same text."""
+    links = [f"{link.kind} {link.url}" for link in paper.links]
+    topics = [f"{slug} {topic_names.get(slug, slug)}" for slug in paper.topics]
     parts = (paper.title, paper.slug, paper.first_featured.isoformat(), paper.body, paper.arxiv_id,
-             str(len(paper.authors)), *paper.authors, *(topic_names.get(slug, slug) for slug in paper.topics))
+             str(paper.upvotes), topic_names.fallback, str(len(paper.authors)), *paper.authors,
+             str(len(links)), *links, *topics)
     text = ",".join([str(len(part)) for part in parts]) + "\n" + "".join(parts)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
 
@@ -58,7 +61,7 @@ class Made:
     fragment: bytes  # the file itself, for the build that made it (TermCache.fragments)
 
 
-def made(paper: Paper, topic_names: dict[str, str]) -> Made:
+def made(paper: Paper, topic_names: TopicNames) -> Made:
     """Tokenizes the paper (terms.py): most of a cold build."""
     texts = field_texts(paper, topic_names)
     *others, arxiv_id = texts
@@ -71,15 +74,13 @@ def made(paper: Paper, topic_names: dict[str, str]) -> Made:
     lengths = tuple(sum(frequencies) for _, frequencies in fields)
     if max(lengths) > MAX_LENGTH:
         raise ValueError(f"a field of {max(lengths)} terms, more than {MAX_LENGTH}")
-    names = [topic_names.get(slug, slug) for slug in paper.topics]
-    made_fragment = fragment(paper, texts[1], names, list(lengths))
+    made_fragment = fragment(paper, texts[1], topic_names.shown(paper.topics), list(lengths))
     return Made(tuple(fields), lengths, bytes_digest(made_fragment), made_fragment)
 
 
-def remade_fragment(paper: Paper, topic_names: dict[str, str], lengths: list[int]) -> bytes:
+def remade_fragment(paper: Paper, topic_names: TopicNames, lengths: list[int]) -> bytes:
     """The fragment file made() took the digest of, made again; lengths: the paper's field lengths."""
-    names = [topic_names.get(slug, slug) for slug in paper.topics]
-    return fragment(paper, plain_text(paper.body), names, lengths)
+    return fragment(paper, plain_text(paper.body), topic_names.shown(paper.topics), lengths)
 
 
 @dataclass(frozen=True)

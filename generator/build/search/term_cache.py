@@ -30,7 +30,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from generator.build import urls
+from generator.build import quick_links, urls
 from generator.build.search import documents, fragments, lunr_stemmer, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES, MAX_LENGTH, TERM_ID, NewDocuments
 from generator.build.search.postings import FieldPostings, Index, empty_index, updated
@@ -58,9 +58,9 @@ def forget() -> None:
 
 def version() -> str:
     """Changes whenever the data made of some paper could: the code of documents.made (the tokenizer,
-    plain_text, the fragment, the paper URL), this file's format, and the stop word list."""
+    plain_text, the fragment, the paper URL, the quick links), this file's format, and the stop word list."""
     digest = hashlib.sha256()
-    for module in (terms, lunr_stemmer, documents, fragments, markdown, urls):
+    for module in (terms, lunr_stemmer, documents, fragments, markdown, urls, quick_links):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(" ".join(sorted(terms.STOP_WORDS)).encode("utf-8"))
@@ -78,7 +78,7 @@ class TermCache:
         self.fragments: dict[str, bytes] = {}  # fragment files this build made, by digest, up to FRAGMENT_BYTES_KEPT
         self._fragment_bytes = 0
 
-    def index(self, papers: Sequence[Paper], topic_names: dict[str, str], checkpoint: Callable[[], None],
+    def index(self, papers: Sequence[Paper], topic_names: fragments.TopicNames, checkpoint: Callable[[], None],
               stoppable: bool = True) -> Index:
         """The index of the papers, numbered in their order; checkpoint is called every CHECK_EVERY
         papers and between the steps (it may raise to stop, when stoppable)."""

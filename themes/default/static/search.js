@@ -17,7 +17,7 @@
 }(this, function (lunr) {
   "use strict";
 
-  var FORMAT = 2;  // generator/build/search/__init__.py FORMAT
+  var FORMAT = 3;  // generator/build/search/__init__.py FORMAT
   var MANIFEST = "index.json";
   var PAGE_SIZE = 20;
   var TYPING_PAUSE_MS = 200;
@@ -596,28 +596,107 @@
     return fragment.n > fragment.a.length ? shown + " et al." : shown;
   }
 
-  function resultItem(document, fragment, matched, siteRoot) {
-    var item = element(document, "li", "paper-item");
-    var heading = element(document, "h2", "paper-heading");  // a screen reader goes from result to result
-    var link = element(document, "a", "paper-title");
-    link.href = siteRoot + fragment.u;
-    appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
-    heading.appendChild(link);
-    item.appendChild(heading);
-    var meta = element(document, "p", "paper-meta");
+  // [label, address] of the links a result offers, as generator/build/quick_links.py quick_links
+  // gives them to list rows: the arXiv page and PDF made from the id (the fragment carries the id
+  // alone), then the build's other links. Only http(s) addresses become links.
+  function quickLinks(fragment) {
+    var links = fragment.i ? [["arXiv", "https://arxiv.org/abs/" + fragment.i],
+      ["PDF", "https://arxiv.org/pdf/" + fragment.i]] : [];
+    return links.concat(fragment.k || []).filter(function (link) { return /^https?:\/\//i.test(link[1]); });
+  }
+
+  // A topic's page (generator/build/urls.py topic_url), from the site root.
+  function topicAddress(siteRoot, slug) {
+    return siteRoot + "topics/" + encodeURIComponent(slug) + "/";
+  }
+
+  // The paper's slug: the last part of its address (generator/build/urls.py paper_url).
+  function slugOf(fragment) {
+    return fragment.u.replace(/\/$/, "").split("/").pop();
+  }
+
+  // A span of links, or null when there are none.
+  function linkGroup(document, className, links, linkClass, rel) {
+    if (!links.length) { return null; }
+    var group = element(document, "span", className);
+    links.forEach(function (link) {
+      var anchor = element(document, "a", linkClass, link[0]);
+      anchor.href = link[1];
+      if (rel) { anchor.rel = rel; }
+      group.appendChild(anchor);
+    });
+    return group;
+  }
+
+  // The ☆ toggle of a list row (themes/default/templates/_macros.html paper_rows): hidden, for
+  // reader.js to show and wire, as it does every row's.
+  function saveToggle(document, fragment, url) {
+    var button = element(document, "button", "save-toggle");
+    button.type = "button";
+    button.hidden = true;
+    button.setAttribute("aria-pressed", "false");
+    var data = { slug: slugOf(fragment), title: fragment.t, url: url, day: fragment.d };
+    Object.keys(data).forEach(function (key) { button.dataset[key] = data[key]; });
+    var icon = element(document, "span", "save-icon", "\u2606");
+    icon.setAttribute("aria-hidden", "true");
+    button.append(icon, element(document, "span", "visually-hidden", "Save to reading list: " + fragment.t));
+    return button;
+  }
+
+  function upvotes(document, count) {
+    var node = element(document, "span", "upvotes");
+    node.title = "Upvotes on Hugging Face";
+    var arrow = element(document, "span", "", "\u25b2");
+    arrow.setAttribute("aria-hidden", "true");
+    node.append(arrow, " " + count, element(document, "span", "visually-hidden", " upvotes"));
+    return node;
+  }
+
+  // The day, upvotes, authors, topic chips and quick links, as a list row has them.
+  function metaLine(document, fragment, siteRoot) {
+    var meta = element(document, "div", "paper-meta");
     var day = element(document, "time", "", longDate(fragment.d));
     day.setAttribute("datetime", fragment.d);
-    meta.appendChild(day);
-    fragment.p.forEach(function (name) { meta.appendChild(document.createTextNode(" \u00b7 " + name)); });
-    item.appendChild(meta);
-    if (fragment.a.length) { item.appendChild(element(document, "p", "paper-authors", authorLine(fragment))); }
+    var chips = fragment.p.map(function (topic) { return [topic[1], topicAddress(siteRoot, topic[0])]; });
+    var parts = [day, typeof fragment.v === "number" ? upvotes(document, fragment.v) : null,
+      fragment.a.length ? element(document, "span", "paper-authors", authorLine(fragment)) : null,
+      linkGroup(document, "chips", chips, "chip"),
+      linkGroup(document, "quick-links", quickLinks(fragment), "quick-link", "noopener nofollow")];
+    meta.append.apply(meta, parts.filter(Boolean));
+    return meta;
+  }
+
+  function snippetOf(document, fragment, matched) {
     var spans = matchedSpans(fragment.x, matched);
     var range = snippetWindow(fragment.x, spans);
     var snippet = element(document, "p", "paper-snippet");
     if (range[0] > 0) { snippet.appendChild(document.createTextNode("\u2026")); }
     appendMarked(document, snippet, fragment.x, spans, range[0], range[1]);
     if (range[1] < fragment.x.length) { snippet.appendChild(document.createTextNode("\u2026")); }
-    item.appendChild(snippet);
+    return snippet;
+  }
+
+  // The whole abstract behind a toggle, as on list rows; the snippet above shows why it matched.
+  function abstractToggle(document, fragment) {
+    var toggle = element(document, "details", "abstract-toggle");
+    toggle.append(element(document, "summary", "", "Abstract"), element(document, "div", "abstract-text", fragment.x));
+    return toggle;
+  }
+
+  function resultItem(document, fragment, matched, siteRoot) {
+    var item = element(document, "li", "paper-item");
+    item.dataset.slug = slugOf(fragment);
+    var main = element(document, "div", "paper-main");
+    var head = element(document, "div", "paper-head");
+    var heading = element(document, "h2", "paper-heading");  // a screen reader goes from result to result
+    var link = element(document, "a", "paper-title");
+    link.href = siteRoot + fragment.u;
+    appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
+    heading.appendChild(link);
+    head.append(heading, saveToggle(document, fragment, link.getAttribute("href")));
+    main.append(head, metaLine(document, fragment, siteRoot), snippetOf(document, fragment, matched));
+    if (fragment.x) { main.appendChild(abstractToggle(document, fragment)); }
+    item.appendChild(main);
     return item;
   }
 
@@ -859,6 +938,7 @@
   return {
     normalize: normalize, wordForms: wordForms, indexTerms: indexTerms, queryTerms: queryTerms,
     queryTermsPipeline: queryTermsPipeline, Store: Store, findPapers: findPapers, searchClauses: searchClauses,
-    parseQuery: parseQuery, matchedSpans: matchedSpans, StaleIndexError: StaleIndexError, start: start,
+    parseQuery: parseQuery, matchedSpans: matchedSpans, quickLinks: quickLinks, StaleIndexError: StaleIndexError,
+    start: start,
   };
 }));
