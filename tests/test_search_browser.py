@@ -279,6 +279,21 @@ def test_finding_nothing_offers_similar_spellings(page, query, similar):
     assert page.problems == []
 
 
+def test_back_from_similar_spellings_returns_to_the_query_before(page):
+    open_search(page, "difusion modle")
+    page.locator(".search-suggestion a").click()
+    expect(page.locator("#search-status")).to_contain_text("for \u201cdifusion~1 modle~1\u201d")
+    page.go_back()
+    expect(page.locator("#search-status")).to_have_text("No results for \u201cdifusion modle\u201d.")
+    assert page.url.endswith(f"/search/?q={quote('difusion modle')}")
+    assert page.input_value("#search-input") == "difusion modle" and result_titles(page) == []
+    expect(page.locator(".search-suggestion a")).to_have_text("difusion~1 modle~1")  # offered again
+    page.go_forward()
+    expect(page.locator("#search-status")).to_contain_text("for \u201cdifusion~1 modle~1\u201d")
+    assert page.input_value("#search-input") == "difusion~1 modle~1" and result_titles(page)
+    assert page.problems == []
+
+
 def test_a_query_with_results_offers_no_other_spellings(page):
     open_search(page, "transformer")
     assert result_titles(page) and page.locator(".search-suggestion a").count() == 0

@@ -733,6 +733,16 @@
     window.history.replaceState(null, "", queryAddress(window, query));
   }
 
+  // The same for a search the reader chose to go to (a suggestion), as a link would: a new history
+  // entry, so that Back returns to the query before.
+  function goToQuery(window, query) {
+    window.history.pushState(null, "", queryAddress(window, query));
+  }
+
+  function queryInAddress(window) {
+    return new URLSearchParams(window.location.search).get("q") || "";
+  }
+
   // Keeps changes ({shown: results listed, scrollY}) in this page's history entry, which the
   // browser gives back when a reader returns to it (Back from a paper, a reload).
   function rememberView(window, changes) {
@@ -784,7 +794,7 @@
     var suggestion = element(document, "p", "search-suggestion");
     suggestion.hidden = true;
     page.status.after(suggestion);
-    page.input.value = new URLSearchParams(page.window.location.search).get("q") || "";
+    page.input.value = queryInAddress(page.window);
     page.status.textContent = "Loading the search index\u2026";
 
     // A query that cannot run leaves no results on screen: those of the query before would
@@ -804,8 +814,10 @@
       link.addEventListener("click", function (event) {
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
         event.preventDefault();
+        page.window.clearTimeout(timer);
+        goToQuery(page.window, similar);
         page.input.value = similar;
-        searchNow();
+        show(similar);
       });
       suggestion.replaceChildren(document.createTextNode("Try similar spellings: "), link);
       suggestion.hidden = false;
@@ -923,6 +935,12 @@
       scrollTimer = page.window.setTimeout(rememberScroll, SCROLL_PAUSE_MS);
     }, { passive: true });
     page.list.addEventListener("click", rememberScroll);  // a result opened before scrolling paused
+    // Back or Forward between the searches of this page (goToQuery): the entry's query and view.
+    page.window.addEventListener("popstate", function () {
+      page.window.clearTimeout(timer);
+      page.input.value = queryInAddress(page.window);
+      show(page.input.value, page.window.history.state);
+    });
     page.window.addEventListener("pagehide", rememberScroll);
 
     var load = fetchJson(page.window, page.searchPage);
