@@ -156,3 +156,14 @@ def search_support_paper(title: str, number: int):
     from search_support import make_paper
 
     return make_paper(title, "An abstract.", slug=f"paper-{number}", topics=(TOPICS[0].slug,))
+
+
+def test_any_of_the_words_cuts_a_letter_digit_word_as_all_of_them_does(node, tmp_path):
+    """No paper has both words, so papers with any of them show: "llama3" finds "Llama 3" there too."""
+    titles = ["The Llama 3 Herd", "Zebrafish Larvae Tracking", "Llama3 Adapters"]
+    papers = [search_support_paper(title, number) for number, title in enumerate(titles)]
+    ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
+    lookups = [{"query": "llama3 zebrafish", "doc": ordered.index(paper)} for paper in papers]
+    (tmp_path / "lookups.json").write_text(json.dumps(lookups), encoding="utf-8")
+    returncode, report = run_check(node, "find", write_site_search(tmp_path, papers), tmp_path / "lookups.json")
+    assert report["missing"] == [] and returncode == 0

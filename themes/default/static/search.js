@@ -428,6 +428,14 @@
     return clauses;
   }
 
+  // The terms finding the papers that have any of the words: each word's joined term and, for a
+  // cut word, its pieces' ("llama3": "llama3", "llama", "3"), as everyWordClauses looks them up.
+  function anyWordTerms(words) {
+    var terms = [];
+    words.forEach(function (word) { terms.push.apply(terms, [word.term].concat((word.pieces || []).map(searchTerm))); });
+    return unique(terms);
+  }
+
   // Promise of the terms, among those of the words and their pieces, that some paper has: only
   // needed when a word has pieces (the shards fetched are those the search reads next).
   function presentTerms(store, words) {
@@ -506,15 +514,13 @@
 
   function findByWords(store, query, syntaxError) {
     var words = plainWords(query);
-    var terms = words.map(function (word) { return word.term; });
     var base = { words: meaningfulWords(query), syntaxError: syntaxError };
-    if (!terms.length) { return Promise.resolve(Object.assign({ results: [], lengths: new Map(), mode: "none" }, base)); }
+    if (!words.length) { return Promise.resolve(Object.assign({ results: [], lengths: new Map(), mode: "none" }, base)); }
     return presentTerms(store, words).then(function (present) {
       return searchClauses(store, withDefaults(store, everyWordClauses(words, present)));
     }).then(function (found) {
-      if (found.results.length || terms.length === 1) { return Object.assign(found, { mode: "all" }, base); }
-      // Papers with any of the words' (joined) terms.
-      var any = withDefaults(store, wordClauses(terms, lunr.Query.presence.OPTIONAL));
+      if (found.results.length || words.length === 1) { return Object.assign(found, { mode: "all" }, base); }
+      var any = withDefaults(store, wordClauses(anyWordTerms(words), lunr.Query.presence.OPTIONAL));
       return searchClauses(store, any).then(function (anyFound) { return Object.assign(anyFound, { mode: "any" }, base); });
     });
   }
