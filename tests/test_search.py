@@ -14,7 +14,7 @@ from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, fixtur
 
 from generator.build import search
 from generator.build.search import shards, terms
-from generator.content.markdown import plain_text
+from generator.content.markdown import escape_markdown, plain_text
 from generator.content.schema import Link
 
 STATIC = Path(__file__).resolve().parent.parent / "themes" / "default" / "static"
@@ -166,11 +166,19 @@ def test_a_fragment_has_the_upvotes_arxiv_id_and_links_a_row_offers_and_no_fallb
     links = (Link("https://example.org/data", "dataset"), Link("https://github.com/a/b", "code"),
              Link("https://a.example/", "project page"))
     paper = make_paper("Rows Alike", "An abstract.", topics=("llm", "other"), arxiv_id="hep-th/9901001",
-                       upvotes=0, links=links)
+                       upvotes=0, links=links, organization="Salesforce AI Research")
     fragment = fragment_of(search.build_search_files([paper], TOPICS), "Rows Alike")
-    assert fragment["v"] == 0 and fragment["i"] == "hep-th/9901001"
+    assert fragment["v"] == 0 and fragment["i"] == "hep-th/9901001" and fragment["o"] == "Salesforce AI Research"
     assert fragment["k"] == [["Code", "https://github.com/a/b"], ["Project page", "https://a.example/"]]
     assert fragment["p"] == [["llm", "Language Models"]]  # "other", the fallback, sorts nothing
+
+
+def test_an_abstracts_tex_markup_is_searched_and_shown_as_the_text_it_stands_for():
+    body = escape_markdown("A 54.6\\% gain for \\textbf{Pok\\'emon} agents~\\cite{key}.")
+    files = search.build_search_files([make_paper("TeX Abstract", body)], TOPICS)
+    assert fragment_of(files, "TeX Abstract")["x"] == "A 54.6% gain for Pokémon agents."
+    indexed = decoded_postings(files)
+    assert "pokemon" in indexed and not {"textbf", "cite", "key", "emon"} & set(indexed)  # accents folded, as queries are
 
 
 def test_markup_in_a_title_is_stored_as_the_text_it_is():

@@ -85,9 +85,11 @@ def _earlier(paper, days: int):
     return dataclasses.replace(paper, featured=(paper.first_featured - dt.timedelta(days=days),))
 
 
-def _with_row_facts(paper, number: int):
-    """The paper with other upvotes and a code link: what a result row shows changes, its terms do not."""
-    return dataclasses.replace(paper, upvotes=number, links=(Link(f"https://github.com/example/{number}", "code"),))
+ROW_FACTS = {  # what a result row shows and search does not index: its terms stay
+    "upvotes": lambda number: {"upvotes": number},
+    "organization": lambda number: {"organization": f"Lab {number}"},
+    "code link": lambda number: {"links": (Link(f"https://github.com/example/{number}", "code"),)},
+}
 
 
 EDITS = {
@@ -262,14 +264,16 @@ def test_a_fragment_made_again_is_the_one_its_digest_was_taken_of(papers, tmp_pa
     assert shown["Ünïcode Title"]["a"] == ["Zoë Ø", "A. B."]
 
 
+@pytest.mark.parametrize("fact", ROW_FACTS)
 @pytest.mark.parametrize("kept", ["in memory", "in the file"])
-def test_new_upvotes_or_links_give_their_fragments_new_digests(papers, tmp_path: Path, kept):
+def test_new_upvotes_organization_or_links_give_their_fragments_new_digests(papers, tmp_path: Path, kept, fact):
     """A result row shows them, and a build writes a fragment again only when its digest changed."""
     cache = tmp_path / "search-index.bin"
     search.build_search_files(papers, TOPICS, cache_file=cache)
     if kept == "in the file":
         term_cache.forget()
-    changed = [_with_row_facts(paper, number) if number % 9 == 0 else paper for number, paper in enumerate(papers)]
+    changed = [dataclasses.replace(paper, **ROW_FACTS[fact](number)) if number % 9 == 0 else paper
+               for number, paper in enumerate(papers)]
     digests = {path: data.digest for path, data in search.search_file_stream(changed, TOPICS, cache)
                if path.startswith("search/f/") and isinstance(data, Remade)}
     assert digests == {path: bytes_digest(data) for path, data in cold_build(changed).items()

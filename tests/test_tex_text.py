@@ -2,9 +2,10 @@
 import pytest
 from markupsafe import Markup
 
-from generator.build.render import abstract_html, abstract_text
+from generator.build.render import abstract_html
 from generator.content.markdown import escape_markdown
 from generator.content.math import math_html
+from generator.content.tex_text import shown_text
 
 
 def shown(abstract: str) -> str:
@@ -70,5 +71,5 @@ def test_code_is_left_verbatim():
 
 
 def test_a_description_is_the_text_the_page_shows():
-    assert abstract_text(escape_markdown("A 54.6\\% gain from \\textbf{mixing}, see \\href{https://x.example}{code}")) == (
+    assert shown_text(escape_markdown("A 54.6\\% gain from \\textbf{mixing}, see \\href{https://x.example}{code}")) == (
         "A 54.6% gain from mixing, see code")

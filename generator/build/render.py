@@ -18,11 +18,11 @@ from generator.build import urls
 from generator.build.quick_links import quick_links
 from generator.build.theme import Theme
 from generator.config import SiteConfig
-from generator.content.markdown import curly_tex_quotes, plain_text, render_markdown
+from generator.content.markdown import curly_tex_quotes, render_markdown
 from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug
-from generator.content.tex_text import tex_html, tex_plain
+from generator.content.tex_text import shown_text, tex_html
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import is_hidden_name
 
@@ -59,11 +59,6 @@ def abstract_html(markdown_text: str) -> str:
     if PLAIN_PARAGRAPH.fullmatch(markdown_text):
         return f"<p>{markdown_text.replace(chr(34), '&quot;')}</p>\n"
     return tex_html(curly_tex_quotes(render_markdown(markdown_text)))
-
-
-def abstract_text(markdown_text: str) -> str:
-    """A paper body as one line of plain text as it shows (a page's description)."""
-    return tex_plain(plain_text(markdown_text))
 
 
 def xml_text(value: object) -> Markup:
@@ -203,7 +198,7 @@ class Renderer:
         return {
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
             "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.reader_topics,
-            "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": abstract_text,
+            "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "count_of": count_of,
             "asset": self.asset_url,
         }

@@ -27,6 +27,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from generator.content.addresses import web_address
+from generator.content.markdown import plain_text
 from generator.content.math import SPAN, text_outside_code
 
 
@@ -70,6 +71,12 @@ ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
 OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
 BRACE_OR_SPAN = re.compile(r"\\.|[{}$]", re.DOTALL)
 URL_ESCAPE = re.compile(r"\\([%&_#~])")
+
+
+def shown_text(markdown_body: str) -> str:
+    """A paper body as one line of the plain text its page shows: a page's description, the
+    abstract search indexes and shows in its results."""
+    return tex_plain(plain_text(markdown_body))
 
 
 def tex_plain(text: str) -> str:

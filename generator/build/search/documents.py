@@ -21,8 +21,8 @@ import numpy as np
 from generator.build.search import terms
 from generator.build.search.fragments import TopicNames, fragment
 from generator.cache import bytes_digest
-from generator.content.markdown import plain_text
 from generator.content.schema import Paper
+from generator.content.tex_text import shown_text
 
 # (field, boost), chosen by recall at 9,877 papers (bench/RESULTS.md): title and topic names twice,
 # the rest once. A title boost of 10 found fewer papers by their topic phrases (recall@10 0.538
@@ -37,7 +37,7 @@ KEY_BYTES = 16
 def field_texts(paper: Paper, topic_names: dict[str, str]) -> tuple[str, ...]:
     """The text of every field in FIELDS, in order."""
     names = (topic_names.get(slug, slug) for slug in paper.topics)
-    return (paper.title, plain_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
+    return (paper.title, shown_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
 
 
 def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
@@ -46,7 +46,7 @@ def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
     links = [f"{link.kind} {link.url}" for link in paper.links]
     topics = [f"{slug} {topic_names.get(slug, slug)}" for slug in paper.topics]
     parts = (paper.title, paper.slug, paper.first_featured.isoformat(), paper.body, paper.arxiv_id,
-             str(paper.upvotes), topic_names.fallback, str(len(paper.authors)), *paper.authors,
+             str(paper.upvotes), paper.organization, topic_names.fallback, str(len(paper.authors)), *paper.authors,
              str(len(links)), *links, *topics)
     text = ",".join([str(len(part)) for part in parts]) + "\n" + "".join(parts)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()
@@ -80,7 +80,7 @@ def made(paper: Paper, topic_names: TopicNames) -> Made:
 
 def remade_fragment(paper: Paper, topic_names: TopicNames, lengths: list[int]) -> bytes:
     """The fragment file made() took the digest of, made again; lengths: the paper's field lengths."""
-    return fragment(paper, plain_text(paper.body), topic_names.shown(paper.topics), lengths)
+    return fragment(paper, shown_text(paper.body), topic_names.shown(paper.topics), lengths)
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from generator.build.search import documents, fragments, lunr_stemmer, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES, MAX_LENGTH, TERM_ID, NewDocuments
 from generator.build.search.postings import FieldPostings, Index, empty_index, updated
 from generator.cache import STALE_SHARE
-from generator.content import markdown
+from generator.content import markdown, math, tex_text
 from generator.content.schema import Paper
 from generator.files import write_file_atomic
 
@@ -58,9 +58,10 @@ def forget() -> None:
 
 def version() -> str:
     """Changes whenever the data made of some paper could: the code of documents.made (the tokenizer,
-    plain_text, the fragment, the paper URL, the quick links), this file's format, and the stop word list."""
+    the shown text of a body, TeX as text in titles, the fragment, the paper URL, the quick links),
+    this file's format, and the stop word list."""
     digest = hashlib.sha256()
-    for module in (terms, lunr_stemmer, documents, fragments, markdown, urls, quick_links):
+    for module in (terms, lunr_stemmer, documents, fragments, markdown, tex_text, math, urls, quick_links):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(" ".join(sorted(terms.STOP_WORDS)).encode("utf-8"))

@@ -658,7 +658,7 @@
     return node;
   }
 
-  // The day, upvotes, authors, topic chips and quick links, as a list row has them.
+  // The day, upvotes, authors, organization, topic chips and quick links, as a list row has them.
   function metaLine(document, fragment, siteRoot) {
     var meta = element(document, "div", "paper-meta");
     var day = element(document, "time", "", longDate(fragment.d));
@@ -666,6 +666,7 @@
     var chips = fragment.p.map(function (topic) { return [topic[1], topicAddress(siteRoot, topic[0])]; });
     var parts = [day, typeof fragment.v === "number" ? upvotes(document, fragment.v) : null,
       fragment.a.length ? element(document, "span", "paper-authors", authorLine(fragment)) : null,
+      fragment.o ? element(document, "span", "paper-organization", fragment.o) : null,
       linkGroup(document, "chips", chips, "chip"),
       linkGroup(document, "quick-links", quickLinks(fragment), "quick-link", "noopener nofollow")];
     meta.append.apply(meta, parts.filter(Boolean));
