@@ -41,6 +41,7 @@ def test_metadata_comes_from_the_paper_object():
     assert "``thinking with images''" in thyme.abstract  # the text as the authors wrote it
     assert thyme.published == dt.date(2025, 8, 15)  # arXiv's day, three days before Hugging Face featured it
     assert thyme.upvotes == 20
+    assert thyme.ai_summary.startswith("Thyme, a novel paradigm, enables MLLMs to autonomously perform image")
 
 
 def test_the_organization_is_the_name_hugging_face_shows():
@@ -59,6 +60,12 @@ def test_the_organization_is_the_name_hugging_face_shows():
 def test_an_odd_organization_gives_its_name_or_none(value, shown):
     draft = parse("2025-08-18.json", json.dumps([_entry(organization=value)]))[0][0]
     assert draft.organization == shown
+
+
+@pytest.mark.parametrize("value, shown", [
+    ("  A model\n that  routes. ", "A model that routes."), (None, ""), (["a"], ""), ("Bell\u0007 rings", "")])
+def test_an_ai_summary_is_one_line_of_text_or_none(value, shown):
+    assert parse("2025-08-18.json", json.dumps([_entry(ai_summary=value)]))[0][0].ai_summary == shown
 
 
 @pytest.mark.parametrize("value", [None, -3, 2.5, True, "20"])

@@ -422,6 +422,7 @@ def row_offers(row: Locator) -> dict:
         "save label": toggle.inner_text(), "save visible": toggle.is_visible(),
         "upvotes": row.locator(".upvotes").inner_text(), "authors": row.locator(".paper-authors").inner_text(),
         "organization": row.locator(".paper-organization").all_inner_texts(),
+        "summary": row.locator(".paper-summary").all_inner_texts(),
         "chips": links(".chips a.chip"), "quick links": links(".quick-links a.quick-link"),
         "link rel": {link.get_attribute("rel") for link in row.locator(".quick-link").all()},
         "abstract toggle": row.locator("details.abstract-toggle > summary").all_inner_texts(),
@@ -443,6 +444,7 @@ def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base
     assert [label for label, _ in found["quick links"]] == ["arXiv", "PDF", "Code", "Project page"]
     assert found["chips"] == [("Computer Vision", "/topics/vision/")] and "12" in found["upvotes"]
     assert found["organization"] == ["Analytical Engines <Ltd>"]
+    assert found["summary"] == ["AI SUMMARY Panoptic <masks> from splats."]  # the label in capitals, as styled
 
 
 def test_a_search_result_is_saved_to_the_reading_list_with_its_star(reader: Page, base_url: str):

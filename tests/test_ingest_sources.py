@@ -47,16 +47,18 @@ def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
     assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15)
 
 
-def test_an_api_file_of_a_newer_day_gives_the_organization_shown_in_rows_and_on_the_page(tmp_path):
+def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_rows_and_on_the_page(tmp_path):
     project = make_project(tmp_path, [FIXTURES / "hf-api" / "2026-08-14.json"])
     assert digest_cli(project, "build").returncode == 0
     (path,) = [path for path in (project / "content" / "papers").glob("*.md")
                if front_matter(path).get("arxiv_id") == "2608.13489"]
-    assert front_matter(path)["organization"] == "alibaba"
+    summary = "DreamX-Phi 1.0 is an action-conditioned video world model for robotic manipulation"
+    assert front_matter(path)["organization"] == "alibaba" and front_matter(path)["ai_summary"].startswith(summary)
     day = (project / "site" / "dates" / "2026-08-14" / "index.html").read_text(encoding="utf-8")
     assert day.count('class="paper-organization">Salesforce AI Research<') == 1
+    assert day.count('class="paper-summary"><span class="summary-label"') == 23  # every paper of the day has one
     page = (project / "site" / "papers" / path.stem[0] / path.stem / "index.html").read_text(encoding="utf-8")
-    assert '<p class="organization">alibaba</p>' in page
+    assert '<p class="organization">alibaba</p>' in page and f"<p>{summary}" in page
 
 
 def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):

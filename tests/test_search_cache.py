@@ -88,6 +88,7 @@ def _earlier(paper, days: int):
 ROW_FACTS = {  # what a result row shows and search does not index: its terms stay
     "upvotes": lambda number: {"upvotes": number},
     "organization": lambda number: {"organization": f"Lab {number}"},
+    "AI summary": lambda number: {"ai_summary": f"Summary {number}."},
     "code link": lambda number: {"links": (Link(f"https://github.com/example/{number}", "code"),)},
 }
 

@@ -240,6 +240,9 @@ class Paper:
     organization: str = front_matter(
         TEXT, "the organization Hugging Face lists the paper under, e.g. `Salesforce AI Research` (from an API "
         "digest); lists and the paper's page show it", default="")
+    ai_summary: str = front_matter(
+        TEXT, "Hugging Face's one-sentence summary of the paper, written by a language model (from an API "
+        "digest); lists and the paper's page show it, marked as such", default="")
     ranks: tuple[tuple[dt.date, int], ...] = front_matter(  # (day, place), sorted by day
         RANKS, "the paper's place on each featured day, e.g. `{2025-08-18: 3}` (1 is the top); day pages "
         "list papers by it. Edit it to reorder a day", default=())

@@ -111,6 +111,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         published=_published(paper.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),
         organization=_organization(paper.get("organization") or entry.get("organization")),
+        ai_summary=_one_line(paper.get("ai_summary")),
     )
 
 
@@ -130,15 +131,21 @@ def _count(value: Any) -> int | None:
     return value if is_count(value) else None
 
 
+def _one_line(value: Any) -> str:
+    """Optional text as one line, whitespace collapsed; "" when missing, not text or holding a
+    control character."""
+    if not isinstance(value, str):
+        return ""
+    line = " ".join(value.split())
+    return "" if CONTROL.search(line) else line
+
+
 def _organization(value: Any) -> str:
     """The name Hugging Face shows for a paper's organization (`fullname`: "Salesforce AI Research",
     where `name` is its address, "Salesforce"); "" when the entry has none (older days' files)."""
     if not isinstance(value, dict):
         return ""
-    for key in ("fullname", "name"):
-        if isinstance(value.get(key), str) and (name := " ".join(value[key].split())) and not CONTROL.search(name):
-            return name
-    return ""
+    return _one_line(value.get("fullname")) or _one_line(value.get("name"))
 
 
 def _literal(entry: str) -> Any:

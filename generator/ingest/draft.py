@@ -23,3 +23,4 @@ class DraftPaper:
     published: dt.date | None = None  # API files only: the day arXiv first published it
     upvotes: int | None = None  # API files only: the paper's upvotes on Hugging Face as saved
     organization: str = ""  # API files only: the organization Hugging Face lists the paper under
+    ai_summary: str = ""  # API files only: Hugging Face's one-sentence, machine-written summary

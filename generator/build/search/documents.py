@@ -46,7 +46,7 @@ def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
     links = [f"{link.kind} {link.url}" for link in paper.links]
     topics = [f"{slug} {topic_names.get(slug, slug)}" for slug in paper.topics]
     parts = (paper.title, paper.slug, paper.first_featured.isoformat(), paper.body, paper.arxiv_id,
-             str(paper.upvotes), paper.organization, topic_names.fallback, str(len(paper.authors)), *paper.authors,
+             str(paper.upvotes), paper.organization, paper.ai_summary, topic_names.fallback, str(len(paper.authors)), *paper.authors,
              str(len(links)), *links, *topics)
     text = ",".join([str(len(part)) for part in parts]) + "\n" + "".join(parts)
     return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=KEY_BYTES).digest()

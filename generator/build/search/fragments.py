@@ -5,7 +5,8 @@ Keys are short because the files are many and each is compressed alone:
   t title, u URL path from the site root, d first featured day, a first authors (at most
   SHOWN_AUTHORS), n number of authors, p the topics readers see as [slug, name] (TopicNames.shown),
   x the abstract as plain text (for the snippet around the matched words and the whole abstract),
-  l the paper's field lengths; and only when the paper has them: v upvotes, o organization, i arXiv id,
+  l the paper's field lengths; and only when the paper has them: v upvotes, o organization,
+  s the AI summary (as text), i arXiv id,
   k the other quick links as [label, url] (quick_links.web_quick_links).
 A result row offers what a list row does (themes/default/templates/_macros.html paper_rows):
 search.js makes the arXiv and PDF links from i, as quick_links.arxiv_quick_links does, and topic
@@ -56,7 +57,8 @@ def fragment(paper: Paper, abstract: str, topics: list[list[str]], lengths: list
         "l": lengths,
     }
     web_links = web_quick_links(paper)
-    optional = (("v", paper.upvotes), ("o", paper.organization or None), ("i", paper.arxiv_id or None),
+    optional = (("v", paper.upvotes), ("o", paper.organization or None), ("s", math_text(paper.ai_summary) or None),
+                ("i", paper.arxiv_id or None),
                 ("k", [list(link) for link in web_links] or None))
     data.update((key, value) for key, value in optional if value is not None)
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

@@ -690,6 +690,15 @@
     return toggle;
   }
 
+  // Hugging Face's machine-written summary, labelled as list rows label it.
+  function summaryOf(document, text) {
+    var summary = element(document, "p", "paper-summary");
+    var label = element(document, "span", "summary-label", "AI summary");
+    label.title = "Written by a language model for Hugging Face's Daily Papers";
+    summary.append(label, " " + text);
+    return summary;
+  }
+
   function resultItem(document, fragment, matched, siteRoot) {
     var item = element(document, "li", "paper-item");
     item.dataset.slug = slugOf(fragment);
@@ -701,7 +710,9 @@
     appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
     heading.appendChild(link);
     head.append(heading, saveToggle(document, fragment, link.getAttribute("href")));
-    main.append(head, metaLine(document, fragment, siteRoot), snippetOf(document, fragment, matched));
+    main.append(head, metaLine(document, fragment, siteRoot));
+    if (fragment.s) { main.appendChild(summaryOf(document, fragment.s)); }
+    main.appendChild(snippetOf(document, fragment, matched));
     if (fragment.x) { main.appendChild(abstractToggle(document, fragment)); }
     item.appendChild(main);
     return item;
