@@ -44,7 +44,7 @@ def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
     assert {"url": "https://github.com/yfzhang114/Thyme", "kind": "code"} in thyme["links"]
     assert thyme["ranks"] == {dt.date(2025, 8, 18): 1}
     assert thyme["sources"] == ["2025-08-18.json"]
-    assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15)
+    assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15) and thyme["github_stars"] == 53
 
 
 def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_rows_and_on_the_page(tmp_path):
@@ -59,6 +59,7 @@ def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_
     assert day.count('class="paper-summary"><span class="summary-label"') == 23  # every paper of the day has one
     page = (project / "site" / "papers" / path.stem[0] / path.stem / "index.html").read_text(encoding="utf-8")
     assert '<p class="organization">alibaba</p>' in page and f"<p>{summary}" in page
+    assert '<span aria-hidden="true">★</span> 23 stars on GitHub when featured</dd>' in page
 
 
 def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):

@@ -249,6 +249,9 @@ class Paper:
     upvotes: int | None = front_matter(
         COUNT, "the paper's upvotes on Hugging Face as its first API digest gave them (the day's ranking "
         "follows them); lists and the paper's page show them", default=None)
+    github_stars: int | None = front_matter(
+        COUNT, "the stars of the paper's code on GitHub as its first API digest gave them; the paper's page "
+        "shows them beside the code link", default=None)
     published: dt.date | None = front_matter(
         DATE, "the day the first version appeared on arXiv (from an API digest's `publishedAt`, or `digest enrich`)",
         default=None)

@@ -24,3 +24,4 @@ class DraftPaper:
     upvotes: int | None = None  # API files only: the paper's upvotes on Hugging Face as saved
     organization: str = ""  # API files only: the organization Hugging Face lists the paper under
     ai_summary: str = ""  # API files only: Hugging Face's one-sentence, machine-written summary
+    github_stars: int | None = None  # API files only: the stars of the paper's code on GitHub as saved
