@@ -152,7 +152,7 @@ def test_fragment_has_what_a_result_shows():
     files = search.build_search_files([paper], TOPICS)
     fragment = fragment_of(files, "Sparse Mixture-of-Experts Today")
     assert fragment["u"] == "papers/s/sparse-moe-today/"
-    assert fragment["d"] == "2025-08-18"  # the first day it was featured
+    assert fragment["d"] == "2025-09-18"  # the last day it was featured, as topic and home rows show and save it
     assert fragment["p"] == [["agents", "Agents & Tools"], ["llm", "Language Models"]]  # in the paper's order
     assert fragment["a"] == ["Ann A", "Bo B", "Cy C"] and fragment["n"] == 4
     assert fragment["x"].startswith("We study *routing*: experts [1] word")  # escapes removed, whole abstract

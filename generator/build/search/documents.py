@@ -45,7 +45,7 @@ def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
     The parts' lengths come first, so that no two different papers give the same text."""
     links = [f"{link.kind} {link.url}" for link in paper.links]
     topics = [f"{slug} {topic_names.get(slug, slug)}" for slug in paper.topics]
-    parts = (paper.title, paper.slug, paper.first_featured.isoformat(), paper.body, paper.arxiv_id,
+    parts = (paper.title, paper.slug, paper.last_featured.isoformat(), paper.body, paper.arxiv_id,
              str(paper.upvotes), paper.organization, paper.ai_summary, topic_names.fallback, str(len(paper.authors)), *paper.authors,
              str(len(links)), *links, *topics)
     text = ",".join([str(len(part)) for part in parts]) + "\n" + "".join(parts)

@@ -2,7 +2,7 @@
 (search.fragment_path).
 
 Keys are short because the files are many and each is compressed alone:
-  t title, u URL path from the site root, d first featured day, a first authors (at most
+  t title, u URL path from the site root, d last featured day, a first authors (at most
   SHOWN_AUTHORS), n number of authors, p the topics readers see as [slug, name] (TopicNames.shown),
   x the abstract as plain text (for the snippet around the matched words and the whole abstract),
   l the paper's field lengths; and only when the paper has them: v upvotes, o organization,
@@ -49,7 +49,7 @@ def fragment(paper: Paper, abstract: str, topics: list[list[str]], lengths: list
     data: dict[str, object] = {
         "t": math_text(paper.title),  # shown as text: TeX as the characters it stands for
         "u": urls.paper_url(paper.slug).lstrip("/"),
-        "d": paper.first_featured.isoformat(),
+        "d": paper.last_featured.isoformat(),  # as lists without a day of their own show it
         "a": list(paper.authors[:SHOWN_AUTHORS]),
         "n": len(paper.authors),
         "p": topics,
