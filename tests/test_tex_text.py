@@ -3,6 +3,7 @@ import pytest
 from markupsafe import Markup
 
 from generator.build.render import abstract_html
+from generator.content import math
 from generator.content.markdown import escape_markdown
 from generator.content.math import math_html
 from generator.content.tex_text import shown_text
@@ -73,3 +74,19 @@ def test_code_is_left_verbatim():
 def test_a_description_is_the_text_the_page_shows():
     assert shown_text(escape_markdown("A 54.6\\% gain from \\textbf{mixing}, see \\href{https://x.example}{code}")) == (
         "A 54.6% gain from mixing, see code")
+
+
+@pytest.mark.parametrize("title, html, text", [
+    ("Code LLMs with \\textsc{AIEV-Instruct}", "Code LLMs with AIEV-Instruct", "Code LLMs with AIEV-Instruct"),
+    ("Prefill \\& Decode <Inference>", "Prefill &amp; Decode &lt;Inference&gt;", "Prefill & Decode <Inference>"),
+    ("\\$OneMillion-Bench: Agents", "$OneMillion-Bench: Agents", "$OneMillion-Bench: Agents"),
+    ("\\textit{Rule}sual", "<em>Rule</em>sual", "Rulesual"),
+])
+def test_a_titles_tex_text_markup_reads_in_pages_tabs_and_feeds(title, html, text):
+    assert str(math_html(title)) == html and math.math_text(title) == text
+
+
+def test_a_rendered_abstract_is_not_read_twice():
+    """`\\textbackslash` gives a backslash; reading the result again would take what follows for a command."""
+    page = abstract_html(escape_markdown("a \\textbackslash{}textbf{x} b"))
+    assert str(math_html(Markup(page))) == page == "<p>a \\textbf{x} b</p>\n"

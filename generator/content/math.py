@@ -42,8 +42,13 @@ SPAN = re.compile(rf"(?<![\\$])\$(?=[^\s$])((?:[^$\\]|\\.){{1,{MAX_TEX}}}?)(?<![
 
 
 def math_html(value: object) -> Markup:
-    """HTML with every convertible `$…$` span as MathML; a str is escaped first, Markup taken as HTML."""
+    """HTML with every convertible `$…$` span as MathML; a str (a title) is escaped first and its
+    TeX text markup read (tex_text.py), Markup (a rendered abstract, read already) taken as HTML."""
     markup = escape(value)
+    if "\\" in markup and not isinstance(value, Markup):
+        from generator.content.tex_text import tex_html  # which reads spans as this module does
+
+        markup = Markup(tex_html(str(markup)))
     if "$" not in markup:
         return markup
     # The dollars no span took are text: `\\$` shows as $.
@@ -78,7 +83,12 @@ SUBSCRIPT = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊�
 def math_text(text: str) -> str:
     """Plain text with each convertible `$…$` span as the characters its MathML shows, for where
     MathML cannot go (a tab's title, a feed entry's title, a button's label): `$VILA^2$` is
-    VILA², `$\\nabla^2$DFT` is ∇²DFT. A span that does not convert stays as it was."""
+    VILA², `$\\nabla^2$DFT` is ∇²DFT. A span that does not convert stays as it was. TeX's text
+    markup is read first (`\\textsc{AIEV}` is AIEV)."""
+    if "\\" in text:
+        from generator.content.tex_text import tex_plain  # which reads spans as this module does
+
+        text = tex_plain(text)
     if "$" not in text:
         return text
     return SPAN.sub(_span_text, text).replace("\\$", "$")

@@ -76,14 +76,15 @@ URL_ESCAPE = re.compile(r"\\([%&_#~])")
 def shown_text(markdown_body: str) -> str:
     """A paper body as one line of the plain text its page shows: a page's description, the
     abstract search indexes and shows in its results."""
-    return tex_plain(plain_text(markdown_body))
+    return tex_plain(plain_text(markdown_body)).replace("\\$", "$")
 
 
 def tex_plain(text: str) -> str:
-    """Plain text with TeX's text markup as the text it shows (`\\textbf{x}` is x)."""
+    """Plain text with TeX's text markup as the text it shows (`\\textbf{x}` is x); `$…$` spans
+    and `\\$` are math.py's, and stay."""
     if "\\" not in text:
         return text
-    return "".join(_plain(node) for node in _Parser(text).nodes()).replace("\\$", "$")
+    return "".join(_plain(node) for node in _Parser(text).nodes())
 
 
 def tex_html(markup: str) -> str:
