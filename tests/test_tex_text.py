@@ -90,3 +90,10 @@ def test_a_rendered_abstract_is_not_read_twice():
     """`\\textbackslash` gives a backslash; reading the result again would take what follows for a command."""
     page = abstract_html(escape_markdown("a \\textbackslash{}textbf{x} b"))
     assert str(math_html(Markup(page))) == page == "<p>a \\textbf{x} b</p>\n"
+
+
+def test_commands_nested_past_any_real_abstract_stay_as_written_and_never_crash():
+    deep = "\\textbf{" * 3000 + "core" + "}" * 3000
+    shown_page = shown(deep)  # Python's own stack would give out near a thousand levels
+    assert shown_page.startswith("<p>" + "<strong>" * 19) and "\\textbf{" * 100 in shown_page
+    assert "core" in shown_text(escape_markdown(deep))

@@ -64,6 +64,7 @@ ESCAPED = {"%": "%", "&": "&", "_": "_", "#": "#", "{": "{", "}": "}", " ": " ",
 ACCENTS = {"'": "\u0301", '"': "\u0308", "`": "\u0300", "^": "\u0302", "~": "\u0303", "=": "\u0304", ".": "\u0307"}
 MATH_CLOSERS = {"(": "\\)", "[": "\\]"}
 MAX_MATH = 300  # characters, as math.py's MAX_TEX
+MAX_DEPTH = 20  # commands within commands; deeper ones stay as written (and Python's stack is safe)
 
 COMMAND = re.compile(r"\\(?:([A-Za-z]+)\*?|(.))", re.DOTALL)
 TEXT_RUN = re.compile(r"[^\\{$]+")
@@ -107,11 +108,22 @@ class _Parser:
         self.text = text
         self.spans = {span.start(): span.end() for span in SPAN.finditer(text)} if "$" in text else {}
         self.closing = _brace_partners(text, self.spans)
+        self.depth = 0
+        self._next_closer: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at or -1)
 
     def nodes(self) -> list[_Node]:
         return self._between(0, len(self.text))
 
     def _between(self, start: int, end: int) -> list[_Node]:
+        if self.depth == MAX_DEPTH:
+            return [self.text[start:end]]
+        self.depth += 1
+        try:
+            return self._nodes_between(start, end)
+        finally:
+            self.depth -= 1
+
+    def _nodes_between(self, start: int, end: int) -> list[_Node]:
         out: list[_Node] = []
         position = start
         while position < end:
@@ -164,7 +176,7 @@ class _Parser:
             out.append(ESCAPED[symbol])
             return after
         if symbol in MATH_CLOSERS:
-            close = self.text.find(MATH_CLOSERS[symbol], after, end)
+            close = self._closer(MATH_CLOSERS[symbol], after, end)
             tex = self.text[after:close].strip() if close >= 0 else ""
             if tex and "$" not in tex and len(tex) <= MAX_MATH:
                 out.append(f"${tex}$")
@@ -173,6 +185,15 @@ class _Parser:
             return self._accent(symbol, position, after, end, out)
         out.append(self.text[position:after])
         return after
+
+    def _closer(self, closer: str, after: int, end: int) -> int:
+        """The first `closer` at or after `after` and before `end`, or -1. The last search is kept:
+        a text of many `\\(` and no `\\)` is searched once, not once for each."""
+        searched_from, found = self._next_closer.get(closer, (len(self.text) + 1, -1))
+        if not (searched_from <= after and (found == -1 or found >= after)):
+            found = self.text.find(closer, after)
+            self._next_closer[closer] = (after, found)
+        return found if found != -1 and found + len(closer) <= end else -1
 
     def _accent(self, accent: str, position: int, after: int, end: int, out: list[_Node]) -> int:
         letter = ACCENTED.match(self.text, after, end)
