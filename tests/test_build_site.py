@@ -59,6 +59,12 @@ def test_a_date_centuries_away_adds_one_line_to_the_calendar_not_a_row_per_month
     assert [(year, len(rows)) for year, rows in calendar] == [(9999, 2), (2025, 1)]
 
 
+def test_months_without_papers_up_to_a_december_show_under_the_year_after_not_a_heading_of_their_own():
+    papers = [Paper("new", "N", "", (dt.date(2025, 1, 2),), ("llm",)), Paper("old", "O", "", (dt.date(2021, 3, 3),), ("llm",))]
+    calendar = assemble_site(papers, TOPICS).calendar()
+    assert [(year, [row.is_gap for row in rows]) for year, rows in calendar] == [(2025, [False, True]), (2021, [False])]
+
+
 def test_urls_and_output_files():
     assert paper_url("sparse-routing") == "/papers/s/sparse-routing/"
     assert topic_url("llm") == "/topics/llm/" and topic_url("llm", 3) == "/topics/llm/page/3/"

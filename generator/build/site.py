@@ -41,8 +41,9 @@ class CalendarGap:
 
     @property
     def year(self) -> int:
-        """The year whose part of the calendar shows the gap: a year without papers has none."""
-        return self.newest.year
+        """The year whose part of the calendar shows the gap: that of the month with papers after
+        it, for a year without papers has no part (a gap up to December ends in such a year)."""
+        return self.newest.year + (self.newest.month == 12)
 
 
 class PapersBySlug(Mapping[str, Paper]):
