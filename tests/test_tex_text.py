@@ -97,3 +97,9 @@ def test_commands_nested_past_any_real_abstract_stay_as_written_and_never_crash(
     shown_page = shown(deep)  # Python's own stack would give out near a thousand levels
     assert shown_page.startswith("<p>" + "<strong>" * 19) and "\\textbf{" * 100 in shown_page
     assert "core" in shown_text(escape_markdown(deep))
+
+
+def test_a_link_inside_a_link_is_its_text():
+    """`\\href{a}{\\url{a}}` is common; an <a> inside an <a> is no HTML, and browsers split it."""
+    page = shown("code at \\href{https://github.com/x/y}{\\url{https://github.com/x/y}}.")
+    assert page == '<p>code at <a href="https://github.com/x/y" rel="nofollow">https://github.com/x/y</a>.</p>\n'

@@ -100,7 +100,7 @@ def tex_html(markup: str) -> str:
 
 def _text_html(escaped_text: str) -> str:
     nodes = _Parser(html.unescape(escaped_text)).nodes()
-    return "".join(_html(node) for node in nodes)
+    return "".join(_html(node, links=True) for node in nodes)
 
 
 class _Parser:
@@ -282,15 +282,15 @@ def _plain(node: _Node) -> str:
     return "".join(_plain(child) for child in node.children)
 
 
-def _html(node: _Node) -> str:
+def _html(node: _Node, links: bool) -> str:
+    """links: whether a web address may be a link here; not inside another (`\\href{a}{\\url{a}}`)."""
     if isinstance(node, str):
         return _escape(node)
-    inner = "".join(_html(child) for child in node.children)
+    is_link = links and bool(node.href) and web_address(node.href) is not None
+    inner = "".join(_html(child, links and not is_link) for child in node.children)
     if node.tag:
         inner = f"<{node.tag}>{inner}</{node.tag}>"
-    if node.href and web_address(node.href):
-        return f'<a href="{_escape(node.href)}" rel="nofollow">{inner}</a>'
-    return inner
+    return f'<a href="{_escape(node.href)}" rel="nofollow">{inner}</a>' if is_link else inner
 
 
 def _escape(text: str) -> str:
