@@ -103,3 +103,8 @@ def test_a_link_inside_a_link_is_its_text():
     """`\\href{a}{\\url{a}}` is common; an <a> inside an <a> is no HTML, and browsers split it."""
     page = shown("code at \\href{https://github.com/x/y}{\\url{https://github.com/x/y}}.")
     assert page == '<p>code at <a href="https://github.com/x/y" rel="nofollow">https://github.com/x/y</a>.</p>\n'
+
+
+def test_a_titles_links_are_their_text_as_lists_link_the_title_to_its_page():
+    title = "Scaling \\href{https://github.com/x/y}{\\textsc{Zoo}} via \\url{https://z.example}"
+    assert str(math_html(title)) == "Scaling Zoo via https://z.example"

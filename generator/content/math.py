@@ -43,12 +43,13 @@ SPAN = re.compile(rf"(?<![\\$])\$(?=[^\s$])((?:[^$\\]|\\.){{1,{MAX_TEX}}}?)(?<![
 
 def math_html(value: object) -> Markup:
     """HTML with every convertible `$…$` span as MathML; a str (a title) is escaped first and its
-    TeX text markup read (tex_text.py), Markup (a rendered abstract, read already) taken as HTML."""
+    TeX text markup read (tex_text.py), with no links: lists show a title as a link to its page.
+    Markup (a rendered abstract, read already) is taken as HTML."""
     markup = escape(value)
     if "\\" in markup and not isinstance(value, Markup):
         from generator.content.tex_text import tex_html  # which reads spans as this module does
 
-        markup = Markup(tex_html(str(markup)))
+        markup = Markup(tex_html(str(markup), links=False))
     if "$" not in markup:
         return markup
     # The dollars no span took are text: `\\$` shows as $.

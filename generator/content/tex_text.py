@@ -88,19 +88,20 @@ def tex_plain(text: str) -> str:
     return "".join(_plain(node) for node in _Parser(text).nodes())
 
 
-def tex_html(markup: str) -> str:
+def tex_html(markup: str, links: bool = True) -> str:
     """Rendered HTML with TeX's text markup in its text as HTML (`\\textbf{x}` is <strong>x</strong>).
     Text inside <code> or <pre>, and `$…$` spans (math.py's, which may sit inside a command:
     `\\textbf{4.75$\\times$}`), are left as they are; a command whose braces cross a tag stays
-    as written."""
+    as written. links=False: `\\href` and `\\url` show their text only, for HTML that a link
+    will hold (a title in a list), since a link cannot hold another."""
     if "\\" not in markup:
         return markup
-    return text_outside_code(markup, "\\", _text_html)
+    return text_outside_code(markup, "\\", lambda escaped_text: _text_html(escaped_text, links))
 
 
-def _text_html(escaped_text: str) -> str:
+def _text_html(escaped_text: str, links: bool) -> str:
     nodes = _Parser(html.unescape(escaped_text)).nodes()
-    return "".join(_html(node, links=True) for node in nodes)
+    return "".join(_html(node, links) for node in nodes)
 
 
 class _Parser:
