@@ -121,6 +121,14 @@ def test_anything_else_is_left_to_the_parser(text):
         assert (fields, key_lines, body) == (*expected, "Body.\n")
 
 
+def test_a_number_too_long_for_python_is_the_parsers_error_with_its_line():
+    """Python reads no whole number of more than 4,300 digits from text."""
+    for text in ("github_stars: " + "9" * 5000, "ranks: {2025-08-18: " + "9" * 5000 + "}"):
+        with pytest.raises(FrontMatterError) as raised:
+            parse_front_matter(f"---\ntitle: T\n{text}\n---\nBody.\n")
+        assert raised.value.line == 3 and "cannot be read as a number" in raised.value.message
+
+
 def test_hand_written_golden_papers_still_parse(tmp_path):
     """The golden fixture writes links as flow mappings, which only the parser reads."""
     path = FIXTURES / "golden" / "content" / "papers" / "skippipe.md"

@@ -25,7 +25,7 @@ _QUOTED = re.compile(r'"((?:[\x20-\x21\x23-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff
                      r'\U00010000-\U0010ffff]|\\["\\]|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4})*)"')
 _ESCAPE = re.compile(r'\\(["\\]|x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4})')
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-_NUMBER = re.compile(r"0|[1-9][0-9]*")
+_NUMBER = re.compile(r"0|[1-9][0-9]{0,17}")  # longer ones are the parser's: Python reads at most 4,300 digits
 # Where a flow collection's items are cut: each item is a quoted text or runs to the next
 # ", " or the closing bracket.
 _FLOW_ITEM = re.compile(r'"(?:[^"\\]|\\.)*"|[^",\[\]{}]+')
