@@ -56,6 +56,7 @@ def test_the_organization_is_the_name_hugging_face_shows():
     ({"name": "Salesforce", "fullname": "  Salesforce   AI Research "}, "Salesforce AI Research"),
     ({"name": "zju"}, "zju"),
     ({"fullname": "Evil\u0007Corp", "name": "evil"}, "evil"),
+    ({"fullname": "Half a pair \ud83d", "name": "half"}, "half"),  # JSON's "\ud83d": no UTF-8 can hold it
     ("Salesforce", ""), (None, ""), ({"fullname": 3}, ""),
 ])
 def test_an_odd_organization_gives_its_name_or_none(value, shown):
@@ -64,7 +65,8 @@ def test_an_odd_organization_gives_its_name_or_none(value, shown):
 
 
 @pytest.mark.parametrize("value, shown", [
-    ("  A model\n that  routes. ", "A model that routes."), (None, ""), (["a"], ""), ("Bell\u0007 rings", "")])
+    ("  A model\n that  routes. ", "A model that routes."), (None, ""), (["a"], ""), ("Bell\u0007 rings", ""),
+    ("Half a pair \ud800", "")])
 def test_an_ai_summary_is_one_line_of_text_or_none(value, shown):
     assert parse("2025-08-18.json", json.dumps([_entry(ai_summary=value)]))[0][0].ai_summary == shown
 
@@ -107,6 +109,7 @@ def test_a_title_with_markup_stays_text():
     ('[\n  {"paper": {"id": "not-an-id", "title": "A", "summary": "B", "authors": []}}\n]', 2, "is not an arXiv identifier"),
     ('[\n  {"paper": {"id": "2508.11630", "title": "", "summary": "B", "authors": []}}\n]', 2, "'title' is missing"),
     ('[\n  {"paper": {"id": "2508.11630", "title": "A\\u0000", "summary": "B", "authors": []}}\n]', 2, "control character"),
+    ('[\n  {"paper": {"id": "2508.11630", "title": "A\\ud800", "summary": "B", "authors": []}}\n]', 2, "control character"),
     ('["__import__(\'os\').system(\'touch /tmp/pwned\')"]', 1, "not a Python literal"),
     ('{"date": "2025-08-19", "data": []}', 1, "named 2025-08-18"),
     ("[" * 100_000, 1, "nested too deeply"),

@@ -23,7 +23,8 @@ from generator.ingest.draft import DraftPaper
 from generator.ingest.links import extract_links
 
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.json")
-CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+# JSON may escape half a surrogate pair ("\\ud83d"), which no UTF-8 paper file can hold.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 MAX_ENTRY_REPR = 1_000_000  # a Python-repr entry larger than this is not a Daily Papers entry
 LINK_FIELDS = (("githubRepo", "code"), ("projectPage", "project page"))
 HINT = "save the response of https://huggingface.co/api/daily_papers?date=YYYY-MM-DD unchanged"
