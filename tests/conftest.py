@@ -21,8 +21,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():
-    """Debian's Chromium driven by Playwright; skipped locally when missing, a failure in CI."""
+def playwright_driver():
+    """Playwright, when Debian's Chromium is there to drive; skipped locally when missing, a failure in CI."""
     if not CHROMIUM.exists():
         reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
         if os.environ.get("CI") == "true":
@@ -32,9 +32,25 @@ def chromium_browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def chromium_browser(playwright_driver):
+    """Debian's Chromium driven by Playwright."""
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+
+
+@pytest.fixture(scope="session")
+def chromium_keeping_pages(playwright_driver):
+    """Chromium that keeps pages for Back and Forward, as browsers do for readers (Playwright
+    turns that cache off by default): Back shows a page as it was left, without running its scripts."""
+    browser = playwright_driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
+                                                ignore_default_args=["--disable-back-forward-cache"])
+    yield browser
+    browser.close()
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -466,6 +466,21 @@ def test_a_search_result_is_saved_to_the_reading_list_with_its_star(reader: Page
     expect(page.locator(".saved-list .paper-title")).to_have_count(0)
 
 
+def test_back_to_a_kept_page_shows_its_stars_as_the_reading_list_is_now(chromium_keeping_pages: Browser, base_url: str):
+    """Saved on the paper's page, then Back: a star still showing ☆ would unsave the paper on its next click."""
+    context = chromium_keeping_pages.new_context()
+    page = context.new_page()
+    search_for(page, base_url, "skippipe")
+    page.evaluate("window.keptForBack = true")
+    page.locator("#search-results .paper-item[data-slug='skippipe'] .paper-title").click()
+    expect(page.locator(".paper-header .save-toggle")).to_be_visible()
+    page.locator(".paper-header .save-toggle").click()
+    page.go_back(wait_until="commit")  # a kept page fires no load event
+    expect(star(page, "skippipe")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("window.keptForBack === true")  # the page was kept, not loaded again
+    context.close()
+
+
 def test_the_search_page_opens_ready_to_type(reader: Page, base_url: str):
     reader.goto(f"{base_url}/search/")
     expect(reader.locator("#search-input")).to_be_focused()

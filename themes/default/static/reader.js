@@ -122,6 +122,11 @@
         });
       });
     }).observe(body, { childList: true, subtree: true });
+    // Back and Forward may show a page as it was left, its toggles as the list was then: a paper
+    // saved meanwhile would show ☆, and its next click unsave it.
+    window.addEventListener("pageshow", function (event) {
+      if (event.persisted) { showToggles(storage, document.body); }
+    });
   }
 
   // --- The reading list page ---
