@@ -216,7 +216,7 @@ class _Parser:
         if name in TWO_ARGUMENT_COMMANDS:
             return self._two_arguments(name, written, after, end, out)
         if name == "url" and (close := self._argument(after, end)) is not None:
-            address = _address(self.text[after + 1:close])
+            address = tex_address(self.text[after + 1:close])
             out.append(_Element("", [address], href=address))
             return close + 1
         if name == "footnote" and (close := self._argument(after, end)) is not None:
@@ -236,7 +236,7 @@ class _Parser:
         if first is None or second is None:
             out.append(written)
             return after
-        href = _address(self.text[after + 1:first]) if name == "href" else ""
+        href = tex_address(self.text[after + 1:first]) if name == "href" else ""
         out.append(_Element("", self._between(first + 2, second), href=href))
         return second + 1
 
@@ -272,7 +272,7 @@ def _brace_partners(text: str, spans: dict[int, int]) -> dict[int, int]:
     return partners
 
 
-def _address(written: str) -> str:
+def tex_address(written: str) -> str:
     """A URL as TeX writes it (`\\_` for _), as the address it stands for."""
     return URL_ESCAPE.sub(r"\1", written.strip())
 

@@ -5,8 +5,10 @@ import re
 
 from generator.content.addresses import web_address
 from generator.content.schema import Link
+from generator.content.tex_text import tex_address
 
-URL = re.compile(r"https?://[^\s<>\"'`{}|\\^]+", re.IGNORECASE)
+# A URL runs to a space, a quote or bracket, or a backslash but for TeX's escapes (`\_` for _).
+URL = re.compile(r"https?://(?:[^\s<>\"'`{}|\\^]|\\[%&_#~])+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?'\"*"
 CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "gitee.com", "codeberg.org", "sourceforge.net"}
 PAPER_HOSTS = {"arxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
@@ -20,7 +22,7 @@ def extract_links(text: str) -> tuple[Link, ...]:
     for match in URL.finditer(text):
         # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.
         for part in match.group(0).split("]("):
-            url = _trim(part)
+            url = _trim(tex_address(part))
             address = web_address(url)
             if url not in seen and address is not None and "." in (address.hostname or ""):
                 seen[url] = Link(url, link_kind(url))
