@@ -169,6 +169,7 @@ def test_a_fragment_has_the_upvotes_arxiv_id_and_links_a_row_offers_and_no_fallb
                        upvotes=0, links=links, organization="Salesforce AI Research", ai_summary="It routes $x^2$.")
     fragment = fragment_of(search.build_search_files([paper], TOPICS), "Rows Alike")
     assert fragment["v"] == 0 and fragment["i"] == "hep-th/9901001" and fragment["o"] == "Salesforce AI Research"
+    assert "salesforc" in decoded_postings(search.build_search_files([paper], TOPICS))  # author:salesforce finds it
     assert fragment["s"] == "It routes x²."
     assert fragment["k"] == [["Code", "https://github.com/a/b"], ["Project page", "https://a.example/"]]
     assert fragment["p"] == [["llm", "Language Models"]]  # "other", the fallback, sorts nothing

@@ -35,9 +35,11 @@ KEY_BYTES = 16
 
 
 def field_texts(paper: Paper, topic_names: dict[str, str]) -> tuple[str, ...]:
-    """The text of every field in FIELDS, in order."""
+    """The text of every field in FIELDS, in order; the organization is searched with the authors
+    (`author:salesforce`), as rows show it beside them."""
     names = (topic_names.get(slug, slug) for slug in paper.topics)
-    return (paper.title, shown_text(paper.body), "\n".join(paper.authors), "\n".join(names), paper.arxiv_id)
+    authors = (*paper.authors, paper.organization) if paper.organization else paper.authors
+    return (paper.title, shown_text(paper.body), "\n".join(authors), "\n".join(names), paper.arxiv_id)
 
 
 def paper_key(paper: Paper, topic_names: TopicNames) -> bytes:
