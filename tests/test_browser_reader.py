@@ -486,6 +486,20 @@ def test_the_search_page_opens_ready_to_type(reader: Page, base_url: str):
     expect(reader.locator("#search-input")).to_be_focused()
 
 
+def test_slash_goes_to_the_search_box_but_types_a_slash_in_a_field(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/")  # the home page has a box of its own
+    page.keyboard.press("/")
+    box = page.locator("main input[type=search]")
+    expect(box).to_be_focused()
+    box.type("kv/cache")
+    expect(box).to_have_value("kv/cache")  # typed into the box: the key is not taken there
+    page.goto(f"{base_url}/papers/s/skippipe/")  # no box: the search page, its box ready
+    page.keyboard.press("/")
+    page.wait_for_url(re.compile(r"/search/$"))
+    expect(page.locator("#search-input")).to_be_focused()
+
+
 def test_new_papers_are_marked_since_the_last_visit(reader: Page, base_url: str):
     page = reader
     page.goto(f"{base_url}/")

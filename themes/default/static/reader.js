@@ -345,7 +345,32 @@
     apply();  // a checkbox the browser restored on "back" applies at once
   }
 
+  // --- "/" to search, as on most sites that have a search box ---
+
+  function isTyping(target) {
+    return target.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(target.tagName);
+  }
+
+  // This page's search box, or else the search page (whose box has focus on load). On the body,
+  // like the save toggles' clicks, so that the preview's reload does not add a second listener.
+  function startSearchKey() {
+    document.body.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || isTyping(event.target)) { return; }
+      var box = document.querySelector("input[type=search]");
+      var searchPage = document.querySelector("a[rel~=search]");
+      if (!box && !searchPage) { return; }
+      event.preventDefault();
+      if (box) {
+        box.focus();
+        box.select();
+      } else {
+        window.location.assign(searchPage.href);
+      }
+    });
+  }
+
   function start() {
+    startSearchKey();
     document.querySelectorAll(".topic-filter[data-filter-list]").forEach(startTopicFilter);
     var storage = localStore();
     if (!storage) { return; }
