@@ -1,4 +1,5 @@
 """Feeds, sitemap and robots.txt of the site built from the seed digest are valid and complete."""
+import json
 import re
 import shutil
 import xml.etree.ElementTree as ET
@@ -58,6 +59,14 @@ def test_a_busy_days_feed_entries_are_its_top_papers_in_the_days_order(site):
     assert len(day_order) == 89 and feed_order == day_order[:50]
     labels = {category.get("term"): category.get("label") for category in ET.parse(site / "feed.xml").iter(f"{ATOM}category")}
     assert labels["mixture-of-experts"] == "Mixture of experts" and "other" not in labels
+
+
+def test_a_feed_entry_has_hugging_faces_summary_as_its_summary(site):
+    found = {entry.find(f"{ATOM}link").get("href").rstrip("/").rsplit("/", 1)[1]: entry for entry in entries(site / "feed.xml")}
+    assert found["thyme-think-beyond-images"].findtext(f"{ATOM}summary").startswith("Thyme, a novel paradigm, enables")
+    assert len([entry for entry in found.values() if entry.find(f"{ATOM}summary") is not None]) == 7  # the API papers
+    items = {item["url"].rstrip("/").rsplit("/", 1)[1]: item for item in json.loads((site / "feed.json").read_text())["items"]}
+    assert items["thyme-think-beyond-images"]["summary"] == found["thyme-think-beyond-images"].findtext(f"{ATOM}summary")
 
 
 def test_every_topic_with_papers_has_a_feed_of_its_own_papers(site):
