@@ -131,6 +131,9 @@ def test_a_title_with_tex_is_text_in_the_tab_the_feed_the_save_button_and_search
     site = golden_project / "site"
     page = (site / "papers" / "s" / "skippipe" / "index.html").read_text()
     assert "<title>π₀ SkipPipe:" in page and '<meta name="citation_title" content="π₀ SkipPipe:' in page
+    assert '<meta property="og:title" content="π₀ SkipPipe:' in page  # a shared link's preview
+    assert '<meta property="og:url" content="https://golden.example.org/papers/s/skippipe/">' in page
+    assert '<meta property="og:description" content="We explore stage skipping' in page
     assert "<h1><math" in page  # the heading keeps its MathML
     assert re.search(r'data-title="π₀ SkipPipe:[^"]*"', page)
     assert "<title>π₀ SkipPipe:" in (site / "feed.xml").read_text()
