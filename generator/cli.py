@@ -171,6 +171,10 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--project", default=argparse.SUPPRESS, help="the project folder (default: the current one)")
     commands = _Commands(parser.add_subparsers(required=True, metavar="COMMAND"), common)
+    fetch = commands.add(cmd_fetch, "fetch", "save a day of Hugging Face's Daily Papers API as that day's digest "
+                         "in content/digests/ (needs the network)", "digest fetch 2025-08-18", writes=True)
+    fetch.add_argument("day", nargs="?", type=iso_date, default=dt.datetime.now(dt.UTC).date(),
+                       help="the day, YYYY-MM-DD (default: today in UTC)")
     ingest = commands.add(cmd_ingest, "ingest", "turn digests into paper files under content/papers/",
                           "digest ingest content/digests/2025-08-18.txt", writes=True)
     ingest.add_argument("paths", nargs="*", type=Path, help="digest files (default: all of content/digests/)")
@@ -259,6 +263,18 @@ def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
         print("ingest: no digest or paper file changed since the last ingest")
         return EXIT_OK
     print(f"ingest: {report.created} new, {report.updated} updated, {report.unchanged} unchanged paper files")
+    return EXIT_OK
+
+
+def cmd_fetch(args: argparse.Namespace, project: Project) -> int:
+    from generator.ingest.fetch import FetchError, fetch_digest
+
+    try:
+        path, papers = fetch_digest(project, args.day)
+    except FetchError as error:
+        print(f"digest: fetch: {error}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    print(f"fetch: wrote {display_path(path)} ({papers} papers); `digest build` ingests it")
     return EXIT_OK
 
 

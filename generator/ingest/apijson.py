@@ -25,6 +25,7 @@ from generator.ingest.links import extract_links
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.json")
 # JSON may escape half a surrogate pair ("\\ud83d"), which no UTF-8 paper file can hold.
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+NO_PAPERS = "the file lists no papers"  # what the API answers for a day without papers: []
 MAX_ENTRY_REPR = 1_000_000  # a Python-repr entry larger than this is not a Daily Papers entry
 LINK_FIELDS = (("githubRepo", "code"), ("projectPage", "project page"))
 HINT = "save the response of https://huggingface.co/api/daily_papers?date=YYYY-MM-DD unchanged"
@@ -75,7 +76,7 @@ def _entries(document: Any, day: dt.date) -> tuple[list[Any], str]:
     if not isinstance(document, list):
         return [], "expected a list of papers (or {\"data\": [...]}), found " + type(document).__name__
     if not document:
-        return [], "the file lists no papers"
+        return [], NO_PAPERS
     return document, ""
 
 
