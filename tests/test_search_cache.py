@@ -12,12 +12,13 @@ import pytest
 from search_support import TOPICS, checkpoints_asked, corpus_papers_1000, make_paper, stop_at
 
 from generator.build import search
-from generator.build.search import documents, fragments, postings, shards, term_cache, terms
+from generator.build.search import documents, postings, shards, term_cache, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES
 from generator.build.sitefiles import write_changed
 from generator.build.staging import StagedSite
 from generator.cache import bytes_digest
 from generator.content.schema import Link
+from generator.content.taxonomy import TopicNames
 from generator.files import Remade
 
 
@@ -147,7 +148,7 @@ def test_a_stopped_build_keeps_the_papers_it_made(papers, monkeypatch):
 def test_documents_taken_in_another_order_are_sorted_again(papers):
     # Papers keep their relative order from build to build, so the old postings stay sorted; were
     # they to move, updated() sorts them again.
-    names = fragments.TopicNames(TOPICS)
+    names = TopicNames(TOPICS)
     new = documents.NewDocuments()
     for paper in papers:
         new.add(documents.paper_key(paper, names), documents.made(paper, names))

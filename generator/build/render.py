@@ -21,7 +21,7 @@ from generator.config import SiteConfig
 from generator.content.markdown import curly_tex_quotes, render_markdown
 from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
-from generator.content.taxonomy import Topic, fallback_slug
+from generator.content.taxonomy import Topic, TopicNames
 from generator.content.tex_text import shown_text, tex_html
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import is_hidden_name
@@ -172,8 +172,7 @@ class Renderer:
 
     def __init__(self, theme: Theme, config: SiteConfig, assets: dict[str, str], topics: list[Topic]):
         self.theme = theme
-        self.topic_names = {topic.slug: topic.name for topic in topics}
-        self.fallback_topic = fallback_slug(topics) if topics else ""
+        self.topic_names = TopicNames(topics)
         self.assets = assets
         self.environment = FixedGlobalsEnvironment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(folder) for folder in theme.template_dirs]),
@@ -187,7 +186,7 @@ class Renderer:
         self.environment.filters.update(helpers, xml_text=xml_text, xml_attr=xml_attr, math_html=math_html,
                                         math_text=math_text)
         self.environment.globals.update(
-            helpers, config=config, fallback_topic=self.fallback_topic, urls=urls,
+            helpers, config=config, fallback_topic=self.topic_names.fallback, urls=urls,
             home_url=urls.HOME_URL, topics_url=urls.TOPICS_URL, archive_url=urls.ARCHIVE_URL,
             search_url=urls.SEARCH_URL, feed_url=urls.FEED_URL, reading_list_url=urls.READING_LIST_URL,
             memoized=lru_cache(maxsize=MEMOIZED_FRAGMENTS)(call_macro),
@@ -197,7 +196,7 @@ class Renderer:
         """Functions of one value (and maybe more arguments) that templates turn into text."""
         return {
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
-            "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.reader_topics,
+            "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "count_of": count_of,
             "asset": self.asset_url,
@@ -212,9 +211,6 @@ class Renderer:
                 with contextlib.suppress(Exception):  # a page showing it fails then, and reports where
                     abstract_html(paper.body)
 
-    def reader_topics(self, slugs: tuple[str, ...]) -> tuple[str, ...]:
-        """A paper's topics as readers see them: the fallback topic sorts nothing, so it is left out."""
-        return tuple(slug for slug in slugs if slug != self.fallback_topic)
 
     def asset_url(self, name: str) -> str:
         if name not in self.assets:

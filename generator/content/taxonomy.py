@@ -7,6 +7,7 @@ topic, then the best of its weak phrases' topics; else the fallback topic.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -295,3 +296,21 @@ class _PhraseIndex:
 
 def fallback_slug(topics: list[Topic]) -> str:
     return topics[-1].slug
+
+
+class TopicNames(dict[str, str]):
+    """Topic slug -> name, knowing the fallback topic: it sorts nothing, so readers see no chip,
+    category or tag of it, on pages, in feeds or in search results. Every name is still searched."""
+
+    def __init__(self, topics: Iterable[Topic] = ()):
+        ordered = list(topics)
+        super().__init__((topic.slug, topic.name) for topic in ordered)
+        self.fallback = fallback_slug(ordered) if ordered else ""
+
+    def reader_slugs(self, slugs: Iterable[str]) -> tuple[str, ...]:
+        """The topics of a paper a reader sees, in the paper's order."""
+        return tuple(slug for slug in slugs if slug != self.fallback)
+
+    def shown(self, slugs: Iterable[str]) -> list[list[str]]:
+        """[slug, name] of each topic a reader sees, in the paper's order."""
+        return [[slug, self.get(slug, slug)] for slug in self.reader_slugs(slugs)]

@@ -30,12 +30,11 @@ import numpy as np
 from generator.build.search import documents
 from generator.build.search.documents import FIELDS
 from generator.build.search.documents import field_texts as field_texts  # for the tests
-from generator.build.search.fragments import TopicNames
 from generator.build.search.postings import Index
 from generator.build.search.shards import content_name, make_shards
 from generator.build.search.term_cache import TermCache
 from generator.content.schema import Paper
-from generator.content.taxonomy import Topic
+from generator.content.taxonomy import Topic, TopicNames
 from generator.files import Output, Remade, output_bytes
 from generator.heap import gc_paused
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.build.search import terms
-from generator.build.search.fragments import TopicNames, fragment
+from generator.build.search.fragments import fragment
 from generator.cache import bytes_digest
 from generator.content.schema import Paper
+from generator.content.taxonomy import TopicNames
 from generator.content.tex_text import shown_text
 
 # (field, boost), chosen by recall at 9,877 papers (bench/RESULTS.md): title and topic names twice,

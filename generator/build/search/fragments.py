@@ -3,7 +3,7 @@
 
 Keys are short because the files are many and each is compressed alone:
   t title, u URL path from the site root, d last featured day, a first authors (at most
-  SHOWN_AUTHORS), n number of authors, p the topics readers see as [slug, name] (TopicNames.shown),
+  SHOWN_AUTHORS), n number of authors, p the topics readers see as [slug, name] (taxonomy.TopicNames.shown),
   x the abstract as plain text (for the snippet around the matched words and the whole abstract),
   l the paper's field lengths; and only when the paper has them: v upvotes, o organization,
   s the AI summary (as text), i arXiv id,
@@ -18,30 +18,14 @@ Plain text only: search.js puts it in the page with DOM text nodes.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 
 from generator.build import urls
 from generator.build.quick_links import web_quick_links
 from generator.content.markdown import curly_tex_quotes
 from generator.content.math import math_text
 from generator.content.schema import Paper
-from generator.content.taxonomy import Topic, fallback_slug
 
 SHOWN_AUTHORS = 3
-
-
-class TopicNames(dict[str, str]):
-    """Topic slug -> name, knowing the fallback topic: it sorts nothing, so a result shows no chip
-    of it, as list rows show none (the reader_topics filter). Every name is still searched."""
-
-    def __init__(self, topics: Iterable[Topic] = ()):
-        ordered = list(topics)
-        super().__init__((topic.slug, topic.name) for topic in ordered)
-        self.fallback = fallback_slug(ordered) if ordered else ""
-
-    def shown(self, slugs: Iterable[str]) -> list[list[str]]:
-        """[slug, name] of each topic a reader sees, in the paper's order."""
-        return [[slug, self.get(slug, slug)] for slug in slugs if slug != self.fallback]
 
 
 def fragment(paper: Paper, abstract: str, topics: list[list[str]], lengths: list[int]) -> bytes:

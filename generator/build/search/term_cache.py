@@ -35,8 +35,9 @@ from generator.build.search import documents, fragments, lunr_stemmer, terms
 from generator.build.search.documents import FIELDS, KEY_BYTES, MAX_LENGTH, TERM_ID, NewDocuments
 from generator.build.search.postings import FieldPostings, Index, empty_index, updated
 from generator.cache import STALE_SHARE
-from generator.content import markdown, math, tex_text
+from generator.content import markdown, math, taxonomy, tex_text
 from generator.content.schema import Paper
+from generator.content.taxonomy import TopicNames
 from generator.files import write_file_atomic
 
 MAGIC = b"paper-digest search index 2\n"
@@ -58,10 +59,10 @@ def forget() -> None:
 
 def version() -> str:
     """Changes whenever the data made of some paper could: the code of documents.made (the tokenizer,
-    the shown text of a body, TeX as text in titles, the fragment, the paper URL, the quick links),
-    this file's format, and the stop word list."""
+    the shown text of a body, TeX as text in titles, the topics readers see, the fragment, the paper
+    URL, the quick links), this file's format, and the stop word list."""
     digest = hashlib.sha256()
-    for module in (terms, lunr_stemmer, documents, fragments, markdown, tex_text, math, urls, quick_links):
+    for module in (terms, lunr_stemmer, documents, fragments, markdown, tex_text, math, taxonomy, urls, quick_links):
         digest.update(Path(module.__file__ or "").read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(" ".join(sorted(terms.STOP_WORDS)).encode("utf-8"))
@@ -79,7 +80,7 @@ class TermCache:
         self.fragments: dict[str, bytes] = {}  # fragment files this build made, by digest, up to FRAGMENT_BYTES_KEPT
         self._fragment_bytes = 0
 
-    def index(self, papers: Sequence[Paper], topic_names: fragments.TopicNames, checkpoint: Callable[[], None],
+    def index(self, papers: Sequence[Paper], topic_names: TopicNames, checkpoint: Callable[[], None],
               stoppable: bool = True) -> Index:
         """The index of the papers, numbered in their order; checkpoint is called every CHECK_EVERY
         papers and between the steps (it may raise to stop, when stoppable)."""
