@@ -52,8 +52,12 @@ def math_html(value: object) -> Markup:
         markup = Markup(tex_html(str(markup), links=False))
     if "$" not in markup:
         return markup
-    # The dollars no span took are text: `\\$` shows as $.
-    return Markup(text_outside_code(str(markup), "$", lambda text: SPAN.sub(_span_html, text).replace("\\$", "$")))
+    return Markup(text_outside_code(str(markup), "$", lambda text: dollars_as_text(SPAN.sub(_span_html, text))))
+
+
+def dollars_as_text(text: str) -> str:
+    """Text whose spans were read: the escaped dollars left are dollars (`\\$5` shows as $5)."""
+    return text.replace("\\$", "$")
 
 
 def text_outside_code(markup: str, needle: str, change: Callable[[str], str]) -> str:
@@ -92,7 +96,7 @@ def math_text(text: str) -> str:
         text = tex_plain(text)
     if "$" not in text:
         return text
-    return SPAN.sub(_span_text, text).replace("\\$", "$")
+    return dollars_as_text(SPAN.sub(_span_text, text))
 
 
 def _span_text(span: re.Match[str]) -> str:

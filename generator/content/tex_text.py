@@ -26,9 +26,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from markdown_it.common.utils import escapeHtml
+
 from generator.content.addresses import web_address
 from generator.content.markdown import plain_text
-from generator.content.math import SPAN, text_outside_code
+from generator.content.math import SPAN, dollars_as_text, text_outside_code
 
 
 @dataclass
@@ -71,13 +73,14 @@ TEXT_RUN = re.compile(r"[^\\{$]+")
 ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
 OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
 BRACE_OR_SPAN = re.compile(r"\\.|[{}$]", re.DOTALL)
-URL_ESCAPE = re.compile(r"\\([%&_#~])")
+ADDRESS_ESCAPES = "%&_#~"  # what TeX writes as \\_ in an address (tex_address; ingest's links)
+URL_ESCAPE = re.compile(rf"\\([{ADDRESS_ESCAPES}])")
 
 
 def shown_text(markdown_body: str) -> str:
     """A paper body as one line of the plain text its page shows: a page's description, the
     abstract search indexes and shows in its results."""
-    return tex_plain(plain_text(markdown_body)).replace("\\$", "$")
+    return dollars_as_text(tex_plain(plain_text(markdown_body)))
 
 
 def tex_plain(text: str) -> str:
@@ -286,14 +289,9 @@ def _plain(node: _Node) -> str:
 def _html(node: _Node, links: bool) -> str:
     """links: whether a web address may be a link here; not inside another (`\\href{a}{\\url{a}}`)."""
     if isinstance(node, str):
-        return _escape(node)
+        return escapeHtml(node)  # as markdown-it escaped the text around it
     is_link = links and bool(node.href) and web_address(node.href) is not None
     inner = "".join(_html(child, links and not is_link) for child in node.children)
     if node.tag:
         inner = f"<{node.tag}>{inner}</{node.tag}>"
-    return f'<a href="{_escape(node.href)}" rel="nofollow">{inner}</a>' if is_link else inner
-
-
-def _escape(text: str) -> str:
-    """As markdown-it escapes text: & < > and the double quote."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return f'<a href="{escapeHtml(node.href)}" rel="nofollow">{inner}</a>' if is_link else inner

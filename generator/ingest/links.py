@@ -5,10 +5,10 @@ import re
 
 from generator.content.addresses import web_address
 from generator.content.schema import Link
-from generator.content.tex_text import tex_address
+from generator.content.tex_text import ADDRESS_ESCAPES, tex_address
 
 # A URL runs to a space, a quote or bracket, or a backslash but for TeX's escapes (`\_` for _).
-URL = re.compile(r"https?://(?:[^\s<>\"'`{}|\\^]|\\[%&_#~])+", re.IGNORECASE)
+URL = re.compile(rf"https?://(?:[^\s<>\"'`{{}}|\\^]|\\[{ADDRESS_ESCAPES}])+", re.IGNORECASE)
 TRAILING_PUNCTUATION = ".,;:!?'\"*"
 CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "gitee.com", "codeberg.org", "sourceforge.net"}
 PAPER_HOSTS = {"arxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
