@@ -15,12 +15,11 @@ import json
 import re
 from typing import Any
 
-from generator.content.addresses import web_address
 from generator.content.markdown import normalize_paragraphs
 from generator.content.schema import ARXIV_ID, Link, is_count
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
-from generator.ingest.links import extract_links
+from generator.ingest.links import extract_links, is_link_address
 
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.json")
 # JSON may escape half a surrogate pair ("\\ud83d"), which no UTF-8 paper file can hold.
@@ -199,8 +198,7 @@ def _links(paper: dict[str, Any], abstract: str) -> tuple[Link, ...]:
     links: dict[str, Link] = {}
     for key, kind in LINK_FIELDS:
         url = paper.get(key)
-        if isinstance(url, str) and re.match(r"https?://[^\s/]+\.[^\s]*$", url.strip(), re.IGNORECASE) \
-                and web_address(url):
+        if isinstance(url, str) and is_link_address(url):
             links.setdefault(url.strip(), Link(url.strip(), kind))
     for link in extract_links(abstract):
         links.setdefault(link.url, link)

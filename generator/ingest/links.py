@@ -23,10 +23,16 @@ def extract_links(text: str) -> tuple[Link, ...]:
         # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.
         for part in match.group(0).split("]("):
             url = _trim(tex_address(part))
-            address = web_address(url)
-            if url not in seen and address is not None and "." in (address.hostname or ""):
+            if url not in seen and is_link_address(url):
                 seen[url] = Link(url, link_kind(url))
     return tuple(seen.values())
+
+
+def is_link_address(url: str) -> bool:
+    """A URL a paper may link to: a web address, with no space in it, on a dotted host (not
+    `http://localhost:8000/`). The abstract's URLs and the API's code and project links alike."""
+    address = web_address(url)
+    return address is not None and "." in (address.hostname or "") and not any(char.isspace() for char in url.strip())
 
 
 def _trim(url: str) -> str:
