@@ -84,10 +84,11 @@ def test_a_missing_or_odd_published_time_leaves_the_day_unknown(value):
 
 
 def test_hidden_authors_and_non_web_links_are_left_out():
-    entry = _entry(authors=[{"name": "Shown"}, {"name": "Hidden", "hidden": True}],
+    entry = _entry(authors=[{"name": "Shown"}, {"name": "Hidden", "hidden": True}, {"name": "Bell\u0007 Author"},
+                            {"name": "  Wrapped\n  Name "}],
                    githubRepo="javascript:alert(1)", projectPage="https://example.org/p")
     draft = parse("2025-08-18.json", json.dumps([entry]))[0][0]
-    assert draft.authors == ("Shown",)
+    assert draft.authors == ("Shown", "Wrapped Name")  # a control character leaves the name out
     assert [link.url for link in draft.links] == ["https://example.org/p"]
 
 

@@ -187,8 +187,8 @@ def _authors(value: Any) -> tuple[str, ...]:
     for author in value:
         if not isinstance(author, dict) or not isinstance(author.get("name"), str):
             raise EntryError("an author has no 'name'")
-        name = " ".join(author["name"].split())
-        if name and not author.get("hidden") and not CONTROL.search(name):
+        name = _one_line(author["name"])
+        if name and not author.get("hidden"):
             names.append(name)
     return tuple(names)
 
