@@ -108,3 +108,14 @@ def test_a_link_inside_a_link_is_its_text():
 def test_a_titles_links_are_their_text_as_lists_link_the_title_to_its_page():
     title = "Scaling \\href{https://github.com/x/y}{\\textsc{Zoo}} via \\url{https://z.example}"
     assert str(math_html(title)) == "Scaling Zoo via https://z.example"
+
+
+@pytest.mark.parametrize("link_text, shown_as", [
+    ("\\url{https://github.com/a/b}", "https://github.com/a/b"),
+    ("\\href{https://x.example}{\\textbf{the code}}", "<strong>the code</strong>"),
+])
+def test_a_tex_link_in_a_markdown_links_text_is_its_text(link_text, shown_as):
+    """A curator's `[\\url{a}](a)` would otherwise be an <a> inside an <a>, which browsers split."""
+    page = abstract_html(f"See [the code](https://github.com/a/b) and [{link_text}](https://github.com/a/b), \\url{{https://c.example}}.")
+    assert page == (f'<p>See <a href="https://github.com/a/b">the code</a> and <a href="https://github.com/a/b">{shown_as}</a>, '
+                    '<a href="https://c.example" rel="nofollow">https://c.example</a>.</p>\n')

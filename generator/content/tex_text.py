@@ -75,6 +75,7 @@ OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
 BRACE_OR_SPAN = re.compile(r"\\.|[{}$]", re.DOTALL)
 ADDRESS_ESCAPES = "%&_#~"  # what TeX writes as \\_ in an address (tex_address; ingest's links)
 URL_ESCAPE = re.compile(rf"\\([{ADDRESS_ESCAPES}])")
+MARKDOWN_LINK = re.compile(r"(<a\s[^>]*>.*?</a>)", re.DOTALL)  # markdown-it's links, which never nest
 
 
 def shown_text(markdown_body: str) -> str:
@@ -95,10 +96,16 @@ def tex_html(markup: str, links: bool = True) -> str:
     """Rendered HTML with TeX's text markup in its text as HTML (`\\textbf{x}` is <strong>x</strong>).
     Text inside <code> or <pre>, and `$…$` spans (math.py's, which may sit inside a command:
     `\\textbf{4.75$\\times$}`), are left as they are; a command whose braces cross a tag stays
-    as written. links=False: `\\href` and `\\url` show their text only, for HTML that a link
-    will hold (a title in a list), since a link cannot hold another."""
+    as written. `\\href` and `\\url` show their text only where a link will hold it, since a link
+    cannot hold another: in a Markdown link's text, and everywhere with links=False (a title in
+    a list, which links to the paper's page)."""
     if "\\" not in markup:
         return markup
+    parts = MARKDOWN_LINK.split(markup)  # every other part is a link
+    return "".join(_runs_html(part, links and index % 2 == 0) for index, part in enumerate(parts))
+
+
+def _runs_html(markup: str, links: bool) -> str:
     return text_outside_code(markup, "\\", lambda escaped_text: _text_html(escaped_text, links))
 
 
