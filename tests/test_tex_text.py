@@ -119,3 +119,19 @@ def test_a_tex_link_in_a_markdown_links_text_is_its_text(link_text, shown_as):
     page = abstract_html(f"See [the code](https://github.com/a/b) and [{link_text}](https://github.com/a/b), \\url{{https://c.example}}.")
     assert page == (f'<p>See <a href="https://github.com/a/b">the code</a> and <a href="https://github.com/a/b">{shown_as}</a>, '
                     '<a href="https://c.example" rel="nofollow">https://c.example</a>.</p>\n')
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("\\emph{a *b* c}", "<em>a <em>b</em> c</em>"),
+    ("\\textbf{see `x{y` and **z**}", "<strong>see <code>x{y</code> and <strong>z</strong></strong>"),
+    ("\\href{https://x.example}{the *new* code}", '<a href="https://x.example" rel="nofollow">the <em>new</em> code</a>'),
+    ("\\textbf{a *b} c*", "\\textbf{a <em>b} c</em>"),  # the braces cross a tag: as written
+    ("\\url{https://x.example/*a*}", "https://x.example/<em>a</em>"),  # no tag inside an address
+])
+def test_a_commands_braces_may_hold_markdowns_inline_markup(body, expected):
+    """A curator writing a body by hand mixes the two: `\\emph{a *b* c}` is read across the <em>."""
+    assert abstract_html(body) == f"<p>{expected}</p>\n"
+
+
+def test_a_commands_braces_close_nothing_in_another_paragraph():
+    assert abstract_html("\\emph{a\n\nb} c") == "<p>\\emph{a</p>\n<p>b} c</p>\n"

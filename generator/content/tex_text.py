@@ -24,13 +24,14 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from markdown_it.common.utils import escapeHtml
 
 from generator.content.addresses import web_address
 from generator.content.markdown import plain_text
-from generator.content.math import SPAN, dollars_as_text, text_outside_code
+from generator.content.math import SPAN, dollars_as_text
 
 
 @dataclass
@@ -72,7 +73,13 @@ COMMAND = re.compile(r"\\(?:([A-Za-z]+)\*?|(.))", re.DOTALL)
 TEXT_RUN = re.compile(r"[^\\{$]+")
 ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
 OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
-BRACE_OR_SPAN = re.compile(r"\\.|[{}$]", re.DOTALL)
+# Rendered HTML is read whole: each tag, and code with its verbatim text, is held out of the text
+# as a placeholder, NUL + its number + NUL. A NUL of the text itself is U+FFFD, as markdown-it has it.
+HELD = "\x00"
+HELD_MARKUP = re.compile(r"<(code|pre)\b.*?</\1>|<[^>]*>", re.DOTALL)
+PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
+BRACE_SPAN_OR_TAG = re.compile(r"\\[^\x00]|[{}$]|\x00\d+\x00")
+OPEN_TAG = -1  # on the stack of open braces: an element the braces after it must close within
 ADDRESS_ESCAPES = "%&_#~"  # what TeX writes as \\_ in an address (tex_address; ingest's links)
 URL_ESCAPE = re.compile(rf"\\([{ADDRESS_ESCAPES}])")
 MARKDOWN_LINK = re.compile(r"(<a\s[^>]*>.*?</a>)", re.DOTALL)  # markdown-it's links, which never nest
@@ -95,30 +102,39 @@ def tex_plain(text: str) -> str:
 def tex_html(markup: str, links: bool = True) -> str:
     """Rendered HTML with TeX's text markup in its text as HTML (`\\textbf{x}` is <strong>x</strong>).
     Text inside <code> or <pre>, and `$…$` spans (math.py's, which may sit inside a command:
-    `\\textbf{4.75$\\times$}`), are left as they are; a command whose braces cross a tag stays
+    `\\textbf{4.75$\\times$}`), are left as they are. A command's braces may hold whole elements
+    (`\\emph{a <em>b</em> c}`, from `\\emph{a *b* c}`); a command whose braces cross a tag stays
     as written. `\\href` and `\\url` show their text only where a link will hold it, since a link
     cannot hold another: in a Markdown link's text, and everywhere with links=False (a title in
     a list, which links to the paper's page)."""
     if "\\" not in markup:
         return markup
     parts = MARKDOWN_LINK.split(markup)  # every other part is a link
-    return "".join(_runs_html(part, links and index % 2 == 0) for index, part in enumerate(parts))
+    return "".join(_part_html(part, links and index % 2 == 0) for index, part in enumerate(parts))
 
 
-def _runs_html(markup: str, links: bool) -> str:
-    return text_outside_code(markup, "\\", lambda escaped_text: _text_html(escaped_text, links))
+def _part_html(markup: str, links: bool) -> str:
+    if "\\" not in markup:
+        return markup
+    held: list[str] = []
+    markup = HELD_MARKUP.sub(lambda found: _hold(found.group(), held), markup.replace(HELD, "\ufffd"))
+    text = html.unescape(markup)
+    shown = "".join(_html(node, links) for node in _Parser(text, held).nodes())
+    return PLACEHOLDER.sub(lambda placeholder: held[int(placeholder.group(1))], shown)
 
 
-def _text_html(escaped_text: str, links: bool) -> str:
-    nodes = _Parser(html.unescape(escaped_text)).nodes()
-    return "".join(_html(node, links) for node in nodes)
+def _hold(markup: str, held: list[str]) -> str:
+    held.append(markup)
+    return f"{HELD}{len(held) - 1}{HELD}"
 
 
 class _Parser:
-    def __init__(self, text: str):
+    def __init__(self, text: str, held: Sequence[str] = ()):
+        """held: the markup the placeholders in text stand for (_part_html)."""
         self.text = text
-        self.spans = {span.start(): span.end() for span in SPAN.finditer(text)} if "$" in text else {}
-        self.closing = _brace_partners(text, self.spans)
+        self.spans = {span.start(): span.end() for span in SPAN.finditer(text)
+                      if HELD not in span.group()} if "$" in text else {}  # a span never crosses a tag
+        self.closing = _brace_partners(text, self.spans, held)
         self.depth = 0
         self._next_closer: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at or -1)
 
@@ -189,7 +205,7 @@ class _Parser:
         if symbol in MATH_CLOSERS:
             close = self._closer(MATH_CLOSERS[symbol], after, end)
             tex = self.text[after:close].strip() if close >= 0 else ""
-            if tex and "$" not in tex and len(tex) <= MAX_MATH:
+            if tex and "$" not in tex and HELD not in tex and len(tex) <= MAX_MATH:
                 out.append(f"${tex}$")
                 return close + 2
         elif symbol in ACCENTS:
@@ -227,7 +243,7 @@ class _Parser:
             return self._two_arguments(name, written, after, end, out)
         if name == "url" and (close := self._argument(after, end)) is not None:
             address = tex_address(self.text[after + 1:close])
-            out.append(_Element("", [address], href=address))
+            out.append(_Element("", [address], href=_held_free(address)))
             return close + 1
         if name == "footnote" and (close := self._argument(after, end)) is not None:
             out.extend([" (", *self._between(after + 1, close), ")"])
@@ -246,7 +262,7 @@ class _Parser:
         if first is None or second is None:
             out.append(written)
             return after
-        href = tex_address(self.text[after + 1:first]) if name == "href" else ""
+        href = _held_free(tex_address(self.text[after + 1:first])) if name == "href" else ""
         out.append(_Element("", self._between(first + 2, second), href=href))
         return second + 1
 
@@ -263,23 +279,41 @@ class _Parser:
         return close + 1
 
 
-def _brace_partners(text: str, spans: dict[int, int]) -> dict[int, int]:
-    """Each `{` that is closed -> its `}`; `\\{` and `\\}` are characters, and the braces of a
-    `$…$` span are the formula's."""
+def _brace_partners(text: str, spans: dict[int, int], held: Sequence[str]) -> dict[int, int]:
+    """Each `{` that is closed -> its `}`; `\\{` and `\\}` are characters, the braces of a
+    `$…$` span are the formula's, and a brace closes only within the element it opened in, so
+    that what a command makes of its braces holds whole elements."""
     partners: dict[int, int] = {}
-    open_braces: list[int] = []
+    open_braces: list[int] = []  # and OPEN_TAG for each element opened since
     span_end = 0
-    for found in BRACE_OR_SPAN.finditer(text):
-        position = found.start()
+    for found in BRACE_SPAN_OR_TAG.finditer(text):
+        position, mark = found.start(), found.group()
         if position < span_end:
             continue
         if position in spans:
             span_end = spans[position]
-        elif found.group() == "{":
+        elif mark == "{":
             open_braces.append(position)
-        elif found.group() == "}" and open_braces:
+        elif mark == "}" and open_braces and open_braces[-1] != OPEN_TAG:
             partners[open_braces.pop()] = position
+        elif mark.startswith(HELD):
+            _tag_opened_or_closed(held[int(mark[1:-1])], open_braces)
     return partners
+
+
+def _tag_opened_or_closed(markup: str, open_braces: list[int]) -> None:
+    """A closing tag ends its element, and the braces opened in it close nothing; `<br />` and
+    held code neither open nor close one."""
+    if markup.startswith("</"):
+        while open_braces and open_braces.pop() != OPEN_TAG:
+            pass
+    elif "</" not in markup and not markup.endswith("/>"):
+        open_braces.append(OPEN_TAG)
+
+
+def _held_free(address: str) -> str:
+    """An address that holds no tag (`\\url{https://x.org/*a*}` holds <em>), else ""."""
+    return "" if HELD in address else address
 
 
 def tex_address(written: str) -> str:
