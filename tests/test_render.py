@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 from markupsafe import Markup, escape
 
-from generator.build.render import Renderer, abstract_html, escape_text
+from generator.build import pages
+from generator.build.render import Renderer, abstract_html, escape_text, long_date
 from generator.build.search.fragments import fragment
-from generator.build.theme import Theme
+from generator.build.site import assemble_site
+from generator.build.theme import Theme, asset_names, collect_static, find_theme
 from generator.config import SiteConfig
 from generator.content.markdown import escape_markdown
 from generator.content.schema import Paper
@@ -113,3 +115,16 @@ def test_tex_quotation_marks_read_as_quotation_marks_on_pages_and_in_search_resu
     paper = Paper(title="Thyme", slug="thyme", body=escape_markdown(text), featured=(dt.date(2025, 8, 18),),
                   topics=("other",))
     assert json.loads(fragment(paper, text, [], [1, 1, 1]))["x"] == shown
+
+
+def test_a_year_before_1000_has_four_digits_so_it_does_not_read_as_a_day(tmp_path: Path) -> None:
+    """`featured: [0001-01-15]`, a typo, made the calendar say "No papers from February 1 to July 2025"."""
+    papers = [Paper("typo", "Typo", "", (dt.date(1, 1, 15),), ("other",)),
+              Paper("p", "P", "", (dt.date(2025, 8, 18),), ("other",))]
+    theme, _ = find_theme(tmp_path, SiteConfig())
+    renderer = Renderer(theme, SiteConfig(), asset_names(collect_static(theme)[0]), TOPICS)
+    page = pages.archive_page(assemble_site(papers, TOPICS))
+    calendar = renderer.render(page.template, dict(page.context), page.path)
+    assert '<li class="calendar-gap">No papers from February 0001 to July 2025</li>' in calendar
+    assert '<h2 id="year-1">0001</h2>' in calendar
+    assert long_date(dt.date(1, 1, 15)) == "January 15, 0001"

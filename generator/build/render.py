@@ -77,7 +77,7 @@ def xml_attr(value: object) -> Markup:
 
 def long_date(day: dt.date) -> str:
     """'August 18, 2025': the same in every locale, so builds do not depend on the machine."""
-    return f"{month_name(day.month)} {day.day}, {day.year}"
+    return f"{month_name(day.month)} {day.day}, {year_name(day.year)}"
 
 
 def isoformat(moment: dt.date) -> str:
@@ -87,6 +87,12 @@ def isoformat(moment: dt.date) -> str:
 
 def month_name(month: int) -> str:
     return MONTHS[month - 1]
+
+
+def year_name(year: int) -> str:
+    """'2025', and a year before 1000 with its zeros, as paper files write it ('0001'): a year
+    written 1, as a typo such as `featured: [0001-01-15]` gives, reads as a day ("February 1")."""
+    return f"{year:04d}"
 
 
 def count_of(count: int, noun: str) -> str:
@@ -198,7 +204,8 @@ class Renderer:
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
             "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
-            "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "count_of": count_of,
+            "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "year_name": year_name,
+            "count_of": count_of,
             "asset": self.asset_url,
         }
 
