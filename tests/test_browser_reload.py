@@ -1,10 +1,12 @@
 """In real Chromium: an open page shows a save by itself, in place, and shows build errors until fixed."""
 from __future__ import annotations
 
+import re
 import urllib.request
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from test_serve_support import make_project, paper_file, raw_request, wait_for
 
 from generator.preview.session import PreviewSession
@@ -44,6 +46,34 @@ def test_an_open_page_shows_an_edit_in_place_with_its_scripts_run_again(page, se
     toggle = page.locator("button.save-toggle").first
     toggle.click()
     assert toggle.get_attribute("aria-pressed") == "true"
+
+
+@pytest.fixture
+def search_page(chromium_browser, session):
+    context = chromium_browser.new_context(viewport={"width": 800, "height": 200})  # short: it scrolls
+    page = context.new_page()
+    page.goto(f"{session.url}search/")
+    yield page
+    context.close()
+
+
+def test_the_search_page_shown_in_place_again_and_again_handles_each_window_event_once(search_page, session):
+    """Each rebuild runs search.js again on the same window: after three, a scroll pause writes
+    the reading position into the page's history entry once, not once for every run."""
+    for shown in range(1, 4):
+        expect(search_page.locator("#search-status")).to_have_text(re.compile("Type a word"))  # this run's index loaded
+        session.live.publish_reload()  # missed while the page fetches itself, it is in the next "hello"
+        search_page.wait_for_function(f"() => performance.getEntriesByName('digest-updated').length === {shown}")
+    expect(search_page.locator("#search-status")).to_have_text(re.compile("Type a word"))
+    search_page.evaluate("""() => {
+        window.historyWrites = 0;
+        const replaceState = history.replaceState.bind(history);
+        history.replaceState = (...args) => { window.historyWrites += 1; return replaceState(...args); };
+        window.scrollTo(0, 100);
+    }""")
+    search_page.wait_for_function("() => history.state && history.state.scrollY === 100")
+    search_page.wait_for_timeout(300)  # any other run's write follows within the same pause
+    assert search_page.evaluate("window.historyWrites") == 1
 
 
 def test_a_page_whose_stylesheet_changed_reloads_whole(page, session):

@@ -767,8 +767,15 @@
     window.history.replaceState(Object.assign({}, window.history.state, changes), "", window.location.href);
   }
 
+  // `digest serve` shows a rebuilt page in place and runs this script again on the same window
+  // (generator/preview/reload.js): the window listeners of the run before end first, or each
+  // would go on acting on a page no longer shown.
+  var WINDOW_LISTENERS = "paperDigestSearchListeners";
+
   function start(document, window) {
     var script = document.currentScript;
+    if (window[WINDOW_LISTENERS]) { window[WINDOW_LISTENERS].abort(); }
+    var listeners = window[WINDOW_LISTENERS] = new AbortController();
     function run() {
       var input = document.getElementById("search-input");
       var form = input && input.form;
@@ -779,7 +786,7 @@
       var searchPage = new URL(form.getAttribute("action") || window.location.pathname, window.location.href);
       var siteRoot = (script && script.getAttribute("data-site-root")) || searchPage.pathname.replace(/search\/?$/, "");
       connect({ document: document, window: window, form: form, input: input, status: status, list: list,
-        searchPage: searchPage, siteRoot: siteRoot });
+        searchPage: searchPage, siteRoot: siteRoot, windowListeners: listeners.signal });
     }
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", run);
@@ -951,15 +958,15 @@
     page.window.addEventListener("scroll", function () {
       page.window.clearTimeout(scrollTimer);
       scrollTimer = page.window.setTimeout(rememberScroll, SCROLL_PAUSE_MS);
-    }, { passive: true });
+    }, { passive: true, signal: page.windowListeners });
     page.list.addEventListener("click", rememberScroll);  // a result opened before scrolling paused
     // Back or Forward between the searches of this page (goToQuery): the entry's query and view.
     page.window.addEventListener("popstate", function () {
       page.window.clearTimeout(timer);
       page.input.value = queryInAddress(page.window);
       show(page.input.value, page.window.history.state);
-    });
-    page.window.addEventListener("pagehide", rememberScroll);
+    }, { signal: page.windowListeners });
+    page.window.addEventListener("pagehide", rememberScroll, { signal: page.windowListeners });
 
     var load = fetchJson(page.window, page.searchPage);
     load(MANIFEST).then(function (manifest) {
