@@ -32,6 +32,7 @@ def check_content(project: Project) -> CheckReport:
     report.errors += site_config_errors(project) + digest_errors() + taxonomy_errors + paper_errors
     report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
     report.notices += fallback_papers(files, topics) + empty_abstracts(files) + future_dates(files, dt.date.today())
+    report.notices += dates_before_arxiv(files)
     report.notices += unread_files(project)
     report.papers = len(files)
     return report
@@ -92,13 +93,27 @@ def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
             for file in files if not file.paper.body]
 
 
+# arXiv's first day. Papers are featured in digests of new papers, none older than arXiv: a
+# featured date before this day is a typo.
+ARXIV_FIRST_DAY = dt.date(1991, 8, 1)
 
 
 def future_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
     """A featured date after tomorrow (somewhere on Earth it is already tomorrow) is most likely a
     typo, `2062` for `2026`: the paper would head the home page and the feeds until that day."""
     latest = today + dt.timedelta(days=1)
-    return [SourceError(file.paper.path, file.key_lines.get("featured", 1),
-                        "featured on a day still to come",
-                        f"correct {file.paper.last_featured.isoformat()} to the day the paper was listed")
+    return [unlikely_featured_date(file, file.paper.last_featured, "a day still to come")
             for file in files if file.paper.last_featured > latest]
+
+
+def dates_before_arxiv(files: list[PaperFile]) -> list[SourceError]:
+    """A featured date before arXiv began is a typo, `0001-01-15` for `2025-01-15`: the paper
+    would get a day page in that year, and the Days calendar and topic counts would reach back to it."""
+    return [unlikely_featured_date(file, file.paper.first_featured,
+                                   f"a day before arXiv began ({ARXIV_FIRST_DAY.isoformat()})")
+            for file in files if file.paper.first_featured < ARXIV_FIRST_DAY]
+
+
+def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:
+    return SourceError(file.paper.path, file.key_lines.get("featured", 1), f"featured on {what}",
+                       f"correct {day.isoformat()} to the day the paper was listed")
