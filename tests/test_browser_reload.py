@@ -76,6 +76,28 @@ def test_the_search_page_shown_in_place_again_and_again_handles_each_window_even
     assert search_page.evaluate("window.historyWrites") == 1
 
 
+def test_a_search_typed_just_before_the_page_is_shown_in_place_leaves_the_new_pages_address(
+        chromium_browser, session):
+    """The typing pause of the run before would end after the page is shown in place and write its
+    query into the address, a query the new page's box does not hold. The page's clock stands still
+    from the typing until the new page is shown, so the pause ends after, however long that takes."""
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    page.clock.install()
+    page.goto(f"{session.url}search/")
+    expect(page.locator("#search-status")).to_have_text(re.compile("Type a word"))
+    page.clock.pause_at(page.evaluate("Date.now()") + 1000)
+    page.locator("#search-input").fill("diffusion")  # the typing pause starts, held by the clock
+    page.evaluate("window.typedIn = document.body")
+    session.live.publish_reload()
+    page.wait_for_function("() => document.body !== window.typedIn && "
+                           "document.getElementById('search-status').textContent.startsWith('Type a word')")
+    page.clock.run_for(1000)  # past the typing pause: a timer due in it has run when this returns
+    assert page.url == f"{session.url}search/"
+    assert page.locator("#search-input").input_value() == ""
+    context.close()
+
+
 def test_a_page_whose_stylesheet_changed_reloads_whole(page, session):
     page.evaluate("window.marker = 1")
     before = page.get_attribute("link[rel=stylesheet]", "href")

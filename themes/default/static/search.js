@@ -768,14 +768,14 @@
   }
 
   // `digest serve` shows a rebuilt page in place and runs this script again on the same window
-  // (generator/preview/reload.js): the window listeners of the run before end first, or each
-  // would go on acting on a page no longer shown.
-  var WINDOW_LISTENERS = "paperDigestSearchListeners";
+  // (generator/preview/reload.js): the run before ends first, its window listeners and its
+  // pending pauses with it, or each would go on acting on a page no longer shown.
+  var SEARCH_RUN = "paperDigestSearchRun";
 
   function start(document, window) {
     var script = document.currentScript;
-    if (window[WINDOW_LISTENERS]) { window[WINDOW_LISTENERS].abort(); }
-    var listeners = window[WINDOW_LISTENERS] = new AbortController();
+    if (window[SEARCH_RUN]) { window[SEARCH_RUN].abort(); }
+    var thisRun = window[SEARCH_RUN] = new AbortController();
     function run() {
       var input = document.getElementById("search-input");
       var form = input && input.form;
@@ -786,7 +786,7 @@
       var searchPage = new URL(form.getAttribute("action") || window.location.pathname, window.location.href);
       var siteRoot = (script && script.getAttribute("data-site-root")) || searchPage.pathname.replace(/search\/?$/, "");
       connect({ document: document, window: window, form: form, input: input, status: status, list: list,
-        searchPage: searchPage, siteRoot: siteRoot, windowListeners: listeners.signal });
+        searchPage: searchPage, siteRoot: siteRoot, lifetime: thisRun.signal });
     }
     if (document.readyState === "loading") {
       document.addEventListener("DOMContentLoaded", run);
@@ -958,15 +958,21 @@
     page.window.addEventListener("scroll", function () {
       page.window.clearTimeout(scrollTimer);
       scrollTimer = page.window.setTimeout(rememberScroll, SCROLL_PAUSE_MS);
-    }, { passive: true, signal: page.windowListeners });
+    }, { passive: true, signal: page.lifetime });
     page.list.addEventListener("click", rememberScroll);  // a result opened before scrolling paused
     // Back or Forward between the searches of this page (goToQuery): the entry's query and view.
     page.window.addEventListener("popstate", function () {
       page.window.clearTimeout(timer);
       page.input.value = queryInAddress(page.window);
       show(page.input.value, page.window.history.state);
-    }, { signal: page.windowListeners });
-    page.window.addEventListener("pagehide", rememberScroll, { signal: page.windowListeners });
+    }, { signal: page.lifetime });
+    page.window.addEventListener("pagehide", rememberScroll, { signal: page.lifetime });
+    // The typing pause of a run ended in place would write its query into the address of the
+    // page shown after it.
+    page.lifetime.addEventListener("abort", function () {
+      page.window.clearTimeout(timer);
+      page.window.clearTimeout(scrollTimer);
+    });
 
     var load = fetchJson(page.window, page.searchPage);
     load(MANIFEST).then(function (manifest) {
