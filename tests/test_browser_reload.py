@@ -48,6 +48,20 @@ def test_an_open_page_shows_an_edit_in_place_with_its_scripts_run_again(page, se
     assert toggle.get_attribute("aria-pressed") == "true"
 
 
+def show_in_place_again(page, session, times: int, ran: str) -> None:
+    """Shows the open page in place `times` times through the preview's own reload event, each
+    after `ran` (a script's condition) says the page's scripts ran on the body shown before."""
+    for shown in range(1, times + 1):
+        page.wait_for_function(ran)
+        session.live.publish_reload()  # missed while the page fetches itself, it is in the next "hello"
+        page.wait_for_function(f"() => performance.getEntriesByName('digest-updated').length === {shown}")
+    page.wait_for_function(ran)
+
+
+SEARCH_RAN = "() => document.getElementById('search-status').textContent.startsWith('Type a word')"  # index loaded
+READER_RAN = "() => !document.querySelector('nav .needs-script').hidden"
+
+
 @pytest.fixture
 def search_page(chromium_browser, session):
     context = chromium_browser.new_context(viewport={"width": 800, "height": 200})  # short: it scrolls
@@ -60,11 +74,7 @@ def search_page(chromium_browser, session):
 def test_the_search_page_shown_in_place_again_and_again_handles_each_window_event_once(search_page, session):
     """Each rebuild runs search.js again on the same window: after three, a scroll pause writes
     the reading position into the page's history entry once, not once for every run."""
-    for shown in range(1, 4):
-        expect(search_page.locator("#search-status")).to_have_text(re.compile("Type a word"))  # this run's index loaded
-        session.live.publish_reload()  # missed while the page fetches itself, it is in the next "hello"
-        search_page.wait_for_function(f"() => performance.getEntriesByName('digest-updated').length === {shown}")
-    expect(search_page.locator("#search-status")).to_have_text(re.compile("Type a word"))
+    show_in_place_again(search_page, session, 3, SEARCH_RAN)
     search_page.evaluate("""() => {
         window.historyWrites = 0;
         const replaceState = history.replaceState.bind(history);
@@ -74,6 +84,44 @@ def test_the_search_page_shown_in_place_again_and_again_handles_each_window_even
     search_page.wait_for_function("() => history.state && history.state.scrollY === 100")
     search_page.wait_for_timeout(300)  # any other run's write follows within the same pause
     assert search_page.evaluate("window.historyWrites") == 1
+
+
+# reader.js draws the reading list, or the stars, from the saved list each time it answers an event.
+COUNT_READING_LIST_READS = """() => {
+    window.readingListReads = 0;
+    const getItem = Storage.prototype.getItem;
+    Storage.prototype.getItem = function (key) {
+        if (key === 'paper-digest:reading-list') { window.readingListReads += 1; }
+        return getItem.call(this, key);
+    };
+}"""
+
+
+def test_the_reading_list_shown_in_place_again_and_again_shows_a_paper_saved_in_another_tab_once(
+        chromium_browser, session):
+    """Each rebuild runs reader.js again on the same window: after three, a paper saved in another
+    tab is listed, the list drawn once, not once for every run."""
+    context = chromium_browser.new_context()
+    reading_list = context.new_page()
+    reading_list.goto(f"{session.url}reading-list/")
+    show_in_place_again(reading_list, session, 3, READER_RAN)
+    reading_list.evaluate(COUNT_READING_LIST_READS)
+    other_tab = context.new_page()
+    other_tab.goto(f"{session.url}papers/{SLUG[0]}/{SLUG}/")
+    other_tab.locator("button.save-toggle").first.click()
+    expect(reading_list.locator(".saved-list .paper-title")).to_have_text(["Sparse Routing for Tiny Models"])
+    assert reading_list.evaluate("window.readingListReads") == 1  # every listener ran before the list showed
+    context.close()
+
+
+def test_a_page_shown_in_place_again_and_again_shows_its_stars_once_when_shown_from_back_forward(page, session):
+    """The same for a page shown again by Back or Forward as it was left (pageshow, persisted),
+    whose stars are drawn again from the saved list: once, not once for every run. Chromium keeps
+    no preview page for Back (they are served no-store), so the event is dispatched here."""
+    show_in_place_again(page, session, 3, READER_RAN)
+    page.evaluate(COUNT_READING_LIST_READS)
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))")
+    assert page.evaluate("window.readingListReads") == 1
 
 
 def test_a_search_typed_just_before_the_page_is_shown_in_place_leaves_the_new_pages_address(

@@ -108,7 +108,7 @@
   // on the body, and added toggles are shown as they come. On the body, not the document: the
   // preview's live reload puts a new body in place and runs this script again, and the old
   // body's listener goes with it, so a click never toggles twice.
-  function startSaveToggles(storage) {
+  function startSaveToggles(storage, lifetime) {
     var body = document.body;
     showToggles(storage, body);
     body.addEventListener("click", function (event) {
@@ -126,7 +126,7 @@
     // saved meanwhile would show ☆, and its next click unsave it.
     window.addEventListener("pageshow", function (event) {
       if (event.persisted) { showToggles(storage, document.body); }
-    });
+    }, { signal: lifetime });
   }
 
   // --- The reading list page ---
@@ -215,7 +215,7 @@
     });
   }
 
-  function startReadingListPage(storage) {
+  function startReadingListPage(storage, lifetime) {
     var root = document.querySelector("[data-reading-list]");
     if (!root) { return; }
     root.hidden = false;
@@ -223,7 +223,7 @@
     root.querySelector(".export-bibtex").addEventListener("click", function () { exportBibtex(storage, root); });
     window.addEventListener("storage", function (event) {
       if (event.key === LIST_KEY) { showReadingList(storage, root); }
-    });
+    }, { signal: lifetime });
   }
 
   // --- New since the last visit ---
@@ -369,14 +369,21 @@
     });
   }
 
+  // `digest serve` shows a rebuilt page in place and runs this script again on the same window
+  // (generator/preview/reload.js), as search.js's start() says: the run before ends first, its
+  // window listeners with it, or each would go on acting on a page no longer shown.
+  var READER_RUN = "paperDigestReaderRun";
+
   function start() {
+    if (window[READER_RUN]) { window[READER_RUN].abort(); }
+    var thisRun = window[READER_RUN] = new AbortController();
     startSearchKey();
     document.querySelectorAll(".topic-filter[data-filter-list]").forEach(startTopicFilter);
     var storage = localStore();
     if (!storage) { return; }
     document.querySelectorAll(".needs-script").forEach(function (node) { node.hidden = false; });
-    startSaveToggles(storage);
-    startReadingListPage(storage);
+    startSaveToggles(storage, thisRun.signal);
+    startReadingListPage(storage, thisRun.signal);
     startNewMarkers(storage);
   }
 
