@@ -92,6 +92,20 @@
 
   var SAVE_TOGGLE = "button.save-toggle";
 
+  // The ☆ toggle of rows made in the browser (search results), as
+  // themes/default/templates/_macros.html save_button makes it: hidden until showToggles.
+  function saveToggle(entry) {
+    var button = element("button", "save-toggle");
+    button.type = "button";
+    button.hidden = true;
+    button.setAttribute("aria-pressed", "false");
+    ["slug", "title", "url", "day"].forEach(function (key) { button.dataset[key] = entry[key]; });
+    var icon = element("span", "save-icon", "\u2606");
+    icon.setAttribute("aria-hidden", "true");
+    button.append(icon, element("span", "visually-hidden", "Save to reading list: " + entry.title));
+    return button;
+  }
+
   // Shows the toggles in root (itself included), each as saved or not.
   function showToggles(storage, root) {
     var toggles = Array.prototype.slice.call(root.querySelectorAll(SAVE_TOGGLE));
@@ -387,5 +401,7 @@
     startNewMarkers(storage);
   }
 
+  // search.js makes its results' toggles with this one (without this file they would stay hidden).
+  window.paperDigestReader = { saveToggle: saveToggle };
   start();
 }());

@@ -634,21 +634,6 @@
     return group;
   }
 
-  // The ☆ toggle of a list row (themes/default/templates/_macros.html paper_rows): hidden, for
-  // reader.js to show and wire, as it does every row's.
-  function saveToggle(document, fragment, url) {
-    var button = element(document, "button", "save-toggle");
-    button.type = "button";
-    button.hidden = true;
-    button.setAttribute("aria-pressed", "false");
-    var data = { slug: slugOf(fragment), title: fragment.t, url: url, day: fragment.d };
-    Object.keys(data).forEach(function (key) { button.dataset[key] = data[key]; });
-    var icon = element(document, "span", "save-icon", "\u2606");
-    icon.setAttribute("aria-hidden", "true");
-    button.append(icon, element(document, "span", "visually-hidden", "Save to reading list: " + fragment.t));
-    return button;
-  }
-
   function upvotes(document, count) {
     var node = element(document, "span", "upvotes");
     node.title = "Upvotes on Hugging Face";
@@ -709,7 +694,12 @@
     link.href = siteRoot + fragment.u;
     appendMarked(document, link, fragment.t, matchedSpans(fragment.t, matched), 0, fragment.t.length);
     heading.appendChild(link);
-    head.append(heading, saveToggle(document, fragment, link.getAttribute("href")));
+    head.appendChild(heading);
+    var reader = document.defaultView.paperDigestReader;  // reader.js, which shows and wires the toggle
+    if (reader) {
+      head.appendChild(reader.saveToggle({ slug: slugOf(fragment), title: fragment.t, url: link.getAttribute("href"),
+        day: fragment.d }));
+    }
     main.append(head, metaLine(document, fragment, siteRoot));
     if (fragment.s) { main.appendChild(summaryOf(document, fragment.s)); }
     main.appendChild(snippetOf(document, fragment, matched));
