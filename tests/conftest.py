@@ -6,7 +6,7 @@ import functools
 import http.server
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import BinaryIO
@@ -64,8 +64,15 @@ def pytest_runtest_makereport(item, call):
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    site_headers: Mapping[str, str] = {}  # sent with every answer, as a host sends its own
+
     def log_message(self, format: str, *args: object) -> None:  # keep test output readable
         pass
+
+    def end_headers(self) -> None:
+        for name, value in self.site_headers.items():
+            self.send_header(name, value)
+        super().end_headers()
 
     def copyfile(self, source: BinaryIO, outputfile: BinaryIO) -> None:
         # A browser that leaves a page mid-download (a test moving on) closes the connection.
@@ -74,12 +81,14 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def static_server() -> Iterator[Callable[[Path], str]]:
-    """static_server(site_dir) serves that folder on 127.0.0.1 and returns its base URL."""
+def static_server() -> Iterator[Callable[..., str]]:
+    """static_server(site_dir, headers={}) serves that folder on 127.0.0.1, each answer with those
+    headers, and returns its base URL."""
     servers: list[http.server.ThreadingHTTPServer] = []
 
-    def serve(site_dir: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(site_dir))
+    def serve(site_dir: Path, headers: Mapping[str, str] = {}) -> str:
+        with_headers = type("Handler", (_QuietHandler,), {"site_headers": dict(headers)})
+        handler = functools.partial(with_headers, directory=str(site_dir))
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
