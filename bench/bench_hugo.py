@@ -5,6 +5,7 @@
     python bench/bench_hugo.py all --corpus 80k --runs 1
     python bench/bench_hugo.py 9877 --runs 0 --profile   # cProfile of one build, top 30 cumulative
     python bench/bench_hugo.py 9877 --pagefind           # also Hugo followed by Pagefind
+    python bench/bench_hugo.py 1000 9877 --same-site     # also Hugo building the same site as ours
 
 The Hugo site comes from ../shared/peers/make_peer_sites.py (one page per paper,
 topic and day, the two indexes, a home page and a feed) for exactly the papers the
@@ -20,6 +21,22 @@ times a third command, the Hugo site with the search a Hugo user adds (Pagefind,
 indexes the built pages), alternating with the other two:
 
     sh -c 'rm -rf public && hugo --quiet && exec pagefind --site public'
+
+The minimal peer's pages hold a fraction of ours (a paper page is its title, date, authors,
+topics and abstract). --same-site also times the site a Hugo user would write to publish
+what Paper Digest publishes: bench/hugo_site/, built from the ingested project's own paper
+files and topics.yaml (bench/hugo_same_site.py says what it renders and what it leaves
+out), with the same rule and in the same alternating loop:
+
+    sh -c 'rm -rf public && exec hugo --quiet'                                   (hugo same site)
+    sh -c 'rm -rf public && HUGO_PARAMS_RELATEDPAPERS=false exec hugo --quiet'   (... no related)
+
+The second leaves out Hugo's related content (5 related papers a paper page, from shared
+topics and authors), which is most of Hugo's time on this corpus: papers share few,
+broad topics, so each page's lookup ranks thousands of candidates. Before timing, the
+same site is built once and must print no warning or error. Each row then also gives
+the bytes its command wrote, and a table compares both full sites' files and bytes per
+page type (search index files left out).
 
 Wall time, CPU time (user + system, the command's worker processes included)
 and the peak memory of its largest process come from GNU time (bench/measure.py). Hugo, when missing,
@@ -44,6 +61,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.corpus import ROOT, corpus_papers, make_project
+from bench.hugo_same_site import compare, write_site
 from bench.measure import Run, conditions, measured, shell
 
 PEERS = ROOT.parent / "shared" / "peers" / "make_peer_sites.py"
@@ -101,12 +119,33 @@ def digest_project(corpus: str, count: int | None, scratch: Path) -> Path:
     return project
 
 
-def alternate(project: Path, site: Path, hugo: str, pagefind: str | None, runs: int) -> dict[str, list[Run]]:
-    """Each command's runs, by the name it is shown under: the commands take turns, run by run."""
+def same_site(project: Path, hugo: str, folder: Path) -> Path:
+    """The Hugo site that publishes what the project publishes (bench/hugo_site/), checked by one
+    build that must print no warning or error."""
+    site = write_site(project, folder)
+    done = subprocess.run([hugo], cwd=site, capture_output=True, text=True)
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "WARN" in line or "ERROR" in line]
+    if done.returncode or complaints:
+        raise SystemExit(f"the Hugo same site does not build cleanly:\n{done.stdout}{done.stderr}")
+    shutil.rmtree(site / "public")
+    return site
+
+
+def commands_for(project: Path, site: Path, hugo: str, pagefind: str | None,
+                 same: tuple[Path, Path] | None) -> list[tuple[str, str, Path]]:
+    """(name shown, shell command, folder it runs in) of each command timed."""
     commands = [("digest build", f"rm -rf site .cache && exec {DIGEST} --project {project} build", project),
                 ("hugo", f"rm -rf public && exec {hugo} --quiet", site)]
     if pagefind:
         commands.append(("hugo + pagefind", f"rm -rf public && {hugo} --quiet && exec {pagefind} --site public", site))
+    if same:
+        commands += [("hugo same site", f"rm -rf public && exec {hugo} --quiet", same[0]),
+                     ("... no related", f"rm -rf public && HUGO_PARAMS_RELATEDPAPERS=false exec {hugo} --quiet", same[1])]
+    return commands
+
+
+def alternate(commands: list[tuple[str, str, Path]], runs: int) -> dict[str, list[Run]]:
+    """Each command's runs, by the name it is shown under: the commands take turns, run by run."""
     found: dict[str, list[Run]] = {name: [] for name, _, _ in commands}
     for _ in range(runs):
         for name, command, folder in commands:
@@ -131,22 +170,41 @@ def profile(project: Path, scratch: Path) -> None:
     pstats.Stats(str(output)).sort_stats("cumulative").print_stats(30)  # the first ten are the CLI's wrappers
 
 
-def bench(corpus: str, size: str, runs: int, hugo: str, pagefind: str | None, want_profile: bool) -> None:
+def written(output: Path, with_bytes: bool) -> str:
+    """What a command left in its output folder: its pages, and with_bytes, the bytes of all its files."""
+    pages = sum(1 for _ in output.rglob("*.html"))
+    if not with_bytes:
+        return f"pages: {pages}"
+    size = sum(file.stat().st_size for file in output.rglob("*") if file.is_file())
+    return f"pages: {pages}, {size / 1e6:.1f} MB"
+
+
+def bench(corpus: str, size: str, runs: int, hugo: str, pagefind: str | None, want_profile: bool,
+          want_same_site: bool) -> None:
     count = None if size == "all" else int(size)
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         site = hugo_site(corpus_papers(corpus, count), scratch)
         project = digest_project(corpus, count, scratch)
+        same = None
+        if want_same_site:  # two copies, so that each keeps what its last run wrote
+            same = (same_site(project, hugo, scratch / "hugo-same-site"),
+                    same_site(project, hugo, scratch / "hugo-same-site-no-related"))
         papers = sum(1 for _ in (project / "content" / "papers").glob("*.md"))
         if runs:
-            found = alternate(project, site, hugo, pagefind, runs)
+            commands = commands_for(project, site, hugo, pagefind, same)
+            outputs = {name: folder / ("site" if name == "digest build" else "public") for name, _, folder in commands}
+            found = alternate(commands, runs)
             digest_runs = found.pop("digest build")
             print(f"{papers} papers ({corpus}), {runs} runs, {conditions()}\n"
                   f"  {'digest build:':17s}{summary(digest_runs)} "
-                  f"(pages: {sum(1 for _ in (project / 'site').rglob('*.html'))})", flush=True)
+                  f"({written(outputs['digest build'], want_same_site)})", flush=True)
             for name, peer_runs in found.items():
                 print(f"  {name + ':':17s}{summary(peer_runs, digest_runs)} "
-                      f"(pages: {sum(1 for _ in (site / 'public').rglob('*.html'))})", flush=True)
+                      f"({written(outputs[name], want_same_site)})", flush=True)
+            if same:
+                print("  bytes per page type, digest build and hugo same site:\n"
+                      + compare(project / "site", same[0] / "public"), flush=True)
         if want_profile:
             profile(project, scratch)
 
@@ -158,6 +216,8 @@ def main() -> None:
     parser.add_argument("--corpus", choices=["hf", "80k"], default="hf")
     parser.add_argument("--profile", action="store_true", help="also profile one cold build per size")
     parser.add_argument("--pagefind", action="store_true", help="also time Hugo followed by Pagefind")
+    parser.add_argument("--same-site", action="store_true",
+                        help="also time Hugo building the same site as ours (bench/hugo_site/), with and without related papers")
     args = parser.parse_args()
     hugo = ensure_hugo()
     pagefind = ensure_pagefind() if args.pagefind else None
@@ -165,7 +225,7 @@ def main() -> None:
     # each run to compile where PYTHONDONTWRITEBYTECODE is set (0.1 s a run).
     compileall.compile_dir(ROOT / "generator", quiet=1)
     for size in args.sizes:
-        bench(args.corpus, size, args.runs, hugo, pagefind, args.profile)
+        bench(args.corpus, size, args.runs, hugo, pagefind, args.profile, args.same_site)
 
 
 if __name__ == "__main__":
