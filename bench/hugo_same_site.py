@@ -39,9 +39,14 @@ so the same stylesheet and scripts apply):
 Where it differs, because Hugo does it its own way or cannot reasonably do it:
 
 - related papers are Hugo's related content over shared topics and authors
-  ([related] in hugo.toml); Paper Digest's come from tf-idf similarity of the text;
+  ([related] in hugo.toml); Paper Digest's come from tf-idf similarity of the text.
+  Topics are few and broad, so each page's lookup ranks thousands of candidates: at
+  9,877 papers that is most of Hugo's time. HUGO_PARAMS_RELATEDPAPERS=false builds the
+  site without them (bench_hugo.py times both);
 - a paper file has no `date`, so "newest first" (last featured day, then the place that
-  day) is worked out once in a template (partials/newest-first.html) from the day terms;
+  day) is a sort key made in a template, once a topic (partials/topic-papers.html), and
+  the feeds take the newest days' papers (partials/latest-papers.html);
+- Hugo's fingerprints are 64 hex digits (ours 8), the reason paper pages are ~2% larger;
 - paper pages are /papers/<slug>/, not /papers/<first character>/<slug>/: Hugo 0.111's
   permalinks cannot take a slug's first character, and 36 filtered mounts, which can,
   tripled Hugo's time at 9,877 papers;
