@@ -193,7 +193,7 @@ def bench(corpus: str, size: str, runs: int, hugo: str, pagefind: str | None, wa
         papers = sum(1 for _ in (project / "content" / "papers").glob("*.md"))
         if runs:
             commands = commands_for(project, site, hugo, pagefind, same)
-            outputs = {name: folder / ("site" if name == "digest build" else "public") for name, _, folder in commands}
+            outputs = {name: cwd / ("site" if name == "digest build" else "public") for name, _, cwd in commands}
             found = alternate(commands, runs)
             digest_runs = found.pop("digest build")
             print(f"{papers} papers ({corpus}), {runs} runs, {conditions()}\n"
