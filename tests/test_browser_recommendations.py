@@ -23,8 +23,8 @@ from tests.helpers import ROOT, related_shown
 from tests.test_browser_reader import axe_violations, watched
 
 LIST_KEY = "paper-digest:reading-list"
-READ_AT_MOST = 20  # reader.js RECOMMEND_FROM
-SHOWN_AT_MOST = 10  # reader.js RECOMMEND_SHOWN
+READ_AT_MOST = 20  # reading-list.js RECOMMEND_FROM
+SHOWN_AT_MOST = 10  # reading-list.js RECOMMEND_SHOWN
 TWIN_SLUG = "vila2-a-twin-with-math-in-its-title"
 TWIN_TITLE = "VILA²: A Twin With Math in Its Title"  # as a reader reads "$VILA^2$: …"
 SITE_HEADERS = next(rule["values"] for rule in tomllib.loads((ROOT / "netlify.toml").read_text())["headers"]

@@ -110,6 +110,17 @@ def test_css_and_js_are_fingerprinted_but_lunr_and_search_keep_their_names(golde
     assert "style.css" not in names
 
 
+def test_the_reading_lists_code_is_loaded_by_its_page_alone(golden_project):
+    """Every page loads reader.js (the ☆ toggles); the reading list's page, BibTeX and suggestions,
+    is reading-list.js's, which other pages do not download."""
+    build_site(golden_project)
+    site = golden_project / "site"
+    scripts = {page: re.findall(r'<script src="/static/([a-z-]+)\.[0-9a-f]{8}\.js"', (site / page).read_text())
+               for page in ("index.html", "reading-list/index.html", "papers/s/skippipe/index.html")}
+    assert scripts == {"index.html": ["reader"], "reading-list/index.html": ["reader", "reading-list"],
+                       "papers/s/skippipe/index.html": ["reader", "copy"]}
+
+
 def test_rebuild_after_a_template_change_renders_every_page_again(golden_project):
     builder = SiteBuilder(golden_project)
     builder.build()
