@@ -110,25 +110,19 @@ def test_check_lists_the_first_notices_of_a_kind_and_counts_the_rest(project):
     assert "more: no abstract" not in every.stdout
 
 
-def test_check_points_at_a_featured_date_still_to_come(project):
+@pytest.mark.parametrize("featured, notice", [
+    ("[2025-08-18, 9999-12-31]", "featured on a day still to come (correct 9999-12-31 to the day the paper was listed)"),
+    ("[0001-01-15, 2025-08-18]", "featured on a day before arXiv began (1991-08-01) "
+                                 "(correct 0001-01-15 to the day the paper was listed)"),
+])
+def test_check_points_at_an_unlikely_featured_date(project, featured, notice):
     papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("[2025-08-18]", "[2025-08-18, 9999-12-31]")
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("[2025-08-18]", featured)
     (papers / "typo.md").write_text(typo, encoding="utf-8")
     result = digest_cli(project, "check")
     assert result.returncode == 0, result.stderr  # a notice: the date is valid, only unlikely
-    assert "notice: content/papers/typo.md:4: featured on a day still to come (correct 9999-12-31" in result.stdout
-    assert result.stdout.count("a day still to come") == 1  # the seed's papers, featured in 2025, are not
-
-
-def test_check_points_at_a_featured_date_before_arxiv_began(project):
-    papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("[2025-08-18]", "[0001-01-15, 2025-08-18]")
-    (papers / "typo.md").write_text(typo, encoding="utf-8")
-    result = digest_cli(project, "check")
-    assert result.returncode == 0, result.stderr  # a notice: the date is valid, only unlikely
-    assert ("notice: content/papers/typo.md:4: featured on a day before arXiv began (1991-08-01) "
-            "(correct 0001-01-15 to the day the paper was listed)") in result.stdout
-    assert result.stdout.count("before arXiv began") == 1  # the seed's papers, featured in 2025, are not
+    assert f"notice: content/papers/typo.md:4: {notice}" in result.stdout
+    assert result.stdout.count("featured on a day") == 1  # the seed's papers, featured in 2025, are not
 
 
 def test_new_scaffolds_a_hand_added_paper_and_refuses_a_duplicate(project):
