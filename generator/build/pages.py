@@ -21,6 +21,7 @@ from urllib.parse import quote_plus
 
 from generator.build import outputs, urls
 from generator.build.related import Edit, related_papers
+from generator.build.render import year_name
 from generator.build.site import Site
 from generator.config import SiteConfig
 from generator.content.addresses import web_address
@@ -330,7 +331,7 @@ def bibtex(paper: Paper) -> str:
     fields = [("title", "{" + escape(paper.title) + "}")]
     if paper.authors:
         fields.append(("author", escape(" and ".join(paper.authors))))
-    fields.append(("year", str((paper.published or paper.first_featured).year)))
+    fields.append(("year", year_name((paper.published or paper.first_featured).year)))
     if paper.arxiv_id:  # without one, a search address is no citation target: no url at all
         fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
         fields += [("primaryClass", escape(paper.primary_category))] if paper.primary_category else []
