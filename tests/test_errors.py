@@ -110,19 +110,36 @@ def test_check_lists_the_first_notices_of_a_kind_and_counts_the_rest(project):
     assert "more: no abstract" not in every.stdout
 
 
-@pytest.mark.parametrize("featured, notice", [
-    ("[2025-08-18, 9999-12-31]", "featured on a day still to come (correct 9999-12-31 to the day the paper was listed)"),
-    ("[0001-01-15, 2025-08-18]", "featured on a day before arXiv began (1991-08-01) "
-                                 "(correct 0001-01-15 to the day the paper was listed)"),
+@pytest.mark.parametrize("dates, notice", [
+    ("featured: [2025-08-18, 9999-12-31]",
+     "4: featured on a day still to come (correct 9999-12-31 to the day the paper was listed)"),
+    ("featured: [0001-01-15, 2025-08-18]", "4: featured on a day before arXiv began (1991-08-01) "
+                                           "(correct 0001-01-15 to the day the paper was listed)"),
+    ("featured: [2025-08-18]\npublished: 1025-08-15", "5: published on a day before arXiv began (1991-08-01) "
+                                                      "(correct 1025-08-15 to the day its first version appeared on arXiv)"),
+    ("featured: [2025-08-18]\npublished: 2052-08-15", "5: published on a day after it was first featured (2025-08-18) "
+                                                      "(correct whichever date is wrong: `published` (2052-08-15) is "
+                                                      "the day its first version appeared on arXiv)"),
 ])
-def test_check_points_at_an_unlikely_featured_date(project, featured, notice):
+def test_check_points_at_an_unlikely_date(project, dates, notice):
     papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("[2025-08-18]", featured)
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("featured: [2025-08-18]", dates)
     (papers / "typo.md").write_text(typo, encoding="utf-8")
     result = digest_cli(project, "check")
     assert result.returncode == 0, result.stderr  # a notice: the date is valid, only unlikely
-    assert f"notice: content/papers/typo.md:4: {notice}" in result.stdout
-    assert result.stdout.count("featured on a day") == 1  # the seed's papers, featured in 2025, are not
+    assert f"notice: content/papers/typo.md:{notice}" in result.stdout
+    assert len(re.findall(r"(featured|published) on a day", result.stdout)) == 1  # the seed's papers' dates are likely
+
+
+def test_check_takes_arxivs_day_after_the_digests_for_a_likely_date(project):
+    """arXiv's `published` is in UTC, and can be the digest's day or the day after."""
+    papers = project / "content" / "papers"
+    for day in ("2025-08-18", "2025-08-19", "1991-08-01"):
+        likely = GOOD_PAPER.format(slug="likely").replace("featured: [2025-08-18]",
+                                                          f"featured: [2025-08-18]\npublished: {day}")
+        (papers / "likely.md").write_text(likely, encoding="utf-8")
+        result = digest_cli(project, "check")
+        assert result.returncode == 0 and "published on" not in result.stdout, (day, result.stdout)
 
 
 def test_new_scaffolds_a_hand_added_paper_and_refuses_a_duplicate(project):

@@ -31,8 +31,7 @@ def check_content(project: Project) -> CheckReport:
     files, paper_errors = load_paper_files(project)
     report.errors += site_config_errors(project) + digest_errors() + taxonomy_errors + paper_errors
     report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
-    report.notices += fallback_papers(files, topics) + empty_abstracts(files) + future_dates(files, dt.date.today())
-    report.notices += dates_before_arxiv(files)
+    report.notices += fallback_papers(files, topics) + empty_abstracts(files) + unlikely_dates(files, dt.date.today())
     report.notices += unread_files(project)
     report.papers = len(files)
     return report
@@ -94,26 +93,43 @@ def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
 
 
 # arXiv's first day. Papers are featured in digests of new papers, none older than arXiv: a
-# featured date before this day is a typo.
+# featured or published date before this day is a typo.
 ARXIV_FIRST_DAY = dt.date(1991, 8, 1)
+BEFORE_ARXIV = f"a day before arXiv began ({ARXIV_FIRST_DAY.isoformat()})"
+# Somewhere on Earth it is already tomorrow; and arXiv's day (`published`, in UTC) can be the day
+# after a digest's.
+ONE_DAY = dt.timedelta(days=1)
 
 
-def future_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
-    """A featured date after tomorrow (somewhere on Earth it is already tomorrow) is most likely a
-    typo, `2062` for `2026`: the paper would head the home page and the feeds until that day."""
-    latest = today + dt.timedelta(days=1)
-    return [unlikely_featured_date(file, file.paper.last_featured, "a day still to come")
-            for file in files if file.paper.last_featured > latest]
-
-
-def dates_before_arxiv(files: list[PaperFile]) -> list[SourceError]:
-    """A featured date before arXiv began is a typo, `0001-01-15` for `2025-01-15`: the paper
-    would get a day page in that year, and the Days calendar and topic counts would reach back to it."""
-    return [unlikely_featured_date(file, file.paper.first_featured,
-                                   f"a day before arXiv began ({ARXIV_FIRST_DAY.isoformat()})")
-            for file in files if file.paper.first_featured < ARXIV_FIRST_DAY]
+def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
+    """Dates that are valid but most likely typos, `2062` or `0001` for `2025`. A featured day
+    still to come heads the home page and the feeds until that day; one before arXiv began gets
+    a day page in that year, and the Days calendar and topic counts reach back to it. A wrong
+    `published` day shows on the paper's page and in its citation."""
+    notices = []
+    for file in files:
+        paper = file.paper
+        if paper.last_featured > today + ONE_DAY:
+            notices.append(unlikely_featured_date(file, paper.last_featured, "a day still to come"))
+        if paper.first_featured < ARXIV_FIRST_DAY:
+            notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
+        if paper.published and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY:
+            notices.append(unlikely_published_date(file, paper.published))
+    return notices
 
 
 def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:
     return SourceError(file.paper.path, file.key_lines.get("featured", 1), f"featured on {what}",
                        f"correct {day.isoformat()} to the day the paper was listed")
+
+
+def unlikely_published_date(file: PaperFile, day: dt.date) -> SourceError:
+    """A paper is on arXiv before a digest of new papers lists it, so a `published` day after the
+    first featured one means that one of the two is wrong."""
+    line = file.key_lines.get("published", 1)
+    meaning = "the day its first version appeared on arXiv"
+    if day < ARXIV_FIRST_DAY:
+        return SourceError(file.paper.path, line, f"published on {BEFORE_ARXIV}", f"correct {day.isoformat()} to {meaning}")
+    first = file.paper.first_featured.isoformat()
+    return SourceError(file.paper.path, line, f"published on a day after it was first featured ({first})",
+                       f"correct whichever date is wrong: `published` ({day.isoformat()}) is {meaning}")
