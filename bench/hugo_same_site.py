@@ -58,6 +58,10 @@ Where it differs, because Hugo does it its own way or cannot reasonably do it:
   (Paper Digest writes $...$ spans as MathML, `\\%` as %, `\\textbf{}` in bold, TeX
   quotes curly);
 - topics without papers have no page (a Hugo term exists only with pages);
+- no week or month top lists (/weeks/YYYY-Www/, /months/YYYY-MM/): a paper file names
+  its days, not their weeks, and Hugo 0.111 makes a list page only for a content file or
+  a taxonomy term. They are work on Paper Digest's side alone (the "week or month" row
+  below: 145 pages of up to 100 rows at 9,877 papers);
 - no search: the search page is markup only; the search index (ours: lunr files under
   search/; a Hugo site's: Pagefind, bench_hugo.py --pagefind) is compared separately,
   and its files are left out of the byte counts below;
@@ -119,6 +123,8 @@ def page_kind(path: str, head: bytes) -> str | None:
         return "sitemap"
     if path.startswith("static/"):
         return "static"
+    if path.startswith(("weeks/", "months/")):
+        return "week or month"
     return {"index.html": "home", "dates/index.html": "dates index", "topics/index.html": "topics index",
             "feed.xml": "feed.xml", "feed.json": "feed.json", "robots.txt": "robots.txt", "404.html": "404",
             "reading-list/index.html": "reading list", "_headers": "_headers"}.get(path, "other")
@@ -137,7 +143,7 @@ def bytes_by_kind(site: Path) -> dict[str, tuple[int, int]]:
     return {kind: (files, size) for kind, (files, size) in found.items()}
 
 
-KIND_ORDER = ["paper", "day", "topic", "topic redirect", "topic feed", "home", "topics index", "dates index",
+KIND_ORDER = ["paper", "day", "week or month", "topic", "topic redirect", "topic feed", "home", "topics index", "dates index",
               "feed.xml", "feed.json", "papers.json", "sitemap", "robots.txt", "404", "reading list",
               "search page", "_headers", "static", "other"]
 

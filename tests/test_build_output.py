@@ -191,6 +191,8 @@ def test_rebuilds_that_move_a_paper_across_days_and_topics_end_as_a_fresh_build(
              (paper, original.replace("topics: [language-models]", "topics: [vision]")),  # the old day again
              (other, other.read_text().replace("CorpusBrain:", "CorpusBrain Two:")),  # not in vision
              (paper, original.replace("featured: [2025-08-18]", "featured: [2025-08-16]").replace("SkipPipe:", "Skip:")),
+             (paper, original.replace("featured: [2025-08-18]", "featured: [2025-09-01]")),  # a new week and month
+             (paper, original.replace("slug: skippipe", "slug: skippipe\nupvotes: 99")),  # top of its week and month
              (paper, original)]
     for number, (paper, edited) in enumerate(edits):
         paper.write_text(edited)

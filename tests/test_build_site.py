@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 
 from generator.build import pages
-from generator.build.site import PapersBySlug, assemble_site, patch_site
+from generator.build.site import PapersBySlug, Period, assemble_site, patch_site
 from generator.build.sitefiles import write_pages
 from generator.build.staging import StagedSite
-from generator.build.urls import day_url, output_path, paper_url, topic_url
+from generator.build.urls import day_url, month_url, output_path, paper_url, topic_url, week_url
 from generator.config import SiteConfig
 from generator.content.schema import Link, Paper
 from generator.content.taxonomy import Topic
@@ -190,3 +190,42 @@ def test_a_patched_site_is_the_site_assembled_from_its_papers(monkeypatch, max_c
         assert all(site.paper_by_slug().get(paper.slug) is None for paper in removed if paper.slug not in papers)
         assert [site.topic_year_counts(topic.slug) for topic in TOPICS] == [
             assemble_site(list(papers.values()), TOPICS).topic_year_counts(topic.slug) for topic in TOPICS]
+
+
+def test_a_weeks_top_papers_put_the_most_upvoted_first_then_each_days_first_papers():
+    """Monday August 4 to Sunday August 10, 2025. Without upvotes, every day's first paper comes
+    before any day's second (the newer day first), as on Hugging Face's weekly list the day's
+    ranking stands for its votes."""
+    papers = [paper("mon-1", (4,), ranks=((AUG.replace(day=4), 1),)),
+              paper("mon-2", (4,), ranks=((AUG.replace(day=4), 2),)),
+              paper("sun-1", (10,), ranks=((AUG.replace(day=10), 1),)),
+              paper("sun-2", (10,), ranks=((AUG.replace(day=10), 2),), upvotes=3),
+              paper("twice", (5, 9), ranks=((AUG.replace(day=5), 3), (AUG.replace(day=9), 1)), upvotes=40),
+              paper("next-week", (11,), upvotes=500)]
+    site = assemble_site(papers, TOPICS)
+    week = Period.of("week", AUG.replace(day=7))
+    assert (week.start, week.end, week.url) == (AUG.replace(day=4), AUG.replace(day=10), "/weeks/2025-W32/")
+    top = site.period_papers(week)
+    assert [(p.slug, day.day) for p, day in top] == [("twice", 5), ("sun-2", 10), ("sun-1", 10), ("mon-1", 4), ("mon-2", 4)]
+    assert [period.start.day for period in site.periods("week")] == [4, 11]
+    assert site.periods("month") == (Period("month", AUG),) and Period("month", AUG).end == AUG.replace(day=31)
+
+
+def test_week_and_month_addresses_follow_iso_weeks_across_the_new_year():
+    assert week_url(dt.date(2024, 12, 30)) == week_url(dt.date(2025, 1, 5)) == "/weeks/2025-W01/"
+    assert week_url(dt.date(2024, 12, 29)) == "/weeks/2024-W52/"
+    assert month_url(dt.date(2024, 12, 31)) == "/months/2024-12/" and month_url(dt.date(1, 1, 15)) == "/months/0001-01/"
+
+
+def test_a_months_page_lists_its_top_papers_with_their_days_and_counts_every_paper():
+    papers = [paper(f"p{day}", (day,), upvotes=day) for day in range(1, 32)] + [paper("july", (1,), upvotes=1)]
+    papers[-1] = replace(papers[-1], featured=(dt.date(2025, 7, 31),))
+    site = assemble_site(papers, TOPICS)
+    found = {page.path: page for page in pages.period_pages(site, SiteConfig(top_papers=5))}
+    august = found["months/2025-08/index.html"].context
+    assert [p.slug for p in august["papers"]] == ["p31", "p30", "p29", "p28", "p27"]
+    assert august["paper_days"] == tuple(AUG.replace(day=day) for day in (31, 30, 29, 28, 27))
+    assert august["paper_count"] == 31 and len(august["day_counts"]) == 31
+    assert august["earlier"] == Period("month", dt.date(2025, 7, 1)) and august["later"] is None
+    assert "weeks/2025-W31/index.html" in found  # July 28 to August 3: both months' papers
+    assert [p.slug for p in found["weeks/2025-W31/index.html"].context["papers"]] == ["p3", "p2", "p1", "july"]

@@ -133,3 +133,18 @@ def test_a_year_before_1000_has_four_digits_so_it_does_not_read_as_a_day(tmp_pat
     paper_page = renderer.render(typo.template, dict(typo.template_variables()), typo.path)
     assert '<meta name="citation_publication_date" content="0001/01/15">' in paper_page
     assert "year = {0001}" in paper_page
+
+
+def test_a_weeks_page_names_its_week_says_how_many_it_shows_and_links_the_weeks_around(tmp_path: Path) -> None:
+    papers = [Paper(f"p{day}", f"P{day}", "", (dt.date(2025, 8, day),), ("other",), upvotes=day) for day in (1, 4, 5, 6, 11)]
+    theme, _ = find_theme(tmp_path, SiteConfig())
+    config = SiteConfig(top_papers=2)
+    renderer = Renderer(theme, config, asset_names(collect_static(theme)[0]), TOPICS)
+    week = next(page for page in pages.period_pages(assemble_site(papers, TOPICS), config) if "W32" in page.path)
+    html = renderer.render(week.template, dict(week.context), week.path)
+    assert "<h1>Top papers of the week of August 4, 2025</h1>" in html
+    assert '<p class="count-line">3 papers, the top 2 shown</p>' in html
+    assert html.index('href="/papers/P/P6/"') < html.index('href="/papers/P/P5/"') and 'href="/papers/P/P4/"' not in html
+    assert '<a rel="prev" href="/weeks/2025-W31/">← Week of July 28, 2025</a>' in html
+    assert '<a rel="next" href="/weeks/2025-W33/">Week of August 11, 2025 →</a>' in html
+    assert '<a class="paper-day" href="/dates/2025-08-06/"><time datetime="2025-08-06">August 6, 2025</time></a>' in html

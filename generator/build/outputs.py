@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.build import urls
-from generator.build.site import Site
+from generator.build.site import PERIOD_KINDS, Site
 from generator.config import SiteConfig
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
@@ -76,6 +76,7 @@ def find_entries(site: Site, config: SiteConfig) -> tuple[SitemapEntry, ...]:
         entries += [(urls.topic_url(topic.slug, number), papers[0].last_featured if papers else None)
                     for number, papers in enumerate(pagination)]
     entries += [(urls.day_url(day), day) for day in site.days]
+    entries += [(period.url, site.period_days(period)[-1]) for kind in PERIOD_KINDS for period in site.periods(kind)]
     found = (SitemapEntry(config.base_url + url, day) for url, day in entries)
     return tuple(sorted(found, key=lambda entry: entry.url))
 

@@ -22,7 +22,7 @@ from urllib.parse import quote_plus
 from generator.build import outputs, urls
 from generator.build.related import Edit, related_papers
 from generator.build.render import year_name
-from generator.build.site import Site
+from generator.build.site import PERIOD_KINDS, Period, Site
 from generator.config import SiteConfig
 from generator.content.addresses import web_address
 from generator.content.markdown import plain_text
@@ -100,14 +100,12 @@ class Scope:
     days: frozenset[dt.date]
     topics: frozenset[str]
 
-    def holds(self, region: Region) -> bool:
-        kind, key = region
-        return kind == "site" or key in {"paper": self.papers, "day": self.days, "topic": self.topics}[kind]
-
     def regions(self) -> frozenset[Region]:
-        """The regions the scope holds, to test 80,000 pages by a set lookup (holds() is a call each)."""
+        """The regions the scope holds, to test 80,000 pages by a set lookup. A day's week and month
+        are the scope's too: their top lists show the day's papers."""
+        periods = {Period.of(kind, day) for kind in PERIOD_KINDS for day in self.days}
         return frozenset([SITE_WIDE, *(("paper", slug) for slug in self.papers), *(("day", day) for day in self.days),
-                          *(("topic", slug) for slug in self.topics)])
+                          *(("topic", slug) for slug in self.topics), *((period.kind, period) for period in periods)])
 
     def __or__(self, other: Scope) -> Scope:
         return Scope(self.papers | other.papers, self.days | other.days, self.topics | other.topics)
@@ -139,6 +137,7 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper
         if scope is None or topic.slug in scope.topics:
             pages += topic_pages(topic, site, config)
     pages += [day_page(day, site) for day in site.days if scope is None or day in scope.days]
+    pages += period_pages(site, config, scope)
     return pages
 
 
@@ -400,6 +399,32 @@ def day_page(day: dt.date, site: Site) -> Page:
         "earlier_day": earlier,
         "later_day": later,
     }, "day.html", region=("day", day))
+
+
+def period_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
+    """Each week's and each month's top papers."""
+    regions = scope.regions() if scope else None
+    pages = []
+    for kind in PERIOD_KINDS:
+        periods = site.periods(kind)
+        for earlier, period, later in zip((None, *periods), periods, (*periods[1:], None)):
+            if regions is None or (kind, period) in regions:
+                pages.append(period_page(period, earlier, later, site, config))
+    return pages
+
+
+def period_page(period: Period, earlier: Period | None, later: Period | None, site: Site, config: SiteConfig) -> Page:
+    every = site.period_papers(period)
+    ranked = every[:config.top_papers]
+    return Page(urls.output_path(period.url), {
+        "period": period,
+        "papers": tuple(paper for paper, _ in ranked),
+        "paper_days": tuple(day for _, day in ranked),
+        "day_counts": tuple((day, len(site.papers_by_day[day])) for day in site.period_days(period)),
+        "paper_count": len(every),
+        "earlier": earlier,
+        "later": later,
+    }, "period.html", region=(period.kind, period))
 
 
 def feed_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:

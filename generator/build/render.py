@@ -202,7 +202,8 @@ class Renderer:
         """Functions of one value (and maybe more arguments) that templates turn into text."""
         return {
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
-            "day_url": urls.day_url, "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
+            "day_url": urls.day_url, "week_url": urls.week_url, "month_url": urls.month_url,
+            "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "year_name": year_name,
             "count_of": count_of,

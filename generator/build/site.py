@@ -12,6 +12,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import ClassVar
 
+from generator.build import urls
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 from generator.errors import SourceError
@@ -44,6 +45,35 @@ class CalendarGap:
         """The year whose part of the calendar shows the gap: that of the month with papers after
         it, for a year without papers has no part (a gap up to December ends in such a year)."""
         return self.newest.year + (self.newest.month == 12)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A week (Monday to Sunday, as Hugging Face's weekly list) or a calendar month that has
+    featured days: the span of a "top papers" page."""
+    kind: str  # "week" or "month"
+    start: dt.date  # a Monday, or a month's first day
+
+    @property
+    def end(self) -> dt.date:
+        """Its last day."""
+        if self.kind == "week":
+            return self.start + dt.timedelta(days=6)
+        return self.start.replace(day=calendar.monthrange(self.start.year, self.start.month)[1])
+
+    @property
+    def url(self) -> str:
+        return urls.week_url(self.start) if self.kind == "week" else urls.month_url(self.start)
+
+    @classmethod
+    def of(cls, kind: str, day: dt.date) -> Period:
+        """The week or the month a day is in."""
+        if kind == "week":
+            return cls(kind, day - dt.timedelta(days=day.weekday()))
+        return cls(kind, day.replace(day=1))
+
+
+PERIOD_KINDS = ("week", "month")
 
 
 class PapersBySlug(Mapping[str, Paper]):
@@ -159,6 +189,24 @@ class Site:
         later = self.days[index + 1] if index + 1 < len(self.days) else None
         return earlier, later
 
+    def periods(self, kind: str) -> tuple[Period, ...]:
+        """The weeks or months that have featured days, oldest first."""
+        return tuple(sorted({Period.of(kind, day) for day in self.days}))
+
+    def period_days(self, period: Period) -> tuple[dt.date, ...]:
+        """Its featured days, oldest first."""
+        return self.days[bisect.bisect_left(self.days, period.start):bisect.bisect_right(self.days, period.end)]
+
+    def period_papers(self, period: Period) -> tuple[tuple[Paper, dt.date], ...]:
+        """Every paper featured in the period, each with its first day in it, top first: the most
+        upvoted on Hugging Face (from API digests), then by place on their day, so that without
+        upvotes every day's first paper comes before any day's second; then the newer day."""
+        first_day: dict[str, tuple[Paper, dt.date]] = {}
+        for day in self.period_days(period):
+            for paper in self.papers_by_day[day]:
+                first_day.setdefault(paper.slug, (paper, day))
+        return tuple(sorted(first_day.values(), key=_top_key))
+
     def calendar(self) -> tuple[tuple[int, tuple[CalendarMonth | CalendarGap, ...]], ...]:
         """The months with papers, each with every one of its days, and between them the months
         without as one gap each; grouped by year, newest first."""
@@ -174,6 +222,13 @@ class Site:
         length = calendar.monthrange(first.year, first.month)[1]
         dates = (first.replace(day=number) for number in range(1, length + 1))
         return CalendarMonth(first.year, first.month, tuple((day, len(self.papers_by_day.get(day, ()))) for day in dates))
+
+
+def _top_key(entry: tuple[Paper, dt.date]) -> tuple:
+    paper, day = entry
+    upvotes = paper.upvotes
+    return (upvotes is None, -(upvotes or 0), paper.rank_on(day) or UNRANKED, -day.toordinal(),
+            paper.title.casefold(), paper.slug)
 
 
 def _month_index(day: dt.date) -> int:

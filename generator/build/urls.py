@@ -37,6 +37,18 @@ def day_url(day: dt.date) -> str:
     return f"/dates/{day.isoformat()}/"
 
 
+def week_url(day: dt.date) -> str:
+    """The top papers of the week (Monday to Sunday) a day is in, named by its ISO week as
+    huggingface.co/papers/week/2025-W34 names it: /weeks/2025-W34/."""
+    year, week, _ = day.isocalendar()
+    return f"/weeks/{year:04d}-W{week:02d}/"
+
+
+def month_url(day: dt.date) -> str:
+    """The top papers of the month a day is in: /months/2025-08/."""
+    return f"/months/{day.year:04d}-{day.month:02d}/"
+
+
 def papers_part_url(number: int) -> str:
     """Part `number` (from 1) of papers.json's records, when they are too many for one file."""
     return f"/papers-{number}.json"
