@@ -136,12 +136,14 @@ def test_a_year_before_1000_has_four_digits_so_it_does_not_read_as_a_day(tmp_pat
 
 
 def test_a_weeks_page_names_its_week_says_how_many_it_shows_and_links_the_weeks_around(tmp_path: Path) -> None:
-    papers = [Paper(f"p{day}", f"P{day}", "", (dt.date(2025, 8, day),), ("other",), upvotes=day) for day in (1, 4, 5, 6, 11)]
+    papers = [Paper(f"p{day}", f"P{day}", "", (dt.date(2025, 8, day),), ("other",), upvotes=day) for day in (1, 4, 5, 6)]
+    papers.append(Paper("p11", "P11", "", (dt.date(2025, 8, 11),), ("other",)))  # no upvotes
     theme, _ = find_theme(tmp_path, SiteConfig())
     config = SiteConfig(top_papers=2)
     renderer = Renderer(theme, config, asset_names(collect_static(theme)[0]), TOPICS)
-    week = next(page for page in pages.period_pages(assemble_site(papers, TOPICS), config) if "W32" in page.path)
-    html = renderer.render(week.template, dict(week.context), week.path)
+    weeks = {page.path[6:14]: page for page in pages.period_pages(assemble_site(papers, TOPICS), config)}
+    html, later_html = (renderer.render(week.template, dict(week.context), week.path) for week in (weeks["2025-W32"], weeks["2025-W33"]))
+    assert "Most upvoted on Hugging Face first" in html and "every day's first paper" in later_html
     assert "<h1>Top papers of the week of August 4, 2025</h1>" in html
     assert '<p class="count-line">3 papers, the top 2 shown</p>' in html
     assert html.index('href="/papers/P/P6/"') < html.index('href="/papers/P/P5/"') and 'href="/papers/P/P4/"' not in html
