@@ -32,6 +32,7 @@ from playwright.sync_api import (
 
 from generator.build.builder import SiteBuilder
 from generator.build.pages import archive_window
+from generator.build.render import long_date
 
 GOLDEN_CONTENT = Path(__file__).parent / "fixtures" / "golden" / "content"
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -391,6 +392,25 @@ def test_the_reading_list_keeps_papers_across_reloads_and_exports_bibtex(reader:
     expect(toggle).to_have_text("★ Saved to reading list")
     page.goto(f"{base_url}/reading-list/")
     expect(titles).to_have_count(2)
+
+
+def test_the_reading_list_writes_days_as_every_page_does(reader: Page, base_url: str):
+    """"August 18, 2025" (render.py long_date), a year before 1000 with its zeros, the ISO day kept
+    for machines; an entry whose day is none (edited by hand) shows no day, never "Invalid Date"."""
+    page = reader
+    page.goto(f"{base_url}/")
+    page.evaluate("""localStorage.setItem('paper-digest:reading-list', JSON.stringify([
+        {slug: 'skippipe', title: 'SkipPipe', url: '/papers/s/skippipe/', day: '2025-08-18'},
+        {slug: 'year-one', title: 'Year One', url: '/papers/y/year-one/', day: '0001-02-01'},
+        {slug: 'no-day', title: 'No day', url: '/papers/n/no-day/'},
+        {slug: 'no-such-day', title: 'No such day', url: '/papers/n/no-such-day/', day: '2025-02-30'},
+        {slug: 'not-a-day', title: 'Not a day', url: '/papers/n/not-a-day/', day: 20250818}]))""")
+    page.goto(f"{base_url}/reading-list/")
+    expect(page.locator(".saved-list .paper-title")).to_have_count(5)
+    days = page.locator(".saved-list time")
+    expect(days).to_have_text([long_date(dt.date(2025, 8, 18)), long_date(dt.date(1, 2, 1))])
+    assert [day.get_attribute("datetime") for day in days.all()] == ["2025-08-18", "0001-02-01"]
+    expect(page.locator(".saved-list")).not_to_contain_text(re.compile("Invalid|undefined|NaN|2025-02-30|20250818"))
 
 
 def test_the_reading_list_shows_only_addresses_on_this_site(reader: Page, base_url: str):

@@ -6,6 +6,7 @@ never written down, so the tests hold as the content changes.
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import shutil
@@ -18,6 +19,7 @@ import pytest
 from playwright.sync_api import Browser, Page, Request, expect
 
 from generator.build.builder import SiteBuilder
+from generator.build.render import long_date
 from generator.build.urls import output_path, paper_url
 from tests.helpers import ROOT, related_shown
 from tests.test_browser_reader import axe_violations, watched
@@ -257,6 +259,8 @@ def test_a_suggestion_is_saved_with_its_star(reader: Page, served: str, recs_sit
     page.goto(f"{served}/reading-list/")
     suggest(page)
     assert shown_suggestions(page)[0] == (TWIN_SLUG, f"Related to “{saved_title(recs_site, original)}”")
+    twin_day = page.locator(".recommended-list > li").first.locator("time")  # as the saved paper's page writes it
+    expect(twin_day).to_have_text(long_date(dt.date.fromisoformat(twin_day.get_attribute("datetime") or "")))
     star = page.get_by_role("button", name=f"Save to reading list: {TWIN_TITLE}")
     expect(star).to_have_attribute("aria-pressed", "false")
     star.press("Enter")

@@ -32,6 +32,26 @@
     return node;
   }
 
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September",
+    "October", "November", "December"];
+
+  // "2025-08-18" -> "August 18, 2025", as every page writes a day (generator/build/render.py
+  // long_date, and search.js longDate, which runs without this file), a year before 1000 with its
+  // zeros ("February 1, 0001"); "" when iso is no day (a list entry edited by hand). Not
+  // Intl.DateTimeFormat: it writes year 1 as "1" and takes "2025-02-30" for March 2.
+  function longDate(iso) {
+    var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
+    if (!parts || !isDay(Number(parts[1]), Number(parts[2]), Number(parts[3]))) { return ""; }
+    return MONTHS[Number(parts[2]) - 1] + " " + Number(parts[3]) + ", " + parts[1];
+  }
+
+  // setUTCFullYear, not Date.UTC, which reads years 0-99 as 1900-1999.
+  function isDay(year, month, day) {
+    var date = new Date(0);
+    date.setUTCFullYear(year, month - 1, day);
+    return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  }
+
   // --- The reading list ---
 
   function isEntry(entry) {
@@ -302,8 +322,9 @@
     var storage = localStore();
     // What the scripts of single pages build on, this run's: search.js (its results' toggles; without
     // this file they would stay hidden) and reading-list.js (the reading list's page).
-    window.paperDigestReader = { saveToggle: saveToggle, element: element, readList: readList, writeList: writeList,
-      isSaved: isSaved, listKey: LIST_KEY, listChanged: LIST_CHANGED, storage: storage, lifetime: thisRun.signal };
+    window.paperDigestReader = { saveToggle: saveToggle, element: element, longDate: longDate, readList: readList,
+      writeList: writeList, isSaved: isSaved, listKey: LIST_KEY, listChanged: LIST_CHANGED, storage: storage,
+      lifetime: thisRun.signal };
     startSearchKey();
     document.querySelectorAll(".topic-filter[data-filter-list]").forEach(startTopicFilter);
     if (!storage) { return; }

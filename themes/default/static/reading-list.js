@@ -7,6 +7,7 @@
   var reader = window.paperDigestReader;
   if (!reader || !reader.storage) { return; }  // no localStorage: the page's noscript note stands
   var element = reader.element;
+  var longDate = reader.longDate;
   var readList = reader.readList;
   var writeList = reader.writeList;
   var isSaved = reader.isSaved;
@@ -36,17 +37,20 @@
     head.appendChild(heading);
     head.appendChild(remove);
     main.appendChild(head);
-    if (entry.day) {
-      var meta = element("div", "paper-meta");
-      var featured = element("span", "", "Featured ");
-      var day = element("time", "", entry.day);
-      day.setAttribute("datetime", entry.day);
-      featured.appendChild(day);
-      meta.appendChild(featured);
-      main.appendChild(meta);
-    }
+    if (longDate(entry.day)) { main.appendChild(featuredLine(entry.day)); }
     item.appendChild(main);
     return item;
+  }
+
+  // "Featured August 18, 2025": the day saved with the paper, written as every page writes days.
+  function featuredLine(iso) {
+    var meta = element("div", "paper-meta");
+    var featured = element("span", "", "Featured ");
+    var day = element("time", "", longDate(iso));
+    day.setAttribute("datetime", iso);
+    featured.appendChild(day);
+    meta.appendChild(featured);
+    return meta;
   }
 
   function showReadingList(storage, root) {

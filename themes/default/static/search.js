@@ -538,6 +538,8 @@
     "October", "November", "December"];
 
   // "2025-08-18" -> "August 18, 2025", as every page writes a day (generator/build/render.py long_date).
+  // reader.js longDate writes days for the reading list; this file keeps its own, as it runs without
+  // reader.js (in Node, and on a search page whose reader.js did not load).
   function longDate(iso) {
     var parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
     return parts ? MONTHS[Number(parts[2]) - 1] + " " + Number(parts[3]) + ", " + parts[1] : iso;
