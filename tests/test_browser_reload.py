@@ -146,6 +146,73 @@ def test_a_search_typed_just_before_the_page_is_shown_in_place_leaves_the_new_pa
     context.close()
 
 
+def problems_seen(page) -> list[str]:
+    """Console errors and uncaught errors of page, collected as they happen."""
+    problems: list[str] = []
+    page.on("console", lambda message: message.type == "error" and problems.append(message.text))
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    return problems
+
+
+def show_in_place_cutting_short(page, session, request) -> None:
+    """Shows the open page in place while `request`, held by a route that never answers it, is on
+    its way: the run of the scripts before ends, and with it their fetch, which fails at once."""
+    page.evaluate("window.shownBefore = document.body")
+    with page.expect_event("requestfailed", lambda failed: failed == request, timeout=10_000):
+        session.live.publish_reload()
+        page.wait_for_function("() => performance.getEntriesByName('digest-updated').length === 1")
+    assert request.failure == "net::ERR_ABORTED"
+
+
+def test_a_search_under_way_when_the_page_is_shown_in_place_ends_with_its_run(chromium_browser, session):
+    """The search's index shard is on its way when the page is shown in place. Had its fetch gone on,
+    its results would go into the body no longer shown; cut short, its AbortError is no error to
+    show either. The page shown searches again, in full."""
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    problems = problems_seen(page)
+    page.route("**/search/s/*.json", lambda route: None, times=1)  # the first shard never arrives
+    with page.expect_request("**/search/s/*.json") as shard:
+        page.goto(f"{session.url}search/?q=routing")
+    expect(page.locator("#search-status")).to_have_text("Searching…")
+    show_in_place_cutting_short(page, session, shard.value)
+    expect(page.locator("#search-status")).to_have_text("1 result for “routing”.")
+    expect(page.locator("#search-results .paper-title")).to_have_text(["Sparse Routing for Tiny Models"])
+    assert page.evaluate("[window.shownBefore.querySelector('#search-status').textContent, "
+                         "window.shownBefore.querySelector('#search-results').children.length]") == ["Searching…", 0]
+    assert problems == []
+    context.close()
+
+
+@pytest.mark.parametrize(("button", "status", "waiting"), [
+    ("Suggest papers", ".recommendations-status", "Reading your saved papers…"),
+    ("Download BibTeX", ".reading-list-status", "Preparing BibTeX for 1 paper…"),
+])
+def test_a_saved_papers_page_under_way_when_the_reading_list_is_shown_in_place_ends_with_its_run(
+        chromium_browser, session, button: str, status: str, waiting: str):
+    """The same for the reading list's fetches of saved papers' pages: the run before neither writes
+    its outcome into the body no longer shown nor downloads a BibTeX file of papers it could not read."""
+    context = chromium_browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    problems = problems_seen(page)
+    page.on("download", lambda download: problems.append(f"download: {download.suggested_filename}"))
+    paper = f"{session.url}papers/{SLUG[0]}/{SLUG}/"
+    page.goto(paper)
+    page.locator("button.save-toggle").first.click()
+    page.route(paper, lambda route: None, times=1)  # the saved paper's page never arrives
+    page.goto(f"{session.url}reading-list/")
+    with page.expect_request(paper) as read:
+        page.get_by_role("button", name=button).click()
+    expect(page.locator(status)).to_have_text(waiting)
+    show_in_place_cutting_short(page, session, read.value)
+    assert page.evaluate(f"window.shownBefore.querySelector({status!r}).textContent") == waiting
+    assert problems == []
+    page.get_by_role("button", name="Suggest papers").click()  # the page shown reads the saved pages
+    expect(page.locator(".recommendations-status")).to_have_text(
+        re.compile(r"^\d+ papers? related to your saved papers\.$"))
+    context.close()
+
+
 def test_a_page_whose_stylesheet_changed_reloads_whole(page, session):
     page.evaluate("window.marker = 1")
     before = page.get_attribute("link[rel=stylesheet]", "href")

@@ -12,6 +12,9 @@
   var writeList = reader.writeList;
   var isSaved = reader.isSaved;
   var saveToggle = reader.saveToggle;
+  // This run's: it ends when the preview shows the page again in place (reader.js start), and
+  // with it the fetches of saved papers' pages still under way.
+  var lifetime = reader.lifetime;
 
   // --- The reading list page ---
 
@@ -67,10 +70,10 @@
   }
 
   // A page of this site, parsed, and the address it came from. Fails when the page cannot be
-  // read: a paper deleted since it was saved answers 404. Only addresses on this site are
-  // fetched (readList keeps no other).
+  // read: a paper deleted since it was saved answers 404, or this run ended. Only addresses on
+  // this site are fetched (readList keeps no other).
   function fetchPage(url) {
-    return fetch(url, { credentials: "same-origin" }).then(function (response) {
+    return fetch(url, { credentials: "same-origin", signal: lifetime }).then(function (response) {
       if (!response.ok) { throw new Error(response.status + " " + url); }
       return response.text().then(function (html) {
         return { document: new DOMParser().parseFromString(html, "text/html"), url: response.url };
@@ -92,6 +95,15 @@
       });
   }
 
+  // use, to be called with what this run's fetches brought, unless the run ended meanwhile: then
+  // they were cut short and stand for nothing (not papers gone from the site), and the page shown
+  // is another.
+  function whileRunning(use) {
+    return function (value) {
+      if (!lifetime.aborted) { use(value); }
+    };
+  }
+
   function download(text, filename) {
     var link = element("a");
     link.href = URL.createObjectURL(new Blob([text], { type: "application/x-bibtex" }));
@@ -106,10 +118,10 @@
     var status = root.querySelector(".reading-list-status");
     var list = readList(storage);
     status.textContent = "Preparing BibTeX for " + countOf(list.length, "paper") + "…";
-    Promise.all(list.map(fetchBibtex)).then(function (entries) {
+    Promise.all(list.map(fetchBibtex)).then(whileRunning(function (entries) {
       download(entries.join("\n\n") + "\n", "reading-list.bib");
       status.textContent = "Downloaded reading-list.bib with " + countOf(entries.length, "entry", "entries") + ".";
-    });
+    }));
   }
 
   // --- Papers like the saved ones ---
@@ -211,16 +223,16 @@
     var list = readList(storage);
     button.disabled = true;
     status.textContent = "Reading " + savedPapersRead(Math.min(list.length, RECOMMEND_FROM), list.length) + "…";
-    readSavedPages(list).then(function (pages) {
+    readSavedPages(list).then(whileRunning(function (pages) {
       var shown = bestCandidates(candidatesFrom(pages, readList(storage)));  // saved meanwhile: left out too
       items.textContent = "";
       shown.forEach(function (candidate) { items.appendChild(recommendedItem(candidate)); });
       status.textContent = recommendationsStatus(shown.length, pages, list.length);
       button.disabled = false;
-    });
+    }));
   }
 
-  function startReadingListPage(storage, lifetime) {
+  function startReadingListPage(storage) {
     var root = document.querySelector("[data-reading-list]");
     if (!root) { return; }
     root.hidden = false;
@@ -238,5 +250,5 @@
     }, { signal: lifetime });
   }
 
-  startReadingListPage(reader.storage, reader.lifetime);
+  startReadingListPage(reader.storage);
 }());

@@ -172,6 +172,7 @@
 
   Store.prototype.loadFile = function (path) {
     return this.load(path).catch(function (error) {
+      if (error.name === "AbortError") { throw error; }  // cut short on purpose (fetchJson): nothing is stale
       // A file the manifest names is gone: the site was rebuilt since the manifest was read.
       throw new StaleIndexError(path + ": " + error.message);
     });
@@ -788,10 +789,11 @@
   }
 
   // Files by path under search/. The manifest names every other file (shards by their hash), so
-  // it alone is always revalidated: whatever a browser cache holds, it points to one build.
-  function fetchJson(window, base) {
+  // it alone is always revalidated: whatever a browser cache holds, it points to one build. A
+  // fetch still under way when the run's lifetime ends is cut short: its page is no longer shown.
+  function fetchJson(window, base, lifetime) {
     return function (path) {
-      var options = path === MANIFEST ? { cache: "no-cache" } : {};
+      var options = { cache: path === MANIFEST ? "no-cache" : "default", signal: lifetime };
       return window.fetch(new URL(path, base).href, options).then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.json();
@@ -862,10 +864,17 @@
       }
     }
 
+    // Is search the one this page shows? Not once a newer one started, nor once the run ended (the
+    // preview showed the page again in place): its results and errors, an AbortError of its cut
+    // fetches among them, belong to a body no longer shown.
+    function isShown(search) {
+      return search === searches && !page.lifetime.aborted;
+    }
+
     // failed() for one search: once a newer one started, its error is no longer the page's news.
     function failedSearch(search) {
       return function (error) {
-        if (search === searches) { failed(error); }
+        if (isShown(search)) { failed(error); }
       };
     }
 
@@ -878,7 +887,7 @@
       more.hidden = true;
       var appended = fetching.reduce(function (previous, fragmentLoaded, n) {
         return previous.then(function () { return fragmentLoaded; }).then(function (fragment) {
-          if (search !== searches) { return; }
+          if (!isShown(search)) { return; }
           if (!isCurrent(fragment, found.lengths.get(Number(batch[n].ref)))) {
             throw new StaleIndexError("a fragment is newer than the shards");
           }
@@ -887,13 +896,13 @@
         });
       }, Promise.resolve());
       return appended.then(function () {
-        if (search !== searches) { return; }
+        if (!isShown(search)) { return; }
         var left = found.results.length - page.list.children.length;
         more.textContent = "Show " + Math.min(left, PAGE_SIZE) + " more";
         more.hidden = left <= 0;
         more.onclick = function () {
           showMore(found, search).then(function () {
-            if (search === searches) { rememberView(page.window, { shown: page.list.children.length }); }
+            if (isShown(search)) { rememberView(page.window, { shown: page.list.children.length }); }
           }).catch(failedSearch(search));
         };
       });
@@ -912,11 +921,11 @@
       }
       page.status.textContent = "Searching\u2026";
       findPapers(store, query).then(function (found) {
-        if (search !== searches) { return null; }
+        if (!isShown(search)) { return null; }
         page.list.replaceChildren();
         return showMore(found, search, view && view.shown).then(function () {
           // Set with the first results, never before: the count and the list always agree.
-          if (search !== searches) { return; }
+          if (!isShown(search)) { return; }
           page.status.textContent = statusText(found, query);
           if (!found.results.length) { offerSimilarSpellings(query); }
           if (view && view.scrollY) { page.window.scrollTo(0, view.scrollY); }
@@ -966,11 +975,12 @@
       page.window.clearTimeout(scrollTimer);
     });
 
-    var load = fetchJson(page.window, page.searchPage);
+    var load = fetchJson(page.window, page.searchPage, page.lifetime);
     load(MANIFEST).then(function (manifest) {
       store = new Store(manifest, load);
       show(page.input.value, page.window.history.state);
     }).catch(function (error) {
+      if (page.lifetime.aborted) { return; }  // the run ended: not a failure the page shown has
       if (error instanceof StaleIndexError) { offerReload(); return; }
       page.status.textContent = "Search is unavailable: the search index could not be loaded.";
     });
