@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 import pytest
 import yaml
 
-from generator.content.markdown import escape_markdown, render_markdown
+from generator.content.markdown import escape_markdown, has_markdown_syntax, plain_text, render_markdown
 from generator.content.papers import read_paper_file
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.content.yamlout import dump_fields
@@ -67,6 +67,8 @@ def test_markdown_escaping(case):
     assert shown_text(rendered) == text  # what a reader sees is what the digest said
     assert escape_markdown(text) == escaped
     assert rendered == html + "\n"
+    # Plain text takes its fast path on escaped text, and it reads as the page does.
+    assert not has_markdown_syntax(escaped) and plain_text(escaped) == " ".join(text.split())
 
 
 @parametrize("links.txt")

@@ -41,3 +41,17 @@ def test_plain_text_is_one_line_without_escapes():
 ])
 def test_plain_text_of_a_body_already_on_one_line_is_the_same_as_of_any_other(text):
     assert plain_text(text) == plain_text("\n" + text) == " ".join(text.split()).replace("\\*", "*")
+
+
+@pytest.mark.parametrize("body, shown", [
+    ("We study *sparse* **routing** with `top-k` gates.", "We study sparse routing with top-k gates."),
+    ("Code at [our repo](https://github.com/a/b) and <https://c.example/x>.", "Code at our repo and https://c.example/x."),
+    ("R&amp;D on &lt;think&gt; tokens", "R&D on <think> tokens"),
+    ("# Summary\n\n- one\n- two\n\n> quoted\nline\\\nbreak", "Summary one two quoted line break"),
+    ("A [script](javascript:alert(1)) and <b>tag</b> stay text", "A [script](javascript:alert(1)) and <b>tag</b> stay text"),
+    ("\\*escaped\\* and *not*", "*escaped* and not"),
+    ("\\emph{see [y](https://z.example)}", "\\emph{see y}"),  # TeX is tex_text.py's
+])
+def test_plain_text_of_a_curators_markdown_is_the_text_its_page_shows(body, shown):
+    """A meta description, papers.json or a search snippet shows no Markdown syntax."""
+    assert plain_text(body) == shown

@@ -79,6 +79,12 @@ def test_papers_json_exports_the_declared_fields():
     assert record["featured"] == ["2025-08-18", "2025-08-19"] and record["abstract"] == "An abstract with *stars*."
 
 
+def test_papers_json_has_the_abstract_as_the_text_its_page_shows():
+    """A curator's Markdown and an arXiv abstract's TeX text markup read as on the page; math stays TeX."""
+    paper = dataclasses.replace(EVERY_FIELD_SET, body="A **54.6\\%** gain from \\emph{see [our code](https://x.example)}, $x^2$.")
+    assert pages.paper_record(paper)["abstract"] == "A 54.6% gain from see our code, $x^2$."
+
+
 @pytest.mark.parametrize("key, hint", [("topcis", "did you mean 'topics'?"),
                                        ("colour", "known fields: title, slug, featured, topics, rule_topics")])
 def test_an_unknown_field_is_an_error_with_a_did_you_mean(key: str, hint: str):

@@ -155,7 +155,7 @@ def test_fragment_has_what_a_result_shows():
     assert fragment["d"] == "2025-09-18"  # the last day it was featured, as topic and home rows show and save it
     assert fragment["p"] == [["agents", "Agents & Tools"], ["llm", "Language Models"]]  # in the paper's order
     assert fragment["a"] == ["Ann A", "Bo B", "Cy C"] and fragment["n"] == 4
-    assert fragment["x"].startswith("We study *routing*: experts [1] word")  # escapes removed, whole abstract
+    assert fragment["x"].startswith("We study routing: experts [1] word")  # as the page shows it, whole abstract
     assert fragment["x"].count("word") == 60
     # title; study rout expert 1 + 60 "word"; ann bo b cy c di d ("a" is a stop word); 4 topic words; no id
     assert fragment["l"] == [len(terms.index_terms(paper.title)), 4 + 60, 7, 4, 0]

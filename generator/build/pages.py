@@ -25,9 +25,9 @@ from generator.build.render import year_name
 from generator.build.site import PERIOD_KINDS, Period, Site
 from generator.config import SiteConfig
 from generator.content.addresses import web_address
-from generator.content.markdown import plain_text
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
+from generator.content.tex_text import shown_text
 
 # Which part of the site a page belongs to: ("paper", slug), ("topic", slug), ("day", date), or
 # SITE_WIDE for the pages every change may reach (home, indexes, the site feed, papers.json...).
@@ -623,10 +623,11 @@ def paper_record_json(paper: Paper) -> str:
 
 
 def paper_record(paper: Paper) -> dict:
-    """The fields the schema exports, plus the page's URL and the abstract as plain text."""
+    """The fields the schema exports, plus the page's URL and the abstract as the plain text its
+    page shows (TeX's `\\textbf{x}` and Markdown's `**x**` are x; `$…$` math stays TeX)."""
     record = exported_fields(paper)
     record["links"] = [link for link in record["links"] if is_web_url(link["url"])]
-    return {**record, "url": urls.paper_url(paper.slug), "abstract": plain_text(paper.body)}
+    return {**record, "url": urls.paper_url(paper.slug), "abstract": shown_text(paper.body)}
 
 
 def sitemap_pages(site: Site, config: SiteConfig) -> list[Page]:

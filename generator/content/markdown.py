@@ -5,6 +5,7 @@ import re
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 # Characters that start Markdown syntax anywhere in a line. '<' is escaped even
 # though raw HTML is off, because '<https://…>' would still become an autolink.
@@ -20,6 +21,20 @@ OTHER_ASCII_SPACES = "\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"  # what str.split() splits
 PARAGRAPH_BREAK = re.compile(r"\n\s*\n")  # a blank line, spaces on it or not
 TEX_QUOTES = re.compile(r"``(?=\S)([^`<>\n]{1,400}?)(?<=\S)''")  # ``quoted'', never across a tag
 BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # what CommonMark lets a backslash escape
+# What can make rendered text differ from the text with its escapes removed, looked for once the
+# escapes are: inline markup, entities (ENTITY), a backslash line break, and a block's marker at a
+# line's start (a heading's #, a quote's >, a list item's -, + or 1., a setext underline, a ~~~
+# fence). escape_markdown leaves none of them, so an ingested body never has one; a curator's may.
+# Characters are looked for with `in`, which scans ~5x faster than a regex's character class.
+INLINE_SYNTAX = "`*_[]<"
+BLOCK_MARKER = r" {0,3}(?:[#>+=-]|~~~|\d{1,9}[.)])"
+BLOCK_MARKER_AT_START = re.compile(BLOCK_MARKER)
+BLOCK_MARKER_AFTER_BREAK = re.compile(rf"[\r\n]{BLOCK_MARKER}")
+# Tokens whose content is text the page shows; other inline tokens are markup (a link shows the
+# text tokens between its link_open and link_close) or a line break.
+SHOWN_INLINE = frozenset(["text", "code_inline"])
+LINE_BREAKS = frozenset(["softbreak", "hardbreak"])
+SHOWN_BLOCK = frozenset(["code_block", "fence"])
 
 
 def escape_markdown(text: str) -> str:
@@ -41,9 +56,49 @@ def unescape_markdown(text: str) -> str:
 
 
 def plain_text(markdown_text: str) -> str:
-    """A body as one line of plain text (meta descriptions, search snippets, feeds)."""
+    """A body as one line of the plain text its page shows (meta descriptions, search snippets,
+    papers.json): `*a*` is a, `[a](url)` a. Most bodies are escaped ingest output, where removing
+    the escapes gives that text; only a body with other Markdown syntax is rendered. Rendering
+    takes ~48 µs a body, the check and the escapes' removal ~3.6: the corpus's 80,317 abstracts,
+    escaped as ingest writes them, in 3.9 s against 0.29 s; a build reads each several times."""
+    if has_markdown_syntax(markdown_text):
+        return rendered_text(markdown_text)
     one_line = markdown_text if is_one_line(markdown_text) else " ".join(markdown_text.split())
     return unescape_markdown(one_line)
+
+
+def has_markdown_syntax(markdown_text: str) -> bool:
+    """Whether the text holds Markdown that renders as more than its characters, escapes aside."""
+    # Each escape as a letter, which is no syntax: dropped, `\\--- text` would read as a list item.
+    unescaped = BACKSLASH_ESCAPE.sub("x", markdown_text) if "\\" in markdown_text else markdown_text
+    return _has_inline_syntax(unescaped) or _has_block_marker(unescaped)
+
+
+def _has_inline_syntax(unescaped: str) -> bool:
+    return (any(char in unescaped for char in INLINE_SYNTAX) or "\\\n" in unescaped
+            or ("&" in unescaped and ENTITY.search(unescaped) is not None))
+
+
+def _has_block_marker(unescaped: str) -> bool:
+    return BLOCK_MARKER_AT_START.match(unescaped) is not None or (
+        ("\n" in unescaped or "\r" in unescaped) and BLOCK_MARKER_AFTER_BREAK.search(unescaped) is not None)
+
+
+def rendered_text(markdown_text: str) -> str:
+    """The text markdown-it renders a body to, as one line: no markup, a link as its text."""
+    shown: list[str] = []
+    for token in _parser().parse(markdown_text):
+        if token.children is not None:
+            shown.extend(map(_inline_text, token.children))
+        else:  # a block's edge parts words as a line break does
+            shown.append(token.content if token.type in SHOWN_BLOCK else " ")
+    return " ".join("".join(shown).split())
+
+
+def _inline_text(token: Token) -> str:
+    if token.type in SHOWN_INLINE:
+        return token.content
+    return " " if token.type in LINE_BREAKS else ""
 
 
 def normalize_paragraphs(text: str) -> str:
