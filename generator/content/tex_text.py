@@ -73,16 +73,18 @@ COMMAND = re.compile(r"\\(?:([A-Za-z]+)\*?|(.))", re.DOTALL)
 TEXT_RUN = re.compile(r"[^\\{$]+")
 ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
 OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
-# Rendered HTML is read whole: each tag, and code with its verbatim text, is held out of the text
-# as a placeholder, NUL + its number + NUL. A NUL of the text itself is U+FFFD, as markdown-it has it.
+# Rendered HTML is read whole: each tag, code with its verbatim text and a Markdown link with its
+# text (group 2 its <a>, group 3 its text, read on its own) are held out of the text as a
+# placeholder, NUL + its number + NUL. A NUL of the text itself is U+FFFD, as markdown-it has it. markdown-it's links never nest
+# and always close; a link's text is looked for only up to the next <a or </a>, so that markup of
+# many <a> and no </a> is still read in linear time.
 HELD = "\x00"
-HELD_MARKUP = re.compile(r"<(code|pre)\b.*?</\1>|<[^>]*>", re.DOTALL)
+HELD_MARKUP = re.compile(r"<(code|pre)\b.*?</\1>|(<a\s[^>]*>)((?:(?!</?a[\s>]).)*)</a>|<[^>]*>", re.DOTALL)
 PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
 BRACE_SPAN_OR_TAG = re.compile(r"\\[^\x00]|[{}$]|\x00\d+\x00")
 OPEN_TAG = -1  # on the stack of open braces: an element the braces after it must close within
 ADDRESS_ESCAPES = "%&_#~"  # what TeX writes as \\_ in an address (tex_address; ingest's links)
 URL_ESCAPE = re.compile(rf"\\([{ADDRESS_ESCAPES}])")
-MARKDOWN_LINK = re.compile(r"(<a\s[^>]*>.*?</a>)", re.DOTALL)  # markdown-it's links, which never nest
 
 
 def shown_text(markdown_body: str) -> str:
@@ -104,23 +106,23 @@ def tex_html(markup: str, links: bool = True) -> str:
     Text inside <code> or <pre>, and `$…$` spans (math.py's, which may sit inside a command:
     `\\textbf{4.75$\\times$}`), are left as they are. A command's braces may hold whole elements
     (`\\emph{a <em>b</em> c}`, from `\\emph{a *b* c}`); a command whose braces cross a tag stays
-    as written. `\\href` and `\\url` show their text only where a link will hold it, since a link
-    cannot hold another: in a Markdown link's text, and everywhere with links=False (a title in
-    a list, which links to the paper's page)."""
-    if "\\" not in markup:
-        return markup
-    parts = MARKDOWN_LINK.split(markup)  # every other part is a link
-    return "".join(_part_html(part, links and index % 2 == 0) for index, part in enumerate(parts))
-
-
-def _part_html(markup: str, links: bool) -> str:
+    as written. A Markdown link is one element to the command around it (`\\emph{see [y](z)}`).
+    `\\href` and `\\url` show their text only where a link will hold it, since a link cannot hold
+    another: in a Markdown link's text, around one, and everywhere with links=False (a title in a
+    list, which links to the paper's page)."""
     if "\\" not in markup:
         return markup
     held: list[str] = []
-    markup = HELD_MARKUP.sub(lambda found: _hold(found.group(), held), markup.replace(HELD, "\ufffd"))
+    markup = HELD_MARKUP.sub(lambda found: _hold(_markup_read(found), held), markup.replace(HELD, "\ufffd"))
     text = html.unescape(markup)
     shown = "".join(_html(node, links) for node in _Parser(text, held).nodes())
     return PLACEHOLDER.sub(lambda placeholder: held[int(placeholder.group(1))], shown)
+
+
+def _markup_read(found: re.Match[str]) -> str:
+    """Markup held as it is, but a Markdown link with its text's TeX read, as text: no link in a link."""
+    link_open, link_text = found.group(2, 3)
+    return found.group() if link_open is None else f"{link_open}{tex_html(link_text, links=False)}</a>"
 
 
 def _hold(markup: str, held: list[str]) -> str:
@@ -130,8 +132,9 @@ def _hold(markup: str, held: list[str]) -> str:
 
 class _Parser:
     def __init__(self, text: str, held: Sequence[str] = ()):
-        """held: the markup the placeholders in text stand for (_part_html)."""
+        """held: the markup the placeholders in text stand for (tex_html)."""
         self.text = text
+        self.held = held
         self.spans = {span.start(): span.end() for span in SPAN.finditer(text)
                       if HELD not in span.group()} if "$" in text else {}  # a span never crosses a tag
         self.closing = _brace_partners(text, self.spans, held)
@@ -262,9 +265,14 @@ class _Parser:
         if first is None or second is None:
             out.append(written)
             return after
-        href = _held_free(tex_address(self.text[after + 1:first])) if name == "href" else ""
+        is_link = name == "href" and not self._holds_link(first + 2, second)
+        href = _held_free(tex_address(self.text[after + 1:first])) if is_link else ""
         out.append(_Element("", self._between(first + 2, second), href=href))
         return second + 1
+
+    def _holds_link(self, start: int, end: int) -> bool:
+        """Whether the text between holds a Markdown link, which no other link may hold."""
+        return any(self.held[int(number)].startswith("<a") for number in PLACEHOLDER.findall(self.text, start, end))
 
     def _citation(self, written: str, after: int, end: int, out: list[_Node]) -> int:
         """`benchmark~\\cite{key}.` reads "benchmark.": a citation key says nothing to a reader."""
