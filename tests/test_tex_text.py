@@ -77,6 +77,13 @@ def test_a_description_is_the_text_the_page_shows():
         "A 54.6% gain from mixing, see code")
 
 
+def test_a_nul_in_a_body_reads_as_the_page_shows_it_in_descriptions_too():
+    """NUL + digits + NUL is how tex_html holds markup out of the text; a body's own read as that."""
+    body = escape_markdown("a \x000\x00 b \\emph{x}")
+    assert shown_text(body) == "a \ufffd0\ufffd b x"
+    assert abstract_html(body) == "<p>a \ufffd0\ufffd b <em>x</em></p>\n"
+
+
 @pytest.mark.parametrize("title, html, text", [
     ("Code LLMs with \\textsc{AIEV-Instruct}", "Code LLMs with AIEV-Instruct", "Code LLMs with AIEV-Instruct"),
     ("Prefill \\& Decode <Inference>", "Prefill &amp; Decode &lt;Inference&gt;", "Prefill & Decode <Inference>"),

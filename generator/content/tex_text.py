@@ -98,7 +98,9 @@ def tex_plain(text: str) -> str:
     and `\\$` are math.py's, and stay."""
     if "\\" not in text:
         return text
-    return "".join(_plain(node) for node in _Parser(text).nodes())
+    # A NUL of the text is U+FFFD, as on the page (markdown-it's), and as tex_html has it: the
+    # parser reads NUL + digits + NUL as markup held out of the text, which plain text has none of.
+    return "".join(_plain(node) for node in _Parser(text.replace(HELD, "\ufffd")).nodes())
 
 
 def tex_html(markup: str, links: bool = True) -> str:
