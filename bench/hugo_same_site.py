@@ -61,7 +61,7 @@ Where it differs, because Hugo does it its own way or cannot reasonably do it:
 - no week or month top lists (/weeks/YYYY-Www/, /months/YYYY-MM/): a paper file names
   its days, not their weeks, and Hugo 0.111 makes a list page only for a content file or
   a taxonomy term. They are work on Paper Digest's side alone (the "week or month" row
-  below: 145 pages of up to 100 rows at 9,877 papers);
+  below: 145 pages of up to 50 rows at 9,877 papers);
 - no search: the search page is markup only; the search index (ours: lunr files under
   search/; a Hugo site's: Pagefind, bench_hugo.py --pagefind) is compared separately,
   and its files are left out of the byte counts below;

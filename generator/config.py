@@ -44,7 +44,7 @@ class SiteConfig:
     home_days: int = 14
     """Recent days listed on the home page (the full archive is at /dates/)."""
 
-    top_papers: int = 100
+    top_papers: int = 50
     """Papers on each week's and month's top list (/weeks/2025-W34/, /months/2025-08/)."""
 
     templates_dir: str = "templates"

@@ -199,13 +199,14 @@ class Site:
 
     def period_papers(self, period: Period) -> tuple[tuple[Paper, dt.date], ...]:
         """Every paper featured in the period, each with its first day in it, top first: the most
-        upvoted on Hugging Face (from API digests), then by place on their day, so that without
-        upvotes every day's first paper comes before any day's second; then the newer day."""
-        first_day: dict[str, tuple[Paper, dt.date]] = {}
+        upvoted on Hugging Face (from API digests), then by place on their day (as the day's page
+        numbers it), so that without upvotes every day's first paper comes before any day's
+        second; then the newer day."""
+        first_day: dict[str, tuple[Paper, dt.date, int]] = {}
         for day in self.period_days(period):
-            for paper in self.papers_by_day[day]:
-                first_day.setdefault(paper.slug, (paper, day))
-        return tuple(sorted(first_day.values(), key=_top_key))
+            for place, paper in enumerate(self.papers_by_day[day]):
+                first_day.setdefault(paper.slug, (paper, day, place))
+        return tuple((paper, day) for paper, day, _ in sorted(first_day.values(), key=_top_key))
 
     def calendar(self) -> tuple[tuple[int, tuple[CalendarMonth | CalendarGap, ...]], ...]:
         """The months with papers, each with every one of its days, and between them the months
@@ -224,11 +225,10 @@ class Site:
         return CalendarMonth(first.year, first.month, tuple((day, len(self.papers_by_day.get(day, ()))) for day in dates))
 
 
-def _top_key(entry: tuple[Paper, dt.date]) -> tuple:
-    paper, day = entry
+def _top_key(entry: tuple[Paper, dt.date, int]) -> tuple[bool, int, int, int]:
+    paper, day, place = entry
     upvotes = paper.upvotes
-    return (upvotes is None, -(upvotes or 0), paper.rank_on(day) or UNRANKED, -day.toordinal(),
-            paper.title.casefold(), paper.slug)
+    return (upvotes is None, -(upvotes or 0), place, -day.toordinal())
 
 
 def _month_index(day: dt.date) -> int:
