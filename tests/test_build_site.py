@@ -55,8 +55,12 @@ def test_the_calendar_has_a_row_for_each_month_with_papers_and_one_line_for_mont
 
 def test_a_date_centuries_away_adds_one_line_to_the_calendar_not_a_row_per_month():
     papers = [Paper("typo", "T", "", (dt.date(9999, 12, 31),), ("llm",)), Paper("p", "P", "", (AUG,), ("llm",))]
-    calendar = assemble_site(papers, TOPICS).calendar()
-    assert [(year, len(rows)) for year, rows in calendar] == [(9999, 2), (2025, 1)]
+    site = assemble_site(papers, TOPICS)
+    assert [(year, len(rows)) for year, rows in site.calendar()] == [(9999, 2), (2025, 1)]
+    last_week = Period.of("week", dt.date(9999, 12, 31))  # its Sunday would be in year 10000
+    assert last_week.end == dt.date.max and site.period_papers(last_week)[0][0].slug == "T"
+    assert [page.path for page in pages.period_pages(site, SiteConfig())][-2:] == [
+        "months/2025-08/index.html", "months/9999-12/index.html"]
 
 
 def test_months_without_papers_up_to_a_december_show_under_the_year_after_not_a_heading_of_their_own():

@@ -57,8 +57,8 @@ class Period:
     @property
     def end(self) -> dt.date:
         """Its last day."""
-        if self.kind == "week":
-            return self.start + dt.timedelta(days=6)
+        if self.kind == "week":  # the week of 9999-12-31 (a typo's) ends on the last day there is
+            return self.start + min(dt.timedelta(days=6), dt.date.max - self.start)
         return self.start.replace(day=calendar.monthrange(self.start.year, self.start.month)[1])
 
     @property
