@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -150,3 +151,23 @@ def test_a_weeks_page_names_its_week_says_how_many_it_shows_and_links_the_weeks_
     assert '<a rel="prev" href="/weeks/2025-W31/">← Week of July 28, 2025</a>' in html
     assert '<a rel="next" href="/weeks/2025-W33/">Week of August 11, 2025 →</a>' in html
     assert '<a class="paper-day" href="/dates/2025-08-06/"><time datetime="2025-08-06">August 6, 2025</time></a>' in html
+
+
+def link_names(html: str, prefix: str) -> list[str]:
+    """The text of each link to an address starting with `prefix`, hidden words included, as a
+    screen reader's list of links gives it."""
+    links = re.findall(rf'<a [^>]*href="{re.escape(prefix)}[^"]*"[^>]*>(.*?)</a>', html)
+    return [re.sub(r"<[^>]+>", "", link) for link in links]
+
+
+def test_the_links_to_a_days_week_and_month_say_which_week_and_month_out_of_context(tmp_path: Path) -> None:
+    """A screen reader's list of links showed "Top of the week" (which week? the top of what?)
+    on day pages, and "Top of August" (which year?) on the home page."""
+    papers = [Paper("p", "P", "", (dt.date(2025, 8, 6),), ("other",))]  # a Wednesday
+    site = assemble_site(papers, TOPICS)
+    theme, _ = find_theme(tmp_path, SiteConfig())
+    renderer = Renderer(theme, SiteConfig(), asset_names(collect_static(theme)[0]), TOPICS)
+    for page in (pages.day_page(dt.date(2025, 8, 6), site), pages.home_page(site, SiteConfig())):
+        html = renderer.render(page.template, dict(page.context), page.path)
+        assert link_names(html, "/weeks/2025-W32/") == ["Top papers of the week of August 4, 2025"], page.path
+        assert link_names(html, "/months/2025-08/") == ["Top papers of August 2025"], page.path

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from generator.build import urls
 from generator.build.quick_links import quick_links
+from generator.build.site import Period
 from generator.build.theme import Theme
 from generator.config import SiteConfig
 from generator.content.markdown import curly_tex_quotes, render_markdown
@@ -93,6 +94,11 @@ def year_name(year: int) -> str:
     """'2025', and a year before 1000 with its zeros, as paper files write it ('0001'): a year
     written 1, as a typo such as `featured: [0001-01-15]` gives, reads as a day ("February 1")."""
     return f"{year:04d}"
+
+
+def period_of(day: dt.date, kind: str) -> Period:
+    """The week or the month a day is in, for the links to its top papers."""
+    return Period.of(kind, day)
 
 
 def count_of(count: int, noun: str) -> str:
@@ -202,7 +208,7 @@ class Renderer:
         """Functions of one value (and maybe more arguments) that templates turn into text."""
         return {
             "paper_url": urls.paper_url, "topic_url": urls.topic_url, "topic_feed_url": urls.topic_feed_url,
-            "day_url": urls.day_url, "week_url": urls.week_url, "month_url": urls.month_url,
+            "day_url": urls.day_url, "week_url": urls.week_url, "month_url": urls.month_url, "period_of": period_of,
             "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "year_name": year_name,
