@@ -218,6 +218,7 @@ def test_a_weeks_top_papers_put_the_most_upvoted_first_then_each_days_first_pape
 def test_week_and_month_addresses_follow_iso_weeks_across_the_new_year():
     assert week_url(dt.date(2024, 12, 30)) == week_url(dt.date(2025, 1, 5)) == "/weeks/2025-W01/"
     assert week_url(dt.date(2024, 12, 29)) == "/weeks/2024-W52/"
+    assert Period.of("week", dt.date(2024, 12, 31)).iso == "2025-W01" and Period.of("month", dt.date(1, 1, 15)).iso == "0001-01"
     assert month_url(dt.date(2024, 12, 31)) == "/months/2024-12/" and month_url(dt.date(1, 1, 15)) == "/months/0001-01/"
 
 

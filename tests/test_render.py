@@ -142,15 +142,19 @@ def test_a_weeks_page_names_its_week_says_how_many_it_shows_and_links_the_weeks_
     theme, _ = find_theme(tmp_path, SiteConfig())
     config = SiteConfig(top_papers=2)
     renderer = Renderer(theme, config, asset_names(collect_static(theme)[0]), TOPICS)
-    weeks = {page.path[6:14]: page for page in pages.period_pages(assemble_site(papers, TOPICS), config)}
+    found = {page.path: page for page in pages.period_pages(assemble_site(papers, TOPICS), config)}
+    weeks = {path[6:14]: page for path, page in found.items() if path.startswith("weeks/")}
     html, later_html = (renderer.render(week.template, dict(week.context), week.path) for week in (weeks["2025-W32"], weeks["2025-W33"]))
     assert "Most upvoted on Hugging Face first" in html and "every day's first paper" in later_html
-    assert "<h1>Top papers of the week of August 4, 2025</h1>" in html
+    assert '<h1>Top papers of <time datetime="2025-W32">the week of August 4, 2025</time></h1>' in html
     assert '<p class="count-line">3 papers, the top 2 shown</p>' in html
     assert html.index('href="/papers/P/P6/"') < html.index('href="/papers/P/P5/"') and 'href="/papers/P/P4/"' not in html
     assert '<a rel="prev" href="/weeks/2025-W31/">← Week of July 28, 2025</a>' in html
     assert '<a rel="next" href="/weeks/2025-W33/">Week of August 11, 2025 →</a>' in html
     assert '<a class="paper-day" href="/dates/2025-08-06/"><time datetime="2025-08-06">August 6, 2025</time></a>' in html
+    month = found["months/2025-08/index.html"]
+    assert '<h1>Top papers of <time datetime="2025-08">August 2025</time></h1>' in renderer.render(
+        month.template, dict(month.context), month.path)
 
 
 def link_names(html: str, prefix: str) -> list[str]:

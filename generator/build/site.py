@@ -65,6 +65,11 @@ class Period:
     def url(self) -> str:
         return urls.week_url(self.start) if self.kind == "week" else urls.month_url(self.start)
 
+    @property
+    def iso(self) -> str:
+        """'2025-W34' or '2025-08': its name in its address, and its <time datetime>."""
+        return urls.iso_week(self.start) if self.kind == "week" else urls.iso_month(self.start)
+
     @classmethod
     def of(cls, kind: str, day: dt.date) -> Period:
         """The week or the month a day is in."""

@@ -40,13 +40,23 @@ def day_url(day: dt.date) -> str:
 def week_url(day: dt.date) -> str:
     """The top papers of the week (Monday to Sunday) a day is in, named by its ISO week as
     huggingface.co/papers/week/2025-W34 names it: /weeks/2025-W34/."""
-    year, week, _ = day.isocalendar()
-    return f"/weeks/{year:04d}-W{week:02d}/"
+    return f"/weeks/{iso_week(day)}/"
 
 
 def month_url(day: dt.date) -> str:
     """The top papers of the month a day is in: /months/2025-08/."""
-    return f"/months/{day.year:04d}-{day.month:02d}/"
+    return f"/months/{iso_month(day)}/"
+
+
+def iso_week(day: dt.date) -> str:
+    """'2025-W34': the ISO week a day is in (2024-12-30 is in 2025-W01), as HTML's <time> writes a week."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def iso_month(day: dt.date) -> str:
+    """'2025-08': the month a day is in, as HTML's <time> writes a month."""
+    return f"{day.year:04d}-{day.month:02d}"
 
 
 def papers_part_url(number: int) -> str:
