@@ -552,12 +552,28 @@ def test_topic_pages_mark_new_papers_without_counting_their_days_as_seen(reader:
     assert page.evaluate(f"localStorage.getItem('{SEEN_KEY}')") == "2025-08-15"  # the day's other papers are unseen
 
 
+def test_week_and_month_pages_mark_new_papers_without_counting_their_days_as_seen(reader: Page, base_url: str):
+    """They show a period's top papers, not every paper of its days (data-new-markers="rows"). A
+    paper is marked by the day its row shows, its first in the period: panopticsplatting, seen on
+    August 15 and featured again on the 18th, is new on the 18th's week, not in August's list."""
+    page = reader
+    for path, old_rows in (("/weeks/2025-W34/", 0), ("/months/2025-08/", 2)):
+        page.goto(f"{base_url}/")
+        page.evaluate(f"localStorage.setItem('{SEEN_KEY}', '2025-08-15'); localStorage.removeItem('{VISIT_KEY}')")
+        page.goto(base_url + path)
+        expect(page.locator(f".paper-item[data-day='{LATEST}'] .new-badge").first).to_be_visible()
+        expect(page.locator(".paper-item[data-day='2025-08-15']")).to_have_count(old_rows)
+        expect(page.locator(".paper-item[data-day='2025-08-15'] .new-badge")).to_have_count(0)
+        expect(page.locator(f".day-list li[data-day='{LATEST}'] .new-badge")).to_have_count(1)
+        assert page.evaluate(f"localStorage.getItem('{SEEN_KEY}')") == "2025-08-15", path
+
+
 # --- Accessibility ---
 
 def test_each_paper_of_a_list_is_a_heading_one_level_under_the_lists(reader: Page, base_url: str):
     """A screen reader goes from paper to paper by heading, as it goes from day to day."""
     page = reader
-    for path, level in ((f"/dates/{LATEST}/", 2), ("/", 3), ("/topics/vision/", 3)):
+    for path, level in ((f"/dates/{LATEST}/", 2), ("/", 3), ("/topics/vision/", 3), ("/weeks/2025-W34/", 2)):
         page.goto(base_url + path)
         rows = page.locator(".paper-list > .paper-item")
         titles = page.get_by_role("heading", level=level).locator(".paper-title")
@@ -572,6 +588,8 @@ PAGE_KINDS = {
     "topic": ("/topics/language-models/page/3/", ".pagination"),
     "topics": ("/topics/", ".year-counts"),
     "dates": ("/dates/", ".calendar"),
+    "week": ("/weeks/2025-W34/", ".paper-item.is-new"),
+    "month": ("/months/2025-08/", ".day-list li.is-new"),
     "paper": ("/papers/p/panopticsplatting/", ".copy-button"),
     "many-authors paper": ("/papers/m/many-authors/", ".more-authors"),
     "search": ("/search/?q=language", "#search-results li"),
