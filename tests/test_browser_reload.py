@@ -257,3 +257,22 @@ def test_the_published_page_has_no_reload_script(session):
         assert "/__digest/reload.js" in response.read().decode()  # the served page has it ...
     page = session.site_dir / "papers" / SLUG[0] / SLUG / "index.html"
     assert "__digest" not in page.read_text()  # ... the written one does not
+
+
+def test_an_open_week_page_shows_an_edit_of_one_of_its_papers(chromium_browser, session):
+    """A paper's week and month are its edit's scope: a new title shows in place, and upvotes
+    move the paper to the top."""
+    context = chromium_browser.new_context()
+    page = context.new_page()
+    page.goto(f"{session.url}weeks/2025-W34/")
+    page.wait_for_function("() => document.querySelector('script[data-digest-version]') !== null")
+    titles = page.locator(".paper-title")
+    expect(titles).to_have_text(["Sparse Routing for Tiny Models", "Fast Sampling of Diffusion Models",
+                                 "Robots That Fold Laundry"])
+    path = paper_file(session.project_dir, "robots-that-fold-laundry")
+    path.write_text(path.read_text().replace("title: Robots That Fold Laundry", "title: Robots That Fold Shirts"))
+    expect(titles.last).to_have_text("Robots That Fold Shirts", timeout=15_000)
+    path.write_text(path.read_text().replace("slug: robots-that-fold-laundry", "slug: robots-that-fold-laundry\nupvotes: 7"))
+    expect(titles.first).to_have_text("Robots That Fold Shirts", timeout=15_000)
+    expect(page.locator(".paper-item").first.locator(".upvotes")).to_contain_text("7")
+    context.close()

@@ -57,6 +57,18 @@ def test_an_edited_paper_rewrites_only_the_pages_that_show_it(golden_project, tm
     assert snapshot(site) == cold_build(golden_project, tmp_path)
 
 
+def test_new_upvotes_rewrite_the_papers_week_and_month_as_a_cold_build_writes_them(golden_project, tmp_path):
+    """Upvotes order the week's and the month's top papers: skippipe, last of both, goes first."""
+    build_site(golden_project)
+    retitle(golden_project, "skippipe", "slug: skippipe", "slug: skippipe\nupvotes: 99")
+    result = build_site(golden_project)
+    assert {"weeks/2025-W34/index.html", "months/2025-08/index.html"} <= set(result.written)
+    assert "weeks/2025-W33/index.html" not in result.written  # skippipe is not on it
+    week = (golden_project / "site" / "weeks" / "2025-W34" / "index.html").read_text()
+    assert week.index("/papers/s/skippipe/") < week.index("/papers/p/panopticsplatting/")
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
 def test_an_edit_saved_well_before_the_build_is_rendered(golden_project, tmp_path):
     """Papers are known by the digest of their file's bytes once the cache holds them (an edit
     made moments before a build is not held yet; this one is older)."""
