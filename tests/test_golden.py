@@ -58,7 +58,8 @@ def test_hostile_title_and_links_render_as_text(site):
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
     assert 'href="javascript:' not in page
     assert "<i>raw html" not in page and "&lt;i&gt;raw html&lt;/i&gt;" in page  # Markdown's raw HTML is off
-    for name in ("index.html", "topics/language-models/index.html", "dates/2025-08-18/index.html", "feed.xml"):
+    for name in ("index.html", "topics/language-models/index.html", "dates/2025-08-18/index.html", "feed.xml",
+                 "weeks/2025-W34/index.html", "months/2025-08/index.html"):
         text = (site / name).read_text()
         assert "<script>alert" not in text and "<img src=x" not in text, name
 
