@@ -234,3 +234,12 @@ def test_a_months_page_lists_its_top_papers_with_their_days_and_counts_every_pap
     assert august["earlier"] == Period("month", dt.date(2025, 7, 1)) and august["later"] is None
     assert "weeks/2025-W31/index.html" in found  # July 28 to August 3: both months' papers
     assert [p.slug for p in found["weeks/2025-W31/index.html"].context["papers"]] == ["p3", "p2", "p1", "july"]
+
+
+def test_home_names_the_latest_weeks_top_papers():
+    """The week of the latest day (Monday August 4 to Sunday August 10), not the latest day alone."""
+    papers = [paper(f"p{day}", (day,), upvotes=day * 10) for day in (1, 4, 5, 6, 7, 8, 9)] + [paper("plain", (9,))]
+    site = assemble_site(papers, TOPICS)
+    context = pages.home_page(site, SiteConfig()).context
+    assert [p.slug for p in context["week_top"]] == ["p9", "p8", "p7", "p6", "p5"]  # p1: the week before
+    assert pages.home_page(assemble_site([], TOPICS), SiteConfig()).context["week_top"] == ()

@@ -168,14 +168,22 @@ def listing_pages(site: Site, config: SiteConfig, scope: Scope | None = None,
 def home_page(site: Site, config: SiteConfig) -> Page:
     latest = site.latest_day
     recent_days = tuple((day, len(site.papers_by_day[day])) for day in reversed(site.days[-config.home_days:]))
+    week = Period.of("week", latest) if latest else None
+    week_papers = site.period_papers(week) if week else ()
     return Page("index.html", {
         "latest_day": latest,
         "latest_papers": site.papers_by_day[latest] if latest else (),
         "filter_topics": filter_topics(site, site.papers_by_day[latest] if latest else ()),
+        "week_top": tuple(paper for paper, _ in week_papers[:HOME_WEEK_TOP]),
         "recent_days": recent_days,
         "topic_counts": topic_counts(site),
         "paper_count": len(site.papers),
     }, "home.html")
+
+
+# The latest week's top papers the home page names, as Hugging Face's home offers its weekly list:
+# a glance at what stood out, the week's page for the rest.
+HOME_WEEK_TOP = 5
 
 
 def topic_counts(site: Site) -> tuple[tuple[Topic, int], ...]:
