@@ -175,3 +175,16 @@ def test_the_links_to_a_days_week_and_month_say_which_week_and_month_out_of_cont
         html = renderer.render(page.template, dict(page.context), page.path)
         assert link_names(html, "/weeks/2025-W32/") == ["Top papers of the week of August 4, 2025"], page.path
         assert link_names(html, "/months/2025-08/") == ["Top papers of August 2025"], page.path
+
+
+def test_a_periods_day_counts_say_why_they_add_up_to_more_than_its_papers(tmp_path: Path) -> None:
+    """A paper featured on two days of a week is one paper of the week and on both days' counts."""
+    twice = Paper("t", "t", "", (dt.date(2025, 8, 4), dt.date(2025, 8, 5)), ("other",))
+    once = Paper("o", "o", "", (dt.date(2025, 8, 5),), ("other",))
+    theme, _ = find_theme(tmp_path, SiteConfig())
+    renderer = Renderer(theme, SiteConfig(), asset_names(collect_static(theme)[0]), TOPICS)
+    for papers, explained in (([twice, once], True), ([once], False)):
+        week = pages.period_pages(assemble_site(papers, TOPICS), SiteConfig())[0]
+        html = renderer.render(week.template, dict(week.context), week.path)
+        assert ("counts on each of them, and once in the week's count" in html) is explained
+        assert f'<p class="count-line">{len(papers)} paper' in html
