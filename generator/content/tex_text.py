@@ -75,9 +75,9 @@ ACCENTED = re.compile(r"([A-Za-z])|\{([A-Za-z]|\\i)\}")
 OPTIONAL_ARGUMENT = re.compile(r"\[[^\]]{0,200}\]")
 # Rendered HTML is read whole: each tag, code with its verbatim text and a Markdown link with its
 # text (group 2 its <a>, group 3 its text, read on its own) are held out of the text as a
-# placeholder, NUL + its number + NUL. A NUL of the text itself is U+FFFD, as markdown-it has it. markdown-it's links never nest
-# and always close; a link's text is looked for only up to the next <a or </a>, so that markup of
-# many <a> and no </a> is still read in linear time.
+# placeholder, NUL + its number + NUL. A NUL of the text itself is U+FFFD, as markdown-it has it.
+# markdown-it's links never nest and always close; a link's text is looked for only up to the
+# next <a or </a>, so that markup of many <a> and no </a> is still read in linear time.
 HELD = "\x00"
 HELD_MARKUP = re.compile(r"<(code|pre)\b.*?</\1>|(<a\s[^>]*>)((?:(?!</?a[\s>]).)*)</a>|<[^>]*>", re.DOTALL)
 PLACEHOLDER = re.compile(r"\x00(\d+)\x00")
