@@ -1,7 +1,7 @@
 // Reading state for one reader, kept in this browser only (localStorage; nothing is sent anywhere):
 // the reading list's ☆ toggles (its page is reading-list.js's, which builds on this file), the
-// "new since your last visit" markers, and the topic filter of day lists. Every page works without this file: the toggles and
-// the filter stay hidden and every paper shows.
+// "new since your last visit" markers, and the topic filter of day lists. Every page works without
+// this file: the toggles and the filter stay hidden and every paper shows.
 (function () {
   "use strict";
 
