@@ -1,4 +1,5 @@
 """Feeds, sitemap and robots.txt of the site built from the seed digest are valid and complete."""
+import datetime as dt
 import json
 import re
 import shutil
@@ -47,7 +48,7 @@ def test_site_feed_has_the_latest_papers_with_absolute_unique_links(site, base_u
         assert link.startswith(base_url + "/papers/") and link.endswith("/")
         path = link.removeprefix(base_url).strip("/")
         assert (site / path / "index.html").is_file()
-        assert entry.find(f"{ATOM}updated").text.endswith("T00:00:00Z")  # featured dates, not the clock
+        assert entry.find(f"{ATOM}updated").text.startswith("2025-08-18T")  # featured dates, not the clock
 
 
 def test_a_busy_days_feed_entries_are_its_top_papers_in_the_days_order(site):
@@ -59,6 +60,29 @@ def test_a_busy_days_feed_entries_are_its_top_papers_in_the_days_order(site):
     assert len(day_order) == 89 and feed_order == day_order[:50]
     labels = {category.get("term"): category.get("label") for category in ET.parse(site / "feed.xml").iter(f"{ATOM}category")}
     assert labels["mixture-of-experts"] == "Mixture of experts" and "other" not in labels
+
+
+def test_a_feed_reader_sorting_by_time_keeps_the_days_order_and_date(site):
+    """Readers list entries by their time, newest first: the day's papers must not tie, and a
+    reader at UTC-11 or UTC+11 must still see them on the day they were featured."""
+    day_page = (site / "dates" / "2025-08-18" / "index.html").read_text()
+    day_order = re.findall(r'<li class="paper-item" data-slug="([^"]+)"', day_page)[:50]
+    atom = [(dt.datetime.fromisoformat(entry.findtext(f"{ATOM}updated")), _slug(entry.find(f"{ATOM}link").get("href")))
+            for entry in entries(site / "feed.xml")]
+    items = json.loads((site / "feed.json").read_text())["items"]
+    json_feed = [(dt.datetime.fromisoformat(item["date_modified"]), _slug(item["url"])) for item in items]
+    for timed in (atom, json_feed):
+        assert [slug for _, slug in sorted(timed, key=lambda pair: pair[0], reverse=True)] == day_order
+        assert len({moment for moment, _ in timed}) == len(timed)
+        for hours in (-11, 11):
+            assert {moment.astimezone(dt.timezone(dt.timedelta(hours=hours))).date() for moment, _ in timed} == {
+                dt.date(2025, 8, 18)}
+    newest = max(moment for moment, _ in atom)
+    assert dt.datetime.fromisoformat(ET.parse(site / "feed.xml").getroot().findtext(f"{ATOM}updated")) == newest
+
+
+def _slug(url):
+    return url.rstrip("/").rsplit("/", 1)[1]
 
 
 def test_a_feed_entry_has_hugging_faces_summary_as_its_summary(site):

@@ -115,6 +115,18 @@ def test_the_data_functions_give_sorted_entries_and_a_dated_empty_feed() -> None
     assert hash(empty) == hash(outputs.topic_feed(config, topics[1], ()))  # usable as a cache key
 
 
+def test_feed_times_follow_places_and_put_unplaced_papers_last() -> None:
+    day = dt.date(2025, 8, 18)
+    def time_at(place: int | None) -> str:
+        ranks = ((day, place),) if place is not None else ()
+        return outputs.feed_time(Paper(slug="p", title="P", body="", featured=(day,), topics=(), ranks=ranks), day)
+    assert [time_at(place) for place in (1, 2, 60, None)] == [
+        "2025-08-18T12:00:00Z", "2025-08-18T11:59:59Z", "2025-08-18T11:59:01Z", "2025-08-18T11:00:00Z"]
+    assert time_at(10**6) == "2025-08-18T11:00:01Z"  # still the day, still before the unplaced
+    assert outputs.feed_time(Paper(slug="p", title="P", body="", featured=(dt.date(1, 1, 1),), topics=(),
+                                   ranks=((dt.date(1, 1, 1), 1),)), dt.date(1, 1, 1)) == "0001-01-01T12:00:00Z"
+
+
 def test_the_json_feed_is_valid_json_with_the_site_feeds_papers(golden_project, tmp_path):
     import json
     import xml.etree.ElementTree as ElementTree

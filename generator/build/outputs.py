@@ -5,7 +5,7 @@ Each function here is pure and returns frozen values; the theme's templates
 any of these files without touching code. The values double as the pages'
 cache keys (see pages.py).
 
-Feed times come from the papers' featured dates, never from the clock, so two
+Feed times come from the papers' featured dates and places, never from the clock, so two
 builds of the same content give the same bytes.
 """
 from __future__ import annotations
@@ -21,6 +21,10 @@ from generator.content.taxonomy import Topic
 
 # An empty feed still needs an <updated>; the epoch keeps it deterministic.
 EMPTY_FEED_UPDATED = dt.date(1970, 1, 1)
+# A day's papers are stamped between 11:00 and 12:00 UTC, the same date from UTC-11 to UTC+11;
+# midnight showed a day's papers on the day before to every reader west of Greenwich.
+FEED_NOON = dt.time(12)
+FEED_HOUR = dt.timedelta(hours=1)  # a place a second, from noon back; later places share 11:00:01
 # sitemaps.org: a sitemap lists at most 50,000 URLs (and 50 MB: 50,000 of ours take ~8 MB); crawlers
 # refuse a longer one. A site of 80,000 papers has 84,000 pages.
 SITEMAP_LIMIT = 50_000
@@ -60,6 +64,21 @@ def topic_feed(config: SiteConfig, topic: Topic, papers: tuple[Paper, ...]) -> F
     return Feed(f"{topic.name} — {config.title}", topic.description,
                 config.base_url + urls.topic_feed_url(topic.slug), config.base_url + urls.topic_url(topic.slug),
                 config.language, config.base_url, latest_day(papers), papers)
+
+
+def feed_time(paper: Paper, day: dt.date) -> str:
+    """The paper's Atom/JSON Feed time for one of its days: noon UTC, a second earlier per place
+    below the first, so feed readers, which sort by time, keep the day's order. A paper without a
+    place that day comes after every placed one, at 11:00."""
+    place = paper.rank_on(day)
+    before_noon = FEED_HOUR if place is None else min(dt.timedelta(seconds=place - 1), FEED_HOUR - dt.timedelta(seconds=1))
+    return (dt.datetime.combine(day, FEED_NOON) - before_noon).isoformat() + "Z"
+
+
+def feed_updated(feed: Feed) -> str:
+    """The feed's own time: its latest day at noon, never before its newest entry."""
+    return f"{feed.updated.isoformat()}T{FEED_NOON.isoformat()}Z"
+
 
 
 def latest_day(papers: tuple[Paper, ...]) -> dt.date:
