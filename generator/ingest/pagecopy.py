@@ -179,6 +179,7 @@ class _DigestParser:
         date = parse_date_line(paragraph.lines[0], self.named)
         if date is None:
             return False
+        self._drop_page_boilerplate()
         self._finish_day()
         if date == "NO_YEAR":
             self.error(paragraph.line, f"date line '{paragraph.lines[0]}' has no year and the file name has none",
@@ -197,6 +198,14 @@ class _DigestParser:
                 self.error(paragraph.line + offset, f"expected a date line before the first paper, found '{_clip(line)}'",
                            "add a line such as 'Aug 18' or '2025-08-18' above the first title")
                 return
+
+    def _drop_page_boilerplate(self) -> None:
+        """A second copy of the page pasted below the first (a file may hold several days) puts the
+        page's boilerplate right above its date line: it is skipped there as at the top, where it
+        would otherwise pair into papers titled 'Daily Papers', or leave 'Subscribe' a title
+        without an abstract."""
+        while self.day and _is_boilerplate(self.day[-1]):
+            self.day.pop()
 
     def _finish_day(self) -> None:
         paragraphs, self.day = self.day, []
@@ -264,6 +273,10 @@ class _DigestParser:
             self.error(1, "no papers found",
                        "a digest needs a date line such as 'Aug 18', then title and abstract paragraphs")
         return (self.drafts, []) if not self.errors else ([], self.errors)
+
+
+def _is_boilerplate(paragraph: Paragraph) -> bool:
+    return all(line.lower() in BOILERPLATE for line in paragraph.lines)
 
 
 def _can_be_title(paragraph: Paragraph) -> bool:
