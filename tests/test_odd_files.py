@@ -83,3 +83,18 @@ def test_check_names_files_saved_where_no_command_reads_them(golden_project: Pat
     assert "notice: content/papers/2025: a folder: the paper files in it are not read" in result.stdout
     assert "notice: content/digests/2025-08-19.TXT: not read: digests are named .txt or .json" in result.stdout
     assert "skippipe.md.bak" not in result.stdout
+
+
+def test_check_names_paper_files_saved_with_another_ending(golden_project: Path) -> None:
+    """A paper file saved as `.MD`, `.markdown` or `.md.txt` (an editor that hides extensions) is
+    published by no command: check says so, where it said nothing."""
+    for name in ("new-paper.MD", "other-paper.markdown", "third-paper.md.txt"):
+        (papers_dir(golden_project) / name).write_text("---\ntitle: New\n---\n")
+    (papers_dir(golden_project) / "skippipe.md~").write_text("a backup")  # an editor's: left alone
+    result = subprocess.run([sys.executable, "-m", "generator", "--project", str(golden_project), "check"],
+                            capture_output=True, text=True, cwd=golden_project)
+    assert result.returncode == 0, result.stderr
+    for name, rename in (("new-paper.MD", "new-paper"), ("other-paper.markdown", "other-paper"),
+                         ("third-paper.md.txt", "third-paper")):
+        assert f"notice: content/papers/{name}: not read: paper files are named .md (rename it to {rename}.md)" in result.stdout
+    assert "skippipe.md~" not in result.stdout

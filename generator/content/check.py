@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from generator.build.site import check_topics
-from generator.content.papers import PaperFile, load_paper_files, parse_ahead
+from generator.content.papers import PaperFile, is_paper_file_name, load_paper_files, parse_ahead
 from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
 from generator.files import visible_entries
@@ -77,14 +77,27 @@ def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceE
 
 def unread_files(project: Project) -> list[SourceError]:
     """What a curator may have saved where no command reads it: a folder among the paper files
-    (`content/papers/2025/`), a digest whose name ends otherwise than .txt or .json (`.TXT`)."""
-    folders = visible_entries(project.papers, lambda entry: entry.is_dir() and not entry.name.endswith(".md"))
+    (`content/papers/2025/`), a paper file named otherwise than .md (`.MD`, `.markdown`, or the
+    `.md.txt` an editor that hides extensions saves), a digest whose name ends otherwise than
+    .txt or .json (`.TXT`)."""
+    unread = visible_entries(project.papers, lambda entry: (entry.is_dir() and not entry.name.endswith(".md"))
+                             or _named_almost_like_a_paper_file(entry.name))  # one listing of 80,000 names, not two
     notices = [SourceError(display_path(path), 0, "a folder: the paper files in it are not read",
-                           "move them into content/papers/ itself") for path in folders]
+                           "move them into content/papers/ itself") if path.is_dir() else
+               SourceError(display_path(path), 0, "not read: paper files are named .md",
+                           f"rename it to {path.name.split('.')[0]}.md") for path in unread]
     misnamed = visible_entries(project.digests, lambda entry: not is_digest_name(entry.name))
     notices += [SourceError(display_path(path), 0, "not read: digests are named .txt or .json",
                             "rename it, e.g. 2025-08-18.txt, or move it out of content/digests/") for path in misnamed]
     return notices
+
+
+# Endings of a file meant as a paper file; any other (an editor's `.bak`, `~`) is left alone.
+PAPER_FILE_LOOKALIKES = (".md", ".markdown", ".txt")
+
+
+def _named_almost_like_a_paper_file(name: str) -> bool:
+    return name.lower().endswith(PAPER_FILE_LOOKALIKES) and not is_paper_file_name(name)
 
 
 def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
