@@ -89,8 +89,17 @@ NamedDay = tuple[int, int]  # (year, month) of the file's name: YYYY-MM-DD.txt
 
 
 def day_from_name(name: str) -> NamedDay | None:
+    """The year and month of the day the file is named after; None without one, and for a name
+    that is no real day: in `2025-18-08.txt` (day and month swapped) month 18 would put 'Aug 18'
+    in 2026, and in `2025-00-19.txt` in 2024."""
     match = FILE_DATE.search(name)
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    if not match:
+        return None
+    try:
+        named = dt.date(*(int(part) for part in match.groups()))
+    except ValueError:
+        return None
+    return named.year, named.month
 
 
 def year_near(named: NamedDay | None, month: int) -> int | None:
@@ -182,7 +191,7 @@ class _DigestParser:
         self._drop_page_boilerplate()
         self._finish_day()
         if date == "NO_YEAR":
-            self.error(paragraph.line, f"date line '{paragraph.lines[0]}' has no year and the file name has none",
+            self.error(paragraph.line, f"date line '{paragraph.lines[0]}' has no year and {self._name_without_day()}",
                        "name the file YYYY-MM-DD.txt or write the date in full, e.g. 'August 18, 2025'")
         elif isinstance(date, str):
             self.error(paragraph.line, f"date line '{paragraph.lines[0]}' is {date}", "correct the date")
@@ -191,6 +200,10 @@ class _DigestParser:
             return True
         self.date = dt.date.min  # keep parsing so later errors are reported too
         return True
+
+    def _name_without_day(self) -> str:
+        named = FILE_DATE.search(self.name)
+        return f"the file name's date {named.group(0)} is not a real date" if named else "the file name has none"
 
     def _take_boilerplate(self, paragraph: Paragraph) -> None:
         for offset, line in enumerate(paragraph.lines):
