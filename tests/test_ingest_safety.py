@@ -142,3 +142,19 @@ def test_a_ledger_saved_in_another_encoding_is_named_at_its_line_and_nothing_cha
     assert result.returncode == 1
     assert result.stderr.startswith(f"content/ingested.tsv:{lines + 1}: not UTF-8 text (save the file as UTF-8")
     assert snapshot(project.content) == before
+
+
+def test_the_same_paper_in_two_files_stops_ingest_before_it_adds_a_day_to_either(tmp_path):
+    """A curator's copy of a paper file left both files one paper: ingest added the next day
+    the paper was featured to one of them and published both; it now names the two files."""
+    project = ingested(tmp_path)
+    original = project.papers / THYME
+    copy = project.papers / "thyme-copy.md"
+    copy.write_text(original.read_text().replace("slug: thyme-think-beyond-images", "slug: thyme-copy"))
+    (project.digests / "2025-08-19.txt").write_text("Aug 19, 2025\n\nThyme: Think Beyond Images\n\nAn abstract.\n")
+    before = snapshot(project.content)
+    result = digest_cli(project.root, "ingest")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("content/papers/thyme-think-beyond-images.md:1: same arxiv as "
+                                    "content/papers/thyme-copy.md: one paper in two files (merge the featured dates")
+    assert snapshot(project.content) == before

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from generator.build.site import check_topics
-from generator.content.papers import PaperFile, is_paper_file_name, load_paper_files, parse_ahead
+from generator.content.papers import PaperFile, duplicate_papers, is_paper_file_name, load_paper_files, parse_ahead
 from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
 from generator.files import visible_entries
@@ -49,21 +49,6 @@ def unknown_topics(files: list[PaperFile], topics: list[Topic], taxonomy: str) -
     if not topics:
         return []  # the taxonomy itself is broken; that error is reported already
     return check_topics([file.paper for file in files], topics, taxonomy)
-
-
-def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:
-    """The same paper in two files: same normalized title, same abstract or same arXiv id."""
-    first_file: dict[str, PaperFile] = {}
-    errors: list[SourceError] = []
-    for file in files:
-        for key in file.keys:
-            other = first_file.setdefault(key, file)
-            if other is not file:
-                what = key.split(":", 1)[0]
-                errors.append(SourceError(file.paper.path, 1, f"same {what} as {other.paper.path}: one paper in two files",
-                                          "merge the featured dates into one file and delete the other"))
-                break
-    return errors
 
 
 def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceError]:

@@ -53,6 +53,22 @@ class PaperFile:
         return self.identity.split("\n") if self.identity else []
 
 
+def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:
+    """The same paper in two files: same normalized title, same abstract or same arXiv id. `digest check`
+    lists them, and ingest refuses to run: it could not tell which of the two a digest's paper is."""
+    first_file: dict[str, PaperFile] = {}
+    errors: list[SourceError] = []
+    for file in files:
+        for key in file.keys:
+            other = first_file.setdefault(key, file)
+            if other is not file:
+                what = key.split(":", 1)[0]
+                errors.append(SourceError(file.paper.path, 1, f"same {what} as {other.paper.path}: one paper in two files",
+                                          "merge the featured dates into one file and delete the other"))
+                break
+    return errors
+
+
 def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
     return parse_paper_file(path, path.read_bytes())
 

@@ -29,6 +29,7 @@ from generator.content.identity import identity_keys
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
+    duplicate_papers,
     fields_from_paper,
     format_paper_file,
     load_paper_files,
@@ -194,7 +195,7 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     drafts, errors = read_needed_digests(paths, previous, changed or [], inputs, hashes)
     topics, taxonomy_errors = load_taxonomy(project.taxonomy_file)
     existing, paper_errors = loaded or load_paper_files(project, inputs.papers)  # stamped before anything was read
-    errors += taxonomy_errors + paper_errors
+    errors += taxonomy_errors + paper_errors + duplicate_papers(existing)
     if errors:
         raise BuildFailed(errors)
     catalog = Catalog(existing, TopicMatcher(topics, fallback_slug(topics)), Ledger.read(project.ingest_ledger))
