@@ -98,6 +98,17 @@ def test_a_static_file_linking_out_of_its_folder_is_refused(golden_project: Path
     assert not (golden_project / "site").exists()
 
 
+@pytest.mark.parametrize("folder, name", [("static", "key.txt"), ("templates", "paper.html")])
+def test_check_refuses_a_theme_file_linking_out_as_the_build_does(golden_project: Path, tmp_path: Path,
+                                                                  folder: str, name: str) -> None:
+    (tmp_path / "key").write_text("PRIVATE KEY")
+    (golden_project / folder).mkdir()
+    (golden_project / folder / name).symlink_to(tmp_path / "key")
+    result = digest_cli(golden_project, "check")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert f"{folder}/{name}: a symbolic link out of {folder}: " in result.stderr
+
+
 SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI"
 
 

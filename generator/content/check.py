@@ -38,11 +38,15 @@ def check_content(project: Project) -> CheckReport:
 
 
 def site_config_errors(project: Project) -> list[SourceError]:
-    """What `digest build` refuses in content/site.yaml: its keys and values, and its theme."""
-    from generator.build.theme import find_theme  # the theme module owns where themes live
+    """What `digest build` refuses in content/site.yaml (its keys and values) and in the theme: a
+    missing theme, and a template or static file that is a link out of its folder or unreadable."""
+    from generator.build.theme import check_template_files, collect_static, find_theme  # the theme module owns them
 
     config, errors = project.load_config()
-    return errors or find_theme(project.root, config)[1]
+    if errors:
+        return errors
+    theme, errors = find_theme(project.root, config)
+    return errors or check_template_files(theme) + collect_static(theme)[1]
 
 
 def unknown_topics(files: list[PaperFile], topics: list[Topic], taxonomy: str) -> list[SourceError]:
