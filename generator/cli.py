@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TextIO
 from generator import __version__
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.project import Project
+from generator.words import count_of
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
@@ -262,7 +263,9 @@ def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
     if report.skipped:
         print("ingest: no digest or paper file changed since the last ingest")
         return EXIT_OK
-    print(f"ingest: {report.created} new, {report.updated} updated, {report.unchanged} unchanged paper files")
+    files = report.created + report.updated + report.unchanged
+    print(f"ingest: {count_of(files, 'paper file')}: {report.created:,} new, {report.updated:,} updated, "
+          f"{report.unchanged:,} unchanged")
     return EXIT_OK
 
 
@@ -274,7 +277,7 @@ def cmd_fetch(args: argparse.Namespace, project: Project) -> int:
     except FetchError as error:
         print(f"digest: fetch: {error}", file=sys.stderr)
         return EXIT_PROBLEMS
-    print(f"fetch: wrote {display_path(path)} ({papers} papers); `digest build` ingests it")
+    print(f"fetch: wrote {display_path(path)} ({count_of(papers, 'paper')}); `digest build` ingests it")
     return EXIT_OK
 
 
@@ -308,7 +311,7 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     if not result.written and not result.removed:
         print("build: site/ is up to date")
         return EXIT_OK
-    print(f"build: wrote {len(result.written)} files to site/ and {result.removals()} in {result.seconds:.2f} s")
+    print(f"build: wrote {count_of(len(result.written), 'file')} to site/ and {result.removals()} in {result.seconds:.2f} s")
     return EXIT_OK
 
 
@@ -319,7 +322,8 @@ def cmd_check(args: argparse.Namespace, project: Project) -> int:
     for line in capped_notice_lines(report.notices, len(report.notices) if args.all else MAX_NOTICES_PER_KIND):
         print(f"notice: {line}")
     _print_errors(report.errors)
-    print(f"check: {report.papers} papers, {len(report.errors)} errors, {len(report.notices)} notices")
+    print(f"check: {count_of(report.papers, 'paper')}, {count_of(len(report.errors), 'error')}, "
+          f"{count_of(len(report.notices), 'notice')}")
     return EXIT_PROBLEMS if report.errors else EXIT_OK
 
 
@@ -335,7 +339,7 @@ def cmd_retopic(args: argparse.Namespace, project: Project) -> int:
     from generator.ingest.curate import retopic
 
     changed = retopic(project)
-    print(f"retopic: {len(changed)} paper files changed")
+    print(f"retopic: {count_of(len(changed), 'paper file')} changed")
     return EXIT_OK
 
 
@@ -355,7 +359,7 @@ def cmd_enrich(args: argparse.Namespace, project: Project) -> int:
     verb = "would fill" if args.dry_run else "filled"
     for path, changes in report.filled:
         print(f"enrich: {verb} {', '.join(changes)} in {display_path(path)}")
-    print(f"enrich: {len(report.filled)} papers {verb}, {len(report.not_found)} without an exact match on arXiv, "
+    print(f"enrich: {count_of(len(report.filled), 'paper')} {verb}, {len(report.not_found)} without an exact match on arXiv, "
           f"{report.skipped} skipped (no match in an earlier run)")
     return EXIT_OK
 
@@ -378,7 +382,7 @@ def _print_errors(errors: list[SourceError]) -> None:
     for line in capped_error_lines(errors):
         print(line, file=sys.stderr)
     if errors:
-        print(f"digest: {len(errors)} problem(s); nothing was changed", file=sys.stderr)
+        print(f"digest: {count_of(len(errors), 'problem')}; nothing was changed", file=sys.stderr)
 
 
 def capped_notice_lines(notices: list[SourceError], per_kind: int) -> list[str]:

@@ -131,6 +131,24 @@ def test_check_points_at_an_unlikely_date(project, dates, notice):
     assert len(re.findall(r"(featured|published) on a day", result.stdout)) == 1  # the seed's papers' dates are likely
 
 
+def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
+    """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
+    paper's day lists it after every placed paper."""
+    papers = project / "content" / "papers"
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
+        "featured: [2025-08-18]", "featured: [2025-08-18]\nranks: {2025-08-18: 2, 2025-08-19: 3}")
+    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    for other in papers.glob("*.md"):  # the seed's fallback notices aside, this is the one notice
+        if other.name != "typo.md" and "topics: [other]" in other.read_text(encoding="utf-8"):
+            other.unlink()
+    result = digest_cli(project, "check")
+    assert result.returncode == 0, result.stderr
+    assert ("notice: content/papers/typo.md:5: a place on 2025-08-19, a day it is not featured on "
+            "(correct the day in `ranks` or in `featured`, or delete the place)") in result.stdout
+    assert "2025-08-18, a day" not in result.stdout
+    assert result.stdout.rstrip().endswith(", 0 errors, 1 notice")
+
+
 def test_check_takes_arxivs_day_after_the_digests_for_a_likely_date(project):
     """arXiv's `published` is in UTC, and can be the digest's day or the day after."""
     papers = project / "content" / "papers"

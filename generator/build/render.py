@@ -27,6 +27,7 @@ from generator.content.taxonomy import Topic, TopicNames
 from generator.content.tex_text import shown_text, tex_html
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.files import is_hidden_name
+from generator.words import count_of
 
 TEMPLATE_EXTENSIONS = ("html", "xml", "txt", "json")  # the files of a theme's templates/ folder
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -100,11 +101,6 @@ def year_name(year: int) -> str:
 def period_of(day: dt.date, kind: str) -> Period:
     """The week or the month a day is in, for the links to its top papers."""
     return Period.of(kind, day)
-
-
-def count_of(count: int, noun: str) -> str:
-    """'1 paper', '9,877 papers': the noun in the plural unless there is exactly one."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def is_template_name(name: str) -> bool:

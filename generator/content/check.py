@@ -117,7 +117,19 @@ def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
             notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
         if paper.published and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY:
             notices.append(unlikely_published_date(file, paper.published))
+        notices += places_on_other_days(file)
     return notices
+
+
+def places_on_other_days(file: PaperFile) -> list[SourceError]:
+    """A place (`ranks`) on a day the paper is not featured on: a typo in one of the two dates, or
+    a day taken out of `featured` with its place left behind. No page shows it, and the paper's
+    real day lists it after every placed paper."""
+    featured = set(file.paper.featured)
+    return [SourceError(file.paper.path, file.key_lines.get("ranks", 1),
+                        f"a place on {day.isoformat()}, a day it is not featured on",
+                        "correct the day in `ranks` or in `featured`, or delete the place")
+            for day, _ in file.paper.ranks if day not in featured]
 
 
 def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:
