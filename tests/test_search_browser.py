@@ -294,6 +294,19 @@ def test_back_from_similar_spellings_returns_to_the_query_before(page):
     assert page.problems == []
 
 
+def test_a_misspelt_word_among_found_ones_offers_similar_spellings(page):
+    # "transformer" alone finds papers, so the page lists those with any of the words: the
+    # misspelt one is the likely reason no paper has them all.
+    status = open_search(page, "difusion transformer")
+    assert status.startswith("No paper has all of") and result_titles(page)
+    offer = page.locator(".search-suggestion a")
+    expect(offer).to_have_text("difusion~1 transformer~1")
+    offer.click()
+    expect(page.locator("#search-status")).to_contain_text("for \u201cdifusion~1 transformer~1\u201d")
+    assert any("iffusion" in title for title in result_titles(page)[:5])
+    assert page.problems == []
+
+
 def test_a_query_with_results_offers_no_other_spellings(page):
     open_search(page, "transformer")
     assert result_titles(page) and page.locator(".search-suggestion a").count() == 0

@@ -528,7 +528,8 @@
 
   // The query with "~1" after each plain word of 4+ letters ("difusion modle" -> "difusion~1
   // modle~1"), or null when it has none. Fuzzy terms fetch the list of every term (hundreds of KB),
-  // so the page offers this query when one finds nothing, rather than running it unasked.
+  // so the page offers this query when one finds nothing, or no paper with all its words, rather
+  // than running it unasked.
   function similarSpellings(query) {
     var words = query.trim().split(/\s+/);
     if (!words.some(function (word) { return SPELLING_WORD.test(word); })) { return null; }
@@ -927,7 +928,8 @@
           // Set with the first results, never before: the count and the list always agree.
           if (!isShown(search)) { return; }
           page.status.textContent = statusText(found, query);
-          if (!found.results.length) { offerSimilarSpellings(query); }
+          // Papers with only some of the words are often there because one word is misspelt.
+          if (!found.results.length || found.mode === "any") { offerSimilarSpellings(query); }
           if (view && view.scrollY) { page.window.scrollTo(0, view.scrollY); }
         });
       }).catch(failedSearch(search));
