@@ -581,6 +581,34 @@ def test_each_paper_of_a_list_is_a_heading_one_level_under_the_lists(reader: Pag
         assert rows.count() > 0, path
 
 
+# The relative luminance of a "#rrggbb" colour and the contrast of two, as WCAG defines them.
+def luminance(colour: str) -> float:
+    channels = [int(colour.strip()[index:index + 2], 16) / 255 for index in (1, 3, 5)]
+    linear = [value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4 for value in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_calendar_key_says_what_its_colours_mean_in_light_and_dark(chromium_browser: Browser, base_url: str,
+                                                                       scheme: Literal["light", "dark"]):
+    # Busier days stand further out from the page in both schemes, which in dark mode means
+    # lighter cells: a key saying "darker: more" was wrong there.
+    context = chromium_browser.new_context(color_scheme=scheme)
+    page = context.new_page()
+    page.goto(f"{base_url}/dates/")
+    key = page.locator("main .count").first.inner_text()
+    background, *levels = page.evaluate("""() => { const style = getComputedStyle(document.documentElement);
+        return ['--bg', '--cal-1', '--cal-2', '--cal-3'].map(name => style.getPropertyValue(name)); }""")
+    context.close()
+    assert sorted(levels, key=lambda level: contrast(level, background)) == levels
+    assert "the stronger its colour, the more" in key and "darker" not in key
+
+
 # Each kind of page, and what shows once its scripts have run.
 PAGE_KINDS = {
     "home": ("/", ".paper-item.is-new"),
