@@ -42,6 +42,7 @@ def test_metadata_comes_from_the_paper_object():
     assert thyme.published == dt.date(2025, 8, 15)  # arXiv's day, three days before Hugging Face featured it
     assert thyme.upvotes == 20
     assert thyme.github_stars == 53
+    assert thyme.comments == 1  # the entry's numComments, beside its paper object
     assert thyme.ai_summary.startswith("Thyme, a novel paradigm, enables MLLMs to autonomously perform image")
 
 
@@ -75,6 +76,12 @@ def test_an_ai_summary_is_one_line_of_text_or_none(value, shown):
 def test_upvotes_or_stars_that_are_no_count_are_left_out(value):
     draft = parse("2025-08-18.json", json.dumps([_entry(upvotes=value, githubStars=value)]))[0][0]
     assert draft.upvotes is None and draft.github_stars is None
+
+
+@pytest.mark.parametrize("value", [None, -1, 2.5, False, "8"])
+def test_comments_that_are_no_count_are_left_out(value):
+    entry = {**_entry(), "numComments": value}
+    assert parse("2025-08-18.json", json.dumps([entry]))[0][0].comments is None
 
 
 @pytest.mark.parametrize("value", [None, 20250815, "yesterday", "2025-13-01T00:00:00Z"])

@@ -45,6 +45,7 @@ def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
     assert thyme["ranks"] == {dt.date(2025, 8, 18): 1}
     assert thyme["sources"] == ["2025-08-18.json"]
     assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15) and thyme["github_stars"] == 53
+    assert thyme["comments"] == 1
 
 
 def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_rows_and_on_the_page(tmp_path):
@@ -60,6 +61,8 @@ def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_
     page = (project / "site" / "papers" / path.stem[0] / path.stem / "index.html").read_text(encoding="utf-8")
     assert '<p class="organization">alibaba</p>' in page and f"<p>{summary}" in page
     assert '<span aria-hidden="true">★</span> 23 stars on GitHub when featured</dd>' in page
+    # Hugging Face lists each paper with its discussion's comments: the page has them beside its link.
+    assert front_matter(path)["comments"] == 2 and "Paper page and discussion</a> · 2 comments</dd>" in page
 
 
 def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):

@@ -249,6 +249,9 @@ class Paper:
     upvotes: int | None = front_matter(
         COUNT, "the paper's upvotes on Hugging Face as its first API digest gave them (the day's ranking "
         "follows them); lists and the paper's page show them", default=None)
+    comments: int | None = front_matter(
+        COUNT, "the comments in the paper's discussion on Hugging Face as its first API digest gave them; "
+        "the paper's page shows them beside the link to that discussion", default=None)
     github_stars: int | None = front_matter(
         COUNT, "the stars of the paper's code on GitHub as its first API digest gave them; the paper's page "
         "shows them beside the code link", default=None)

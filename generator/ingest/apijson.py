@@ -114,6 +114,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         organization=_organization(paper.get("organization") or entry.get("organization")),
         ai_summary=_one_line(paper.get("ai_summary")),
         github_stars=_count(paper.get("githubStars")),
+        comments=_count(entry.get("numComments")),  # the entry's, not the paper's: the day's discussion
     )
 
 
@@ -129,7 +130,7 @@ def _published(value: Any) -> dt.date | None:
 
 
 def _count(value: Any) -> int | None:
-    """A count the API gives (upvotes, GitHub stars); None when missing or not one."""
+    """A count the API gives (upvotes, comments, GitHub stars); None when missing or not one."""
     return value if is_count(value) else None
 
 

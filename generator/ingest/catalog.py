@@ -461,7 +461,7 @@ class Catalog:
             featured=(draft.featured,), topics=parts.topics, rule_topics=parts.topics, links=parts.links,
             arxiv_id=draft.arxiv_id, authors=draft.authors, published=draft.published, upvotes=draft.upvotes,
             organization=draft.organization, ai_summary=draft.ai_summary, github_stars=draft.github_stars,
-            sources=(draft.digest,),
+            comments=draft.comments, sources=(draft.digest,),
         )
         self._index(paper, parts.body_keys)
         return paper.slug
@@ -480,7 +480,8 @@ class Catalog:
             links=paper.links or draft.links, published=paper.published or draft.published,
             upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes,
             organization=paper.organization or draft.organization, ai_summary=paper.ai_summary or draft.ai_summary,
-            github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars))
+            github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars,
+            comments=draft.comments if paper.comments is None else paper.comments))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
 

@@ -25,3 +25,4 @@ class DraftPaper:
     organization: str = ""  # API files only: the organization Hugging Face lists the paper under
     ai_summary: str = ""  # API files only: Hugging Face's one-sentence, machine-written summary
     github_stars: int | None = None  # API files only: the stars of the paper's code on GitHub as saved
+    comments: int | None = None  # API files only: the comments in the paper's Hugging Face discussion as saved
