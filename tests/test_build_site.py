@@ -124,6 +124,19 @@ def test_bibtex_entry_is_balanced_and_names_the_eprint():
     assert "eprint = {2508.01234}" in entry
 
 
+@pytest.mark.parametrize(("title", "written"), [
+    ("AI for Auto-Research: Roadmap & User Guide", "Roadmap \\& User Guide"),
+    ("Serving Over 90% of Global Speakers", "Over 90\\% of Global"),
+    ("Issue #12 and pass_at_k", "Issue \\#12 and pass\\_at\\_k"),
+    ("Serving LLaMA-70B on $60 GPUs", "on \\$60 GPUs"),  # a dollar, not a formula
+    ("A Simple $L_2$ Norm & More", "A Simple $L_2$ Norm \\& More"),  # the formula keeps its TeX
+])
+def test_bibtex_title_reads_in_latex_as_on_the_page(title, written):
+    """LaTeX reads & % # _ $ as commands: a title's own ones stopped the citing document's build."""
+    entry = pages.bibtex(paper("p", (1,), title=title, authors=("Ana & Bo Lab",)))
+    assert written in entry and "author = {Ana \\& Bo Lab}" in entry
+
+
 def test_home_shows_the_latest_day_and_recent_days():
     site = assemble_site([paper("a", (1,)), paper("b", (2,)), paper("c", (3,))], TOPICS)
     context = pages.home_page(site, SiteConfig(home_days=2)).context

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from generator.build.render import year_name
 from generator.build.site import PERIOD_KINDS, Period, Site
 from generator.config import SiteConfig
 from generator.content.addresses import web_address
+from generator.content.math import SPAN
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 from generator.content.tex_text import shown_text
@@ -330,19 +332,39 @@ def arxiv_url(paper: Paper) -> str:
     return f"https://arxiv.org/search/?query={quote_plus(paper.title)}&searchtype=title"
 
 
-def bibtex(paper: Paper) -> str:
-    """A BibTeX entry to copy; braces in fields are escaped so the entry stays balanced."""
-    def escape(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+# Characters LaTeX reads as commands where a title means them as text: "Roadmap & User Guide"
+# stopped the citing document's build, and "90% of Speakers" lost the rest of its title.
+LATEX_SPECIAL = re.compile(r"[&%#_$]")
 
-    fields = [("title", "{" + escape(paper.title) + "}")]
+
+def bibtex_value(text: str) -> str:
+    """A BibTeX field's value with its braces escaped, so that the entry stays balanced."""
+    return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+
+
+def bibtex_text(text: str) -> str:
+    """A title or names as LaTeX shows them: LaTeX's special characters escaped outside the `$…$`
+    formulas, which keep their TeX, as the paper's page reads them."""
+    def as_text(part: str) -> str:
+        return LATEX_SPECIAL.sub(lambda special: "\\" + special.group(), bibtex_value(part))
+
+    pieces, end = [], 0
+    for formula in SPAN.finditer(text):
+        pieces += [as_text(text[end:formula.start()]), bibtex_value(formula.group())]
+        end = formula.end()
+    return "".join([*pieces, as_text(text[end:])])
+
+
+def bibtex(paper: Paper) -> str:
+    """A BibTeX entry to copy."""
+    fields = [("title", "{" + bibtex_text(paper.title) + "}")]
     if paper.authors:
-        fields.append(("author", escape(" and ".join(paper.authors))))
+        fields.append(("author", bibtex_text(" and ".join(paper.authors))))
     fields.append(("year", year_name((paper.published or paper.first_featured).year)))
     if paper.arxiv_id:  # without one, a search address is no citation target: no url at all
-        fields += [("eprint", escape(paper.arxiv_id)), ("archivePrefix", "arXiv")]
-        fields += [("primaryClass", escape(paper.primary_category))] if paper.primary_category else []
-        fields.append(("url", escape(arxiv_url(paper))))
+        fields += [("eprint", bibtex_value(paper.arxiv_id)), ("archivePrefix", "arXiv")]
+        fields += [("primaryClass", bibtex_value(paper.primary_category))] if paper.primary_category else []
+        fields.append(("url", bibtex_value(arxiv_url(paper))))
     body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
     return f"@misc{{{paper.slug},\n{body}\n}}"
 
