@@ -120,7 +120,8 @@ def test_arxiv_link_uses_the_id_or_searches_the_title():
 def test_bibtex_entry_is_balanced_and_names_the_eprint():
     entry = pages.bibtex(paper("p", (1,), title="Odd {brace", arxiv_id="2508.01234", authors=("A B", "C D")))
     assert entry.startswith("@misc{p,\n") and entry.endswith("\n}")
-    assert "title = {{Odd \\{brace}}" in entry and "author = {A B and C D}" in entry
+    assert "title = {{Odd \\textbraceleft{}brace}}" in entry and "author = {A B and C D}" in entry
+    assert pages.braces_balance(entry)  # as BibTeX counts them: an escaped brace is one too
     assert "eprint = {2508.01234}" in entry
 
 
@@ -130,11 +131,17 @@ def test_bibtex_entry_is_balanced_and_names_the_eprint():
     ("Issue #12 and pass_at_k", "Issue \\#12 and pass\\_at\\_k"),
     ("Serving LLaMA-70B on $60 GPUs", "on \\$60 GPUs"),  # a dollar, not a formula
     ("A Simple $L_2$ Norm & More", "A Simple $L_2$ Norm \\& More"),  # the formula keeps its TeX
+    ("LLM$\\times$MapReduce", "{LLM$\\times$MapReduce}"),  # a command in a formula, as written
+    ("\\textsc{AIEV-Instruct}: 54.6\\% on O(n^2)", "{\\textsc{AIEV-Instruct}: 54.6\\% on O(n\\textasciicircum{}2)}"),
+    ("A {Closing} brace}", "{A \\textbraceleft{}Closing\\textbraceright{} brace\\textbraceright{}}"),
+    ("Ends in a backslash \\", "backslash \\textbackslash{}}"),
 ])
 def test_bibtex_title_reads_in_latex_as_on_the_page(title, written):
-    """LaTeX reads & % # _ $ as commands: a title's own ones stopped the citing document's build."""
+    """LaTeX reads & % # _ $ as commands: a title's own ones stopped the citing document's build.
+    Its own TeX stays TeX (a doubled backslash is a line break in LaTeX), and the entry balances."""
     entry = pages.bibtex(paper("p", (1,), title=title, authors=("Ana & Bo Lab",)))
     assert written in entry and "author = {Ana \\& Bo Lab}" in entry
+    assert pages.braces_balance(entry) and "\\\\" not in entry
 
 
 def test_home_shows_the_latest_day_and_recent_days():

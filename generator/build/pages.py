@@ -332,27 +332,49 @@ def arxiv_url(paper: Paper) -> str:
     return f"https://arxiv.org/search/?query={quote_plus(paper.title)}&searchtype=title"
 
 
-# Characters LaTeX reads as commands where a title means them as text: "Roadmap & User Guide"
-# stopped the citing document's build, and "90% of Speakers" lost the rest of its title.
-LATEX_SPECIAL = re.compile(r"[&%#_$]")
+# In a title's text (outside its $…$ formulas): a TeX command or escaped character as written
+# (`\textsc{AIEV}`, `54.6\%`), else a character LaTeX reads as a command where the title means
+# it as text: "Roadmap & User Guide" stopped the citing document's build, and "90% of Speakers"
+# lost the rest of its title.
+LATEX_TEXT_TOKEN = re.compile(r"\\(?:[A-Za-z]+|[^A-Za-z])|[&%#_$^~\\{}]")
+LATEX_AS_TEXT = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$", "^": r"\textasciicircum{}",
+                 "~": r"\textasciitilde{}", "\\": r"\textbackslash{}", "{": r"\textbraceleft{}",
+                 "}": r"\textbraceright{}"}
 
 
 def bibtex_value(text: str) -> str:
-    """A BibTeX field's value with its braces escaped, so that the entry stays balanced."""
-    return text.replace("\\", "\\\\").replace("{", "\\{").replace("}", "\\}")
+    """A value BibTeX reads whole: every character shown as itself, braces too."""
+    return "".join(LATEX_AS_TEXT.get(char, char) for char in text) if not braces_balance(text) else text
 
 
 def bibtex_text(text: str) -> str:
-    """A title or names as LaTeX shows them: LaTeX's special characters escaped outside the `$…$`
-    formulas, which keep their TeX, as the paper's page reads them."""
-    def as_text(part: str) -> str:
-        return LATEX_SPECIAL.sub(lambda special: "\\" + special.group(), bibtex_value(part))
-
+    r"""A title or names as LaTeX should show them, the TeX in them as TeX (the `$…$` formulas,
+    `\textsc{…}`, `\%`), as the paper's page reads them. BibTeX pairs every brace, escaped or
+    not, so TeX whose braces do not pair is shown as plain characters instead."""
+    if not braces_balance(text):
+        return bibtex_value(text)
     pieces, end = [], 0
     for formula in SPAN.finditer(text):
-        pieces += [as_text(text[end:formula.start()]), bibtex_value(formula.group())]
+        pieces += [_latex_text(text[end:formula.start()]), formula.group()]
         end = formula.end()
-    return "".join([*pieces, as_text(text[end:])])
+    return "".join([*pieces, _latex_text(text[end:])])
+
+
+def _latex_text(part: str) -> str:
+    def token(match: re.Match[str]) -> str:
+        found = match.group()
+        return found if len(found) > 1 or found in "{}" else LATEX_AS_TEXT[found]
+    return LATEX_TEXT_TOKEN.sub(token, part)
+
+
+def braces_balance(text: str) -> bool:
+    """Whether every brace pairs, as BibTeX counts them (a backslash before one changes nothing)."""
+    depth = 0
+    for char in text:
+        depth += (char == "{") - (char == "}")
+        if depth < 0:
+            return False
+    return depth == 0
 
 
 def bibtex(paper: Paper) -> str:
