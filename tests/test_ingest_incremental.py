@@ -261,6 +261,33 @@ def test_the_record_changes_only_with_the_files_it_describes(tmp_path, reads):
     assert run_ingest(clone).skipped and reads == []  # the curator's note is in the record now
 
 
+@pytest.mark.parametrize("from_a_clone", [False, True])
+def test_the_first_ingest_after_an_upgrade_writes_the_record_anew(tmp_path, reads, monkeypatch, from_a_clone):
+    """A record of another version of ingest's code spares no digest: until it was written again,
+    which took a new day's papers, every Netlify deploy read them all. The curator's own ingest
+    after the upgrade (or a build, which ingests) writes it, and the next clone reads nothing."""
+    project = ingested(tmp_path / "first", EARLIER_DAYS)
+    papers_before = snapshot(project.papers)
+    monkeypatch.setattr(IngestState, "version", staticmethod(lambda: "ingest state/upgraded"))
+    if from_a_clone:  # no state in .cache/ either: as on Netlify
+        project = clone_without_cache(project, tmp_path / "clone")
+    reads.clear()
+    report = run_ingest(project)
+    assert not report.skipped and report.written == [] and snapshot(project.papers) == papers_before
+    assert b'"version": "ingest state/upgraded"' in project.ingest_record.read_bytes()
+    next_clone = clone_without_cache(project, tmp_path / "next")
+    reads.clear()
+    assert run_ingest(next_clone).skipped and reads == []
+
+
+def test_a_record_the_curator_deleted_stays_deleted(tmp_path, reads):
+    project = ingested(tmp_path, EARLIER_DAYS)
+    project.ingest_record.unlink()
+    shutil.rmtree(project.cache_dir)
+    assert run_ingest(project).written == []
+    assert not project.ingest_record.exists()
+
+
 def test_a_digest_saved_moments_before_an_ingest_is_read_again_by_the_next(tmp_path, reads):
     project = ingested(tmp_path, EARLIER_DAYS)
     shutil.copy(API / "2025-08-18.json", project.digests)  # just saved: it may change again unseen

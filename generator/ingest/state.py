@@ -29,7 +29,8 @@ read every digest again: 16 s of a cold build of 80,000 papers. So an ingest tha
 paper files also writes content/ingest-record.json, committed with them: the state without
 what only this machine knows (mtimes, racy files), checked by the bytes alone (digests by
 size and hash, the taxonomy and the ledger by hash, the paper files by papers_contents).
-It changes only when the files it describes do. A paper file edited since, another
+It changes only when the files it describes do, and once after an upgrade of ingest's code,
+which the record's version names. A paper file edited since, another
 generator, or a record that does not parse (a merge conflict): a full ingest, as without it.
 """
 from __future__ import annotations
@@ -218,6 +219,17 @@ class IngestState:
 
 
 
+def _of_another_generator(record: Path) -> bool:
+    """Whether the record was written by another version of ingest's code. Until it is written
+    again, every cold build (every Netlify deploy) reads every digest, so the first ingest after
+    an upgrade writes it anew, paper files or not. A record a curator deleted stays deleted."""
+    try:
+        data = json.loads(record.read_bytes())
+    except (OSError, ValueError):  # missing, or a merge conflict for the curator to settle
+        return False
+    return isinstance(data, dict) and data.get("version") != IngestState.version()
+
+
 def _file_unchanged(recorded: Any, now: Any) -> bool:
     """Whether a file is as recorded; both are file_entry's."""
     if recorded is None or now is None:
@@ -243,8 +255,8 @@ class NewState:
         with contextlib.suppress(OSError):  # a read-only checkout still ingests, only in full each time
             write_file_atomic(self.project.cache_dir, STATE_FILE,
                               json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
-        if self.written.stamps and data["contents"] != UNKNOWN:
-            record = self.project.ingest_record
+        record = self.project.ingest_record
+        if data["contents"] != UNKNOWN and (self.written.stamps or _of_another_generator(record)):
             with contextlib.suppress(OSError):  # an older record no longer matches the paper files: a full ingest
                 write_file_atomic(record.parent, record.name, self._record_text(data))
 
