@@ -308,6 +308,8 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
             found = failure.errors + check_content(project).errors
             raise BuildFailed(list(dict.fromkeys(found))) from None
         result = build_site(project, clean=args.clean)
+    for line in capped_notice_lines(result.notices, MAX_NOTICES_PER_KIND):
+        print(f"notice: {line}")
     if not result.written and not result.removed:
         print("build: site/ is up to date")
         return EXIT_OK

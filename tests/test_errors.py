@@ -131,6 +131,21 @@ def test_check_points_at_an_unlikely_date(project, dates, notice):
     assert len(re.findall(r"(featured|published) on a day", result.stdout)) == 1  # the seed's papers' dates are likely
 
 
+def test_build_points_at_a_day_still_to_come_as_it_publishes_it(project):
+    """`2062` typed for `2026` heads the home page and the feeds: the build (Netlify's log) says so."""
+    quiet = digest_cli(project, "build")
+    assert quiet.returncode == 0 and "notice:" not in quiet.stdout
+    papers = project / "content" / "papers"
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
+        "featured: [2025-08-18]", "featured: [2025-08-18, 2062-08-18]")
+    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    result = digest_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("notice: content/papers/typo.md:4: featured on a day still to come "
+                                    "(correct 2062-08-18 to the day the paper was listed)\nbuild: wrote ")
+    assert "2062-08-18" in (project / "site" / "index.html").read_text(encoding="utf-8")  # published all the same
+
+
 def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
     """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
     paper's day lists it after every placed paper."""

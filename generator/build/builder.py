@@ -51,6 +51,7 @@ from generator.build.theme import (
 )
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
+from generator.content.check import featured_still_to_come
 from generator.content.papers import PaperCache, is_paper_file_name, load_papers, parse_paper_file
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
@@ -70,6 +71,7 @@ class BuildResult:
     # A full build swapped a new site/ in for one that was there: whatever the old one held is gone,
     # unlisted in `removed` (listing it would take a second at 80,000 papers).
     replaced: bool = False
+    notices: list[SourceError] = field(default_factory=list)  # published, but most likely a typo
 
     def removals(self) -> str:
         """What the build removed from site/, said in a few words."""
@@ -183,7 +185,16 @@ class SiteBuilder:
                 related.stop()
         if self.keep_state:
             self._remember(resources, papers, site, key)
-        return BuildResult(written, removed, [], time.perf_counter() - started, replaced=replaced)
+        return BuildResult(written, removed, [], time.perf_counter() - started, replaced=replaced,
+                           notices=self._days_still_to_come(site))
+
+    def _days_still_to_come(self, site: Site) -> list[SourceError]:
+        """Papers on the site's days after tomorrow (`2062` typed for `2026`): such a day heads the
+        home page and the feeds, so the build that publishes it says so, as `digest check` does."""
+        tomorrow = dt.date.today() + dt.timedelta(days=1)
+        late_days = site.days[bisect.bisect_right(site.days, tomorrow):]
+        late = {paper.slug: paper for day in late_days for paper in site.papers_by_day[day]}
+        return featured_still_to_come(self.project, late.values(), dt.date.today())
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
         """Take over site/ as the last build left it, when no input changed since (inputs:

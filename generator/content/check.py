@@ -2,10 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from generator.build.site import check_topics
-from generator.content.papers import PaperFile, duplicate_papers, is_paper_file_name, load_paper_files, parse_ahead
+from generator.content.papers import (
+    PaperFile,
+    duplicate_papers,
+    is_paper_file_name,
+    load_paper_files,
+    parse_ahead,
+    read_paper_file,
+)
+from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
 from generator.files import visible_entries
@@ -101,6 +111,7 @@ BEFORE_ARXIV = f"a day before arXiv began ({ARXIV_FIRST_DAY.isoformat()})"
 # Somewhere on Earth it is already tomorrow; and arXiv's day (`published`, in UTC) can be the day
 # after a digest's.
 ONE_DAY = dt.timedelta(days=1)
+STILL_TO_COME = "a day still to come"
 
 
 def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
@@ -112,7 +123,7 @@ def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
     for file in files:
         paper = file.paper
         if paper.last_featured > today + ONE_DAY:
-            notices.append(unlikely_featured_date(file, paper.last_featured, "a day still to come"))
+            notices.append(unlikely_featured_date(file, paper.last_featured, STILL_TO_COME))
         if paper.first_featured < ARXIV_FIRST_DAY:
             notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
         if paper.published and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY:
@@ -130,6 +141,23 @@ def places_on_other_days(file: PaperFile) -> list[SourceError]:
                         f"a place on {day.isoformat()}, a day it is not featured on",
                         "correct the day in `ranks` or in `featured`, or delete the place")
             for day, _ in file.paper.ranks if day not in featured]
+
+
+def featured_still_to_come(project: Project, papers: Iterable[Paper], today: dt.date) -> list[SourceError]:
+    """check's notice for each of these papers featured on a day still to come, for `digest build`
+    to print too: that day heads the home page and the feeds until it comes, so the build that
+    publishes it says so. Only these few files are read again, for their `featured` line."""
+    late = (paper for paper in papers if paper.last_featured > today + ONE_DAY)
+    files = (_paper_file_now(project.papers / f"{paper.slug}.md") for paper in late)
+    return [unlikely_featured_date(file, file.paper.last_featured, STILL_TO_COME) for file in files if file]
+
+
+def _paper_file_now(path: Path) -> PaperFile | None:
+    """The file as it is now; None when it was deleted or broken since the build read it."""
+    try:
+        return read_paper_file(path)[0]
+    except OSError:
+        return None
 
 
 def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:
