@@ -343,7 +343,8 @@ LATEX_AS_TEXT = {"&": r"\&", "%": r"\%", "#": r"\#", "_": r"\_", "$": r"\$", "^"
 
 
 def bibtex_value(text: str) -> str:
-    """A value BibTeX reads whole: every character shown as itself, braces too."""
+    """The value as it is when its braces pair, which is all BibTeX asks; else every character
+    LaTeX reads as a command written as the character itself, braces too, so the entry pairs."""
     return "".join(LATEX_AS_TEXT.get(char, char) for char in text) if not braces_balance(text) else text
 
 
