@@ -208,6 +208,25 @@ def test_paper_pages_have_two_columns_on_wide_screens_and_one_on_phones(chromium
         context.close()
 
 
+def test_a_papers_facts_come_before_its_related_papers_on_phones(chromium_browser: Browser, base_url: str):
+    """The facts are about this paper and the related papers further reading: a phone, and a screen
+    reader, get the facts right after the abstract; a wide screen keeps them beside it."""
+    for width in (390, 1280):
+        context = chromium_browser.new_context(viewport={"width": width, "height": 800})
+        page = context.new_page()
+        page.goto(f"{base_url}/papers/s/skippipe/")
+        abstract, facts, related = (box(page.locator(selector)) for selector in (".abstract", ".facts", ".related"))
+        abstract_bottom = abstract["y"] + abstract["height"]
+        if width == 390:
+            assert abstract_bottom <= facts["y"] < related["y"]
+        else:
+            assert facts["x"] >= abstract["x"] + abstract["width"] and facts["y"] < abstract_bottom
+            assert related["x"] == abstract["x"] and related["y"] >= abstract_bottom
+            assert related["x"] + related["width"] <= facts["x"]
+        expect(page.locator("main h2")).to_have_text(["Abstract", "Links", "Cite", "Related papers"])
+        context.close()
+
+
 # --- The day's topic filter ---
 
 def topic_box(page: Page, topic_name: str):
