@@ -1,5 +1,6 @@
 """Feeds, sitemap and robots.txt of the site built from the seed digest are valid and complete."""
 import datetime as dt
+import html
 import json
 import re
 import shutil
@@ -91,6 +92,40 @@ def test_a_feed_entry_has_hugging_faces_summary_as_its_summary(site):
     assert len([entry for entry in found.values() if entry.find(f"{ATOM}summary") is not None]) == 7  # the API papers
     items = {item["url"].rstrip("/").rsplit("/", 1)[1]: item for item in json.loads((site / "feed.json").read_text())["items"]}
     assert items["thyme-think-beyond-images"]["summary"] == found["thyme-think-beyond-images"].findtext(f"{ATOM}summary")
+
+
+def row_links(page_text):
+    """slug -> the (label, url) quick links of each paper row of a list page."""
+    rows = page_text.split('<li class="paper-item" data-slug="')[1:]
+    return {row.split('"', 1)[0]: [(html.unescape(label), html.unescape(url)) for url, label in
+                                   re.findall(r'<a class="quick-link" href="([^"]*)"[^>]*>([^<]*)</a>', row)]
+            for row in rows}
+
+
+def test_a_feed_entry_links_to_the_papers_sources_as_its_row_does(site):
+    """Beside the paper's page here, the entry links to arXiv's page, the PDF, the code and the
+    project page, as rel="related": Atom allows one rel="alternate" per type and language."""
+    rows = row_links((site / "dates" / "2025-08-18" / "index.html").read_text())
+    feeds = [site / "feed.xml", *sorted((site / "topics").glob("*/feed.xml"))]
+    for entry in (entry for feed in feeds for entry in entries(feed)):
+        links = entry.findall(f"{ATOM}link")
+        alternates = [link for link in links if link.get("rel", "alternate") == "alternate"]
+        assert [(link.get("type"), link.get("hreflang")) for link in alternates] == [("text/html", None)]
+        related = [link for link in links if link.get("rel") == "related"]
+        assert [(link.get("title"), link.get("href")) for link in related] == rows[_slug(alternates[0].get("href"))]
+        assert all(link.get("type") == ("application/pdf" if link.get("title") == "PDF" else "text/html")
+                   for link in related)
+    titles = [link.get("title") for link in ET.parse(site / "feed.xml").iter(f"{ATOM}link")]
+    assert {"arXiv", "PDF", "Code", "Project page"} <= set(titles)
+
+
+def test_a_json_feed_item_names_the_arxiv_page_as_its_external_url(site):
+    rows = row_links((site / "dates" / "2025-08-18" / "index.html").read_text())
+    items = json.loads((site / "feed.json").read_text())["items"]
+    for item in items:
+        arxiv = [url for label, url in rows[_slug(item["url"])] if label == "arXiv"]
+        assert item.get("external_url") == (arxiv[0] if arxiv else None)
+    assert items[0]["external_url"] == "https://arxiv.org/abs/2508.11630"  # Thyme, the day's first paper
 
 
 def test_every_topic_with_papers_has_a_feed_of_its_own_papers(site):

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import Any
 
 from generator.build import outputs
 from generator.build.builder import SiteBuilder, build_site
@@ -14,7 +16,7 @@ from generator.build.site import Site, assemble_site
 from generator.build.sitefiles import render_pages
 from generator.build.theme import Theme
 from generator.config import SiteConfig
-from generator.content.schema import Paper
+from generator.content.schema import Link, Paper
 from generator.content.taxonomy import Topic
 from tests.helpers import ROOT
 
@@ -59,6 +61,35 @@ def test_feeds_and_sitemap_are_well_formed_whatever_the_titles_hold() -> None:
     assert site_feed.findtext(f"{ATOM}entry/{ATOM}author/{ATOM}name") == HOSTILE_AS_XML_READS_IT
     topic_feed = parsed[f"topics/{topics[0].slug}/feed.xml"]
     assert topic_feed.findtext(f"{ATOM}title") == f"{HOSTILE_AS_XML_READS_IT} — {HOSTILE_AS_XML_READS_IT}"
+
+
+def render_json_feed(config: SiteConfig, site: Site) -> dict[str, Any]:
+    renderer = Renderer(Theme((DEFAULT_TEMPLATES,), ()), config, {}, list(site.topics))
+    pages = [page for page in all_pages(site, config) if page.path == "feed.json"]
+    return json.loads(dict(render_pages(renderer, pages))["feed.json"])
+
+
+def test_feed_entries_link_to_the_papers_own_sources_and_only_web_ones() -> None:
+    config, topics, papers = sample_inputs()
+    sourced = Paper(slug="sourced", title="Sourced", body="Abstract.", featured=(dt.date(2025, 8, 19),),
+                    topics=("language-models",), arxiv_id="2508.00001",
+                    links=(Link("javascript:alert(1)", "code"), Link("https://example.org/code?a=1&b=2", "code"),
+                           Link("https://example.org/project", "project page")))
+    site = assemble_site([*papers, sourced], topics)
+    written = render_xml_outputs(config, site)
+    for path in ("feed.xml", "topics/language-models/feed.xml"):
+        sourced_entry, plain_entry = ET.fromstring(written[path]).findall(f"{ATOM}entry")  # feed_size 2
+        assert [(link.get("rel"), link.get("type"), link.get("href"), link.get("title"))
+                for link in sourced_entry.findall(f"{ATOM}link")] == [
+            ("alternate", "text/html", "https://sample.example.org/papers/s/sourced/", None),
+            ("related", "text/html", "https://arxiv.org/abs/2508.00001", "arXiv"),
+            ("related", "application/pdf", "https://arxiv.org/pdf/2508.00001", "PDF"),
+            ("related", "text/html", "https://example.org/code?a=1&b=2", "Code"),
+            ("related", "text/html", "https://example.org/project", "Project page")]
+        assert [link.get("rel") for link in plain_entry.findall(f"{ATOM}link")] == ["alternate"]  # no arXiv id, no links
+    sourced_item, plain_item = render_json_feed(config, site)["items"]
+    assert sourced_item["external_url"] == "https://arxiv.org/abs/2508.00001"
+    assert sourced_item["url"] == "https://sample.example.org/papers/s/sourced/" and "external_url" not in plain_item
 
 
 def test_xml_filters_drop_forbidden_characters_and_escape_only_what_they_must() -> None:

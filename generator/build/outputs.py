@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from generator.build import urls
+from generator.build.quick_links import quick_links
 from generator.build.site import PERIOD_KINDS, Site
 from generator.config import SiteConfig
 from generator.content.schema import Paper
@@ -25,6 +26,9 @@ EMPTY_FEED_UPDATED = dt.date(1970, 1, 1)
 # midnight showed a day's papers on the day before to every reader west of Greenwich.
 FEED_NOON = dt.time(12)
 FEED_HOUR = dt.timedelta(hours=1)  # a place a second, from noon back; later places share 11:00:01
+# What a feed reader may say of a source link before it is opened: arXiv's PDF is a PDF, the
+# other quick links (arXiv's page, the code, the project page) are web pages.
+SOURCE_LINK_TYPES = {"PDF": "application/pdf"}
 # sitemaps.org: a sitemap lists at most 50,000 URLs (and 50 MB: 50,000 of ours take ~8 MB); crawlers
 # refuse a longer one. A site of 80,000 papers has 84,000 pages.
 SITEMAP_LIMIT = 50_000
@@ -79,6 +83,11 @@ def feed_updated(feed: Feed) -> str:
     """The feed's own time: its latest day at noon, never before its newest entry."""
     return f"{feed.updated.isoformat()}T{FEED_NOON.isoformat()}Z"
 
+
+def source_links(paper: Paper) -> tuple[tuple[str, str, str], ...]:
+    """(title, url, media type) of the paper's own sources, which a feed entry links to beside its
+    page here: the links its rows offer (quick_links.py), so http(s) addresses only."""
+    return tuple((label, url, SOURCE_LINK_TYPES.get(label, "text/html")) for label, url in quick_links(paper))
 
 
 def latest_day(papers: tuple[Paper, ...]) -> dt.date:

@@ -15,7 +15,7 @@ import jinja2.nodes
 from markupsafe import Markup, escape
 
 from generator.build import urls
-from generator.build.outputs import feed_time, feed_updated
+from generator.build.outputs import feed_time, feed_updated, source_links
 from generator.build.quick_links import quick_links
 from generator.build.site import Period
 from generator.build.theme import Theme
@@ -209,7 +209,7 @@ class Renderer:
             "topic_name": self.topic_names.__getitem__, "reader_topics": self.topic_names.reader_slugs,
             "quick_links": quick_links, "abstract_html": abstract_html, "abstract_text": shown_text,
             "long_date": long_date, "isoformat": isoformat, "month_name": month_name, "year_name": year_name,
-            "count_of": count_of, "feed_time": feed_time, "feed_updated": feed_updated,
+            "count_of": count_of, "feed_time": feed_time, "feed_updated": feed_updated, "source_links": source_links,
             "asset": self.asset_url,
         }
 
