@@ -32,7 +32,8 @@ EXIT_CODES = """exit codes:
   1  problems in the content or the theme, each as path:line: message;
      a file that cannot be read or written; another digest command is running
   2  wrong usage
-  3  a fault in the generator (please report it)"""
+  3  a fault in the generator (please report it)
+  130  interrupted (Ctrl-C)"""
 
 
 def run() -> NoReturn:
@@ -206,7 +207,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter, argparse.ArgumentDefaultsHelpFormatter):
-    """Epilogs as written (examples, exit codes), and each option's default after its help."""
+    """Epilogs as written (examples, exit codes), and each option's default after its help, where
+    it says something: not for a flag (off unless given), an argument without one (`ingest`'s paths),
+    or a help that names its default itself (`fetch`'s day: "today in UTC")."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default in (None, False) or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
 
 
 class _Commands:
