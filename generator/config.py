@@ -147,7 +147,7 @@ def _check_location(key: str, value: Any, root: Path) -> str:
     relative = Path(value)
     # The project folder itself or a hidden one (.git, .cache) would publish what is not meant for readers.
     if relative.is_absolute() or ".." in relative.parts or not relative.parts or relative.parts[0].startswith("."):
-        return f"'{key}' must be a folder inside the project, such as 'static', not {value!r}"
+        return f"'{key}' must be a folder inside the project, such as {getattr(SiteConfig, key)!r}, not {value!r}"
     try:
         resolved, inside = (root / relative).resolve(), root.resolve()
     except (OSError, RuntimeError):  # a symlink loop

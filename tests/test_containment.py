@@ -25,8 +25,9 @@ def config_errors(project: Path, text: str) -> list[str]:
 @pytest.mark.parametrize("value", ["/tmp/secret", "../outside", "static/../../x", ".", ".git"])
 def test_a_folder_outside_the_project_is_refused_at_its_line(tmp_path: Path, key: str, value: str) -> None:
     errors = config_errors(tmp_path, f"title: T\n{key}: '{value}'\n")
+    example = {"static_dir": "static", "templates_dir": "templates"}[key]  # its own default, not the other's
     assert len(errors) == 1 and errors[0].endswith(f"site.yaml:2: '{key}' must be a folder inside the project, "
-                                                   f"such as 'static', not {value!r}")
+                                                   f"such as {example!r}, not {value!r}")
 
 
 def test_a_folder_linking_out_of_the_project_is_refused(tmp_path: Path) -> None:
