@@ -230,7 +230,7 @@
 
   // --- The topic filter ---
 
-  // The chosen topics are kept in the page's address (/dates/2025-08-18/?topics=vision+robotics),
+  // The chosen topics are kept in the page's address (/dates/2025-08-18/?topics=3d-vision+robotics-embodied),
   // so that a filtered day can be shared, bookmarked and reloaded as it is.
   var TOPICS_PARAM = "topics";
 
