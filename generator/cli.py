@@ -267,6 +267,13 @@ def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
     if missing:
         print(f"digest: no such digest file: {missing[0]}", file=sys.stderr)
         return EXIT_USAGE
+    # Papers name the digest they came from, and ingest and a fresh clone read content/digests/:
+    # a digest from elsewhere would leave papers that no checkout can read again.
+    elsewhere = [path for path in args.paths if path.absolute().parent.resolve() != project.digests.resolve()]
+    if elsewhere:
+        print(f"digest: {elsewhere[0]} is not in {display_path(project.digests)}/; save it there first "
+              "(digests are committed with the site), then ingest it", file=sys.stderr)
+        return EXIT_USAGE
     report = run_ingest(project, paths)
     if report.skipped:
         print("ingest: no digest or paper file changed since the last ingest")

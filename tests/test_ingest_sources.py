@@ -149,16 +149,32 @@ def test_odd_files_in_the_digests_folder_are_reported_or_ignored_never_a_hang(tm
 def test_a_file_named_on_the_command_line_must_be_a_digest(tmp_path):
     project = make_project(tmp_path, [API_DAY])
     shutil.copy(API_DAY, project / "content" / "digests" / "2025-08-19.JSON")
-    (tmp_path / "notes.yaml").write_text("title: x\n")
+    (project / "content" / "digests" / "notes.yaml").write_text("title: x\n")
     before = snapshot(project / "content")
     misnamed = project / "content" / "digests" / "2025-08-19.JSON"
-    result = digest_cli(project, "ingest", str(misnamed), str(tmp_path / "notes.yaml"))
+    result = digest_cli(project, "ingest", str(misnamed), str(project / "content" / "digests" / "notes.yaml"))
     assert result.returncode == 1
     assert set(result.stderr.splitlines()[:2]) == {
         "content/digests/2025-08-19.JSON: is not a digest "
         "(digests are page copies named .txt or API responses named .json)",
-        f"{tmp_path / 'notes.yaml'}: is not a digest (digests are page copies named .txt or API responses named .json)"}
+        "content/digests/notes.yaml: is not a digest (digests are page copies named .txt or API responses named .json)"}
     assert snapshot(project / "content") == before
+
+
+def test_a_digest_named_on_the_command_line_must_be_in_the_digests_folder(tmp_path):
+    """Its papers would name a digest that no checkout holds, and that the next ingest never reads."""
+    project = make_project(tmp_path, [API_DAY])
+    elsewhere = tmp_path / "downloads" / "2025-08-19.json"
+    elsewhere.parent.mkdir()
+    shutil.copy(API_DAY, elsewhere)
+    before = snapshot(project / "content")
+    result = digest_cli(project, "ingest", str(elsewhere))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr == (f"digest: {elsewhere} is not in content/digests/; save it there first "
+                             "(digests are committed with the site), then ingest it\n")
+    assert snapshot(project / "content") == before
+    inside = project / "content" / "digests" / API_DAY.name
+    assert digest_cli(project, "ingest", str(inside)).returncode == 0  # the project's own, by its full path
 
 
 @pytest.mark.parametrize("command", ["ingest", "build", "check"])
