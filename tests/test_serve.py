@@ -294,6 +294,31 @@ def test_a_templates_folder_named_in_site_yaml_while_serving_is_watched_from_the
     assert "[layout two]" in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
+def paper_template_marked(project: Path, mark: str) -> str:
+    return ((project / "themes" / "default" / "templates" / "paper.html").read_text()
+            .replace("{{ paper.title | math_text }}", "{{ paper.title | math_text }} " + mark, 1))
+
+
+def test_a_templates_folder_removed_and_made_again_is_watched_again(session, project):
+    """A folder deleted while watched (a checkout of a branch without it, then back) ends its watch:
+    made again, its files' saves must still show."""
+    def shows(mark: str) -> bool:
+        return mark in get(session, "/papers/r/robots-that-fold-laundry/").text
+
+    override = project / "templates"
+    override.mkdir()
+    (override / "paper.html").write_text(paper_template_marked(project, "[first folder]"))
+    assert wait_for(lambda: shows("[first folder]"))
+    shutil.rmtree(override)
+    assert wait_for(lambda: not shows("[first folder]"))
+    time.sleep(1)  # a while later, as when switching back to a branch with the folder
+    override.mkdir()
+    (override / "paper.html").write_text(paper_template_marked(project, "[second folder]"))
+    assert wait_for(lambda: shows("[second folder]"))
+    (override / "paper.html").write_text(paper_template_marked(project, "[second folder, edited]"))
+    assert wait_for(lambda: shows("[second folder, edited]"))
+
+
 def test_the_shipped_theme_is_watched_when_the_project_has_none(project):
     shutil.rmtree(project / "themes")
     session = PreviewSession(project, "127.0.0.1", 0)

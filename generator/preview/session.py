@@ -172,7 +172,6 @@ class PreviewSession:
         self._loading = False  # from taking site/ over until _warm_up has loaded what rebuilds need
         self._built_while_loading: set[Path] = set()  # saves the warm-up's build showed (_warm_up)
         self._watcher = FolderWatcher(self._debouncer)
-        self._watching: set[Path] = set()
         self._server_thread: threading.Thread | None = None
 
     @property
@@ -231,11 +230,11 @@ class PreviewSession:
 
     def _watch_new_folders(self) -> None:
         """Start watching input folders that appeared since, e.g. after site.yaml named another
-        templates_dir (an override folder is found once it exists and something was rebuilt)."""
+        templates_dir, or that were made again (an override folder is found once it exists and
+        something was rebuilt)."""
         for folder in self.watched_folders():
-            if not any(folder == watched or watched in folder.parents for watched in self._watching):
+            if not self._watcher.watches(folder):  # new, or deleted and made again since it was watched
                 self._watcher.watch_folder(folder)
-                self._watching.add(folder)
 
     def _is_top_input_folder(self, path: Path) -> bool:
         """Whether a path right in the project folder holds an input folder (templates/, static/,
@@ -340,11 +339,13 @@ class PreviewSession:
         """Runs on the rebuild worker thread, once per settled burst of changes."""
         started = time.perf_counter()
         changed = changed | self._unbuilt
+        # Before the rebuild reads them: a file saved in a new folder once the rebuild has read
+        # the folder is then seen, and rebuilt next.
+        self._watch_new_folders_before_a_rebuild()
         digests = sorted(path for path in changed if self._is_digest(path) and path.is_file())
         result, errors = self._collect_errors(
             lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
         self._unbuilt = changed if errors else set()
-        self._watch_new_folders_after_a_rebuild()  # before the reload, so that the next save is seen
         if result is not None and not errors:
             self.live.hold(result.deferred)  # a page not written yet is served once it is
         self._finish(result, errors, changed=changed, started=started)
@@ -358,7 +359,7 @@ class PreviewSession:
         # replaced the templates and the whole site, whose old cycles are collected first.
         settle(collect=any(path.parent != self.project.papers for path in changed))
 
-    def _watch_new_folders_after_a_rebuild(self) -> None:
+    def _watch_new_folders_before_a_rebuild(self) -> None:
         try:
             self._watch_new_folders()
         except OSError as error:  # the preview goes on with the folders it has

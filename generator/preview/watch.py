@@ -14,10 +14,12 @@ import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
+from watchdog.observers.api import ObservedWatch
 
 from generator.files import is_hidden_name
 
@@ -180,6 +182,15 @@ class _ChangeHandler(FileSystemEventHandler):
         return any(part.startswith(".") for part in parts)
 
 
+@dataclass(frozen=True)
+class _Watch:
+    observed: ObservedWatch
+    # The folder the watch was made for, held open: a folder deleted while watched keeps its inode
+    # as long as it is held, so one made in its place, which the watch never reports on, has another.
+    # None where a folder cannot be opened (Windows): the watch is then taken to last.
+    handle: int | None
+
+
 class FolderWatcher:
     """Watches folders (recursively), feeding one Debouncer."""
 
@@ -187,11 +198,25 @@ class FolderWatcher:
         self._debouncer = debouncer
         self._observer = Observer()
         self._observer.daemon = True
+        self._recursive: dict[Path, _Watch] = {}
 
     def watch_folder(self, folder: Path, recursive: bool = True, accept: Callable[[Path], bool] | None = None) -> None:
-        """accept: reports only the paths it accepts (all of them without it)."""
+        """accept: reports only the paths it accepts (all of them without it). A folder watched
+        before is watched anew: its old watch ended with the folder it was made for."""
+        if (old := self._recursive.pop(folder, None)) is not None:
+            self._observer.unschedule(old.observed)
+            _close(old.handle)
         handler = _ChangeHandler(self._debouncer, folder, accept)
-        self._observer.schedule(handler, str(folder), recursive=recursive)
+        observed = self._observer.schedule(handler, str(folder), recursive=recursive)
+        if recursive:
+            self._recursive[folder] = _Watch(observed, _open_folder(folder))
+
+    def watches(self, folder: Path) -> bool:
+        """Whether the folder is watched as it is now, by its own watch or a parent's. A folder
+        deleted or moved away, then made again (a checkout of a branch without it, and back), is
+        another folder: the watch of the old one reports nothing in it."""
+        return any((folder == watched or watched in folder.parents) and _is_folder_at(watch.handle, watched)
+                   for watched, watch in self._recursive.items())
 
     def start(self) -> None:
         self._observer.start()
@@ -200,3 +225,29 @@ class FolderWatcher:
         self._observer.stop()
         if self._observer.is_alive():
             self._observer.join(timeout=5.0)
+        for watch in self._recursive.values():
+            _close(watch.handle)
+        self._recursive.clear()
+
+
+def _open_folder(folder: Path) -> int | None:
+    try:
+        return os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return None
+
+
+def _close(handle: int | None) -> None:
+    if handle is not None:
+        os.close(handle)
+
+
+def _is_folder_at(handle: int | None, path: Path) -> bool:
+    """Whether the open folder is the one at path now (without one, whether a folder is there)."""
+    if handle is None:
+        return path.is_dir()
+    try:
+        held, there = os.fstat(handle), path.stat()
+    except OSError:
+        return False
+    return (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino)
