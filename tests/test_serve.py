@@ -231,6 +231,20 @@ def test_a_dropped_digest_is_ingested_and_its_papers_served(session, events, pro
         assert page.status == 200 and title in page.text
 
 
+def test_a_dropped_digest_is_one_rebuild_told_in_one_line_and_its_search_index_follows(session, events, project):
+    """Ingest's own writes (the new paper files, content/ingested.tsv, content/ingest-record.json)
+    are not saves of the curator's: no second rebuild names them, and none stops the first one's
+    search index."""
+    digest = project / "content" / "digests" / "2025-08-19.txt"
+    digest.write_text(digest_text("Aug 19", ["Counting Stars with Transformers"]))
+    assert events.next_event_named({"search-index"}, timeout=20)[0] == "search-index"
+    time.sleep(1)  # any rebuild of ingest's files would have come by now
+    told = [message for message in session.messages if not message.startswith(("Building", "Built", "site/"))]
+    assert len(told) == 2, told
+    assert "content/digests/2025-08-19.txt: rebuilt " in told[0], told
+    assert "search index" in told[1], told
+
+
 def test_a_broken_digest_shows_its_line(session, events, project):
     digest = project / "content" / "digests" / "2025-08-20.txt"
     digest.write_text("Daily Papers\n\nAug 20\n\nA Title Without Its Abstract\n")

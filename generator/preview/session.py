@@ -412,6 +412,9 @@ class PreviewSession:
                 written = set(self._ingest(self.project, digests).written)
             except BuildFailed as failure:
                 ingest_errors = failure.errors
+            # Built from right below: their events are no save of the curator's to rebuild and
+            # report again, nor one to stop this rebuild's search index for.
+            self._debouncer.ignore_own_writes([*written, self.project.ingest_ledger, self.project.ingest_record])
         result = build(written)
         if ingest_errors:  # a broken paper file is reported by both: once is enough
             raise BuildFailed(list(dict.fromkeys(ingest_errors + list(result.errors))))

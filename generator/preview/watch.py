@@ -69,6 +69,7 @@ class Debouncer:
         self._quiet_seconds = quiet_seconds
         self._burst_quiet_seconds = max(quiet_seconds, burst_quiet_seconds)
         self._pending: dict[Path, bool] = {}  # changed path -> whether its last event said it is complete
+        self._own_writes: dict[Path, tuple[int, int]] = {}  # see ignore_own_writes
         self._last_change = 0.0
         self._stopping = False
         self._condition = threading.Condition()
@@ -77,7 +78,9 @@ class Debouncer:
     def add(self, paths: Iterable[Path], complete: bool = False) -> None:
         """complete: the files were closed after writing or renamed into place (see
         COMPLETE_QUIET_SECONDS); a file created, modified or removed may change again at once."""
-        paths = list(paths)
+        paths = [path for path in paths if not self._is_own_write(path)]
+        if not paths:
+            return
         with self._condition:
             self._pending.update(dict.fromkeys(paths, complete))
             self._last_change = time.monotonic()
@@ -86,6 +89,21 @@ class Debouncer:
         if tell and self._waiting_for_first is not None and self._waiting_for_first(paths):
             with self._condition:
                 self._told_waiting = True
+
+    def ignore_own_writes(self, paths: Iterable[Path]) -> None:
+        """Files the worker has just written itself (ingest's paper files and records), which it
+        builds from at once: their events, come or still to come, are no change while the files
+        stay as written. Each call replaces the files of the one before."""
+        stamps = {path: stamp for path in paths if (stamp := _stamp(path)) is not None}
+        with self._condition:
+            self._own_writes = stamps
+            for path in [path for path in self._pending if path in stamps]:
+                if self._is_own_write(path):
+                    del self._pending[path]
+
+    def _is_own_write(self, path: Path) -> bool:
+        written = self._own_writes.get(path)
+        return written is not None and written == _stamp(path)
 
     def has_pending(self) -> bool:
         """Whether changes wait for the worker: long work on it can stop and let them through."""
@@ -228,6 +246,15 @@ class FolderWatcher:
         for watch in self._recursive.values():
             _close(watch.handle)
         self._recursive.clear()
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    """A file's size and mtime; None when it is gone."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_size, info.st_mtime_ns
 
 
 def _open_folder(folder: Path) -> int | None:
