@@ -223,6 +223,13 @@ def test_a_page_whose_stylesheet_changed_reloads_whole(page, session):
                            timeout=15_000)
 
 
+def test_an_open_page_whose_html_element_changed_shows_its_new_attributes(page, session):
+    """A body shown in place keeps the old <html> element: its lang (site.yaml's language) or a
+    class a template sets there would stay as they were."""
+    (session.project_dir / "content" / "site.yaml").write_text("language: de\n")
+    page.wait_for_function("() => document.documentElement.lang === 'de'", timeout=15_000)
+
+
 def test_an_open_page_whose_paper_was_deleted_shows_the_not_found_page(page, session):
     paper_file(session.project_dir, SLUG).unlink()
     page.wait_for_function("() => document.querySelector('h1').textContent.includes('Page not found')", timeout=15_000)

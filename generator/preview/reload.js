@@ -12,8 +12,9 @@
 // old one and its scripts run again, as a navigation would run them. That skips
 // the browser's navigation (100-150 ms from a reload to the first paint in
 // headless Chromium on a 2-core machine) and keeps the scroll position. The page
-// reloads instead when its stylesheets or scripts changed, when it is no longer
-// an HTML page (deleted: the 404 page), or when anything fails.
+// reloads instead when its stylesheets, its scripts or its <html> element's
+// attributes changed, when it is no longer an HTML page (deleted: the 404 page),
+// or when anything fails.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -58,6 +59,15 @@
       .map(function (node) { return node.outerHTML; }).join("\n");
   }
 
+  // The <html> element is not replaced with the body: its attributes (lang, a class a template
+  // sets) differing, the page is loaded whole. Those of the open page include what its scripts
+  // set there, so a theme whose scripts set one reloads whole on every edit rather than lose it.
+  function rootAttributes(doc) {
+    return Array.prototype.map.call(doc.documentElement.attributes, function (attribute) {
+      return attribute.name + "=" + JSON.stringify(attribute.value);
+    }).sort().join(" ");
+  }
+
   function isAssetInHead(node) {
     return node.nodeType === Node.ELEMENT_NODE && node.matches(HEAD_ASSETS);
   }
@@ -94,7 +104,7 @@
 
   function showInPlace(text) {
     var next = new DOMParser().parseFromString(text, "text/html");
-    if (!next.body || assets(next) !== assets(document)) {
+    if (!next.body || assets(next) !== assets(document) || rootAttributes(next) !== rootAttributes(document)) {
       return false;
     }
     servedVersion = newVersionIn(next) || servedVersion;
@@ -118,7 +128,7 @@
         return response.text();
       })
       .then(function (text) {
-        if (!showInPlace(text)) { throw new Error("other stylesheets or scripts"); }
+        if (!showInPlace(text)) { throw new Error("other stylesheets, scripts or <html> attributes"); }
         // Listening again tells the server this page has its new version: its work after a
         // reload starts then, once the new body has painted.
         afterNextPaint(function () {
