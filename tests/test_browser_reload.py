@@ -230,6 +230,25 @@ def test_an_open_page_whose_html_element_changed_shows_its_new_attributes(page, 
     page.wait_for_function("() => document.documentElement.lang === 'de'", timeout=15_000)
 
 
+def logo(width: int) -> str:
+    return f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="10"><rect width="{width}" height="10"/></svg>'
+
+
+def test_an_open_page_shows_an_image_saved_again_under_the_same_address(page, session):
+    """Files in static/ other than stylesheets and scripts keep their address, and the browser keeps
+    a page's images by address: shown in place, the page would keep the old image."""
+    (session.project_dir / "static").mkdir()
+    (session.project_dir / "static" / "logo.svg").write_text(logo(40))
+    (session.project_dir / "templates").mkdir()
+    template = (session.project_dir / "themes" / "default" / "templates" / "paper.html").read_text()
+    (session.project_dir / "templates" / "paper.html").write_text(
+        template.replace("</h1>", '</h1><img id="logo" src="/static/logo.svg" alt="">', 1))
+    page.wait_for_function("() => document.getElementById('logo')?.complete && "
+                           "document.getElementById('logo').naturalWidth === 40", timeout=15_000)
+    (session.project_dir / "static" / "logo.svg").write_text(logo(80))
+    page.wait_for_function("() => document.getElementById('logo')?.naturalWidth === 80", timeout=15_000)
+
+
 def test_an_open_page_whose_paper_was_deleted_shows_the_not_found_page(page, session):
     paper_file(session.project_dir, SLUG).unlink()
     page.wait_for_function("() => document.querySelector('h1').textContent.includes('Page not found')", timeout=15_000)

@@ -200,6 +200,22 @@ def test_event_stream_says_hello_then_reload(server):
         stream.close()
 
 
+def test_a_page_learns_from_which_version_on_it_may_be_shown_in_place(server):
+    """After a file pages show under the same address changed, a page served before must load whole;
+    a page whose stream opens only after learns it from the hello."""
+    server.live.publish_reload()
+    server.live.publish_reload(whole=True)
+    server.live.publish_reload()
+    stream = EventStream(port_of(server))
+    try:
+        name, hello = stream.next_event()
+        assert name == "hello"
+        server_id, generation = hello["version"].split("-")
+        assert hello["whole_from"] == f"{server_id}-{int(generation) - 1}"
+    finally:
+        stream.close()
+
+
 def test_every_open_stream_gets_the_event(server):
     streams = [EventStream(port_of(server)) for _ in range(3)]
     try:

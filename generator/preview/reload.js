@@ -13,8 +13,9 @@
 // the browser's navigation (100-150 ms from a reload to the first paint in
 // headless Chromium on a 2-core machine) and keeps the scroll position. The page
 // reloads instead when its stylesheets, its scripts or its <html> element's
-// attributes changed, when it is no longer an HTML page (deleted: the 404 page),
-// or when anything fails.
+// attributes changed, when a file it shows under the same address changed (an
+// image), when it is no longer an HTML page (deleted: the 404 page), or when
+// anything fails.
 (function () {
   "use strict";
   var script = document.currentScript;
@@ -22,11 +23,29 @@
   var servedVersion = script ? script.getAttribute("data-digest-version") : null;
   var source = null;
 
-  function versionOf(event) {
+  function dataOf(event) {
     try {
-      return JSON.parse(event.data).version;
+      return JSON.parse(event.data);
     } catch (error) {
-      return null;
+      return {};
+    }
+  }
+
+  // Whether the page may take a newer version in place. Not when a file it shows under the same
+  // address (an image in static/) changed since it was served: the browser keeps its images by
+  // address for as long as the page lives, so only a reload shows the new one. Nor when another
+  // server made the page (a restart): files may have changed meanwhile.
+  function mayShowInPlace(data) {
+    var served = String(servedVersion).split("-");
+    var from = String(data.whole_from).split("-");
+    return served[0] === from[0] && Number(served[1]) >= Number(from[1]);
+  }
+
+  function showNewVersion(event) {
+    if (mayShowInPlace(dataOf(event))) {
+      update();
+    } else {
+      reload();
     }
   }
 
@@ -149,18 +168,18 @@
     // The page's path tells the server which pages are open: it writes those first after an edit.
     source = new EventSource("/__digest/events?page=" + encodeURIComponent(window.location.pathname));
     source.addEventListener("hello", function (event) {
-      if (servedVersion && versionOf(event) !== servedVersion) {
-        update();
+      if (servedVersion && dataOf(event).version !== servedVersion) {
+        showNewVersion(event);
       }
     });
-    source.addEventListener("reload", update);
+    source.addEventListener("reload", showNewVersion);
     // The search index is rewritten just after the pages; only a search page needs it.
     source.addEventListener("search-index", function () {
       if (window.location.pathname.indexOf("/search/") === 0) {
         reload();
       }
     });
-    source.addEventListener("build-error", update);
+    source.addEventListener("build-error", showNewVersion);
   }
 
   // The server's work after a reload (the other pages, the search index) waits until the

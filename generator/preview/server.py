@@ -66,6 +66,9 @@ class LiveReload:
         self._streams: dict[queue.Queue, tuple[str | None, socket.socket | None]] = {}  # -> its page, connection
         self._server_id = uuid.uuid4().hex[:8]  # a restarted server is a new version for open pages
         self._generation = 0
+        # A page served before this generation shows a file that changed under the same address
+        # (an image in static/): shown in place, it would keep its old copy (publish_reload's whole).
+        self._whole_from = 0
         self._errors: tuple[str, ...] = ()
         self._reloading = 0  # pages told to reload by the last reload event that did not reconnect yet
         self._reconnected = threading.Condition(self._lock)
@@ -133,13 +136,16 @@ class LiveReload:
         with self._lock:
             self._written.wait_for(lambda: path not in self._unwritten, timeout)
 
-    def publish_reload(self) -> None:
+    def publish_reload(self, whole: bool = False) -> None:
         """The site changed (or a failed build was fixed): every open page reloads. Only the pages
         whose connection is still open count as reloading: a page navigated away from leaves its
-        stream behind until the next write to it fails."""
+        stream behind until the next write to it fails. whole: a file pages show under the same
+        address changed (an image in static/; the theme's stylesheets and scripts are named by
+        their bytes): a browser keeps a page's images by address, so the pages served before
+        load again whole rather than in place."""
         with self._lock:
             self._reloading = sum(1 for _, connection in self._streams.values() if connection is None or _is_open(connection))
-        self._publish("reload", errors=())
+        self._publish("reload", errors=(), whole=whole)
 
     def publish_search_index(self) -> None:
         """The search index was rewritten after the pages: only search pages reload."""
@@ -150,8 +156,8 @@ class LiveReload:
         self._publish("build-error", errors=tuple(errors))
 
     def event_for_new_stream(self) -> str:
-        version, errors = self.state()
-        return format_event("hello", {"version": version, "errors": list(errors)})
+        with self._lock:
+            return format_event("hello", self._event_data())
 
     def close(self) -> None:
         with self._lock:
@@ -159,14 +165,22 @@ class LiveReload:
         for stream in streams:
             stream.put(_CLOSED)
 
-    def _publish(self, name: str, errors: tuple[str, ...]) -> None:
+    def _publish(self, name: str, errors: tuple[str, ...], whole: bool = False) -> None:
         with self._lock:
             self._generation += 1
             self._errors = errors
-            message = format_event(name, {"version": f"{self._server_id}-{self._generation}", "errors": list(errors)})
+            if whole:
+                self._whole_from = self._generation
+            message = format_event(name, self._event_data())
             streams = list(self._streams)
         for stream in streams:
             stream.put(message)
+
+    def _event_data(self) -> dict:
+        """What every event tells a page (under the lock): the version, the errors, and from which
+        version on a page may be shown in place (reload.js)."""
+        return {"version": f"{self._server_id}-{self._generation}", "errors": list(self._errors),
+                "whole_from": f"{self._server_id}-{self._whole_from}"}
 
 
 def _is_open(connection: socket.socket) -> bool:

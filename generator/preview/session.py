@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import signal
 import socket
 import threading
@@ -33,6 +34,7 @@ from generator.project import Project
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
 RELOAD_GRACE_SECONDS = 1.0  # the longest the deferred work waits for open pages to reload
+STATIC_FOLDER = "static/"  # where a build writes the theme's static files (theme.asset_names)
 LOADED_NOTICE_SECONDS = 2.0  # a warm-up this long is reported: saves were slow to show until it ended
 
 
@@ -166,6 +168,7 @@ class PreviewSession:
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[str, tuple[int, int]] = {}  # source files as the first build read them
         self._stamped: Stamps | None = None  # the inputs site/ was stamped for at the start (taken over or built)
+        self._static: dict[str, str] | None = None  # site/static/'s files and their digests, as last shown
         self._server: PreviewServer | None = None
         self._debouncer = Debouncer(self._apply_changes, first=self._catch_up_and_warm_up,
                                     waiting_for_first=self._tell_saves_wait)
@@ -454,7 +457,7 @@ class PreviewSession:
         # opens only now (the reload script listens once its page has painted) learns of the new
         # version from the hello, and its reload waits for its page to be written (hold).
         if changed is None or result.written or result.removed or result.deferred or was_failing:
-            self.live.publish_reload()
+            self.live.publish_reload(whole=self._static_changed(result))
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
@@ -466,6 +469,29 @@ class PreviewSession:
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
         self._report(f"{what} {len(result.written)} file(s), {result.removals()} in {milliseconds:.0f} ms")
+
+    def _static_changed(self, result: BuildOutcome) -> bool:
+        """Whether a file in site/static/ changed or went since the last build shown. The theme's
+        stylesheets and scripts are named by their bytes, but the other files there (images,
+        search.js) keep their address, which pages shown in place would keep showing."""
+        touched = any(path.startswith(STATIC_FOLDER) for path in (*result.written, *result.removed))
+        if self._static is not None and not touched:
+            return False
+        before = self._static
+        try:
+            self._static = _digests(self.site_dir / STATIC_FOLDER)
+        except OSError:  # unreadable: the pages had better load whole
+            self._static = None
+            return True
+        return before is not None and any(self._static.get(path) != digest for path, digest in before.items())
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    """Every file in folder (a few, small) and a digest of its bytes."""
+    if not folder.is_dir():
+        return {}
+    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in folder.rglob("*") if path.is_file()}
 
 
 def describe_unexpected(error: Exception, source_folders: list[Path]) -> str:
