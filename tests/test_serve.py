@@ -5,6 +5,7 @@ would see: a reload event on /__digest/events, the new page, or the errors.
 """
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -229,6 +230,16 @@ def test_a_dropped_digest_is_ingested_and_its_papers_served(session, events, pro
         assert paper_file(project, slug).is_file()
         page = get(session, f"/papers/{slug[0]}/{slug}/")
         assert page.status == 200 and title in page.text
+
+
+def test_a_dropped_api_digest_is_ingested_and_its_papers_served(session, events, project):
+    """The API's answer (`digest fetch`, or curl into content/digests/) is a digest as much as a page copy."""
+    paper = {"id": "2508.12345", "title": "Counting Stars with Transformers", "summary": "We count stars.",
+             "authors": [{"name": "A. Author"}], "publishedAt": "2025-08-18T17:59:49.000Z"}
+    (project / "content" / "digests" / "2025-08-19.json").write_text(json.dumps([{"paper": paper}]))
+    assert events.next_event(timeout=20)[0] == "reload"
+    page = get(session, "/papers/c/counting-stars-with-transformers/")
+    assert page.status == 200 and "Counting Stars with Transformers" in page.text
 
 
 def test_a_dropped_digest_is_one_rebuild_told_in_one_line_and_its_search_index_follows(session, events, project):

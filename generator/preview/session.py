@@ -424,7 +424,12 @@ class PreviewSession:
         return result
 
     def _is_digest(self, path: Path) -> bool:
-        return path.parent == self.project.digests and path.suffix == ".txt"
+        """A page copy (.txt) or an API answer (.json), as ingest reads them."""
+        if path.parent != self.project.digests:
+            return False
+        from generator.ingest.catalog import is_digest_name  # imported here: importing serve must stay cheap
+
+        return is_digest_name(path.name)
 
     def _collect_errors(self, build: Callable[[], BuildOutcome]) -> tuple[BuildOutcome | None, list[str]]:
         """Runs one build; returns its result and its errors as `file:line: message` lines."""
