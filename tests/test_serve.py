@@ -181,6 +181,7 @@ def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     name, data = events.next_event()
     assert name == "reload"
     assert data["errors"] == []
+    assert wait_for(lambda: "Build fixed; the open pages no longer show the errors." in session.messages)
     page = get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
     assert "digest-build-error" not in page
     assert "simple to explain" in page

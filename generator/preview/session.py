@@ -463,6 +463,8 @@ class PreviewSession:
         # version from the hello, and its reload waits for its page to be written (hold).
         if changed is None or result.written or result.removed or result.deferred or was_failing:
             self.live.publish_reload(whole=self._static_changed(result))
+        if was_failing:  # the line after it may well say that nothing changed: the save undid the error
+            self._report("Build fixed; the open pages no longer show the errors.")
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
