@@ -419,12 +419,12 @@ def test_the_open_page_reloads_first_and_the_pages_the_edit_reaches_are_never_se
         # The session publishes the reload first and reports it after: the report may come a moment later.
         assert wait_for(lambda: any(": rebuilt " in message for message in session.messages))
         rebuilt = next(message for message in session.messages if ": rebuilt " in message)
-        assert "rebuilt 1 file(s)" in rebuilt  # the open page alone
+        assert "rebuilt 1 file," in rebuilt  # the open page alone
         assert "Sparse Routing, Shown First" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
         # This page never reloads, so the rest waits for it a second (RELOAD_GRACE_SECONDS): the
         # day page, asked for now, is held until it is written.
         assert "Sparse Routing, Shown First" in get(session, "/dates/2025-08-18/").text
-        assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
+        assert wait_for(lambda: any("more files (other pages" in message for message in session.messages))
     finally:
         stream.close()
 
@@ -449,12 +449,12 @@ def test_an_open_page_reloads_again_once_its_related_papers_follow_the_edit(sess
 
 def test_an_edit_no_open_page_shows_is_reported_as_such_then_its_pages_are_written(session, project):
     """With no page open, every page the edit reaches is written after the first report: that report
-    says why it wrote nothing, rather than "rebuilt 0 file(s)", which read as if the save did nothing."""
+    says why it wrote nothing, rather than "rebuilt 0 files", which read as if the save did nothing."""
     path = paper_file(project, "sparse-routing-for-tiny-models")
     path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Unwatched", 1))
-    assert wait_for(lambda: any("more file(s) (other pages" in message for message in session.messages))
+    assert wait_for(lambda: any("more files (other pages" in message for message in session.messages))
     first = next(message for message in session.messages if path.name in message)
-    then = next(message for message in session.messages if "more file(s) (other pages" in message)
+    then = next(message for message in session.messages if "more files (other pages" in message)
     assert path.name in first and ": no page open in a browser shows it (" in first, session.messages
     assert int(then.split()[1]) > 2  # the paper's page, its day and topic pages, the search index...
     assert "Sparse Routing, Unwatched" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
@@ -497,7 +497,7 @@ def preview_one_edit(project: Path, new_text: str, before_stop: Callable[[Path],
         path = paper_file(project, "sparse-routing-for-tiny-models")
         path.write_text(path.read_text().replace("simple to state", new_text))
         assert stream.next_event()[0] == "reload"
-        assert wait_for(lambda: any("more file(s)" in message for message in messages))
+        assert wait_for(lambda: any("more files" in message for message in messages))
         before_stop(path)
         stream.close()
     finally:

@@ -151,7 +151,7 @@ def test_a_file_saved_while_the_preview_loads_is_reported_as_such(tmp_path: Path
         wait_for_message(messages, "rebuilt")
     finally:
         session.stop()
-    assert any(message.startswith("Files saved while the preview loaded the site: rebuilt 1 file(s)")
+    assert any(message.startswith("Files saved while the preview loaded the site: rebuilt 1 file,")
                for message in messages), messages
 
 
@@ -191,7 +191,7 @@ def test_a_save_while_the_preview_loads_is_told_at_once_then_shown_once(tmp_path
     try:
         (tmp_path / "content" / "a.md").write_text("saved while loading")
         assert wait_for_message(messages, "content/a.md: the preview is still loading the site"), messages
-        assert wait_for_message(messages, "content/a.md: rebuilt 1 file(s), removed 0")
+        assert wait_for_message(messages, "content/a.md: rebuilt 1 file, removed 0")
         assert wait_for(lambda: len(builders[0].rebuilds) == 1)  # the save's own batch, after the load
         (tmp_path / "content" / "b.md").write_text("a save that changes nothing on the site")
         assert wait_for_message(messages, "content/b.md: nothing on the site changed")

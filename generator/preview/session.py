@@ -30,6 +30,7 @@ from generator.heap import settle
 from generator.preview.server import LiveReload, PreviewServer
 from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
 from generator.project import Project
+from generator.words import count_of
 
 DEFAULT_HOST = "127.0.0.1"  # the preview is for this machine only unless --host says otherwise
 DEFAULT_PORT = 8000
@@ -397,7 +398,7 @@ class PreviewSession:
         written = [*result.written, *builder.write_deferred(self._debouncer.has_pending)]
         if written:
             self.live.publish_search_index()
-            self._report(f"  then {len(written)} more file(s) (other pages, search index, data files) "
+            self._report(f"  then {count_of(len(written), 'more file')} (other pages, search index, data files) "
                          f"in {(time.perf_counter() - started) * 1000:.0f} ms after the change")
 
     def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], BuildOutcome]) -> BuildOutcome:
@@ -450,7 +451,7 @@ class PreviewSession:
 
     def _show_errors(self, errors: list[str]) -> None:
         self.live.publish_errors(errors)
-        self._report(f"Build failed ({len(errors)} error{'s' if len(errors) != 1 else ''}); "
+        self._report(f"Build failed ({count_of(len(errors), 'error')}); "
                      "still serving the last good pages:")
         for error in errors:
             self._report(f"  {error}")
@@ -468,14 +469,14 @@ class PreviewSession:
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
-        if changed and not result.written and not result.removed:  # not "rebuilt 0 file(s)", which says too little
+        if changed and not result.written and not result.removed:  # not "rebuilt 0 files", which says too little
             if result.deferred:  # the pages it reaches are all written next (_write_deferred), none being open
                 self._report(f"{_describe_changes(changed)}: no page open in a browser shows it ({milliseconds:.0f} ms)")
             elif not changed <= self._built_while_loading:
                 self._report(f"{_describe_changes(changed)}: nothing on the site changed ({milliseconds:.0f} ms)")
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
-        self._report(f"{what} {len(result.written)} file(s), {result.removals()} in {milliseconds:.0f} ms")
+        self._report(f"{what} {count_of(len(result.written), 'file')}, {result.removals()} in {milliseconds:.0f} ms")
 
     def _static_changed(self, result: BuildOutcome) -> bool:
         """Whether a file in site/static/ changed or went since the last build shown. The theme's
