@@ -62,6 +62,30 @@ SEARCH_RAN = "() => document.getElementById('search-status').textContent.startsW
 READER_RAN = "() => !document.querySelector('nav .needs-script').hidden"
 
 
+# What a tab in the background is to its scripts: hidden, and no animation frame ever runs.
+BACKGROUND_TAB = """
+Object.defineProperty(document, "hidden", { get: () => true });
+Object.defineProperty(document, "visibilityState", { get: () => "hidden" });
+window.requestAnimationFrame = () => 0;
+"""
+
+
+def test_a_page_in_a_background_tab_shows_one_edit_after_another(chromium_browser, session):
+    """A hidden tab paints nothing: having shown a new version in place, it listens again at once
+    rather than after a paint that never comes, so the next version reaches it too (and the
+    server's work for other pages does not wait for it)."""
+    context = chromium_browser.new_context()
+    context.add_init_script(BACKGROUND_TAB)
+    page = context.new_page()
+    page.goto(f"{session.url}papers/{SLUG[0]}/{SLUG}/")
+    for shown in range(1, 4):  # Playwright's waits poll by timer here: by default they use animation frames
+        page.wait_for_function(READER_RAN, polling=20)
+        session.live.publish_reload()
+        page.wait_for_function(f"() => performance.getEntriesByName('digest-updated').length === {shown}",
+                               polling=20, timeout=5_000)
+    context.close()
+
+
 @pytest.fixture
 def search_page(chromium_browser, session):
     context = chromium_browser.new_context(viewport={"width": 800, "height": 200})  # short: it scrolls

@@ -158,7 +158,14 @@
       .catch(reload);
   }
 
+  // A hidden tab (one in the background) paints nothing and runs no animation frame until it is
+  // shown again, and its timers are slowed to one a second: it goes on at once. Waiting, it would
+  // not listen again, and the server's work for other pages would wait for it (RELOAD_GRACE_SECONDS).
   function afterNextPaint(callback) {
+    if (document.hidden) {
+      callback();
+      return;
+    }
     window.requestAnimationFrame(function () { window.setTimeout(callback, 0); });
   }
 
