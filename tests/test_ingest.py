@@ -6,9 +6,10 @@ import re
 import shutil
 from difflib import SequenceMatcher
 
+import pytest
 import yaml
 
-from generator.content.identity import abstract_key
+from generator.content.identity import abstract_key, identity_keys
 from generator.content.markdown import render_markdown
 from generator.content.papers import load_papers
 from generator.ingest.catalog import chunk_key, is_similar, may_be_similar, run_ingest, window_keys
@@ -300,6 +301,18 @@ def test_a_paper_sharing_a_title_prefix_but_not_its_abstract_is_a_new_paper(tmp_
                                             encoding="utf-8")
     report = run_ingest(Project.at(project))
     assert (report.created, report.updated) == (1, 0)
+
+
+@pytest.mark.parametrize(("first", "second", "one_paper"), [
+    ("2508.12345", "2508.12345v2", True),
+    ("2508.12345v1", "2508.12345v3", True),
+    ("solv-int/9901001v2", "solv-int/9901001", True),
+    ("solv-int/9901001", "solv-int/9902002", False),  # the archive's own v is not a version
+    ("2508.12345", "2508.12346", False),
+])
+def test_an_arxiv_ids_version_is_not_part_of_the_papers_identity(first, second, one_paper):
+    first_keys, second_keys = identity_keys("One title", "One text.", first), identity_keys("Another", "Other.", second)
+    assert (first_keys[0] == second_keys[0]) is one_paper
 
 
 def test_an_abstracts_identity_ignores_case_spacing_and_markdown_escapes():

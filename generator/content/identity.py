@@ -11,11 +11,12 @@ from generator.content.markdown import is_one_line, unescape_markdown
 
 WORD_CHARACTER = re.compile(r"\w")
 TITLE_SEPARATORS = re.compile(r"[^\w+#]+")
+ARXIV_VERSION = re.compile(r"v\d+\Z")  # 2508.12345v2, hep-th/9901001v1; not the v of solv-int/
 
 
 def identity_keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
     """What identifies a paper, strongest first: its arXiv id, its title, its abstract."""
-    keys = ["arxiv:" + arxiv_id.split("v")[0]] if arxiv_id else []
+    keys = ["arxiv:" + ARXIV_VERSION.sub("", arxiv_id)] if arxiv_id else []
     title_key = normalize_title(title)
     if title_key:  # a title of only punctuation or emoji identifies nothing
         keys.append("title:" + title_key)
