@@ -10,7 +10,8 @@ and built once (the cold build, timed too). Then each of the held-back days is a
 its own digest file and `digest build` runs as a new process, as on Netlify with the
 cache kept (.cache/ and site/): its wall time, CPU time and peak memory are reported
 per day with the files it wrote, then the median. Last, `digest build` with nothing
-changed: the no-change shortcut.
+changed, three times: the no-change shortcut (the first comes right after the last new day's
+build, whose ingest wrote paper files moments before the build read them).
 
 With --deploy, each day is built as Netlify deploys it: in a fresh checkout whose every
 content file has a new mtime (a clone), with .cache/ and site/ copied from the last
@@ -89,7 +90,9 @@ def prepare(project: Path, papers: list[dict], code: Path) -> None:
 
 
 def report(label: str, runs: list[tuple[float, float, float]]) -> None:
-    print(f"{label}: median {statistics.median(run[0] for run in runs):.2f} s wall, "
+    """The medians, and every run's wall time: the first build after a change may differ from the rest."""
+    each = ", ".join(f"{run[0]:.2f}" for run in runs)
+    print(f"{label}: median {statistics.median(run[0] for run in runs):.2f} s wall ({each}), "
           f"{statistics.median(run[1] for run in runs):.2f} s CPU, peak {max(run[2] for run in runs):.0f} MB "
           f"({conditions()})")
 

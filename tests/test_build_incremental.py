@@ -482,6 +482,19 @@ def test_a_stopped_preview_that_built_every_edit_stamps_site_and_the_next_build_
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
+def test_an_edit_the_preview_built_and_stamped_then_undone_is_built_again(golden_project, tmp_path):
+    """The stamp keeps the bytes each paper was last built from, the preview's edits included:
+    the file put back as it was before them (a checkout) is a change, not the bytes built."""
+    original = (golden_project / "content" / "papers" / "corpusbrain.md").read_bytes()
+    preview, stamped = stopped_preview(golden_project, ("corpusbrain", "CorpusBrain:", "CorpusBraiN:"))  # same size
+    assert preview.save_record() and preview.save_stamp(stamped, noise)
+    paper = golden_project / "content" / "papers" / "corpusbrain.md"
+    paper.write_bytes(original)
+    os.utime(paper, (SETTLED + 60, SETTLED + 60))
+    build_site(golden_project)
+    assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
 def test_a_deleted_paper_the_preview_built_is_stamped_too(golden_project, tmp_path):
     settle(golden_project)
     stamped = stamp.input_stamps(Project.at(golden_project))

@@ -4,9 +4,11 @@ import os
 import re
 import shutil
 import time
+import types
 
 import pytest
 
+from generator import files as files_module
 from generator.build import builder as builder_module
 from generator.build import pages as pages_module
 from generator.build import stamp
@@ -45,6 +47,77 @@ def test_an_unchanged_project_is_not_rebuilt_but_a_touched_site_is(golden_projec
     (golden_project / "site" / "index.html").write_text("tampered")
     assert "index.html" in build_site(golden_project).written
     assert "tampered" not in (golden_project / "site" / "index.html").read_text()
+
+
+def counted_loads(monkeypatch) -> list[int]:
+    """Each load of the paper files from now on, counted."""
+    loads: list[int] = []
+    original_load = builder_module.load_papers
+    monkeypatch.setattr(builder_module, "load_papers", lambda *args, **kwargs: loads.append(1) or original_load(*args, **kwargs))
+    return loads
+
+
+def test_files_saved_again_unchanged_are_no_change_and_stamped_anew(golden_project, monkeypatch):
+    """A checkout, a clone or an editor gives files new mtimes over the same bytes: the build
+    compares those files' bytes with the ones it last built from, loads no paper, and stamps
+    them anew, so the run after it compares nothing."""
+    set_mtimes(golden_project, time.time() - 3600)
+    assert build_site(golden_project).written
+    later = time.time() - 1800
+    for path in ("content/papers/skippipe.md", "content/topics.yaml"):
+        os.utime(golden_project / path, (later, later))
+    loads = counted_loads(monkeypatch)
+    assert build_site(golden_project).written == [] and loads == []
+    monkeypatch.setattr(stamp, "file_digest", lambda path: pytest.fail(f"{path} was read"))
+    assert build_site(golden_project).written == [] and loads == []
+
+
+def test_a_file_changed_after_the_build_read_it_is_built_next_time_whatever_its_size(golden_project, monkeypatch):
+    """The stamp keeps the digest of bytes the build read: the taxonomy saved again (same size)
+    while the pages are written is not taken for what they were made from."""
+    topics = golden_project / "content" / "topics.yaml"
+    an_hour_ago = time.time() - 3600
+    set_mtimes(golden_project, an_hour_ago)
+    original_write = SiteBuilder._write_everything
+
+    def write_then_rename_a_topic(self, *args, **kwargs):
+        topics.write_text(topics.read_text(encoding="utf-8").replace("Computer Vision", "COMPUTER VISION"))
+        os.utime(topics, (an_hour_ago + 60, an_hour_ago + 60))
+        return original_write(self, *args, **kwargs)
+
+    monkeypatch.setattr(SiteBuilder, "_write_everything", write_then_rename_a_topic)
+    build_site(golden_project)
+    monkeypatch.setattr(SiteBuilder, "_write_everything", original_write)
+    build_site(golden_project)
+    assert "COMPUTER VISION" in (golden_project / "site" / "topics" / "vision" / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_file_saved_with_other_bytes_of_the_same_size_is_built(golden_project):
+    set_mtimes(golden_project, time.time() - 3600)
+    build_site(golden_project)
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("SkipPipe:", "SkipPipX:", 1), encoding="utf-8")
+    later = time.time() - 1800
+    os.utime(paper, (later, later))
+    assert "papers/s/skippipe/index.html" in build_site(golden_project).written
+    assert "SkipPipX:" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_build_after_one_that_read_files_written_moments_before_finds_nothing_changed(golden_project, monkeypatch):
+    """Ingest writes paper files (and its record) moments before `digest build` reads them, too
+    recent to trust to their stamps: once they settle, the next build still finds nothing to do
+    without loading a paper, by their bytes, and only a file changed since is built."""
+    set_mtimes(golden_project, time.time() - 3600)
+    for path in [*(golden_project / "content" / "papers").glob("*.md"), golden_project / "content" / "topics.yaml"]:
+        path.write_bytes(path.read_bytes())  # as ingest writes them: now
+    assert build_site(golden_project).written
+    settled = time.time_ns() + 3_000_000_000
+    monkeypatch.setattr(files_module, "time", types.SimpleNamespace(time_ns=lambda: settled))  # two seconds on
+    loads = counted_loads(monkeypatch)
+    assert build_site(golden_project).written == [] and loads == []
+    paper = golden_project / "content" / "papers" / "skippipe.md"
+    paper.write_text(paper.read_text(encoding="utf-8").replace("SkipPipe:", "SkipPipX:", 1), encoding="utf-8")
+    assert "papers/s/skippipe/index.html" in build_site(golden_project).written
 
 
 def test_rebuild_rewrites_only_the_pages_of_the_edited_paper(golden_project):

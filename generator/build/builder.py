@@ -271,7 +271,9 @@ class SiteBuilder:
         changed = [path for path in changed_files(stamped, inputs) if not is_noise(path)]
         if not all(self._holds_as_read(path) for path in changed):
             return False
-        stamp.save(self.project, inputs)
+        # The bytes each paper was last parsed from, edits included: the paper cache knows those of the first load only.
+        parsed = {os.path.join(self.project.papers, f"{slug}.md"): digest for slug, digest in self._parsed_digests.items()}
+        stamp.save(self.project, inputs, parsed)
         return True
 
     def _holds_as_read(self, path: str) -> bool:
@@ -851,7 +853,7 @@ def build_site(project: Project | Path, clean: bool = False) -> BuildResult:
     result = builder.build(paper_stamps=stamp.paper_stamps(project, listing))  # no second stat of each paper
     if result.errors:
         raise BuildFailed(result.errors)
-    stamp.save(project, inputs)
+    stamp.save(project, listing)  # files an ingest just wrote too: stamp.save compares their bytes
     return result
 
 

@@ -345,6 +345,13 @@ class PaperCache:
             paper_file = replace(paper_file, paper=replace(paper_file.paper, path=shown))
         return paper_file
 
+    @classmethod
+    def loaded_digests(cls, project: Project) -> dict[str, str]:
+        """File name -> the digest of the bytes each paper of the last load was parsed from, when
+        this process has the project's cache open (never opened for this: it is large)."""
+        cache = cls._open.get(project.cache_dir / CACHE_FILE)
+        return {} if cache is None else {name: digest for name, (_, digest) in cache._loaded.items()}
+
     def paper_digests(self) -> dict[str, str]:
         """slug -> the digest of the bytes each paper of the last load was parsed from."""
         return dict(self._loaded.values())
