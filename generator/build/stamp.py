@@ -121,11 +121,12 @@ def _same_bytes(built: BuiltInputs, inputs: Stamps) -> bool:
     and each file whose stamp moved of the same size and digest."""
     if built.keys() != inputs.keys():
         return False
-    for key, stamp in inputs.items():
-        built_stamp, known = built[key]
-        if stamp != built_stamp and (stamp[0] != built_stamp[0] or known is None or file_digest(key) != known):
-            return False
-    return True
+    moved = [key for key, stamp in inputs.items() if stamp != built[key][0]]
+    # Sizes first, without reading: a deploy that edits one paper among 80,000 files stamped
+    # anew is told apart at once, not after reading the files before it (0.7 s for all of them).
+    if any(inputs[key][0] != built[key][0][0] or built[key][1] is None for key in moved):
+        return False
+    return all(file_digest(key) == built[key][1] for key in moved)
 
 
 def _built_inputs(project: Project, digest: str | None = None) -> BuiltInputs | None:
