@@ -43,6 +43,7 @@ def test_metadata_comes_from_the_paper_object():
     assert thyme.upvotes == 20
     assert thyme.github_stars == 53
     assert thyme.comments == 1  # the entry's numComments, beside its paper object
+    assert thyme.submitted_by == "Yi-Fan Zhang"  # the name Hugging Face shows, not the address (yifanzhang114)
     assert thyme.ai_summary.startswith("Thyme, a novel paradigm, enables MLLMs to autonomously perform image")
 
 
@@ -82,6 +83,23 @@ def test_upvotes_or_stars_that_are_no_count_are_left_out(value):
 def test_comments_that_are_no_count_are_left_out(value):
     entry = {**_entry(), "numComments": value}
     assert parse("2025-08-18.json", json.dumps([entry]))[0][0].comments is None
+
+
+@pytest.mark.parametrize("entry_user, paper_user, shown", [
+    ({"fullname": "Yi-Fan  Zhang", "name": "yifanzhang114"}, None, "Yi-Fan Zhang"),
+    (None, {"fullname": "Oscar Mañas", "user": "oscmansan"}, "Oscar Mañas"),  # the paper's own record of it
+    ({"name": "akhaliq"}, None, "akhaliq"),
+    ({"fullname": "Bell\u0007 User", "name": "bell"}, None, "bell"),
+    ("akhaliq", None, ""), (None, None, ""), ({"fullname": 3}, None, ""),
+])
+def test_the_submitter_is_the_name_hugging_face_shows_or_none(entry_user, paper_user, shown):
+    entry = _entry(submittedOnDailyBy=paper_user)
+    entry["submittedBy"] = entry_user
+    assert parse("2025-08-18.json", json.dumps([entry]))[0][0].submitted_by == shown
+
+
+def test_a_python_repr_day_gives_its_submitters():
+    assert all(draft.submitted_by for draft in parse("2024-12-20.json")[0])
 
 
 @pytest.mark.parametrize("value", [None, 20250815, "yesterday", "2025-13-01T00:00:00Z"])

@@ -1,6 +1,7 @@
 """One paper, many sources: page copies and API files of the same papers become one file each,
 metadata only fills gaps, and each day keeps its ranking."""
 import datetime as dt
+import html
 import json
 import os
 import shutil
@@ -45,7 +46,7 @@ def test_an_api_file_gives_arxiv_id_authors_links_and_rank(tmp_path):
     assert thyme["ranks"] == {dt.date(2025, 8, 18): 1}
     assert thyme["sources"] == ["2025-08-18.json"]
     assert thyme["upvotes"] == 20 and thyme["published"] == dt.date(2025, 8, 15) and thyme["github_stars"] == 53
-    assert thyme["comments"] == 1
+    assert thyme["comments"] == 1 and thyme["submitted_by"] == "Yi-Fan Zhang"
 
 
 def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_rows_and_on_the_page(tmp_path):
@@ -63,6 +64,9 @@ def test_an_api_file_of_a_newer_day_gives_the_organization_and_summary_shown_in_
     assert '<span aria-hidden="true">★</span> 23 stars on GitHub when featured</dd>' in page
     # Hugging Face lists each paper with its discussion's comments: the page has them beside its link.
     assert front_matter(path)["comments"] == 2 and "Paper page and discussion</a> · 2 comments</dd>" in page
+    # and with who submitted it to Daily Papers, as its card does.
+    submitter = front_matter(path)["submitted_by"]
+    assert submitter and f"<dd>Submitted to Daily Papers by {html.escape(submitter, quote=False)}</dd>" in page
 
 
 def test_a_page_copy_and_an_api_file_of_one_day_give_one_file_per_paper_api_order_first(tmp_path):

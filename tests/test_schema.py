@@ -34,7 +34,7 @@ EVERY_FIELD_SET = Paper(
     rule_topics=("other",), links=(Link("https://github.com/a/b", "code"), Link("https://a.example/", "other")),
     arxiv_id="2508.01234", authors=("Ada Lovelace", "Émile Borel"), organization="Analytical Engines Ltd",
     ai_summary="Experts routed sparsely at scale.",
-    ranks=((dt.date(2025, 8, 18), 3), (dt.date(2025, 8, 19), 12)), upvotes=20, comments=8, github_stars=1234, published=dt.date(2025, 8, 15),
+    ranks=((dt.date(2025, 8, 18), 3), (dt.date(2025, 8, 19), 12)), upvotes=20, comments=8, submitted_by="Ada L.", github_stars=1234, published=dt.date(2025, 8, 15),
     primary_category="cs.LG", sources=("2025-08-18.txt",),
 )
 
@@ -74,7 +74,7 @@ def test_files_list_fields_in_declared_order_and_leave_defaults_out():
 def test_papers_json_exports_the_declared_fields():
     record = pages.paper_record(EVERY_FIELD_SET)
     assert sorted(record) == ["abstract", "ai_summary", "arxiv_id", "authors", "comments", "featured", "github_stars", "links", "organization", "primary_category",
-                              "published", "ranks", "slug", "title", "topics", "upvotes", "url"]
+                              "published", "ranks", "slug", "submitted_by", "title", "topics", "upvotes", "url"]
     assert record["ranks"] == {"2025-08-18": 3, "2025-08-19": 12} and record["published"] == "2025-08-15"
     assert record["featured"] == ["2025-08-18", "2025-08-19"] and record["abstract"] == "An abstract with *stars*."
 

@@ -252,6 +252,9 @@ class Paper:
     comments: int | None = front_matter(
         COUNT, "the comments in the paper's discussion on Hugging Face as its first API digest gave them; "
         "the paper's page shows them beside the link to that discussion", default=None)
+    submitted_by: str = front_matter(
+        TEXT, "who submitted the paper to Hugging Face's Daily Papers, by the name Hugging Face shows, as its "
+        "first API digest gave it; the paper's page shows it", default="")
     github_stars: int | None = front_matter(
         COUNT, "the stars of the paper's code on GitHub as its first API digest gave them; the paper's page "
         "shows them beside the code link", default=None)

@@ -115,6 +115,7 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         ai_summary=_one_line(paper.get("ai_summary")),
         github_stars=_count(paper.get("githubStars")),
         comments=_count(entry.get("numComments")),  # the entry's, not the paper's: the day's discussion
+        submitted_by=_user_name(entry.get("submittedBy") or paper.get("submittedOnDailyBy")),
     )
 
 
@@ -149,6 +150,14 @@ def _organization(value: Any) -> str:
     if not isinstance(value, dict):
         return ""
     return _one_line(value.get("fullname")) or _one_line(value.get("name"))
+
+
+def _user_name(value: Any) -> str:
+    """The name Hugging Face shows for a user (`fullname`: "Yi-Fan Zhang", where `name` or `user`
+    is their address, "yifanzhang114"); "" when the entry names none (older days' files)."""
+    if not isinstance(value, dict):
+        return ""
+    return _one_line(value.get("fullname")) or _one_line(value.get("name")) or _one_line(value.get("user"))
 
 
 def _literal(entry: str) -> Any:

@@ -461,7 +461,7 @@ class Catalog:
             featured=(draft.featured,), topics=parts.topics, rule_topics=parts.topics, links=parts.links,
             arxiv_id=draft.arxiv_id, authors=draft.authors, published=draft.published, upvotes=draft.upvotes,
             organization=draft.organization, ai_summary=draft.ai_summary, github_stars=draft.github_stars,
-            comments=draft.comments, sources=(draft.digest,),
+            comments=draft.comments, submitted_by=draft.submitted_by, sources=(draft.digest,),
         )
         self._index(paper, parts.body_keys)
         return paper.slug
@@ -481,7 +481,8 @@ class Catalog:
             upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes,
             organization=paper.organization or draft.organization, ai_summary=paper.ai_summary or draft.ai_summary,
             github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars,
-            comments=draft.comments if paper.comments is None else paper.comments))
+            comments=draft.comments if paper.comments is None else paper.comments,
+            submitted_by=paper.submitted_by or draft.submitted_by))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
 

@@ -26,3 +26,4 @@ class DraftPaper:
     ai_summary: str = ""  # API files only: Hugging Face's one-sentence, machine-written summary
     github_stars: int | None = None  # API files only: the stars of the paper's code on GitHub as saved
     comments: int | None = None  # API files only: the comments in the paper's Hugging Face discussion as saved
+    submitted_by: str = ""  # API files only: who submitted the paper to Daily Papers
