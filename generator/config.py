@@ -114,7 +114,15 @@ def _check_value(key: str, value: Any) -> str:
         return f"'{key}' must be a non-empty text, not {value!r}"
     if key == "base_url":
         return _check_base_url(value)
+    if key == "language" and not _LANGUAGE_TAG.fullmatch(value):
+        hint = f"{value.replace('_', '-')!r}, " if _LANGUAGE_TAG.fullmatch(value.replace("_", "-")) else ""
+        return f"'language' must be a language tag, such as {hint}'en', 'en-GB' or 'zh-Hans', not {value!r}"
     return ""
+
+
+# A BCP 47 tag as browsers and screen readers read the lang attribute: a 2-3 letter language,
+# then subtags of 1-8 letters or digits ("english" or "en_US" would be read as no language at all).
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*")
 
 
 # Any whitespace or control character: base_url is written into robots.txt, feeds and headers,

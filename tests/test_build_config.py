@@ -1,6 +1,8 @@
 """content/site.yaml: defaults, types, unknown keys; every error with file:line."""
 from pathlib import Path
 
+import pytest
+
 from generator.config import SiteConfig, load_config
 
 
@@ -62,6 +64,22 @@ def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
     path.write_bytes(b"title: caf\xe9\n")
     _, errors = load_config(path)
     assert (errors[0].line, errors[0].message) == (1, "not UTF-8 text")
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    ("english", "'language' must be a language tag, such as 'en', 'en-GB' or 'zh-Hans', not 'english'"),
+    ("en_US", "such as 'en-US', 'en', 'en-GB'"),
+    ("en GB", "not 'en GB'"),
+])
+def test_a_language_that_is_no_language_tag_is_an_error_with_its_line(tmp_path, value, words):
+    _, errors = load_config(write(tmp_path, f"title: Ok\nlanguage: {value}\n"))
+    assert [error.line for error in errors] == [2] and words in errors[0].message
+
+
+@pytest.mark.parametrize("value", ["en", "de", "en-GB", "zh-Hans", "zh-Hant-TW", "es-419", "fil"])
+def test_language_tags_are_taken_as_written(tmp_path, value):
+    config, errors = load_config(write(tmp_path, f"language: {value}\n"))
+    assert errors == [] and config.language == value
 
 
 def test_a_page_size_must_be_positive(tmp_path):
