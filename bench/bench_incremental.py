@@ -14,9 +14,10 @@ changed, three times: the no-change shortcut (the first comes right after the la
 build, whose ingest wrote paper files moments before the build read them).
 
 With --deploy, each day is built as Netlify deploys it: in a fresh checkout whose every
-content file has a new mtime (a clone), with .cache/ and site/ copied from the last
-deploy (the digest-cache plugin) and the generator copied anew and compiled (pip install
-gives its files new mtimes too). The copying is not timed, nor is its writeback to disk (an
+content file has a new mtime (a clone), in the same folder every time, with .cache/ and
+site/ copied from the last deploy (the digest-cache plugin) and the generator copied anew
+and compiled (pip install gives its files new mtimes too); then one more deploy with no
+content change (a commit to the README, say). The copying is not timed, nor is its writeback to disk (an
 os.sync() before each timed build: 165,000 files copied and as many removed otherwise slow it).
 
 Every build runs the generator as it was when the benchmark started (copied then): the
@@ -113,15 +114,10 @@ def main() -> None:
             prepare(project, kept, installed)
         time.sleep(2.1)  # files younger than 2 s are never trusted to a stamp
         runs = []
-        for day, papers in enumerate(new_days):
-            code = installed
+        code = installed
+        for papers in new_days:
             if args.deploy:
-                checkout, code = Path(scratch) / f"deploy-{day}", Path(scratch) / f"code-{day}"
-                deploy_checkout(project, checkout, installed, code)
-                if day:
-                    shutil.rmtree(project)  # the deploy before: only its .cache/ and site/ were kept
-                    shutil.rmtree(Path(scratch) / f"code-{day - 1}")
-                project = checkout
+                project, code = next_deploy(project, Path(scratch), installed)
             write_digests(papers, project / "content" / "digests")
             if args.deploy:
                 os.sync()  # the copies' and removals' writeback is not timed either, as the copying is not
@@ -131,8 +127,26 @@ def main() -> None:
             print(f"  + {papers[0]['date']} ({len(papers)} papers): {wall:.2f} s wall, {cpu:.2f} s CPU, "
                   f"peak {peak:.0f} MB; {output}", flush=True)
         report(f"one new day on {len(kept):,} papers{' (deploys)' if args.deploy else ''}", runs)
+        if args.deploy:  # a commit that changes no content (the README, say): every file stamped anew
+            project, code = next_deploy(project, Path(scratch), installed)
+            os.sync()
+            time.sleep(2.1)
+            report("a deploy with no content change", [timed_build(project, code)[:3]])
         time.sleep(2.1)
-        report("no change", [timed_build(project, installed)[:3] for _ in range(3)])
+        report("no change", [timed_build(project, code)[:3] for _ in range(3)])
+
+
+def next_deploy(last: Path, scratch: Path, source: Path) -> tuple[Path, Path]:
+    """The next deploy's checkout and generator, where Netlify builds every deploy: one folder
+    (its repository's) and one install of the generator, made anew. The checkout is made beside
+    the last deploy from it, which then goes: only its .cache/ and site/ were kept (the scratch
+    project the first deploy is made from stays)."""
+    checkout, code, staged = scratch / "deploy", scratch / "deployed-code", scratch / "deploy-next"
+    deploy_checkout(last, staged, source, code)
+    if last == checkout:
+        shutil.rmtree(last)
+    staged.rename(checkout)
+    return checkout, code
 
 
 if __name__ == "__main__":

@@ -72,6 +72,17 @@ def test_files_saved_again_unchanged_are_no_change_and_stamped_anew(golden_proje
     assert build_site(golden_project).written == [] and loads == []
 
 
+def test_a_clone_listing_the_same_files_in_another_order_is_found_unchanged_by_their_bytes(golden_project):
+    """A clone stamps every file anew, and its folders may list them in another order."""
+    set_mtimes(golden_project, time.time() - 3600)
+    build_site(golden_project)
+    set_mtimes(golden_project / "content", time.time() - 1800)  # the clone
+    project = Project.at(golden_project)
+    listed = stamp.input_stamps(project)
+    assert listed is not None
+    assert stamp.is_up_to_date(project, dict(reversed(listed.items())))
+
+
 def test_a_file_changed_after_the_build_read_it_is_built_next_time_whatever_its_size(golden_project, monkeypatch):
     """The stamp keeps the digest of bytes the build read: the taxonomy saved again (same size)
     while the pages are written is not taken for what they were made from."""
