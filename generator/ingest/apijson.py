@@ -111,11 +111,11 @@ def draft_from_entry(entry: Any, name: str, day: dt.date, rank: int, line: int) 
         rank=rank,
         published=_published(paper.get("publishedAt")),
         upvotes=_count(paper.get("upvotes")),
-        organization=_organization(paper.get("organization") or entry.get("organization")),
+        organization=_shown_name(paper.get("organization") or entry.get("organization"), ORGANIZATION_NAMES),
         ai_summary=_one_line(paper.get("ai_summary")),
         github_stars=_count(paper.get("githubStars")),
         comments=_count(entry.get("numComments")),  # the entry's, not the paper's: the day's discussion
-        submitted_by=_user_name(entry.get("submittedBy") or paper.get("submittedOnDailyBy")),
+        submitted_by=_shown_name(entry.get("submittedBy") or paper.get("submittedOnDailyBy"), USER_NAMES),
     )
 
 
@@ -144,20 +144,16 @@ def _one_line(value: Any) -> str:
     return "" if CONTROL.search(line) else line
 
 
-def _organization(value: Any) -> str:
-    """The name Hugging Face shows for a paper's organization (`fullname`: "Salesforce AI Research",
-    where `name` is its address, "Salesforce"); "" when the entry has none (older days' files)."""
-    if not isinstance(value, dict):
-        return ""
-    return _one_line(value.get("fullname")) or _one_line(value.get("name"))
+ORGANIZATION_NAMES = ("fullname", "name")  # "Salesforce AI Research", where its address is "Salesforce"
+USER_NAMES = ("fullname", "name", "user")  # "Yi-Fan Zhang", where the address is "yifanzhang114"
 
 
-def _user_name(value: Any) -> str:
-    """The name Hugging Face shows for a user (`fullname`: "Yi-Fan Zhang", where `name` or `user`
-    is their address, "yifanzhang114"); "" when the entry names none (older days' files)."""
+def _shown_name(value: Any, keys: tuple[str, ...]) -> str:
+    """The name Hugging Face shows for an organization or a user: the first of its keys that is
+    one line of text; "" when the entry names none (older days' files)."""
     if not isinstance(value, dict):
         return ""
-    return _one_line(value.get("fullname")) or _one_line(value.get("name")) or _one_line(value.get("user"))
+    return next((name for key in keys if (name := _one_line(value.get(key)))), "")
 
 
 def _literal(entry: str) -> Any:
