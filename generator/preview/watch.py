@@ -21,6 +21,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
+from generator.cache import file_stamp
 from generator.files import is_hidden_name
 
 QUIET_SECONDS = 0.05  # one save: its events come within milliseconds; waiting longer only delays the reload
@@ -94,7 +95,7 @@ class Debouncer:
         """Files the worker has just written itself (ingest's paper files and records), which it
         builds from at once: their events, come or still to come, are no change while the files
         stay as written. Each call replaces the files of the one before."""
-        stamps = {path: stamp for path in paths if (stamp := _stamp(path)) is not None}
+        stamps = {path: stamp for path in paths if (stamp := file_stamp(path)) is not None}
         with self._condition:
             self._own_writes = stamps
             for path in [path for path in self._pending if path in stamps]:
@@ -103,7 +104,7 @@ class Debouncer:
 
     def _is_own_write(self, path: Path) -> bool:
         written = self._own_writes.get(path)
-        return written is not None and written == _stamp(path)
+        return written is not None and written == file_stamp(path)
 
     def has_pending(self) -> bool:
         """Whether changes wait for the worker: long work on it can stop and let them through."""
@@ -246,15 +247,6 @@ class FolderWatcher:
         for watch in self._recursive.values():
             _close(watch.handle)
         self._recursive.clear()
-
-
-def _stamp(path: Path) -> tuple[int, int] | None:
-    """A file's size and mtime; None when it is gone."""
-    try:
-        info = path.stat()
-    except OSError:
-        return None
-    return info.st_size, info.st_mtime_ns
 
 
 def _open_folder(folder: Path) -> int | None:
