@@ -136,10 +136,16 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
 
     log = tmp_path / "claims.log"
     real_claim = parallel.Listings.claim
-    build_process = os.getpid()  # the search process is forked from it
+    real_search = parallel._search_files_and_listings
+    build_process = os.getpid()  # the search process and any page helper are forked from it
+    search_process = []
+
+    def search(*args):
+        search_process.append(os.getpid())
+        return real_search(*args)
 
     def claim(listings, number):
-        who = "pages" if os.getpid() == build_process else "search"
+        who = "pages" if os.getpid() == build_process else "search" if search_process else "helper"
         if late == who == "pages":
             time.sleep(1.5)
         first = real_claim(listings, number)
@@ -154,10 +160,12 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
         return slow
 
     monkeypatch.setattr(parallel.Listings, "claim", claim)
+    monkeypatch.setattr(parallel, "_search_files_and_listings", search)
     if late == "search":  # else the pages' process is slow to claim (claim, above)
         monkeypatch.setattr(parallel, "write_changed", slowly(parallel.write_changed))
     build_site(golden_project)
-    claims = sorted(log.read_text().splitlines())
+    claims = sorted(line for line in log.read_text().splitlines() if line.startswith(("pages", "search")))
+    assert "helper claimed" not in log.read_text()  # a page helper comes too late for them
     first, second = ("pages", "search") if late == "search" else ("search", "pages")
     assert claims == sorted([f"{first} claimed 0", f"{first} claimed 1", f"{second} skipped 0", f"{second} skipped 1"])
     serial = SiteBuilder(golden_project, golden_project / "serial-site").build()
@@ -198,21 +206,43 @@ def without_process_pages(files: dict[str, str]) -> dict[str, str]:
     return {path: text for path, text in files.items() if not path.startswith("process-")}
 
 
-def test_on_two_cores_the_build_renders_its_pages_itself(golden_project, monkeypatch):
+def test_on_two_cores_the_build_renders_its_pages_itself_while_the_search_process_runs(golden_project, monkeypatch):
     """Beside the search process, a pool of page workers cost more CPU than it saved."""
     from generator import workers
+    from generator.build import parallel
 
     monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.SearchProcess, "done", lambda self: False)
     with_pages_naming_their_process(monkeypatch, 20)
     build_site(golden_project)
     renderers = {(golden_project / "site" / f"process-{number}.txt").read_text() for number in range(20)}
     assert renderers == {str(os.getpid())}
 
 
-def test_with_helpers_a_page_error_is_the_one_a_serial_build_meets_first(golden_project, monkeypatch):
+def test_once_the_search_process_is_done_a_helper_renders_the_pages_left(golden_project, monkeypatch):
+    from generator import workers
     from generator.build import parallel
 
-    monkeypatch.setattr(parallel, "page_helpers", lambda: 2)
+    monkeypatch.setattr(workers, "worker_count", lambda: 2)
+    monkeypatch.setattr(parallel.SearchProcess, "done", lambda self: True)
+    monkeypatch.setattr(parallel, "TASKS_PER_PROCESS", 1000)  # a chunk a page
+    with_pages_naming_their_process(monkeypatch, 300)
+    build_site(golden_project)
+    site = golden_project / "site"
+    renderers = {(site / f"process-{number}.txt").read_text() for number in range(300)}
+    assert str(os.getpid()) in renderers and len(renderers) == 2
+    assert SiteBuilder(golden_project, golden_project / "serial-site").build().errors == []
+    assert without_process_pages(snapshot(site)) == without_process_pages(snapshot(golden_project / "serial-site"))
+
+
+@pytest.mark.parametrize("helpers", ["more cores", "the search process done"])
+def test_with_helpers_a_page_error_is_the_one_a_serial_build_meets_first(golden_project, monkeypatch, helpers):
+    from generator.build import parallel
+
+    if helpers == "more cores":
+        monkeypatch.setattr(parallel, "page_helpers", lambda: 2)
+    else:
+        monkeypatch.setattr(parallel.SearchProcess, "done", lambda self: True)
     monkeypatch.setattr(parallel, "TASKS_PER_PROCESS", 1000)
     override(golden_project, "paper.html", '{% extends "base.html" %}\n{% block main %}{{ no_such_value.x }}{% endblock %}\n')
     messages = expect_failure(golden_project)

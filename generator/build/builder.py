@@ -523,7 +523,8 @@ class SiteBuilder:
         # mkdir calls at 10,000 papers, shared between the processes instead of made up front.
         staged.make_folders((page.path for page in pages), own_folders=search is None)
         if search is not None:
-            rendered = FullBuildJob(resources.renderer, pages, staged, search.listings, builds_once=not self.keep_state).run()
+            rendered = FullBuildJob(resources.renderer, pages, staged, search.listings, core_freed=search.done,
+                                    builds_once=not self.keep_state).run()
             searched, listed = search.result()
             first_listing_error(rendered, listed)
             return searched

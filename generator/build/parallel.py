@@ -136,6 +136,10 @@ class ForkedCall:
         self._process.join()
         self._results.close()
 
+    def done(self) -> bool:
+        """Whether the process has sent its result, so that result() would not wait."""
+        return self._results.poll()
+
 
 _DONE, _FAILED = "done", "failed"  # what a forked call sends back, with a value
 
@@ -196,6 +200,10 @@ class SearchProcess:
             self._papers.saved_elsewhere()
         return (digests, written), listing_errors
 
+    def done(self) -> bool:
+        """Whether the worker is done, its core free for other work."""
+        return self._call.done()
+
     def stop(self) -> None:
         """After a failure elsewhere: the worker's files go with the staging folder."""
         self._call.stop()
@@ -218,11 +226,12 @@ class FullBuildJob:
     The pages are cut into chunks, each rendered by the process that claims it first, then the
     listings no process has claimed yet. Helpers inherit the job through fork instead of
     receiving it pickled, and write their pages straight into the staging folder, whose shared
-    folders already exist; only errors travel back. On two cores there is no helper: a pool of
-    two page workers, with this process waiting, made the build 3-5% slower at 1,000 to 80,000
-    papers, with 5% more CPU: each worker filled its own caches and copied the parts of the heap
-    it touched. It peaked 70 MB lower at 80,000 (bench/RESULTS.md). Forking is unsafe in a threaded process,
-    hence SiteBuilder(parallel=...).
+    folders already exist; only errors travel back. On two cores there is no helper while the
+    search process runs: a pool of two page workers, with this process waiting, made the build
+    3-5% slower at 1,000 to 80,000 papers, with 5% more CPU: each worker filled its own caches and
+    copied the parts of the heap it touched. It peaked 70 MB lower at 80,000 (bench/RESULTS.md).
+    Once the search process is done, one helper forks for the chunks left (core_freed). Forking
+    is unsafe in a threaded process, hence SiteBuilder(parallel=...).
     """
 
     renderer: Renderer
@@ -230,6 +239,9 @@ class FullBuildJob:
     staged: StagedSite
     listings: Listings | None = None  # rendered after the pages, unless the search process took them
     max_chunk: int = 400  # pages per task; fewer in a small build (_chunk_size)
+    # Whether a core the build used has come free (the search process's): then a helper forks for
+    # the chunks left. At 9,877 papers the search process ended 0.3 s before this one's pages did.
+    core_freed: Callable[[], bool] | None = None
     # For a builder that builds once: nothing it renders is kept for a next time, and its heap stays
     # frozen after the pages, since the collector would walk it all again at the next allocations
     # (the build record's JSON: 0.74 s, not 0.08).
@@ -256,7 +268,8 @@ class FullBuildJob:
         claims = Claims(len(chunks))
         started = [ForkedCall("page", _help_render, self, chunks, claims) for _ in range(helpers)]
         try:
-            outcomes = [self._render_claimed(chunks, claims)] + [helper.result() for helper in started]
+            outcomes = [self._render_claimed(chunks, claims, started)]
+            outcomes += [helper.result() for helper in started]
         finally:
             for helper in started:
                 helper.stop()
@@ -265,13 +278,21 @@ class FullBuildJob:
             raise BuildFailed(failed[min(failed)])
         return {number: errors for _, listing_errors in outcomes for number, errors in listing_errors.items()}
 
-    def _render_claimed(self, chunks: list[tuple[int, int]], claims: Claims) -> tuple[ChunkErrors, ListingErrors]:
+    def _render_claimed(self, chunks: list[tuple[int, int]], claims: Claims,
+                        started: list[ForkedCall] | None = None) -> tuple[ChunkErrors, ListingErrors]:
         """The chunks this process claims, rendered in order until one fails; then, if none did, the
         listings no process has claimed yet. Chunks are claimed lowest first, so those rendered by
-        all processes are a run from the first."""
+        all processes are a run from the first. `started`: in the build's own process, its helpers,
+        one more of which it starts once a core comes free while more than two chunks are left."""
+        core_freed = self.core_freed if started is not None else None
         for number, (start, stop) in enumerate(chunks):
-            if claims.claim(number) and (errors := errors_writing(self.renderer, self.pages[start:stop], self.staged)):
+            if not claims.claim(number):
+                continue
+            if errors := errors_writing(self.renderer, self.pages[start:stop], self.staged):
                 return {number: errors}, {}
+            if core_freed is not None and started is not None and len(chunks) - number > 2 and core_freed():
+                started.append(ForkedCall("page", _help_render, self, chunks, claims))
+                core_freed = None
         return {}, self.listings.render_unclaimed(self.staged) if self.listings else {}
 
     def _chunks(self, processes: int) -> list[tuple[int, int]]:
