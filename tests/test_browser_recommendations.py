@@ -38,12 +38,13 @@ def first_paper() -> Path:
 
 
 def math_twin(original: str) -> str:
-    """The paper file with another slug, math in its title, and no ranks: the same abstract, so
-    each is the other's most related paper."""
+    """The paper file with another slug, math in its title, and no ranks: the abstract with one
+    sentence more (the same abstract would make it the same paper), so each is the other's most
+    related paper."""
     head, body = original.split("\n---\n", 1)
     kept = [line for line in head.splitlines() if line.startswith(("---", "featured:", "topics:"))]
     return "\n".join([*kept, 'title: "$VILA^2$: A Twin With Math in Its Title"', f"slug: {TWIN_SLUG}",
-                      "---", body])
+                      "---", "A twin of a paper.", body])
 
 
 @pytest.fixture(scope="module")

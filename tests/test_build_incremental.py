@@ -86,12 +86,51 @@ def test_a_new_and_a_deleted_paper_are_added_and_removed_as_in_a_cold_build(gold
     build_site(golden_project)
     papers = golden_project / "content" / "papers"
     (papers / "skippipe.md").unlink()
-    text = (papers / "corpusbrain.md").read_text().replace("slug: corpusbrain", "slug: corpusbrain-two")
-    (papers / "corpusbrain-two.md").write_text(text.replace("CorpusBrain:", "CorpusBrain Two:"))
+    add_corpusbrain_two(golden_project)
     result = build_site(golden_project)
     assert "papers/c/corpusbrain-two/index.html" in result.written
     assert not (golden_project / "site" / "papers" / "s" / "skippipe").exists()
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
+
+
+@pytest.mark.parametrize("change", ["a copy in a new file", "an edit to another's title"])
+def test_one_paper_in_two_files_is_refused_by_a_rebuild_as_by_a_full_build(golden_project, change):
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    before = snapshot(golden_project / "site")
+    papers = golden_project / "content" / "papers"
+    if change == "a copy in a new file":
+        changed = papers / "corpusbrain-again.md"
+        changed.write_text((papers / "corpusbrain.md").read_text().replace("slug: corpusbrain", "slug: corpusbrain-again"))
+    else:
+        changed = papers / "skippipe.md"
+        title = re.search(r"^title: (.*)$", (papers / "corpusbrain.md").read_text(), re.M)
+        assert title
+        changed.write_text(re.sub(r"^title: .*$", lambda _: f"title: {title.group(1)}", changed.read_text(), count=1, flags=re.M))
+    other = papers / "corpusbrain.md"
+    for builder_used in (builder.rebuild([changed]), SiteBuilder(golden_project, golden_project / "cold").build()):
+        [message] = [str(error) for error in builder_used.errors]
+        assert "one paper in two files" in message and str(changed) in message and str(other) in message
+    assert snapshot(golden_project / "site") == before
+    changed.unlink()
+    assert builder.rebuild([changed]).errors == []
+
+
+def test_a_title_a_rebuild_took_away_is_free_for_another_paper(golden_project):
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    papers = golden_project / "content" / "papers"
+    add_corpusbrain_two(golden_project)  # its text, to be saved as a new paper later
+    two = papers / "corpusbrain-two.md"
+    text = two.read_text()
+    two.unlink()
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain One:")
+    assert builder.rebuild([papers / "corpusbrain.md"]).errors == []
+    two.write_text(text)
+    two.write_text(two.read_text().replace("CorpusBrain Two:", "CorpusBrain:"))  # the first one's old title
+    assert builder.rebuild([two]).errors == []
+    two.write_text(two.read_text().replace("CorpusBrain:", "CorpusBrain One:"))  # and its new one
+    assert "one paper in two files" in str(builder.rebuild([two]).errors)
 
 
 def papers_json_lines(project: Path) -> list[bytes]:
@@ -287,9 +326,14 @@ def test_netlify_keeps_the_cache_and_the_site_between_deploys(tmp_path):
 
 
 def add_corpusbrain_two(project: Path) -> None:
+    """Another paper, whose file starts as a copy of corpusbrain.md (one paper in two files is refused)."""
     papers = project / "content" / "papers"
-    text = (papers / "corpusbrain.md").read_text().replace("slug: corpusbrain", "slug: corpusbrain-two")
-    (papers / "corpusbrain-two.md").write_text(text.replace("CorpusBrain:", "CorpusBrain Two:"))
+    text = (papers / "corpusbrain.md").read_text()
+    for old, new in [("slug: corpusbrain", "slug: corpusbrain-two"), ("CorpusBrain:", "CorpusBrain Two:"),
+                     ('arxiv_id: "2208.07652"', 'arxiv_id: "2208.07653"'), ("Knowledge-intensive", "Knowledge-hungry")]:
+        assert old in text
+        text = text.replace(old, new)
+    (papers / "corpusbrain-two.md").write_text(text)
 
 
 def test_a_deploy_from_a_fresh_clone_with_the_cache_parses_and_renders_what_a_build_in_place_does(

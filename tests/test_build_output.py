@@ -52,8 +52,8 @@ def test_an_unchanged_project_is_not_rebuilt_but_a_touched_site_is(golden_projec
 def counted_loads(monkeypatch) -> list[int]:
     """Each load of the paper files from now on, counted."""
     loads: list[int] = []
-    original_load = builder_module.load_papers
-    monkeypatch.setattr(builder_module, "load_papers", lambda *args, **kwargs: loads.append(1) or original_load(*args, **kwargs))
+    original_load = builder_module.load_paper_files
+    monkeypatch.setattr(builder_module, "load_paper_files", lambda *args, **kwargs: loads.append(1) or original_load(*args, **kwargs))
     return loads
 
 
@@ -233,7 +233,7 @@ def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, 
     paper = golden_project / "content" / "papers" / "skippipe.md"
     an_hour_ago = time.time() - 3600
     set_mtimes(golden_project, an_hour_ago)  # old enough to be trusted to the stamp
-    original_load = builder_module.load_papers
+    original_load = builder_module.load_paper_files
 
     def load_then_copy_in_a_new_version(project, paper_stamps=None):
         loaded = original_load(project, paper_stamps)
@@ -243,9 +243,9 @@ def test_a_file_changed_while_the_build_runs_is_built_next_time(golden_project, 
         os.utime(paper, (an_hour_ago + 60, an_hour_ago + 60))
         return loaded
 
-    monkeypatch.setattr(builder_module, "load_papers", load_then_copy_in_a_new_version)
+    monkeypatch.setattr(builder_module, "load_paper_files", load_then_copy_in_a_new_version)
     build_site(golden_project)
-    monkeypatch.setattr(builder_module, "load_papers", original_load)
+    monkeypatch.setattr(builder_module, "load_paper_files", original_load)
     build_site(golden_project)
     page = (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text(encoding="utf-8")
     assert "Arrived Mid-Build" in page
@@ -303,8 +303,8 @@ def test_a_site_left_up_to_date_is_adopted_without_loading_and_loaded_before_the
     build_site(golden_project)
     project = Project.at(golden_project)
     loaded = []
-    load = builder_module.load_papers
-    monkeypatch.setattr(builder_module, "load_papers", lambda *args: loaded.append(1) or load(*args))
+    load = builder_module.load_paper_files
+    monkeypatch.setattr(builder_module, "load_paper_files", lambda *args: loaded.append(1) or load(*args))
     builder = SiteBuilder(project)
     assert builder.adopt(stamp.input_stamps(project)) is not None and loaded == []  # the preview starts now
     assert builder.warm_up() is None and loaded == [1]
@@ -395,13 +395,13 @@ def test_an_edit_saved_while_an_adopted_site_is_loaded_is_built(golden_project, 
     builder = SiteBuilder(project)
     assert builder.adopt(stamp.input_stamps(project)) is not None
     paper = golden_project / "content" / "papers" / "skippipe.md"
-    load = builder_module.load_papers
+    load = builder_module.load_paper_files
 
     def saved_during_the_load(*args):
         paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Two:"))
         return load(*args)
 
-    monkeypatch.setattr(builder_module, "load_papers", saved_during_the_load)
+    monkeypatch.setattr(builder_module, "load_paper_files", saved_during_the_load)
     result = builder.warm_up()
     assert result is not None and "papers/s/skippipe/index.html" in result.written
     assert "SkipPipe Two" in (golden_project / "site" / "papers" / "s" / "skippipe" / "index.html").read_text()

@@ -109,7 +109,7 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, mo
     from generator.build import builder
 
     path = paper_file(project, "robots-that-fold-laundry")
-    real_load_papers = builder.load_papers
+    real_load_papers = builder.load_paper_files
 
     def load_papers_then_save_one(*args, **kwargs):
         loaded = real_load_papers(*args, **kwargs)  # the build has read the papers ...
@@ -117,7 +117,7 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, mo
             path.write_text(path.read_text().replace("simple to state", "folded mid-build, simple to state"))
         return loaded
 
-    monkeypatch.setattr(builder, "load_papers", load_papers_then_save_one)
+    monkeypatch.setattr(builder, "load_paper_files", load_papers_then_save_one)
     session = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
     session.start()
     try:
@@ -272,6 +272,19 @@ def test_deleting_a_paper_removes_its_page(session, events, project):
     paper_file(project, "robots-that-fold-laundry").unlink()
     assert events.next_event()[0] == "reload"
     assert get(session, "/papers/r/robots-that-fold-laundry/").status == 404
+
+
+def test_a_paper_copied_into_a_second_file_is_refused_as_digest_build_refuses_it(session, events, project):
+    original = paper_file(project, "robots-that-fold-laundry")
+    copy = original.with_name("robots-that-fold-laundry-again.md")
+    copy.write_text(original.read_text().replace("slug: robots-that-fold-laundry", "slug: robots-that-fold-laundry-again"))
+    name, data = events.next_event()
+    assert name == "build-error"
+    assert any("robots-that-fold-laundry" in error and "one paper in two files" in error for error in data["errors"])
+    assert get(session, "/papers/r/robots-that-fold-laundry-again/").status == 404
+    copy.unlink()
+    name, data = events.next_event()
+    assert name == "reload" and data["errors"] == []
 
 
 def test_editor_noise_does_not_rebuild(session, events, project):

@@ -52,7 +52,14 @@ from generator.build.theme import (
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
 from generator.content.check import featured_still_to_come
-from generator.content.papers import PaperCache, is_paper_file_name, load_papers, parse_paper_file
+from generator.content.papers import (
+    PaperCache,
+    PaperFile,
+    PaperIdentities,
+    is_paper_file_name,
+    load_paper_files,
+    parse_paper_file,
+)
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, load_taxonomy
 from generator.errors import BuildFailed, SourceError, display_path
@@ -159,6 +166,8 @@ class SiteBuilder:
         self._affecting_every_page: tuple[SiteConfig | None, set[Path]] = (None, set())  # for the config in it
         self._rendered_key: str | None = None  # the record key site/'s pages were rendered under (_record_key)
         self._parsed_digests: dict[str, str] = {}  # slug -> digest of the bytes its paper was parsed from
+        self._identities = PaperIdentities()  # of self._papers: an edit must not make one paper of two
+        self._loaded_identities = PaperIdentities()  # of the papers last loaded, kept once their build succeeds
 
     def build(self, parallel: bool | None = None, paper_stamps: Mapping[str, Stamp] | None = None) -> BuildResult:
         """Full build, swapped into site_dir atomically; parallel overrides the builder's setting.
@@ -169,7 +178,7 @@ class SiteBuilder:
         related: ForkedCall | None = None
         try:
             with gc_paused():  # millions of objects and no cycles (heap.py)
-                papers, errors = load_papers(self.project, paper_stamps)
+                papers, errors = self._load_papers(paper_stamps)
                 if parallel and not self.keep_state and not errors:
                     related = related_ahead(papers, self._related_cache)
                 # Before the theme is read: a template saved while this build runs then makes the
@@ -313,6 +322,7 @@ class SiteBuilder:
         self._resources = resources
         papers_dir = self.project.papers.resolve()  # a paper's file name is its slug (checked on load)
         self._papers = {f"{papers_dir}{os.sep}{paper.slug}.md": paper for paper in papers}
+        self._identities = self._loaded_identities
         self._parsed_digests = PaperCache.of(self.project).paper_digests()  # of the load just made
         self._site = site
         self._failed_papers = set()
@@ -347,10 +357,12 @@ class SiteBuilder:
         pending: PendingRelated | None = None
         try:
             written, removed = self._finish_related()  # the last rebuild's, if write_deferred_pages did not come
-            reread_papers, reread_digests = self._reread(reread)
+            reread_papers, reread_digests, reread_files = self._reread(reread)
             keys = sorted(reread_papers)
             before = [self._papers[key] for key in keys if key in self._papers]
             after = [paper for key in keys if (paper := reread_papers[key]) is not None]
+            if duplicates := self._identities.errors_replacing(before, reread_files):
+                raise BuildFailed(duplicates)
             site = self._patch(self._resources, before, after)
             if defer_data and shown and self._site is not None and _same_slugs(before, after):
                 # The open pages first, with the related lists of the site before the edit: the
@@ -365,6 +377,7 @@ class SiteBuilder:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
         self._keep_reread(reread_papers, reread_digests)
+        self._identities.replace(before, reread_files)
         self._site = site
         self._pending_related = pending
         self._failed_papers = set()
@@ -374,8 +387,18 @@ class SiteBuilder:
     def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:
         """Config, taxonomy, theme and papers; paper errors are raised with any others later."""
-        papers, errors = load_papers(self.project, paper_stamps)
+        papers, errors = self._load_papers(paper_stamps)
         return self._resources_reporting(errors), papers, errors
+
+    def _load_papers(self, paper_stamps: Mapping[str, Stamp] | None = None) -> tuple[list[Paper], list[SourceError]]:
+        """Every paper under content/papers/, sorted by slug, and every problem found, the same
+        paper in two files included (publishing it twice would make two pages of one paper)."""
+        files, errors = load_paper_files(self.project, paper_stamps)
+        identities = PaperIdentities()
+        errors += identities.add(files)
+        if self.keep_state:
+            self._loaded_identities = identities
+        return [file.paper for file in files], errors
 
     def _resources_reporting(self, paper_errors: list[SourceError]) -> Resources:
         """load_resources, whose errors are raised together with the papers' errors."""
@@ -775,14 +798,15 @@ class SiteBuilder:
                                                              self.project.taxonomy_file.resolve()})
         return self._affecting_every_page[1]
 
-    def _reread(self, paths: set[Path]) -> tuple[dict[str, Paper | None], dict[str, str]]:
-        """The changed files read again, by path as text: None for a deleted one; and the digest
-        of the bytes each paper was parsed from, by slug. The known papers stay as they are until
+    def _reread(self, paths: set[Path]) -> tuple[dict[str, Paper | None], dict[str, str], list[PaperFile]]:
+        """The changed files read again, by path as text: None for a deleted one; the digest
+        of the bytes each paper was parsed from, by slug; and the files read. The known papers stay as they are until
         the rebuild succeeds (_keep_reread): copying their dict to change it took 40-70 ms of a
         preview edit at 9,877 papers after an idle second on a 2-core VM, every paper it touched
         coming back into the caches, against 1 ms warm."""
         papers: dict[str, Paper | None] = {}
         digests: dict[str, str] = {}
+        files: list[PaperFile] = []
         errors: list[SourceError] = []
         for path in sorted(paths):
             papers[str(path)] = None
@@ -794,10 +818,11 @@ class SiteBuilder:
             if paper_file:
                 papers[str(path)] = paper_file.paper
                 digests[paper_file.paper.slug] = bytes_digest(data)
+                files.append(paper_file)
         if errors:
             self._failed_papers |= paths
             raise BuildFailed(errors)
-        return papers, digests
+        return papers, digests, files
 
     def _keep_reread(self, papers: Mapping[str, Paper | None], digests: Mapping[str, str]) -> None:
         """The known papers updated in place with those read again (None: deleted)."""

@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import os
 import stat
-from collections.abc import Callable, Generator, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -55,18 +55,62 @@ class PaperFile:
 
 def duplicate_papers(files: list[PaperFile]) -> list[SourceError]:
     """The same paper in two files: same normalized title, same abstract or same arXiv id. `digest check`
-    lists them, and ingest refuses to run: it could not tell which of the two a digest's paper is."""
-    first_file: dict[str, PaperFile] = {}
-    errors: list[SourceError] = []
-    for file in files:
-        for key in file.keys:
-            other = first_file.setdefault(key, file)
-            if other is not file:
-                what = key.split(":", 1)[0]
-                errors.append(SourceError(file.paper.path, 1, f"same {what} as {other.paper.path}: one paper in two files",
-                                          "merge the featured dates into one file and delete the other"))
-                break
-    return errors
+    lists them, ingest refuses to run (it could not tell which of the two a digest's paper is), and
+    a build refuses to publish the paper twice."""
+    return PaperIdentities().add(files)
+
+
+class PaperIdentities:
+    """The file each paper identity (PaperFile.keys) belongs to: what duplicate_papers works out, kept
+    by a builder that rebuilds, so that an edit or a new file that makes one paper of two files is
+    refused as a full build refuses it, without working out every paper's keys again."""
+
+    def __init__(self) -> None:
+        self._owners: dict[str, str] = {}  # identity key -> the path shown of the file that has it
+
+    def add(self, files: Iterable[PaperFile]) -> list[SourceError]:
+        """One error for each file that has a key a file added before has; the others added."""
+        added, errors = self._sorted_out(files, set())
+        self._owners.update(added)
+        return errors
+
+    def errors_replacing(self, replaced: Iterable[Paper], files: Iterable[PaperFile]) -> list[SourceError]:
+        """What add would report if `replaced` (papers as they were before an edit) gave way to
+        `files` (those read again, and new ones); nothing changes."""
+        return self._sorted_out(files, _keys_of(replaced))[1]
+
+    def replace(self, replaced: Iterable[Paper], files: Iterable[PaperFile]) -> None:
+        """`replaced` gives way to `files`, once errors_replacing found none."""
+        gone = _keys_of(replaced)
+        added, _ = self._sorted_out(files, gone)
+        for key in gone:
+            self._owners.pop(key, None)
+        self._owners.update(added)
+
+    def _sorted_out(self, files: Iterable[PaperFile], gone: set[str]) -> tuple[dict[str, str], list[SourceError]]:
+        """The keys of the files that have none another file has (here, unless `gone`, or earlier
+        among them), and an error for each of the others."""
+        added: dict[str, str] = {}
+        errors: list[SourceError] = []
+        for file in files:
+            for key in file.keys:
+                other = added.get(key) or (None if key in gone else self._owners.get(key))
+                if other is not None:
+                    errors.append(_same_paper(file, key, other))
+                    break
+            else:
+                added.update((key, file.paper.path) for key in file.keys)
+        return added, errors
+
+
+def _keys_of(papers: Iterable[Paper]) -> set[str]:
+    return {key for paper in papers for key in identity_keys(paper.title, paper.body, paper.arxiv_id)}
+
+
+def _same_paper(file: PaperFile, key: str, other: str) -> SourceError:
+    what = key.split(":", 1)[0]
+    return SourceError(file.paper.path, 1, f"same {what} as {other}: one paper in two files",
+                       "merge the featured dates into one file and delete the other")
 
 
 def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
