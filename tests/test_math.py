@@ -139,3 +139,17 @@ def test_a_title_with_tex_is_text_in_the_tab_the_feed_the_save_button_and_search
     assert "<title>π₀ SkipPipe:" in (site / "feed.xml").read_text()
     fragments = [json.loads(path.read_text()) for path in (site / "search" / "f").rglob("*.json")]
     assert any(fragment["t"].startswith("π₀ SkipPipe:") for fragment in fragments)
+
+
+def test_math_converted_ahead_is_not_converted_again(monkeypatch):
+    """What the build converts before forking its search process, the process inherits: its
+    titles and summaries as text, and the pages' MathML, come from those conversions."""
+    title = "$\\Omega^{17}$-Ahead: Converted Once"
+    math.convert_ahead([title, "no math here"])
+
+    def converter_called(tex: str) -> str:
+        raise AssertionError(f"{tex} converted again")
+
+    monkeypatch.setattr(math, "convert", converter_called)
+    assert math.math_text(title) == "Ω¹⁷-Ahead: Converted Once"
+    assert "<msup>" in math_html(title)

@@ -52,6 +52,7 @@ from generator.build.theme import (
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
 from generator.content.check import featured_still_to_come
+from generator.content.math import convert_ahead
 from generator.content.papers import (
     PaperCache,
     PaperFile,
@@ -465,6 +466,8 @@ class SiteBuilder:
             if last is not None:
                 fingerprints = prints.of_pages((page.path, page.context) for page in listings)
         stale_listings = listings if fingerprints is None else _stale(listings, fingerprints, recorded)
+        if parallel:
+            convert_ahead(text for paper in site.papers for text in (paper.title, paper.ai_summary))
         search = SearchProcess(site, staged, self._search_cache, known, Listings(resources.renderer, stale_listings),
                                PaperCache.of(self.project)) if parallel else None
         try:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from xml.etree import ElementTree
 
@@ -97,6 +97,15 @@ def math_text(text: str) -> str:
     if "$" not in text:
         return text
     return dollars_as_text(SPAN.sub(_span_text, text))
+
+
+def convert_ahead(texts: Iterable[str]) -> None:
+    """The `$…$` spans of these texts converted now, for processes forked next to inherit the
+    conversions (tex_to_mathml's cache) and the converter's import: the build's search process
+    shows titles and AI summaries as text, the pages as MathML, from the same conversions."""
+    for text in texts:
+        if "$" in text:
+            math_text(text)
 
 
 def _span_text(span: re.Match[str]) -> str:
