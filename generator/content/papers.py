@@ -92,14 +92,17 @@ class PaperIdentities:
         among them), and an error for each of the others."""
         added: dict[str, str] = {}
         errors: list[SourceError] = []
+        owners = self._owners
         for file in files:
-            for key in file.keys:
-                other = added.get(key) or (None if key in gone else self._owners.get(key))
-                if other is not None:
-                    errors.append(_same_paper(file, key, other))
+            keys = file.keys
+            for key in keys:
+                if key in added or (key in owners and key not in gone):
+                    errors.append(_same_paper(file, key, added.get(key) or owners[key]))
                     break
             else:
-                added.update((key, file.paper.path) for key in file.keys)
+                path = file.paper.path
+                for key in keys:
+                    added[key] = path
         return added, errors
 
 
