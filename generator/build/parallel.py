@@ -283,7 +283,7 @@ class FullBuildJob:
         """The chunks this process claims, rendered in order until one fails; then, if none did, the
         listings no process has claimed yet. Chunks are claimed lowest first, so those rendered by
         all processes are a run from the first. `started`: in the build's own process, its helpers,
-        one more of which it starts once a core comes free while more than two chunks are left."""
+        one more of which it starts once a core comes free while two chunks or more are left."""
         core_freed = self.core_freed if started is not None else None
         for number, (start, stop) in enumerate(chunks):
             if not claims.claim(number):
