@@ -155,9 +155,20 @@ def alternate(commands: list[tuple[str, str, Path]], runs: int) -> dict[str, lis
 
 def summary(runs: list[Run], against: list[Run] | None = None) -> str:
     wall = statistics.median(run.wall for run in runs)
-    ratio = f" (digest build: {statistics.median(run.wall for run in against) / wall:.2f}x)" if against else ""
     return (f"{wall:.2f} s wall, {statistics.median(run.cpu for run in runs):.2f} s CPU, "
-            f"peak {max(run.peak_mb for run in runs):.0f} MB{ratio}")
+            f"peak {max(run.peak_mb for run in runs):.0f} MB{ratio_to(against, runs) if against else ''}")
+
+
+def ratio_to(ours: list[Run], theirs: list[Run]) -> str:
+    """Our time over theirs, as the ratio of the medians and, with several runs, run by run: each
+    of our runs over the run of theirs that came right after it, which a machine's drift over the
+    benchmark (a busier host for a minute) touches less than it touches the medians."""
+    medians = statistics.median(run.wall for run in ours) / statistics.median(run.wall for run in theirs)
+    if len(ours) < 2:
+        return f" (digest build: {medians:.2f}x)"
+    paired = sorted(our.wall / their.wall for our, their in zip(ours, theirs))
+    return (f" (digest build: {medians:.2f}x; run by run {statistics.median(paired):.2f}x, "
+            f"{paired[0]:.2f}-{paired[-1]:.2f})")
 
 
 def profile(project: Path, scratch: Path) -> None:
