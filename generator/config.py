@@ -38,6 +38,10 @@ class SiteConfig:
     topic_page_size: int = 50
     """Papers per topic page; longer topics continue on /topics/<slug>/page/2/ and on."""
 
+    day_page_size: int = 100
+    """Papers per day page, in the day's ranking; a longer day (an arXiv listing's) continues on
+    /dates/<day>/page/2/ and on. Hugging Face's Daily Papers feature at most ~50 a day."""
+
     feed_size: int = 50
     """Latest papers in the site feed (/feed.xml) and in each topic feed."""
 

@@ -171,7 +171,7 @@ def test_the_links_to_a_days_week_and_month_say_which_week_and_month_out_of_cont
     site = assemble_site(papers, TOPICS)
     theme, _ = find_theme(tmp_path, SiteConfig())
     renderer = Renderer(theme, SiteConfig(), asset_names(collect_static(theme)[0]), TOPICS)
-    for page in (pages.day_page(dt.date(2025, 8, 6), site), pages.home_page(site, SiteConfig())):
+    for page in (pages.day_pages(dt.date(2025, 8, 6), site, SiteConfig())[0], pages.home_page(site, SiteConfig())):
         html = renderer.render(page.template, dict(page.context), page.path)
         assert link_names(html, "/weeks/2025-W32/") == ["Top papers of the week of August 4, 2025"], page.path
         assert link_names(html, "/months/2025-08/") == ["Top papers of August 2025"], page.path

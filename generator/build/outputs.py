@@ -103,7 +103,8 @@ def find_entries(site: Site, config: SiteConfig) -> tuple[SitemapEntry, ...]:
         pagination = site.topic_pagination(topic.slug, config.topic_page_size)
         entries += [(urls.topic_url(topic.slug, number), papers[0].last_featured if papers else None)
                     for number, papers in enumerate(pagination)]
-    entries += [(urls.day_url(day), day) for day in site.days]
+    entries += [(urls.day_url(day, number), day) for day in site.days
+                for number in range(1, len(site.day_pagination(day, config.day_page_size)) + 1)]
     entries += [(period.url, site.period_days(period)[-1]) for kind in PERIOD_KINDS for period in site.periods(kind)]
     found = (SitemapEntry(config.base_url + url, day) for url, day in entries)
     return tuple(sorted(found, key=lambda entry: entry.url))

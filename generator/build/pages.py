@@ -138,7 +138,7 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper
     for topic in site.topics:
         if scope is None or topic.slug in scope.topics:
             pages += topic_pages(topic, site, config)
-    pages += [day_page(day, site) for day in site.days if scope is None or day in scope.days]
+    pages += [page for day in site.days if scope is None or day in scope.days for page in day_pages(day, site, config)]
     pages += period_pages(site, config, scope)
     return pages
 
@@ -443,15 +443,25 @@ def archive_window(current: int, archived: int, radius: int = 2) -> tuple[int | 
     return tuple(window)
 
 
-def day_page(day: dt.date, site: Site) -> Page:
+def day_pages(day: dt.date, site: Site, config: SiteConfig) -> list[Page]:
+    """The day's papers, config.day_page_size a page (site.day_pagination): at 80,000 papers an
+    arXiv listing's day held 730, a 2 MB page."""
     earlier, later = site.neighbour_days(day)
-    return Page(urls.output_path(urls.day_url(day)), {
-        "day": day,
-        "papers": site.papers_by_day[day],
-        "filter_topics": filter_topics(site, site.papers_by_day[day]),
-        "earlier_day": earlier,
-        "later_day": later,
-    }, "day.html", region=("day", day))
+    pagination = site.day_pagination(day, config.day_page_size)
+    pages = []
+    for number, shown in enumerate(pagination, start=1):
+        pages.append(Page(urls.output_path(urls.day_url(day, number)), {
+            "day": day,
+            "papers": shown,
+            "paper_count": len(site.papers_by_day[day]),
+            "page_number": number,
+            "page_count": len(pagination),
+            "first_place": (number - 1) * config.day_page_size + 1,
+            "filter_topics": filter_topics(site, shown),
+            "earlier_day": earlier,
+            "later_day": later,
+        }, "day.html", region=("day", day)))
+    return pages
 
 
 def period_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:

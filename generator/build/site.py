@@ -187,6 +187,13 @@ class Site:
             pages.append(papers[stop - page_size:stop])
         return tuple(pages)
 
+    def day_pagination(self, day: dt.date, page_size: int) -> tuple[tuple[Paper, ...], ...]:
+        """A day's papers cut into its pages, page_size each in the day's ranking: [0] is page 1.
+        A day is a closed set, so its pages count from its top paper (a topic's count from its
+        oldest, since new ones keep coming)."""
+        papers = self.papers_by_day[day]
+        return tuple(papers[start:start + page_size] for start in range(0, len(papers), page_size)) or ((),)
+
     def neighbour_days(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
         """The featured days just before and after `day`."""
         index = self.days.index(day)

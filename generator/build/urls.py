@@ -33,8 +33,9 @@ def topic_feed_url(slug: str) -> str:
     return f"/topics/{slug}/feed.xml"
 
 
-def day_url(day: dt.date) -> str:
-    return f"/dates/{day.isoformat()}/"
+def day_url(day: dt.date, page: int = 1) -> str:
+    """The day's papers, or page `page` of them (site.day_pagination)."""
+    return f"/dates/{day.isoformat()}/" if page == 1 else f"/dates/{day.isoformat()}/page/{page}/"
 
 
 def week_url(day: dt.date) -> str:

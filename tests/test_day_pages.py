@@ -1,0 +1,62 @@
+"""A day longer than `day_page_size` (an arXiv listing's hundreds of papers) continues on numbered pages."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from generator.build.builder import SiteBuilder, build_site
+from tests.helpers import snapshot
+
+DAY = "2025-08-18"  # three papers in the golden project
+
+
+def with_day_page_size(project: Path, size: int) -> None:
+    config = project / "content" / "site.yaml"
+    config.write_text(config.read_text() + f"day_page_size: {size}\n")
+
+
+def slugs_on(page: str) -> list[str]:
+    return re.findall(r'<li class="paper-item" data-slug="([^"]+)"', page)
+
+
+def page_text(site: Path, address: str) -> str:
+    return (site / address.strip("/") / "index.html").read_text()
+
+
+def test_a_long_day_continues_on_numbered_pages_in_its_ranking(golden_project):
+    build_site(golden_project)
+    whole_day = slugs_on(page_text(golden_project / "site", f"/dates/{DAY}/"))
+    assert len(whole_day) == 3
+    with_day_page_size(golden_project, 2)
+    build_site(golden_project)
+    site = golden_project / "site"
+    first, second = page_text(site, f"/dates/{DAY}/"), page_text(site, f"/dates/{DAY}/page/2/")
+    assert slugs_on(first) + slugs_on(second) == whole_day
+    assert '<ol class="paper-list ranked" id="day-papers" start="3">' in second
+    assert re.findall(r'<span class="rank"><span class="visually-hidden">Rank </span>(\d+)</span>', second) == ["3"]
+    assert "3 papers, ranked 3 on this page" in second and "3 papers, ranked 1–2 on this page" in first
+    assert f'<a class="page-step" rel="next" href="/dates/{DAY}/page/2/">' in first
+    assert f'<a class="page-number" href="/dates/{DAY}/page/2/" aria-current="page">' in second
+    assert f'<a class="page-step" rel="prev" href="/dates/{DAY}/">' in second
+    assert "(page 2 of 2)" in second and f'<link rel="canonical" href="https://golden.example.org/dates/{DAY}/page/2/">' in second
+    assert f"https://golden.example.org/dates/{DAY}/page/2/" in (site / "sitemap.xml").read_text()
+
+
+def test_a_day_that_fits_on_one_page_has_no_page_links(golden_project):
+    with_day_page_size(golden_project, 2)
+    build_site(golden_project)
+    day = golden_project / "site" / "dates" / "2025-08-15"
+    assert 'class="pagination"' not in (day / "index.html").read_text() and not (day / "page").exists()
+
+
+def test_a_rebuild_that_shortens_a_day_removes_its_last_page(golden_project, tmp_path):
+    with_day_page_size(golden_project, 2)
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    assert (golden_project / "site" / "dates" / DAY / "page" / "2" / "index.html").exists()
+    gone = golden_project / "content" / "papers" / "hostile-title.md"
+    gone.unlink()
+    result = builder.rebuild([gone])
+    assert result.errors == [] and f"dates/{DAY}/page/2/index.html" in result.removed
+    assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
+    assert snapshot(golden_project / "site") == snapshot(tmp_path / "cold")
