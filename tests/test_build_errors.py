@@ -174,14 +174,18 @@ def test_each_listing_is_rendered_once_by_the_process_free_first(golden_project,
         assert (golden_project / "site" / name).read_bytes() == (golden_project / "serial-site" / name).read_bytes()
 
 
-def with_pages_naming_their_process(monkeypatch, count: int) -> None:
-    """`count` more pages, each written as the id of the process that rendered it."""
+def with_pages_naming_their_process(monkeypatch, count: int, seconds_each: float = 0.0) -> None:
+    """`count` more pages, each written as the id of the process that rendered it, taking
+    `seconds_each` to render (so that a process forked meanwhile has some left to take)."""
     from generator.build import pages
+
+    def process_id(context):
+        time.sleep(seconds_each)
+        return [str(os.getpid()).encode()]
 
     def with_process_pages(site, config, scope=None):
         return [*real_pages(site, config, scope),
-                *(pages.Page(f"process-{number}.txt", {}, produce=lambda context: [str(os.getpid()).encode()])
-                  for number in range(count))]
+                *(pages.Page(f"process-{number}.txt", {}, produce=process_id) for number in range(count))]
 
     real_pages = pages.pages_but_papers_and_listings
     monkeypatch.setattr(pages, "pages_but_papers_and_listings", with_process_pages)
@@ -226,7 +230,7 @@ def test_once_the_search_process_is_done_a_helper_renders_the_pages_left(golden_
     monkeypatch.setattr(workers, "worker_count", lambda: 2)
     monkeypatch.setattr(parallel.SearchProcess, "done", lambda self: True)
     monkeypatch.setattr(parallel, "TASKS_PER_PROCESS", 1000)  # a chunk a page
-    with_pages_naming_their_process(monkeypatch, 300)
+    with_pages_naming_their_process(monkeypatch, 300, seconds_each=0.005)
     build_site(golden_project)
     site = golden_project / "site"
     renderers = {(site / f"process-{number}.txt").read_text() for number in range(300)}

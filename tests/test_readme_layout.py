@@ -21,5 +21,6 @@ def test_every_module_is_on_the_map_and_every_name_on_it_exists():
     assert sorted(modules - named) == [], "modules missing from the README's map"
     assert sorted(named - modules) == [], "names on the README's map that are not modules"
     folders = {path.name for path in GENERATOR.iterdir() if path.is_dir() and not path.name.startswith("__")}
-    folders |= {path.name for path in GENERATOR.glob("*/*") if path.is_dir() and not path.name.startswith("__")}
+    folders |= {path.name for path in GENERATOR.glob("*/*")
+                if path.is_dir() and not path.name.startswith("__") and not path.parent.name.startswith("__")}
     assert all(f"{folder}/" in folder_map for folder in folders - {"themes"})

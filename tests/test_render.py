@@ -188,3 +188,82 @@ def test_a_periods_day_counts_say_why_they_add_up_to_more_than_its_papers(tmp_pa
         html = renderer.render(week.template, dict(week.context), week.path)
         assert ("counts on each of them, and once in the week's count" in html) is explained
         assert f'<p class="count-line">{len(papers)} paper' in html
+
+
+def compiles_counted(monkeypatch) -> list[str]:
+    """The names of the templates Jinja compiles from here on (loading kept bytecode is no compile)."""
+    import jinja2
+
+    compiled: list[str] = []
+    real_compile = jinja2.Environment.compile
+
+    def counted(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return real_compile(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+    return compiled
+
+
+@pytest.fixture
+def shipped_theme(tmp_path: Path, monkeypatch) -> Path:
+    """A theme folder taken for one shipped with the generator, whose compiled templates are kept
+    under a generator folder of the test's own."""
+    from generator.build import render
+
+    themes = tmp_path / "shipped-themes"
+    (themes / "plain" / "templates").mkdir(parents=True)
+    monkeypatch.setattr(render, "THEMES_DIRS", (themes,))
+    monkeypatch.setattr(render, "GENERATOR_DIR", tmp_path / "generator")
+    return themes / "plain" / "templates"
+
+
+def test_the_shipped_themes_templates_are_compiled_once_then_loaded(shipped_theme, tmp_path, monkeypatch):
+    (shipped_theme / "page.html").write_text("<p>{{ value }}</p>\n")
+    compiled = compiles_counted(monkeypatch)
+    first = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS)
+    assert first.render("page.html", {"value": "one"}, "page.html") == "<p>one</p>\n" and compiled == ["page.html"]
+    again = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS)  # a later build
+    assert again.render("page.html", {"value": "two"}, "page.html") == "<p>two</p>\n" and compiled == ["page.html"]
+    (shipped_theme / "page.html").write_text("<p>{{ value }}, edited</p>\n")
+    edited = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS)
+    assert edited.render("page.html", {"value": "three"}, "page.html") == "<p>three, edited</p>\n"
+    assert compiled == ["page.html", "page.html"]
+
+
+def test_a_projects_own_templates_are_compiled_each_time_and_never_kept(shipped_theme, tmp_path, monkeypatch):
+    own = tmp_path / "project-templates"
+    own.mkdir()
+    (own / "page.html").write_text("<p>{{ value }}</p>\n")
+    compiled = compiles_counted(monkeypatch)
+    for _ in range(2):
+        Renderer(Theme((own, shipped_theme), ()), SiteConfig(), {}, TOPICS).render("page.html", {"value": 1}, "page.html")
+    assert compiled == ["page.html", "page.html"]
+    assert list((tmp_path / "generator" / "__pycache__").glob("templates-*/*")) == []
+
+
+def test_another_generator_version_compiles_anew_and_removes_the_older_templates(shipped_theme, tmp_path, monkeypatch):
+    from generator.build import render
+
+    (shipped_theme / "page.html").write_text("<p>{{ value }}</p>\n")
+    monkeypatch.setattr(render, "generator_version", lambda: "older")
+    Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS).render("page.html", {"value": 1}, "page.html")
+    kept = tmp_path / "generator" / "__pycache__"
+    assert [path.name for path in kept.iterdir()] == ["templates-older"]
+    monkeypatch.setattr(render, "generator_version", lambda: "newer")
+    compiled = compiles_counted(monkeypatch)
+    Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS).render("page.html", {"value": 1}, "page.html")
+    assert compiled == ["page.html"] and [path.name for path in kept.iterdir()] == ["templates-newer"]
+
+
+def test_kept_compiled_templates_hold_no_data_of_the_build_that_compiled_them(shipped_theme, monkeypatch):
+    """Jinja works out a filter of constants at compile time unless told not to: the stylesheet's
+    fingerprint or a topic's name of one project would then show in every later project's pages."""
+    (shipped_theme / "page.html").write_text(
+        "{{ 'style.css' | asset }} {{ 'agents' | topic_name }} {% set name = 'agents' | topic_name %}{{ name }}"
+        "{% if 'agents' | topic_name == 'Agents' %} first{% endif %}\n")
+    first = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {"style.css": "static/style.1111.css"}, TOPICS)
+    assert first.render("page.html", {}, "page.html") == "/static/style.1111.css Agents Agents first"
+    topics = [Topic("agents", "Tool users", "Models that act."), TOPICS[1]]
+    later = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {"style.css": "static/style.2222.css"}, topics)
+    assert later.render("page.html", {}, "page.html") == "/static/style.2222.css Tool users Tool users"
