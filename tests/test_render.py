@@ -267,3 +267,15 @@ def test_kept_compiled_templates_hold_no_data_of_the_build_that_compiled_them(sh
     topics = [Topic("agents", "Tool users", "Models that act."), TOPICS[1]]
     later = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {"style.css": "static/style.2222.css"}, topics)
     assert later.render("page.html", {}, "page.html") == "/static/style.2222.css Tool users Tool users"
+
+
+def test_a_build_goes_on_when_compiled_templates_cannot_be_kept(shipped_theme, monkeypatch):
+    import jinja2.bccache
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied")
+
+    (shipped_theme / "page.html").write_text("<p>{{ value }}</p>\n")
+    monkeypatch.setattr(jinja2.bccache.tempfile, "NamedTemporaryFile", refused)
+    renderer = Renderer(Theme((shipped_theme,), ()), SiteConfig(), {}, TOPICS)
+    assert renderer.render("page.html", {"value": "kept or not"}, "page.html") == "<p>kept or not</p>\n"

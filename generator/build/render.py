@@ -207,6 +207,12 @@ class ShippedThemeBytecode(jinja2.FileSystemBytecodeCache):
         if bucket.key:
             super().set_bucket(bucket)
 
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        # A folder made by another user, a full disk, or a folder another version just removed: the
+        # template is compiled again next time, and the build goes on.
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
 
 def shipped_theme_bytecode() -> ShippedThemeBytecode | None:
     """The compiled templates' folder for this version of the generator, older versions' removed;
