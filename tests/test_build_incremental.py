@@ -526,16 +526,21 @@ def test_a_stopped_preview_that_built_every_edit_stamps_site_and_the_next_build_
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 
-def test_an_edit_the_preview_built_and_stamped_then_undone_is_built_again(golden_project, tmp_path):
+@pytest.mark.parametrize("opened", ["by its folder", "through a symlink"])
+def test_an_edit_the_preview_built_and_stamped_then_undone_is_built_again(golden_project, tmp_path, opened):
     """The stamp keeps the bytes each paper was last built from, the preview's edits included:
     the file put back as it was before them (a checkout) is a change, not the bytes built."""
+    project = golden_project
+    if opened == "through a symlink":  # the input listing's paths are resolved, the project's are not
+        project = tmp_path / "linked-project"
+        project.symlink_to(golden_project)
     original = (golden_project / "content" / "papers" / "corpusbrain.md").read_bytes()
-    preview, stamped = stopped_preview(golden_project, ("corpusbrain", "CorpusBrain:", "CorpusBraiN:"))  # same size
+    preview, stamped = stopped_preview(project, ("corpusbrain", "CorpusBrain:", "CorpusBraiN:"))  # same size
     assert preview.save_record() and preview.save_stamp(stamped, noise)
     paper = golden_project / "content" / "papers" / "corpusbrain.md"
     paper.write_bytes(original)
     os.utime(paper, (SETTLED + 60, SETTLED + 60))
-    build_site(golden_project)
+    build_site(project)
     assert snapshot(golden_project / "site") == cold_build(golden_project, tmp_path)
 
 

@@ -282,7 +282,8 @@ class SiteBuilder:
         if not all(self._holds_as_read(path) for path in changed):
             return False
         # The bytes each paper was last parsed from, edits included: the paper cache knows those of the first load only.
-        parsed = {os.path.join(self.project.papers, f"{slug}.md"): digest for slug, digest in self._parsed_digests.items()}
+        papers = stamp.papers_prefix(self.project)
+        parsed = {f"{papers}{slug}.md": digest for slug, digest in self._parsed_digests.items()}
         stamp.save(self.project, inputs, parsed)
         return True
 

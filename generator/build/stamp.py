@@ -66,9 +66,14 @@ def input_listing(project: Project, folders: Iterable[Path] | None = None) -> St
 
 def paper_stamps(project: Project, listing: Stamps) -> dict[str, Stamp]:
     """The paper files' stamps in an input_listing, by file name."""
-    prefix = os.path.join(project.papers, "")
+    prefix = papers_prefix(project)
     return {key[len(prefix):]: value for key, value in listing.items()
             if key.startswith(prefix) and os.sep not in key[len(prefix):]}
+
+
+def papers_prefix(project: Project) -> str:
+    """How a paper file's key in an input listing begins: Project.input_folders resolves its folders."""
+    return os.path.join(project.papers.resolve(), "")
 
 
 def site_is_current(project: Project) -> bool:
@@ -204,7 +209,7 @@ def input_digests(project: Project, inputs: Stamps, given: Mapping[str, str | No
 
     before = _built_inputs(project) or {}
     loaded = PaperCache.loaded_digests(project)
-    papers = os.path.join(project.papers.resolve(), "")
+    papers = papers_prefix(project)
     digests: dict[str, str | None] = {}
     for key, stamp in inputs.items():
         if key in given:
