@@ -28,6 +28,16 @@ def test_building_does_not_load_the_numpy_modules_it_never_uses():
     assert loaded.split() == []
 
 
+def test_working_out_related_papers_loads_none_of_the_numpy_modules_it_never_uses(golden_project: Path):
+    shown = run_python("import sys\nfrom generator.content.papers import load_papers\n"
+                       "from generator.build.related import related_papers\nfrom generator.project import Project\n"
+                       f"papers, _ = load_papers(Project.at({str(golden_project)!r}))\n"
+                       "related = related_papers(papers)\n"
+                       f"print(sum(map(bool, related.values())), *(name for name in {LOADED_ONLY_BY_THEM!r} if name in sys.modules))")
+    assert int(shown.split()[0]) > 0, "the papers have related lists"
+    assert shown.split()[1:] == []
+
+
 def test_the_math_converter_loads_at_the_first_formula():
     shown = run_python("import sys, generator.build.builder\n"
                        "from generator.content.math import math_html\n"
