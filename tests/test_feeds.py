@@ -86,9 +86,9 @@ def _slug(url):
     return url.rstrip("/").rsplit("/", 1)[1]
 
 
-def test_a_feed_entry_has_hugging_faces_summary_as_its_summary(site):
+def test_a_feed_entry_has_hugging_faces_summary_as_its_summary_labelled_as_a_machines(site):
     found = {entry.find(f"{ATOM}link").get("href").rstrip("/").rsplit("/", 1)[1]: entry for entry in entries(site / "feed.xml")}
-    assert found["thyme-think-beyond-images"].findtext(f"{ATOM}summary").startswith("Thyme, a novel paradigm, enables")
+    assert found["thyme-think-beyond-images"].findtext(f"{ATOM}summary").startswith("AI summary: Thyme, a novel paradigm, enables")
     assert len([entry for entry in found.values() if entry.find(f"{ATOM}summary") is not None]) == 7  # the API papers
     items = {item["url"].rstrip("/").rsplit("/", 1)[1]: item for item in json.loads((site / "feed.json").read_text())["items"]}
     assert items["thyme-think-beyond-images"]["summary"] == found["thyme-think-beyond-images"].findtext(f"{ATOM}summary")
