@@ -1,0 +1,89 @@
+"""Where a command's CPU time goes: each of its processes' CPU time, and the cores it left idle.
+
+    .venv/bin/python bench/cpu_by_process.py [--step 0.05] [--cores 2] -- COMMAND...
+
+e.g. in a bench project: `rm -rf site .cache && python bench/cpu_by_process.py -- digest build`.
+Every few milliseconds it reads the time on CPU of the command and of every process it forked
+(/proc/<pid>/task/*/schedstat, in nanoseconds), then prints the cores busy per step, each
+process's CPU time in the order they started, and the core-seconds left idle. A build that keeps
+every core busy can only get faster with less CPU; idle stretches show where work could move.
+The sampler itself takes a few percent of one core, shown in the busy cores. Linux only.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+POLL_SECONDS = 0.005
+
+
+def descendants(root: int) -> list[int]:
+    """root and every process under it, from each process's parent in /proc/<pid>/stat."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # gone since listed
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry))
+    found, waiting = [], [root]
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting += children.get(pid, [])
+    return found
+
+
+def cpu_nanoseconds(pids: list[int]) -> dict[tuple[int, str], int]:
+    """(pid, thread id) -> its time on CPU so far."""
+    times = {}
+    for pid in pids:
+        try:
+            for thread in os.listdir(f"/proc/{pid}/task"):
+                times[pid, thread] = int(Path(f"/proc/{pid}/task/{thread}/schedstat").read_text().split()[0])
+        except OSError:  # ended meanwhile: its last reading stands
+            continue
+    return times
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--step", type=float, default=0.05, help="seconds per printed line")
+    parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("command", nargs="+")
+    args = parser.parse_args()
+    start = time.perf_counter()
+    command = subprocess.Popen(args.command, stdout=subprocess.DEVNULL)
+    last: dict[tuple[int, str], int] = {}
+    first_seen: dict[int, float] = {}
+    step_start, step_total, idle = 0.0, 0, 0.0
+    while command.poll() is None:
+        time.sleep(POLL_SECONDS)
+        now = time.perf_counter() - start
+        for pid in descendants(command.pid):
+            first_seen.setdefault(pid, now)
+        last.update(cpu_nanoseconds(list(first_seen)))
+        if now - step_start >= args.step:
+            total = sum(last.values())
+            busy = (total - step_total) / 1e9 / (now - step_start)
+            idle += max(0.0, args.cores - busy) * (now - step_start)
+            print(f"{now:6.2f} s {'#' * round(busy * 20):<{20 * args.cores}} {busy:4.2f} cores")
+            step_start, step_total = now, total
+    wall = time.perf_counter() - start
+    per_process: dict[int, int] = {}
+    for (pid, _), nanoseconds in last.items():
+        per_process[pid] = per_process.get(pid, 0) + nanoseconds
+    for pid in sorted(per_process, key=first_seen.__getitem__):
+        print(f"process {pid}, from {first_seen[pid]:.2f} s: {per_process[pid] / 1e6:8.1f} ms CPU")
+    print(f"wall {wall:.3f} s, CPU {sum(per_process.values()) / 1e9:.3f} s, "
+          f"idle {idle:.2f} core-seconds of {args.cores} cores; exit code {command.returncode}")
+    return command.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
