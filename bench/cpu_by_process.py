@@ -1,11 +1,12 @@
-"""Where a command's CPU time goes: each of its processes' CPU time, and the cores it left idle.
+"""Where a command's CPU time goes: each of its processes' CPU time and peak memory, and the cores it left idle.
 
     .venv/bin/python bench/cpu_by_process.py [--step 0.05] [--cores 2] -- COMMAND...
 
 e.g. in a bench project: `rm -rf site .cache && python bench/cpu_by_process.py -- digest build`.
 Every few milliseconds it reads the time on CPU of the command and of every process it forked
-(/proc/<pid>/task/*/schedstat, in nanoseconds), then prints the cores busy per step, each
-process's CPU time in the order they started, and the core-seconds left idle. A build that keeps
+(/proc/<pid>/task/*/schedstat, in nanoseconds) and peak resident memory (VmHWM in
+/proc/<pid>/status), then prints the cores busy per step, each process's CPU time and peak in the
+order they started, and the core-seconds left idle. A build that keeps
 every core busy can only get faster with less CPU; idle stretches show where work could move.
 The sampler itself takes a few percent of one core, shown in the busy cores. Linux only.
 """
@@ -51,6 +52,15 @@ def cpu_nanoseconds(pids: list[int]) -> dict[tuple[int, str], int]:
     return times
 
 
+def peak_megabytes(pid: int) -> float | None:
+    """The process's peak resident memory so far; None once it has ended."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--step", type=float, default=0.05, help="seconds per printed line")
@@ -61,6 +71,7 @@ def main() -> int:
     command = subprocess.Popen(args.command, stdout=subprocess.DEVNULL)
     last: dict[tuple[int, str], int] = {}
     first_seen: dict[int, float] = {}
+    peaks: dict[int, float] = {}
     step_start, step_total, idle = 0.0, 0, 0.0
     while command.poll() is None:
         time.sleep(POLL_SECONDS)
@@ -68,6 +79,10 @@ def main() -> int:
         for pid in descendants(command.pid):
             first_seen.setdefault(pid, now)
         last.update(cpu_nanoseconds(list(first_seen)))
+        for pid in first_seen:
+            peak = peak_megabytes(pid)
+            if peak is not None:
+                peaks[pid] = max(peak, peaks.get(pid, 0.0))
         if now - step_start >= args.step:
             total = sum(last.values())
             busy = (total - step_total) / 1e9 / (now - step_start)
@@ -79,7 +94,8 @@ def main() -> int:
     for (pid, _), nanoseconds in last.items():
         per_process[pid] = per_process.get(pid, 0) + nanoseconds
     for pid in sorted(per_process, key=first_seen.__getitem__):
-        print(f"process {pid}, from {first_seen[pid]:.2f} s: {per_process[pid] / 1e6:8.1f} ms CPU")
+        print(f"process {pid}, from {first_seen[pid]:.2f} s: {per_process[pid] / 1e6:8.1f} ms CPU, "
+              f"peak {peaks.get(pid, 0.0):.0f} MB")
     print(f"wall {wall:.3f} s, CPU {sum(per_process.values()) / 1e9:.3f} s, "
           f"idle {idle:.2f} core-seconds of {args.cores} cores; exit code {command.returncode}")
     return command.returncode
