@@ -16,13 +16,18 @@ ARXIV_VERSION = re.compile(r"v\d+\Z")  # 2508.12345v2, hep-th/9901001v1; not the
 
 def identity_keys(title: str, abstract: str, arxiv_id: str = "") -> list[str]:
     """What identifies a paper, strongest first: its arXiv id, its title, its abstract."""
-    keys = ["arxiv:" + ARXIV_VERSION.sub("", arxiv_id)] if arxiv_id else []
+    keys = [arxiv_key(arxiv_id)] if arxiv_id else []
     title_key = normalize_title(title)
     if title_key:  # a title of only punctuation or emoji identifies nothing
         keys.append("title:" + title_key)
     if abstract.strip():
         keys.append("abstract:" + abstract_key(abstract))
     return keys
+
+
+def arxiv_key(arxiv_id: str) -> str:
+    """The key of an arXiv id, whatever its version: 2508.11630v2 is 2508.11630."""
+    return "arxiv:" + ARXIV_VERSION.sub("", arxiv_id)
 
 
 def normalize_title(title: str) -> str:

@@ -25,7 +25,7 @@ from anyascii import anyascii
 
 from generator import workers
 from generator.cache import Stamp, bytes_digest, file_stamp
-from generator.content.identity import identity_keys
+from generator.content.identity import arxiv_key, identity_keys
 from generator.content.markdown import escape_markdown, unescape_markdown
 from generator.content.papers import (
     PaperFile,
@@ -484,7 +484,7 @@ class Catalog:
             comments=draft.comments if paper.comments is None else paper.comments,
             submitted_by=paper.submitted_by or draft.submitted_by))
         if draft.arxiv_id and not paper.arxiv_id:
-            self.by_key.setdefault("arxiv:" + draft.arxiv_id, paper.slug)
+            self.by_key.setdefault(arxiv_key(draft.arxiv_id), paper.slug)
 
     def _set(self, paper: Paper) -> None:
         self.papers[paper.slug] = paper

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import signal
 import socket
 import threading
@@ -24,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator.cache import Stamps, any_racy, changed_files, folder_stamps
+from generator.cache import Stamps, any_racy, bytes_digest, changed_files, folder_stamps
 from generator.errors import BuildFailed, SourceError, display_path
 from generator.heap import settle
 from generator.preview.server import LiveReload, PreviewServer
@@ -498,7 +497,7 @@ def _digests(folder: Path) -> dict[str, str]:
     """Every file in folder (a few, small) and a digest of its bytes."""
     if not folder.is_dir():
         return {}
-    return {path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+    return {path.relative_to(folder).as_posix(): bytes_digest(path.read_bytes())
             for path in folder.rglob("*") if path.is_file()}
 
 
