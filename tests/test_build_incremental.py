@@ -429,7 +429,7 @@ def test_a_paper_pages_fingerprint_is_made_of_its_whole_context(golden_project):
     resources, papers, errors = builder._load_everything()
     site = builder.assemble(resources, papers, errors)
     pages.related_slugs(site)
-    assert all(set(pages.paper_page(paper, site).context) == pages.PAPER_PAGE_PARTS for paper in site.papers)
+    assert all(set(pages.paper_page(paper, site, resources.config.day_page_size).context) == pages.PAPER_PAGE_PARTS for paper in site.papers)
 
 
 def test_a_builder_that_keeps_no_state_rebuilds_in_full(golden_project, tmp_path):

@@ -107,7 +107,7 @@ def test_a_new_paper_changes_the_front_page_and_leaves_the_archive_pages_alone()
 def test_paper_context_drops_links_that_are_not_web_links():
     links = (Link("javascript:alert(1)", "code"), Link("https://github.com/a/b", "code"),
              Link("data:text/html,x", "demo"), Link("http://example.org/d", "dataset"))
-    page = pages.paper_page(paper("p", (1,), links=links), assemble_site([paper("p", (1,))], TOPICS))
+    page = pages.paper_page(paper("p", (1,), links=links), assemble_site([paper("p", (1,))], TOPICS), SiteConfig().day_page_size)
     assert page.template_variables()["link_groups"] == (("code", ("https://github.com/a/b",)), ("dataset", ("http://example.org/d",)))
 
 

@@ -60,3 +60,51 @@ def test_a_rebuild_that_shortens_a_day_removes_its_last_page(golden_project, tmp
     assert result.errors == [] and f"dates/{DAY}/page/2/index.html" in result.removed
     assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
     assert snapshot(golden_project / "site") == snapshot(tmp_path / "cold")
+
+
+def featured_links(site: Path, slug: str) -> list[str]:
+    """The day links of a paper page's "Featured" list."""
+    page = (site / "papers" / slug[0] / slug / "index.html").read_text()
+    timeline = page.split('<ol class="timeline">', 1)[1].split("</ol>", 1)[0]
+    return re.findall(r'<a href="([^"]+)">', timeline)
+
+
+def test_a_paper_links_the_page_of_its_day_that_lists_it(golden_project):
+    with_day_page_size(golden_project, 2)
+    build_site(golden_project)
+    site = golden_project / "site"
+    assert slugs_on(page_text(site, f"/dates/{DAY}/page/2/")) == ["skippipe"]
+    assert featured_links(site, "skippipe") == [f"/dates/{DAY}/page/2/"]
+    assert featured_links(site, "panopticsplatting") == [f"/dates/{DAY}/", "/dates/2025-08-15/"]
+    week = page_text(site, "/weeks/2025-W34/")
+    row = week.split('data-slug="skippipe"', 1)[1].split("</li>", 1)[0]
+    assert f'<a class="paper-day" href="/dates/{DAY}/page/2/">' in row
+
+
+def test_a_paper_moving_up_a_long_day_moves_the_others_links_too(golden_project, tmp_path):
+    """The preview's rebuild and the next `digest build` re-render the pages of the papers it
+    pushed to another page of the day, though their files did not change."""
+    with_day_page_size(golden_project, 2)
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    skippipe = golden_project / "content" / "papers" / "skippipe.md"
+    skippipe.write_text(skippipe.read_text().replace("featured: [2025-08-18]\n", f"featured: [2025-08-18]\nranks: {{{DAY}: 1}}\n"))
+    result = builder.rebuild([skippipe])
+    assert result.errors == [] and "papers/p/panopticsplatting/index.html" in result.written
+    site = golden_project / "site"
+    assert slugs_on(page_text(site, f"/dates/{DAY}/page/2/")) == ["panopticsplatting"]
+    assert featured_links(site, "panopticsplatting") == [f"/dates/{DAY}/page/2/", "/dates/2025-08-15/"]
+    assert featured_links(site, "skippipe") == [f"/dates/{DAY}/"]
+    assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
+    assert snapshot(site) == snapshot(tmp_path / "cold")
+
+
+def test_the_next_build_moves_the_links_of_the_papers_an_edit_pushed_along(golden_project, tmp_path):
+    with_day_page_size(golden_project, 2)
+    assert build_site(golden_project).errors == []
+    skippipe = golden_project / "content" / "papers" / "skippipe.md"
+    skippipe.write_text(skippipe.read_text().replace("featured: [2025-08-18]\n", f"featured: [2025-08-18]\nranks: {{{DAY}: 1}}\n"))
+    result = build_site(golden_project)
+    assert result.errors == [] and "papers/p/panopticsplatting/index.html" in result.written
+    assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
+    assert snapshot(golden_project / "site") == snapshot(tmp_path / "cold")

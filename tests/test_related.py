@@ -6,6 +6,7 @@ from generator.build import related
 from generator.build.pages import paper_page
 from generator.build.related import related_papers, term_counts
 from generator.build.site import assemble_site
+from generator.config import SiteConfig
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 
@@ -88,7 +89,7 @@ def test_markdown_escapes_do_not_make_words():
 def test_the_paper_page_lists_related_papers_as_papers():
     topics = [Topic("other", "Other", "")]
     site = assemble_site(PAPERS, topics)
-    page = paper_page(PAPERS[3], site)
+    page = paper_page(PAPERS[3], site, SiteConfig().day_page_size)
     assert page.context["related"][0] is PAPERS[4]
     assert all(isinstance(other, Paper) for other in page.context["related"])
 

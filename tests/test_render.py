@@ -130,7 +130,7 @@ def test_a_year_before_1000_has_four_digits_so_it_does_not_read_as_a_day(tmp_pat
     assert '<h2 id="year-1">0001</h2>' in calendar
     assert long_date(dt.date(1, 1, 15)) == "January 15, 0001"
     # The paper's own page: its citation meta tags and BibTeX give the year as the file does.
-    typo = pages.paper_page(papers[0], assemble_site(papers, TOPICS))
+    typo = pages.paper_page(papers[0], assemble_site(papers, TOPICS), SiteConfig().day_page_size)
     paper_page = renderer.render(typo.template, dict(typo.template_variables()), typo.path)
     assert '<meta name="citation_publication_date" content="0001/01/15">' in paper_page
     assert "year = {0001}" in paper_page

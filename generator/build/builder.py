@@ -249,7 +249,8 @@ class SiteBuilder:
         key taken before the theme its pages were rendered with was read; each paper fingerprinted
         by the bytes it was parsed from, so that a file saved after its last rebuild differs, and
         the next build renders it. True when saved."""
-        if not self._site_changed or not self._settled() or self._site is None or self._rendered_key is None:
+        if (not self._site_changed or not self._settled() or self._site is None or self._resources is None
+                or self._rendered_key is None):
             return False
         other_files = [path for path in self._site_files if path not in self._pages]
         if any(path not in self._file_digests for path in other_files):  # bytes it does not know: no record
@@ -257,7 +258,8 @@ class SiteBuilder:
         files = {path: self._file_digests[path] for path in other_files}
         prints = Fingerprints(self._parsed_digests)
         by_slug = self._site.paper_by_slug()
-        fingerprints = {path: prints.of_paper_page(paper, related, by_slug)
+        page_size = self._resources.config.day_page_size
+        fingerprints = {path: prints.of_paper_page(paper, related, by_slug, self._site.featured_pages(paper, page_size))
                         for path, paper, related in page_builders.paper_page_parts(self._site)}
         fingerprints.update((path, prints.of(page.context)) for path, page in self._pages.items() if path not in fingerprints)
         records = page_builders.record_keys(self._site.papers, prints.paper)
@@ -530,11 +532,13 @@ class SiteBuilder:
         fingerprints.update(prints.of_pages((page.path, page.context) for page in pages))
         papers = []
         by_slug = site.paper_by_slug()
+        page_size = resources.config.day_page_size
         for path, paper, related in page_builders.paper_page_parts(site):
-            fingerprint = fingerprints[path] = prints.of_paper_page(paper, related, by_slug)
+            day_pages = site.featured_pages(paper, page_size)
+            fingerprint = fingerprints[path] = prints.of_paper_page(paper, related, by_slug, day_pages)
             if self.keep_state or recorded.get(path) != fingerprint:
                 papers.append(paper)
-        pages += [page_builders.paper_page(paper, site) for paper in papers]
+        pages += [page_builders.paper_page(paper, site, page_size) for paper in papers]
         return pages, _stale(pages, fingerprints, recorded)
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],
@@ -572,8 +576,18 @@ class SiteBuilder:
         featured = {day for paper in edited for day in paper.featured}
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
-        return Scope(frozenset(paper.slug for paper in edited), frozenset(days),
-                     frozenset(topic for paper in edited for topic in paper.topics))
+        papers = {paper.slug for paper in edited} | self._on_long_days(featured, site)
+        return Scope(frozenset(papers), frozenset(days), frozenset(topic for paper in edited for topic in paper.topics))
+
+    def _on_long_days(self, days: set[dt.date], site: Site) -> set[str]:
+        """Every paper of those of these days that take more than one page, before and after an
+        edit: a paper joining, leaving or moving in a day's ranking moves others across its pages,
+        and their own pages link the page that holds them (Site.day_page)."""
+        if self._resources is None:  # nothing rendered yet: a rebuild then renders every page
+            return set()
+        page_size = self._resources.config.day_page_size
+        return {paper.slug for known in (site, self._site) if known for day in days
+                if len(on_day := known.papers_by_day.get(day, ())) > page_size for paper in on_day}
 
     def _scope_before_related(self, edited: list[Paper], site: Site) -> PendingRelated:
         """The edit's regions (its scope), with what its related-papers update needs

@@ -15,6 +15,7 @@ taxonomy's text is part of the cache's key.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import io
 import pickle
 from collections.abc import Iterable, Mapping
@@ -46,12 +47,15 @@ class Fingerprints:
         """path -> fingerprint for (path, context) pairs."""
         return {path: self.of(context) for path, context in contexts}
 
-    def of_paper_page(self, paper: Paper, related: Iterable[str], by_slug: Mapping[str, Paper]) -> str:
+    def of_paper_page(self, paper: Paper, related: Iterable[str], by_slug: Mapping[str, Paper],
+                      day_pages: Mapping[dt.date, int]) -> str:
         """A paper page's fingerprint from what its context is made of (pages.PAPER_PAGE_PARTS),
         without the context: 0.6 s for 80,000 paper pages, where making and pickling their
-        contexts took 1.5 s. related: the slugs of its related papers, found in by_slug."""
+        contexts took 1.5 s. related: the slugs of its related papers, found in by_slug;
+        day_pages: Site.featured_pages."""
         related_digests = (self._by_slug(slug, by_slug) for slug in related)
-        return bytes_digest("\n".join(["paper page", self.paper(paper), *related_digests]).encode())
+        pages = [f"{day.isoformat()} page {page}" for day, page in sorted(day_pages.items())]
+        return bytes_digest("\n".join(["paper page", self.paper(paper), *related_digests, *pages]).encode())
 
     def _by_slug(self, slug: str, by_slug: Mapping[str, Paper]) -> str:
         """self.paper(by_slug[slug]), without looking the paper up when its file's digest is known."""

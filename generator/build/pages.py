@@ -134,7 +134,7 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper
     pages = [home_page(site, config), topics_index_page(site), archive_page(site), search_page(), not_found_page(),
              reading_list_page()]
     if paper_pages:
-        pages += _paper_pages(site, scope)
+        pages += _paper_pages(site, config, scope)
     for topic in site.topics:
         if scope is None or topic.slug in scope.topics:
             pages += topic_pages(topic, site, config)
@@ -143,11 +143,11 @@ def html_pages(site: Site, config: SiteConfig, scope: Scope | None = None, paper
     return pages
 
 
-def _paper_pages(site: Site, scope: Scope | None) -> list[Page]:
+def _paper_pages(site: Site, config: SiteConfig, scope: Scope | None) -> list[Page]:
     if scope is None:
-        return [paper_page(paper, site) for paper in site.papers]
+        return [paper_page(paper, site, config.day_page_size) for paper in site.papers]
     by_slug = site.paper_by_slug()  # a few papers of 80,000: looked up, not searched for
-    return [paper_page(by_slug[slug], site) for slug in sorted(scope.papers) if slug in by_slug]
+    return [paper_page(by_slug[slug], site, config.day_page_size) for slug in sorted(scope.papers) if slug in by_slug]
 
 
 def data_pages(site: Site, config: SiteConfig, scope: Scope | None = None) -> list[Page]:
@@ -222,11 +222,12 @@ def not_found_page() -> Page:
     return Page("404.html", {}, "404.html")
 
 
-def paper_page(paper: Paper, site: Site) -> Page:
+def paper_page(paper: Paper, site: Site, day_page_size: int) -> Page:
     return Page(paper_page_path(paper.slug), {
         "paper": paper,
         "topics": tuple(site.topic_by_slug[slug] for slug in paper.topics),
         "related": related_to(paper, site),
+        "day_pages": site.featured_pages(paper, day_page_size),
     }, "paper.html", region=("paper", paper.slug), derive=lambda context: paper_details(context["paper"]))
 
 
@@ -235,10 +236,11 @@ def paper_page_path(slug: str) -> str:
 
 
 # What a paper page's context is made of, all of it: the paper (its topics are its own field;
-# the taxonomy's text is in the build record's key) and its related papers. A full build
-# fingerprints paper pages from these (Fingerprints.of_paper_page) without making 80,000 pages
-# (a second), so a new entry in paper_page's context must come from them or be added here.
-PAPER_PAGE_PARTS = frozenset(["paper", "topics", "related"])
+# the taxonomy's text is in the build record's key), its related papers and the pages of its days'
+# lists that hold it. A full build fingerprints paper pages from these (Fingerprints.of_paper_page)
+# without making 80,000 pages (a second), so a new entry in paper_page's context must come from
+# them or be added here.
+PAPER_PAGE_PARTS = frozenset(["paper", "topics", "related", "day_pages"])
 
 
 def paper_page_parts(site: Site) -> Iterator[tuple[str, Paper, tuple[str, ...]]]:
@@ -483,6 +485,7 @@ def period_page(period: Period, earlier: Period | None, later: Period | None, si
         "period": period,
         "papers": tuple(paper for paper, _ in ranked),
         "paper_days": tuple(day for _, day in ranked),
+        "paper_day_pages": tuple(site.day_page(day, paper.slug, config.day_page_size) for paper, day in ranked),
         "day_counts": tuple((day, len(site.papers_by_day[day])) for day in site.period_days(period)),
         "paper_count": len(every),
         "earlier": earlier,

@@ -141,6 +141,9 @@ class Site:
     # topic slug -> topic_year_counts, filled as asked; patch_site keeps the untouched topics'.
     _year_counts: dict[str, tuple[tuple[int, int], ...]] = field(default_factory=dict, compare=False, repr=False)
     _by_slug: PapersBySlug | None = field(default=None, compare=False, repr=False)  # see paper_by_slug
+    # day -> each paper's place in its list (slug -> 0, 1, ...), made as asked for a day that takes
+    # more than one page; patch_site keeps the untouched days'.
+    _day_places: dict[dt.date, dict[str, int]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self._by_slug is None:
@@ -193,6 +196,25 @@ class Site:
         oldest, since new ones keep coming)."""
         papers = self.papers_by_day[day]
         return tuple(papers[start:start + page_size] for start in range(0, len(papers), page_size)) or ((),)
+
+    def day_page(self, day: dt.date, slug: str, page_size: int) -> int:
+        """The page of the day's list (day_pagination) that holds the paper: 1 on a day of page_size
+        papers or fewer, as every Daily Papers day is; an arXiv listing's day may run to eight."""
+        papers = self.papers_by_day[day]
+        if len(papers) <= page_size:
+            return 1
+        places = self._day_places.get(day)
+        if places is None:
+            places = self._day_places[day] = {paper.slug: place for place, paper in enumerate(papers)}
+        return places[slug] // page_size + 1
+
+    def featured_pages(self, paper: Paper, page_size: int) -> dict[dt.date, int]:
+        """The paper's days whose list holds it past their first page, and that page (day_page)."""
+        pages = {}
+        for day in paper.featured:
+            if len(self.papers_by_day[day]) > page_size and (page := self.day_page(day, paper.slug, page_size)) > 1:
+                pages[day] = page
+        return pages
 
     def neighbour_days(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
         """The featured days just before and after `day`."""
@@ -324,6 +346,7 @@ def patch_site(site: Site, removed: Iterable[Paper], added: Iterable[Paper]) -> 
         days=site.days if by_day.keys() == site.papers_by_day.keys() else tuple(sorted(by_day)),
         _year_counts=year_counts,
         _by_slug=site.paper_by_slug().patched(papers, removed, added),
+        _day_places={day: places for day, places in site._day_places.items() if by_day.get(day) is site.papers_by_day[day]},
     )
 
 
