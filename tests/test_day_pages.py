@@ -108,3 +108,11 @@ def test_the_next_build_moves_the_links_of_the_papers_an_edit_pushed_along(golde
     assert result.errors == [] and "papers/p/panopticsplatting/index.html" in result.written
     assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
     assert snapshot(golden_project / "site") == snapshot(tmp_path / "cold")
+
+
+def test_a_long_days_topic_filter_says_it_filters_its_page(golden_project):
+    with_day_page_size(golden_project, 2)
+    build_site(golden_project)
+    first = page_text(golden_project / "site", f"/dates/{DAY}/")  # two topics among its papers
+    assert "<summary>Filter this page by topic" in first
+    assert "<summary>Filter by topic" in page_text(golden_project / "site", "/dates/2025-08-15/")
