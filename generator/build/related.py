@@ -417,7 +417,8 @@ def _kth_largest(values: np.ndarray, row_starts: np.ndarray, k: int) -> np.ndarr
     threshold = np.full(len(lengths), -np.inf)
     long = np.flatnonzero(lengths > k)
     buckets = np.ceil(np.log2(lengths[long])).astype(np.int64)  # padding at most doubles a row
-    # The buckets used, from counts: np.unique would import numpy.ma, 10 ms of this process at 1,000 papers.
+    # The buckets used, from counts: np.unique asks numpy.ma whether the array is masked, whose import
+    # (4 ms) the build otherwise never pays (generator/imports.py).
     for bucket in np.flatnonzero(np.bincount(buckets)):
         rows = long[buckets == bucket]
         sizes = lengths[rows]

@@ -199,7 +199,8 @@ class Site:
 
     def day_page(self, day: dt.date, slug: str, page_size: int) -> int:
         """The page of the day's list (day_pagination) that holds the paper: 1 on a day of page_size
-        papers or fewer, as every Daily Papers day is; an arXiv listing's day may run to eight."""
+        papers or fewer, as every Daily Papers day is (at 80,304 papers an arXiv listing's day runs to
+        eight pages)."""
         papers = self.papers_by_day[day]
         if len(papers) <= page_size:
             return 1
