@@ -296,3 +296,36 @@ def test_a_file_closed_after_writing_is_rebuilt_without_waiting_the_quiet_time(t
     finally:
         debouncer.stop()
 
+
+
+def test_an_own_write_seen_while_it_is_being_recorded_is_still_ignored(tmp_path, monkeypatch):
+    """The watcher's thread may check a file against the worker's own writes just before the
+    worker records it: the file must not then wait as a change (a rebuild told "nothing on the
+    site changed" for ingest's own record)."""
+    from generator.preview import watch
+
+    record = tmp_path / "ingest-record.json"
+    record.write_text("first")
+    debouncer = Debouncer(lambda paths: None)
+    debouncer.ignore_own_writes([record])  # the last ingest's write
+    record.write_text("second write")  # the next ingest's, not yet recorded
+    checking, go_on = threading.Event(), threading.Event()
+    real_stamp = watch.file_stamp
+
+    def stamp_in_between(path: Path):
+        if threading.current_thread().name == "watcher":
+            checking.set()
+            go_on.wait(5)
+        return real_stamp(path)
+
+    monkeypatch.setattr(watch, "file_stamp", stamp_in_between)
+    watcher = threading.Thread(target=debouncer.add, args=([record],), name="watcher")
+    watcher.start()
+    assert checking.wait(5)
+    recording = threading.Thread(target=debouncer.ignore_own_writes, args=([record],))
+    recording.start()
+    recording.join(0.5)  # done by now, unless it waits for the watcher's check to end
+    go_on.set()
+    watcher.join(5)
+    recording.join(5)
+    assert debouncer.pending() == set()

@@ -79,10 +79,12 @@ class Debouncer:
     def add(self, paths: Iterable[Path], complete: bool = False) -> None:
         """complete: the files were closed after writing or renamed into place (see
         COMPLETE_QUIET_SECONDS); a file created, modified or removed may change again at once."""
-        paths = [path for path in paths if not self._is_own_write(path)]
-        if not paths:
-            return
         with self._condition:
+            # Checked under the lock that ignore_own_writes records them under: checked just before
+            # and added just after, a write recorded meanwhile would wait as a change.
+            paths = [path for path in paths if not self._is_own_write(path)]
+            if not paths:
+                return
             self._pending.update(dict.fromkeys(paths, complete))
             self._last_change = time.monotonic()
             self._condition.notify()
