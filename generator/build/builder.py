@@ -576,18 +576,22 @@ class SiteBuilder:
         featured = {day for paper in edited for day in paper.featured}
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
-        papers = {paper.slug for paper in edited} | self._on_long_days(featured, site)
+        papers = {paper.slug for paper in edited} | self._moved_across_pages(featured, site)
         return Scope(frozenset(papers), frozenset(days), frozenset(topic for paper in edited for topic in paper.topics))
 
-    def _on_long_days(self, days: set[dt.date], site: Site) -> set[str]:
-        """Every paper of those of these days that take more than one page, before and after an
-        edit: a paper joining, leaving or moving in a day's ranking moves others across its pages,
-        and their own pages link the page that holds them (Site.day_page)."""
-        if self._resources is None:  # nothing rendered yet: a rebuild then renders every page
+    def _moved_across_pages(self, days: set[dt.date], site: Site) -> set[str]:
+        """The papers an edit moved to another page of one of these days (a paper joining, leaving
+        or moving in a long day's ranking moves others): their own pages link the page that holds
+        them (Site.day_page). The edited papers' own pages are in the scope anyway."""
+        if self._resources is None or self._site is None:  # nothing rendered yet: every page is
             return set()
-        page_size = self._resources.config.day_page_size
-        return {paper.slug for known in (site, self._site) if known for day in days
-                if len(on_day := known.papers_by_day.get(day, ())) > page_size for paper in on_day}
+        page_size, moved = self._resources.config.day_page_size, set()
+        for day in days:
+            before, after = self._site.papers_by_day.get(day, ()), site.papers_by_day.get(day, ())
+            if before is not after and max(len(before), len(after)) > page_size:
+                pages_before = {paper.slug: place // page_size for place, paper in enumerate(before)}
+                moved |= {paper.slug for place, paper in enumerate(after) if pages_before.get(paper.slug) != place // page_size}
+        return moved
 
     def _scope_before_related(self, edited: list[Paper], site: Site) -> PendingRelated:
         """The edit's regions (its scope), with what its related-papers update needs
