@@ -193,6 +193,8 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--date", type=iso_date, default=dt.date.today(), help="featured date, YYYY-MM-DD")
     commands.add(cmd_retopic, "retopic", "re-apply content/topics.yaml to papers whose topics no person set",
                  "digest retopic", writes=True)
+    commands.add(cmd_backfill, "backfill", "fill metadata papers lack (comments, submitter, ...) from the "
+                 "digests they came from, after an upgrade that reads more of them", "digest backfill", writes=True)
     enrich = commands.add(cmd_enrich, "enrich", "fill arXiv id, authors, first-version date and category from the "
                           "arXiv API for papers without an arXiv id (exact titles only; needs the network)",
                           "digest enrich --dry-run", writes=True)
@@ -357,6 +359,14 @@ def cmd_retopic(args: argparse.Namespace, project: Project) -> int:
 
     changed = retopic(project)
     print(f"retopic: {count_of(len(changed), 'paper file')} changed")
+    return EXIT_OK
+
+
+def cmd_backfill(args: argparse.Namespace, project: Project) -> int:
+    from generator.ingest.curate import backfill
+
+    changed = backfill(project)
+    print(f"backfill: {count_of(len(changed), 'paper file')} changed")
     return EXIT_OK
 
 

@@ -194,3 +194,56 @@ def test_a_digests_folder_that_cannot_be_listed_stops_the_command(tmp_path, comm
     assert result.returncode == 1
     assert result.stderr.startswith("digest: content/digests: a file has the name of a folder the command needs")
     assert snapshot(project / "content") == before
+
+
+def older_ingest(path: Path, *fields: str) -> None:
+    """The paper file as an ingest that did not read these fields wrote it."""
+    lines = path.read_text(encoding="utf-8").split("\n")
+    path.write_text("\n".join(line for line in lines if not line.startswith(tuple(f"{field}:" for field in fields))),
+                    encoding="utf-8")
+
+
+def test_backfill_fills_what_an_older_ingest_did_not_read_and_keeps_every_value_a_paper_has(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    run_ingest(Project.at(project))
+    papers = project / "content" / "papers"
+    thyme = papers / "thyme-think-beyond-images.md"
+    older_ingest(thyme, "comments", "submitted_by")
+    thyme.write_text(thyme.read_text(encoding="utf-8").replace("\nauthors: [", "\nauthors: [Curator Chosen, "),
+                     encoding="utf-8")
+    others = {path.name: path.read_bytes() for path in papers.glob("*.md") if path != thyme}
+    done = digest_cli(project, "backfill")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "backfill: 1 paper file changed"
+    filled = front_matter(thyme)
+    assert filled["comments"] == 1 and filled["submitted_by"] == "Yi-Fan Zhang"
+    assert filled["authors"][0] == "Curator Chosen"  # a value the paper has stays
+    assert {path.name: path.read_bytes() for path in papers.glob("*.md") if path != thyme} == others
+    assert digest_cli(project, "backfill").stdout.strip() == "backfill: 0 paper files changed"
+
+
+def test_backfill_adds_no_paper_and_reads_only_a_papers_own_digests(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    run_ingest(Project.at(project))
+    papers = project / "content" / "papers"
+    deleted = papers / "thyme-think-beyond-images.md"
+    deleted.unlink()  # a curator deleted it
+    hand_sourced = sorted(papers.glob("*.md"))[0]  # its digest no longer among its sources: a curator's paper now
+    older_ingest(hand_sourced, "comments", "upvotes", "sources")
+    before = snapshot(papers)
+    done = digest_cli(project, "backfill")
+    assert done.returncode == 0 and done.stdout.strip() == "backfill: 0 paper files changed"
+    assert snapshot(papers) == before and not deleted.exists()
+
+
+def test_backfill_stops_at_a_broken_digest_and_changes_nothing(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    run_ingest(Project.at(project))
+    papers = project / "content" / "papers"
+    older_ingest(papers / "thyme-think-beyond-images.md", "comments")
+    (project / "content" / "digests" / "2025-08-19.json").write_text('{"status": "ok", "data": [\n  {"paper": }\n]}\n')
+    before = snapshot(papers)
+    done = digest_cli(project, "backfill")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "content/digests/2025-08-19.json:2:" in done.stderr, done.stderr
+    assert snapshot(papers) == before

@@ -474,15 +474,8 @@ class Catalog:
         if draft.digest in paper.sources:
             self._set(replace(paper, featured=featured))
             return
-        self._set(replace(
-            paper, featured=featured, sources=tuple(sorted({*paper.sources, draft.digest})),
-            arxiv_id=paper.arxiv_id or draft.arxiv_id, authors=paper.authors or draft.authors,
-            links=paper.links or draft.links, published=paper.published or draft.published,
-            upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes,
-            organization=paper.organization or draft.organization, ai_summary=paper.ai_summary or draft.ai_summary,
-            github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars,
-            comments=draft.comments if paper.comments is None else paper.comments,
-            submitted_by=paper.submitted_by or draft.submitted_by))
+        self._set(replace(with_missing_metadata(paper, draft), featured=featured,
+                          sources=tuple(sorted({*paper.sources, draft.digest}))))
         if draft.arxiv_id and not paper.arxiv_id:
             self.by_key.setdefault(arxiv_key(draft.arxiv_id), paper.slug)
 
@@ -570,6 +563,19 @@ def write_all_or_nothing(files: list[Path], texts: Iterable[bytes], expected: di
         for temporary in temporaries.values():
             temporary.unlink(missing_ok=True)
     return written
+
+
+def with_missing_metadata(paper: Paper, draft: DraftPaper) -> Paper:
+    """The paper with each piece of a digest's metadata it lacks taken from the draft: a value it
+    has, a curator's or an earlier digest's, stays."""
+    return replace(
+        paper, arxiv_id=paper.arxiv_id or draft.arxiv_id, authors=paper.authors or draft.authors,
+        links=paper.links or draft.links, published=paper.published or draft.published,
+        upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes,
+        organization=paper.organization or draft.organization, ai_summary=paper.ai_summary or draft.ai_summary,
+        github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars,
+        comments=draft.comments if paper.comments is None else paper.comments,
+        submitted_by=paper.submitted_by or draft.submitted_by)
 
 
 def _read_or_none(path: Path) -> str | None:

@@ -1,4 +1,5 @@
-"""Curator commands: scaffold a paper by hand (`digest new`), re-apply topic rules (`digest retopic`)."""
+"""Curator commands: scaffold a paper by hand (`digest new`), re-apply topic rules (`digest retopic`),
+fill papers' missing metadata from their digests (`digest backfill`)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -19,7 +20,14 @@ from generator.content.papers import (
 from generator.content.schema import Paper
 from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
 from generator.errors import BuildFailed, SourceError
-from generator.ingest.catalog import Catalog, slugify, write_all_or_nothing
+from generator.ingest.catalog import (
+    Catalog,
+    digest_paths,
+    read_digests,
+    slugify,
+    with_missing_metadata,
+    write_all_or_nothing,
+)
 from generator.project import Project
 
 
@@ -76,3 +84,33 @@ ASSIGN_CHUNK = 2000  # papers per task of the workers: ~0.1 s of scoring
 def _rule_topics(file: PaperFile, matcher: TopicMatcher) -> tuple[str, ...]:
     """A person chose no topic for the paper: the topics the rules give it now."""
     return matcher.assign(file.paper.title, file.paper.abstract)
+
+
+def backfill(project: Project) -> list[Path]:
+    """Each paper's missing metadata filled from the digests among its sources: what a newer ingest
+    reads of a digest and the one that read it did not (comments and submitters came later than
+    the rest). Ingest itself never does: a field missing from a paper whose digest was read is a
+    curator's deletion, which this command, run on purpose, brings back too. A value a paper has
+    stays, and no paper, day, place or source is added. The files changed, all written or none."""
+    listing, _ = paper_listing(project)
+    stamps = dict(listing)  # taken before the files are read, to tell a save made meanwhile
+    files, errors = load_paper_files(project, stamps)
+    drafts, digest_errors = read_digests(digest_paths(project))
+    if errors or digest_errors:
+        raise BuildFailed(errors + digest_errors)
+    original = {paper_file.paper.slug: paper_file.paper for paper_file in files}
+    by_key: dict[str, Paper] = {}
+    for paper_file in files:
+        for key in paper_file.keys:
+            by_key.setdefault(key, paper_file.paper)
+    filled: dict[str, Paper] = {}
+    for draft in drafts:  # matched by arXiv id, title or abstract, as ingest matches them
+        found = next((by_key[key] for key in identity_keys(draft.title, draft.abstract, draft.arxiv_id)
+                      if key in by_key), None)
+        if found is not None and draft.digest in found.sources:
+            filled[found.slug] = with_missing_metadata(filled.get(found.slug, found), draft)
+    changed = [paper for paper in filled.values() if paper != original[paper.slug]]
+    paths = [project.papers / f"{paper.slug}.md" for paper in changed]
+    texts = (format_paper_file(fields_from_paper(paper), paper.body).encode("utf-8") for paper in changed)
+    write_all_or_nothing(paths, texts, {path: stamps.get(path.name) for path in paths}, command="backfill")
+    return paths
