@@ -3,11 +3,13 @@ fill papers' missing metadata from their digests (`digest backfill`)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
 from generator import workers
+from generator.cache import Stamp
 from generator.content.identity import identity_keys
 from generator.content.papers import (
     PaperFile,
@@ -28,6 +30,7 @@ from generator.ingest.catalog import (
     with_missing_metadata,
     write_all_or_nothing,
 )
+from generator.ingest.draft import DraftPaper
 from generator.project import Project
 
 
@@ -72,9 +75,15 @@ def retopic(project: Project) -> list[Path]:
     assigned = workers.map_in_order(partial(_rule_topics, matcher=matcher), ruled, ASSIGN_CHUNK)
     changed = [replace(file.paper, topics=topics, rule_topics=topics)
                for file, topics in zip(ruled, assigned) if topics != file.paper.topics]
-    paths = [project.papers / f"{paper.slug}.md" for paper in changed]
-    texts = (format_paper_file(fields_from_paper(paper), paper.body).encode("utf-8") for paper in changed)
-    write_all_or_nothing(paths, texts, {path: stamps.get(path.name) for path in paths}, command="retopic")
+    return _write_papers(project, changed, stamps, "retopic")
+
+
+def _write_papers(project: Project, papers: list[Paper], stamps: Mapping[str, Stamp], command: str) -> list[Path]:
+    """The papers' files written, all or none, unless one was saved since its stamp was taken
+    (write_all_or_nothing: the curator's save is kept); their paths."""
+    paths = [project.papers / f"{paper.slug}.md" for paper in papers]
+    texts = (format_paper_file(fields_from_paper(paper), paper.body).encode("utf-8") for paper in papers)
+    write_all_or_nothing(paths, texts, {path: stamps.get(path.name) for path in paths}, command=command)
     return paths
 
 
@@ -98,7 +107,11 @@ def backfill(project: Project) -> list[Path]:
     drafts, digest_errors = read_digests(digest_paths(project))
     if errors or digest_errors:
         raise BuildFailed(errors + digest_errors)
-    original = {paper_file.paper.slug: paper_file.paper for paper_file in files}
+    return _write_papers(project, _filled_from_own_digests(files, drafts), stamps, "backfill")
+
+
+def _filled_from_own_digests(files: list[PaperFile], drafts: list[DraftPaper]) -> list[Paper]:
+    """The papers that lack metadata a digest among their sources holds, with it filled in."""
     by_key: dict[str, Paper] = {}
     for paper_file in files:
         for key in paper_file.keys:
@@ -109,8 +122,5 @@ def backfill(project: Project) -> list[Path]:
                       if key in by_key), None)
         if found is not None and draft.digest in found.sources:
             filled[found.slug] = with_missing_metadata(filled.get(found.slug, found), draft)
-    changed = [paper for paper in filled.values() if paper != original[paper.slug]]
-    paths = [project.papers / f"{paper.slug}.md" for paper in changed]
-    texts = (format_paper_file(fields_from_paper(paper), paper.body).encode("utf-8") for paper in changed)
-    write_all_or_nothing(paths, texts, {path: stamps.get(path.name) for path in paths}, command="backfill")
-    return paths
+    original = {paper_file.paper.slug: paper_file.paper for paper_file in files}
+    return [paper for paper in filled.values() if paper != original[paper.slug]]
