@@ -259,8 +259,8 @@ class SiteBuilder:
         prints = Fingerprints(self._parsed_digests)
         by_slug = self._site.paper_by_slug()
         page_size = self._resources.config.day_page_size
-        fingerprints = {path: prints.of_paper_page(paper, related, by_slug, self._site.featured_pages(paper, page_size))
-                        for path, paper, related in page_builders.paper_page_parts(self._site)}
+        fingerprints = {path: prints.of_paper_page(paper, related, by_slug, day_pages)
+                        for path, paper, related, day_pages in page_builders.paper_page_parts(self._site, page_size)}
         fingerprints.update((path, prints.of(page.context)) for path, page in self._pages.items() if path not in fingerprints)
         records = page_builders.record_keys(self._site.papers, prints.paper)
         record.save(self.project, record.BuildRecord(self._rendered_key, fingerprints, files, records))
@@ -533,8 +533,7 @@ class SiteBuilder:
         papers = []
         by_slug = site.paper_by_slug()
         page_size = resources.config.day_page_size
-        for path, paper, related in page_builders.paper_page_parts(site):
-            day_pages = site.featured_pages(paper, page_size)
+        for path, paper, related, day_pages in page_builders.paper_page_parts(site, page_size):
             fingerprint = fingerprints[path] = prints.of_paper_page(paper, related, by_slug, day_pages)
             if self.keep_state or recorded.get(path) != fingerprint:
                 papers.append(paper)
@@ -585,12 +584,12 @@ class SiteBuilder:
         them (Site.day_page). The edited papers' own pages are in the scope anyway."""
         if self._resources is None or self._site is None:  # nothing rendered yet: every page is
             return set()
-        page_size, moved = self._resources.config.day_page_size, set()
+        last, page_size, moved = self._site, self._resources.config.day_page_size, set()
         for day in days:
-            before, after = self._site.papers_by_day.get(day, ()), site.papers_by_day.get(day, ())
+            before, after = last.papers_by_day.get(day, ()), site.papers_by_day.get(day, ())
             if before is not after and max(len(before), len(after)) > page_size:
-                pages_before = {paper.slug: place // page_size for place, paper in enumerate(before)}
-                moved |= {paper.slug for place, paper in enumerate(after) if pages_before.get(paper.slug) != place // page_size}
+                stayed = {paper.slug for paper in before} & {paper.slug for paper in after}
+                moved |= {slug for slug in stayed if last.day_page(day, slug, page_size) != site.day_page(day, slug, page_size)}
         return moved
 
     def _scope_before_related(self, edited: list[Paper], site: Site) -> PendingRelated:

@@ -243,14 +243,18 @@ def paper_page_path(slug: str) -> str:
 PAPER_PAGE_PARTS = frozenset(["paper", "topics", "related", "day_pages"])
 
 
-def paper_page_parts(site: Site) -> Iterator[tuple[str, Paper, tuple[str, ...]]]:
-    """(path, paper, its related papers' slugs) of every paper page, in the order of site.papers.
-    Slugs: a build that renders a few hundred of 80,000 paper pages then makes no tuple of
-    related papers for the others (0.9 s)."""
+PaperPageParts = tuple[str, Paper, tuple[str, ...], dict[dt.date, int]]  # see paper_page_parts
+
+
+def paper_page_parts(site: Site, day_page_size: int) -> Iterator[PaperPageParts]:
+    """(path, paper, its related papers' slugs, its days' pages) of every paper page, in the order
+    of site.papers: PAPER_PAGE_PARTS, as paper_page makes them. Slugs: a build that renders a few
+    hundred of 80,000 paper pages then makes no tuple of related papers for the others (0.9 s)."""
     _remember_related(site)
     related = _related_memo.slugs
     for paper in site.papers:
-        yield paper_page_path(paper.slug), paper, related.get(paper.slug, ())
+        yield (paper_page_path(paper.slug), paper, related.get(paper.slug, ()),
+               site.featured_pages(paper, day_page_size))
 
 
 def related_to(paper: Paper, site: Site) -> tuple[Paper, ...]:
