@@ -324,8 +324,8 @@ class SiteBuilder:
 
     def _remember(self, resources: Resources, papers: list[Paper], site: Site, key: str) -> None:
         self._resources = resources
-        papers_dir = self.project.papers.resolve()  # a paper's file name is its slug (checked on load)
-        self._papers = {f"{papers_dir}{os.sep}{paper.slug}.md": paper for paper in papers}
+        papers_dir = stamp.papers_prefix(self.project)  # a paper's file name is its slug (checked on load)
+        self._papers = {f"{papers_dir}{paper.slug}.md": paper for paper in papers}
         self._identities = self._loaded_identities
         self._parsed_digests = PaperCache.of(self.project).paper_digests()  # of the load just made
         self._site = site
