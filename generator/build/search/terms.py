@@ -41,6 +41,11 @@ _EDGE_PUNCTUATION = string.punctuation + "’“”"
 # lunr.tokenizer.separator, /[\s\-]+/, with JavaScript's \s: where lunr.js's query parser cuts terms.
 LUNR_SEPARATOR = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff-]+")
 STOP_WORDS = frozenset(STOP_WORD_LIST)
+# ASCII punctuation that is no joiner always separates groups (rule 2), as white space separates
+# tokens: made a space before the text is split, "model," "(model)" and "model" are one token,
+# tokenized once (a third fewer distinct tokens in abstracts, an eighth less tokenizing time).
+_BREAKS = str.maketrans(dict.fromkeys("!\"#$%&()*+,/:;<=>?@[\\]^`{|}~", " "))
+_LOWERED_BREAKS = str.maketrans({**_BREAKS, **{ord(letter): letter.lower() for letter in string.ascii_uppercase}})
 
 # Entries per memo while a build tokenizes (forget_memos empties them after). At 80,000 papers a
 # million held all 500,000 distinct tokens, of which only 40 MB of memory came back once let go;
@@ -92,7 +97,7 @@ def _without_mark(match: re.Match[str]) -> str:
 
 def index_terms(text: str) -> list[str]:
     """The terms a text is indexed under, in order, each group's forms once."""
-    return [term for token in normalize(text).split() for term in token_terms(token)]
+    return [term for token in _tokens(text) for term in token_terms(token)]
 
 
 def term_counts(text: str) -> tuple[dict[str, int], int]:
@@ -102,8 +107,15 @@ def term_counts(text: str) -> tuple[dict[str, int], int]:
     two groups, so each distinct whitespace-separated token is split once (its terms memoized),
     and the counting runs in C (Counter over chained tuples).
     """
-    counts = collections.Counter(itertools.chain.from_iterable(map(_token_terms_cache.__getitem__, normalize(text).split())))
+    counts = collections.Counter(itertools.chain.from_iterable(map(_token_terms_cache.__getitem__, _tokens(text))))
     return counts, sum(counts.values())
+
+
+def _tokens(text: str) -> list[str]:
+    """The normalized text's whitespace-separated tokens, cut at _BREAKS too."""
+    if text.isascii():  # normalize's lowercasing and the breaks in one pass
+        return text.translate(_LOWERED_BREAKS).split()
+    return normalize(text).translate(_BREAKS).split()
 
 
 def token_terms(token: str) -> tuple[str, ...]:
