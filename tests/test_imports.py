@@ -47,6 +47,17 @@ def test_the_math_converter_loads_at_the_first_formula():
     assert shown.split() == ["False", "True", "True"]
 
 
+def test_the_paper_parsers_start_before_markdown_it_loads_and_it_loads_for_the_first_markdown_body():
+    # `digest build` forks the paper parsers once generator.content.papers is imported (cli.cmd_build):
+    # whatever that import loads is paid before both cores work.
+    shown = run_python("import sys\nimport generator.content.papers\n"
+                       "from generator.content.markdown import render_markdown\n"
+                       "before = 'markdown_it' in sys.modules\n"
+                       "html = render_markdown('*one* [two](https://example.org)')\n"
+                       "print(before, 'markdown_it' in sys.modules, '<em>one</em>' in html)")
+    assert shown.split() == ["False", "True", "True"]
+
+
 def test_a_deferred_module_loads_when_first_used():
     shown = run_python("import generator.build.related as related, numpy\n"
                        "import numpy.ma as ma\n"
