@@ -262,7 +262,7 @@ def port_number(text: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
-    from generator.ingest.catalog import run_ingest
+    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
 
     paths = [path.resolve() for path in args.paths] or None
     missing = [path for path in paths or () if not path.is_file()]
@@ -281,6 +281,8 @@ def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
         print("ingest: no digest or paper file changed since the last ingest")
         return EXIT_OK
     files = report.created + report.updated + report.unchanged
+    if notice := lacking_metadata_notice(report):
+        print(f"notice: {notice}")
     print(f"ingest: {count_of(files, 'paper file')}: {report.created:,} new, {report.updated:,} updated, "
           f"{report.unchanged:,} unchanged")
     return EXIT_OK
@@ -313,18 +315,20 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     parse_ahead(project)  # a cold build's papers are parsed on the workers while this process imports the rest
     from generator.build.builder import build_site
     from generator.content.check import check_content
-    from generator.ingest.catalog import run_ingest
+    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
 
     # One command, whose objects live until it ends: the collector would walk the millions that ingest
     # leaves, each time it is turned on between the steps (2 s of the main process at 80,000 papers).
     with PaperCache.saved_once(), gc_paused():
         try:
-            run_ingest(project)
+            ingested = run_ingest(project)
         except BuildFailed as failure:
             # Ingest stops at the digests; list every other problem too, so one run shows them all.
             found = failure.errors + check_content(project).errors
             raise BuildFailed(list(dict.fromkeys(found))) from None
         result = build_site(project, clean=args.clean)
+    if notice := lacking_metadata_notice(ingested):
+        print(f"notice: {notice}")
     for line in capped_notice_lines(result.notices, MAX_NOTICES_PER_KIND):
         print(f"notice: {line}")
     if not result.written and not result.removed:

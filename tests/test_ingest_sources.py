@@ -222,6 +222,28 @@ def test_backfill_fills_what_an_older_ingest_did_not_read_and_keeps_every_value_
     assert digest_cli(project, "backfill").stdout.strip() == "backfill: 0 paper files changed"
 
 
+def test_the_first_ingest_after_an_upgrade_names_the_papers_lacking_their_digests_metadata(tmp_path):
+    project = make_project(tmp_path, [API_DAY])
+    run_ingest(Project.at(project))
+    thyme = project / "content" / "papers" / "thyme-think-beyond-images.md"
+    older_ingest(thyme, "comments", "submitted_by")
+    record = project / "content" / "ingest-record.json"
+    record.write_text(record.read_text(encoding="utf-8").replace('"version": "ingest state/', '"version": "older/'),
+                      encoding="utf-8")  # as an older ingest's code wrote it
+    before = snapshot(project / "content" / "papers")
+    done = digest_cli(project, "build")
+    assert done.returncode == 0, done.stderr
+    notices = [line for line in done.stdout.splitlines() if line.startswith("notice:")]
+    assert len(notices) == 1 and "1 paper lacks (" in notices[0], done.stdout
+    assert f"{thyme.name}) metadata a digest" in notices[0]
+    assert "comments (1), submitted_by (1)" in notices[0] and "`digest backfill` fills it in" in notices[0]
+    assert snapshot(project / "content" / "papers") == before  # a notice: nothing is filled
+    # The record is written anew: the next commands say it no more, nor of a curator's removal.
+    assert "notice:" not in digest_cli(project, "ingest").stdout
+    older_ingest(thyme, "upvotes")
+    assert "notice:" not in digest_cli(project, "ingest").stdout
+
+
 def test_backfill_adds_no_paper_and_reads_only_a_papers_own_digests(tmp_path):
     project = make_project(tmp_path, [API_DAY])
     run_ingest(Project.at(project))

@@ -44,7 +44,7 @@ from generator.ingest.draft import DraftPaper
 from generator.ingest.ledger import Ledger
 from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
-from generator.ingest.state import Days, IngestState, Inputs, NewState, Written
+from generator.ingest.state import Days, IngestState, Inputs, NewState, Written, record_of_another_generator
 from generator.project import Project
 
 MAX_SLUG = 60
@@ -65,6 +65,10 @@ class IngestReport:
     updated: int = 0
     unchanged: int = 0
     skipped: bool = False  # no digest changed since the last ingest, so nothing was read
+    # After an upgrade of ingest's code, the papers by file and the metadata a digest among their
+    # sources holds and they lack: never read by the older ingest that read that digest, or
+    # removed by a curator (lacking_metadata_notice).
+    lacking: dict[Path, list[str]] = field(default_factory=dict)
 
 
 class NewParts(NamedTuple):
@@ -186,6 +190,7 @@ def run_ingest(project: Project, digest_paths_: list[Path] | None = None) -> Ing
 
 def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     inputs = Inputs.take(project, paths)  # before reading anything
+    upgraded = record_of_another_generator(project.ingest_record)  # read before this ingest writes it anew
     previous, changed, loaded = last_ingest(project, inputs)
     known = previous.known_days(inputs) if previous is not None else {}
     hashes = previous.known_hashes(inputs) if previous is not None else {}
@@ -203,6 +208,8 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     # The paper files as they were before reading them (by name): any changed before the write is left alone.
     report, written = catalog.write(project, inputs.papers)
     NewState(project, inputs, {**known, **days_of(drafts, paths)}, hashes, written).save()
+    if upgraded:  # else what a paper lacks of its digests' metadata was a curator's removal
+        report.lacking = {project.papers / f"{slug}.md": sorted(catalog.lacking[slug]) for slug in sorted(catalog.lacking)}
     return report
 
 
@@ -313,6 +320,7 @@ class Catalog:
         self.ledger = ledger or Ledger()  # what earlier ingests placed: a curator's deletions stick
         self.papers: dict[str, Paper] = {}
         self.touched: set[str] = set()  # slugs of the papers this ingest created or may have changed
+        self.lacking: dict[str, set[str]] = {}  # slug -> metadata a digest among its sources holds (IngestReport)
         self.bodies: dict[str, str] = {}
         self.original: dict[str, Paper] = {}
         self.by_key: dict[str, str] = {}
@@ -473,6 +481,8 @@ class Catalog:
         featured = tuple(sorted(set(paper.featured) | {draft.featured}))
         if draft.digest in paper.sources:
             self._set(replace(paper, featured=featured))
+            if missing := missing_metadata(paper, draft):
+                self.lacking.setdefault(paper.slug, set()).update(missing)
             return
         self._set(replace(with_missing_metadata(paper, draft), featured=featured,
                           sources=tuple(sorted({*paper.sources, draft.digest}))))
@@ -568,14 +578,39 @@ def write_all_or_nothing(files: list[Path], texts: Iterable[bytes], expected: di
 def with_missing_metadata(paper: Paper, draft: DraftPaper) -> Paper:
     """The paper with each piece of a digest's metadata it lacks taken from the draft: a value it
     has, a curator's or an earlier digest's, stays."""
-    return replace(
-        paper, arxiv_id=paper.arxiv_id or draft.arxiv_id, authors=paper.authors or draft.authors,
-        links=paper.links or draft.links, published=paper.published or draft.published,
-        upvotes=draft.upvotes if paper.upvotes is None else paper.upvotes,
-        organization=paper.organization or draft.organization, ai_summary=paper.ai_summary or draft.ai_summary,
-        github_stars=draft.github_stars if paper.github_stars is None else paper.github_stars,
-        comments=draft.comments if paper.comments is None else paper.comments,
-        submitted_by=paper.submitted_by or draft.submitted_by)
+    names = missing_metadata(paper, draft)
+    return replace(paper, **{name: getattr(draft, name) for name in names}) if names else paper
+
+
+def lacking_metadata_notice(report: IngestReport) -> str | None:
+    """One line on the papers that lack metadata their own digests hold, for the commands that ingest
+    to print: the first ingest after an upgrade of its code reads every digest again and finds them
+    (once: it writes the ingest record anew), and only `digest backfill`, run on purpose, fills them."""
+    if not report.lacking:
+        return None
+    papers = len(report.lacking)
+    fields = Counter(name for names in report.lacking.values() for name in names)
+    examples = ", ".join(display_path(path) for path in list(report.lacking)[:2]) + (", …" if papers > 2 else "")
+    return (f"{papers:,} {'paper lacks' if papers == 1 else 'papers lack'} ({examples}) metadata a digest they came "
+            f"from holds: {', '.join(f'{name} ({count:,})' for name, count in sorted(fields.items()))}. An older "
+            "ingest did not read it, or a curator removed it: `digest backfill` fills it in; review "
+            "`git diff content/papers` before committing")
+
+
+def missing_metadata(paper: Paper, draft: DraftPaper) -> list[str]:
+    """The fields of a digest's metadata the draft holds and the paper lacks."""
+    return [name for name in METADATA_FIELDS
+            if _lacks(getattr(paper, name)) and not _lacks(getattr(draft, name))]
+
+
+# What a digest may say of a paper besides its title, abstract, day and rank; a paper and a draft
+# hold the same empty value when they lack one ("", (), or None for a count, where 0 is a value).
+METADATA_FIELDS = ("arxiv_id", "authors", "links", "published", "upvotes", "organization", "ai_summary",
+                   "github_stars", "comments", "submitted_by")
+
+
+def _lacks(value: object) -> bool:
+    return value is None or value == "" or value == ()
 
 
 def _read_or_none(path: Path) -> str | None:

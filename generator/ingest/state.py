@@ -219,7 +219,7 @@ class IngestState:
 
 
 
-def _of_another_generator(record: Path) -> bool:
+def record_of_another_generator(record: Path) -> bool:
     """Whether the record was written by another version of ingest's code. Until it is written
     again, every cold build (every Netlify deploy) reads every digest, so the first ingest after
     an upgrade writes it anew, paper files or not. A record a curator deleted stays deleted."""
@@ -256,7 +256,7 @@ class NewState:
             write_file_atomic(self.project.cache_dir, STATE_FILE,
                               json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
         record = self.project.ingest_record
-        if data["contents"] != UNKNOWN and (self.written.stamps or _of_another_generator(record)):
+        if data["contents"] != UNKNOWN and (self.written.stamps or record_of_another_generator(record)):
             with contextlib.suppress(OSError):  # an older record no longer matches the paper files: a full ingest
                 write_file_atomic(record.parent, record.name, self._record_text(data))
 

@@ -574,9 +574,12 @@ def _site_builder(project: Project) -> Builder:
 
 
 def _run_ingest(project: Project, digests: list[Path] | None) -> IngestOutcome:
-    from generator.ingest.catalog import run_ingest
+    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
 
-    return run_ingest(project, digests)
+    report = run_ingest(project, digests)
+    if notice := lacking_metadata_notice(report):
+        say(f"notice: {notice}")
+    return report
 
 
 def _stop_on_signals() -> dict[int, Any]:
