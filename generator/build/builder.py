@@ -536,8 +536,8 @@ class SiteBuilder:
         for path, paper, related, day_pages in page_builders.paper_page_parts(site, page_size):
             fingerprint = fingerprints[path] = prints.of_paper_page(paper, related, by_slug, day_pages)
             if self.keep_state or recorded.get(path) != fingerprint:
-                papers.append(paper)
-        pages += [page_builders.paper_page(paper, site, page_size) for paper in papers]
+                papers.append((path, paper))
+        pages += [page_builders.paper_page(paper, site, page_size, path) for path, paper in papers]
         return pages, _stale(pages, fingerprints, recorded)
 
     def _render_into(self, staged: StagedSite, resources: Resources, site: Site, pages: list[Page],

@@ -10,12 +10,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
+from types import MappingProxyType
 from typing import ClassVar
 
 from generator.build import urls
 from generator.content.schema import Paper
 from generator.content.taxonomy import Topic
 from generator.errors import SourceError
+
+NO_PAGES: Mapping[dt.date, int] = MappingProxyType({})  # Site.featured_pages of a paper on no long day
 
 
 @dataclass(frozen=True)
@@ -209,13 +212,13 @@ class Site:
             places = self._day_places[day] = {paper.slug: place for place, paper in enumerate(papers)}
         return places[slug] // page_size + 1
 
-    def featured_pages(self, paper: Paper, page_size: int) -> dict[dt.date, int]:
+    def featured_pages(self, paper: Paper, page_size: int) -> Mapping[dt.date, int]:
         """The paper's days whose list holds it past their first page, and that page (day_page)."""
         pages = {}
         for day in paper.featured:
             if len(self.papers_by_day[day]) > page_size and (page := self.day_page(day, paper.slug, page_size)) > 1:
                 pages[day] = page
-        return pages
+        return pages or NO_PAGES  # one empty mapping for the papers of short days: most papers
 
     def neighbour_days(self, day: dt.date) -> tuple[dt.date | None, dt.date | None]:
         """The featured days just before and after `day`."""
