@@ -2,9 +2,12 @@
 
 Escaping plain text case by case: tests/fixtures/cases/markdown.txt.
 """
+import random
+
 import pytest
 
-from generator.content.markdown import is_safe_url, plain_text, render_markdown
+from generator.content import markdown
+from generator.content.markdown import escape_markdown, is_safe_url, normalize_paragraphs, plain_text, render_markdown
 
 
 @pytest.mark.parametrize("url", [
@@ -55,3 +58,37 @@ def test_plain_text_of_a_body_already_on_one_line_is_the_same_as_of_any_other(te
 def test_plain_text_of_a_curators_markdown_is_the_text_its_page_shows(body, shown):
     """A meta description, papers.json or a search snippet shows no Markdown syntax."""
     assert plain_text(body) == shown
+
+
+def test_every_corpus_abstract_renders_as_markdown_it_renders_it():
+    """render_markdown makes plain paragraphs itself; a page must show what markdown-it would."""
+    from search_support import corpus_papers_1000
+
+    bodies = [paper.body for paper in corpus_papers_1000()]
+    bodies += [body.replace(". ", ".\n", 2) for body in bodies[:300]]  # hard-wrapped by a curator
+    bodies += ["\n\n".join(bodies[number:number + 3]) for number in range(0, 300, 3)]  # several paragraphs
+    assert sum(map(markdown._is_plain_paragraphs, bodies)) > 1200  # made here, not by markdown-it
+    assert [render_markdown(body) for body in bodies] == [markdown.parsed_html(body) for body in bodies]
+
+
+def test_text_that_looks_plain_renders_as_markdown_it_renders_it():
+    """Random text of the characters that make Markdown more than text, as written, as ingest
+    escapes it and as ingest lays out its paragraphs."""
+    pieces = ["a", " ", "  ", "\n", "\n\n", "\\", "*", "_", "&", "<", ">", '"', "#", "-", "1", ".", ")", "\t", "\r",
+              "`", "[", "]", "!", "~", "=", "+", "\x00", "é", "\xa0", "amp;", "#35;", "\\\n", "    ", "\u2028", "\x0c"]
+    generator = random.Random(11)
+    checked = 0
+    for _ in range(20_000):
+        text = "".join(generator.choice(pieces) for _ in range(generator.randint(1, 12)))
+        for candidate in (text, escape_markdown(text), normalize_paragraphs(escape_markdown(text))):
+            if markdown._is_plain_paragraphs(candidate):
+                checked += 1
+                assert render_markdown(candidate) == markdown.parsed_html(candidate), repr(candidate)
+    assert checked > 10_000
+
+
+def test_html_is_escaped_as_markdown_it_escapes_it():
+    from markdown_it.common.utils import escapeHtml
+
+    text = "".join(map(chr, range(32, 127))) + " é <b> &amp; \"quoted\" 'single'"
+    assert markdown.escape_html(text) == escapeHtml(text)

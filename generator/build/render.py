@@ -50,21 +50,10 @@ XML_TEXT_ESCAPES = (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"))
 MEMOIZED_FRAGMENTS = 100_000
 
 
-# One paragraph of lines that start with a letter and hold no character Markdown acts on
-# (no escapes, emphasis, code, links, entities, raw-HTML brackets, tabs or other control
-# characters) and no whitespace at either end: most abstracts. Such text can start no
-# block other than a paragraph, so its HTML is the escaped text in <p>, exactly as
-# markdown-it renders it, at a fraction of the cost.
-PLAIN_LINE = r"[^\W\d_][^`*_\[\]<>!&~\\\x00-\x1f\x7f]*(?<!\s)"
-PLAIN_PARAGRAPH = re.compile(rf"{PLAIN_LINE}(?:\n{PLAIN_LINE})*")
-
-
 @cache
 def abstract_html(markdown_text: str) -> str:
     """A paper body as safe HTML, TeX's quotation marks and text markup as they show; cached
     because feeds show the same papers again."""
-    if PLAIN_PARAGRAPH.fullmatch(markdown_text):
-        return f"<p>{markdown_text.replace(chr(34), '&quot;')}</p>\n"
     return tex_html(curly_tex_quotes(render_markdown(markdown_text)))
 
 

@@ -27,10 +27,8 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from markdown_it.common.utils import escapeHtml
-
 from generator.content.addresses import web_address
-from generator.content.markdown import plain_text
+from generator.content.markdown import escape_html, plain_text
 from generator.content.math import SPAN, dollars_as_text
 
 
@@ -340,9 +338,9 @@ def _plain(node: _Node) -> str:
 def _html(node: _Node, links: bool) -> str:
     """links: whether a web address may be a link here; not inside another (`\\href{a}{\\url{a}}`)."""
     if isinstance(node, str):
-        return escapeHtml(node)  # as markdown-it escaped the text around it
+        return escape_html(node)  # as markdown-it escaped the text around it
     is_link = links and bool(node.href) and web_address(node.href) is not None
     inner = "".join(_html(child, links and not is_link) for child in node.children)
     if node.tag:
         inner = f"<{node.tag}>{inner}</{node.tag}>"
-    return f'<a href="{escapeHtml(node.href)}" rel="nofollow">{inner}</a>' if is_link else inner
+    return f'<a href="{escape_html(node.href)}" rel="nofollow">{inner}</a>' if is_link else inner
