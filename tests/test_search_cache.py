@@ -299,19 +299,22 @@ def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Pat
     assert digests == {path: bytes_digest(data) for path, data in cold_build(ordered).items()}
 
 
-def test_fragments_beyond_the_kept_bytes_are_made_again_the_same(papers, monkeypatch):
+@pytest.mark.parametrize("stoppable", [False, True])
+def test_fragments_are_written_as_made_or_beyond_the_kept_bytes_made_again_the_same(papers, monkeypatch, stoppable):
+    """A command-line build, which cannot be stopped, writes each fragment as it is made; a dev-server
+    build keeps those it made up to FRAGMENT_BYTES_KEPT, and makes the others again to write them."""
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     expected = cold_build(ordered)
     term_cache.forget()
     first_two = sum(len(expected[search.fragment_path(number)]) for number in range(2))
-    monkeypatch.setattr(term_cache, "FRAGMENT_BYTES_KEPT", first_two)
+    monkeypatch.setattr(search, "FRAGMENT_BYTES_KEPT", first_two)
     made = []
     real = documents.fragment
     monkeypatch.setattr(documents, "fragment", lambda paper, *rest: made.append(paper.slug) or real(paper, *rest))
-    files = search.build_search_files(ordered, TOPICS)
+    files = search.build_search_files(ordered, TOPICS, should_stop=(lambda: False) if stoppable else None)
     assert files == expected
-    # Every paper's fragment is made while tokenizing; all but the first two (kept) once more to be written.
-    assert sorted(made) == sorted([paper.slug for paper in ordered] + [paper.slug for paper in ordered[2:]])
+    made_again = [paper.slug for paper in ordered[2:]] if stoppable else []
+    assert sorted(made) == sorted([paper.slug for paper in ordered] + made_again)
 
 
 def test_a_build_stopped_while_indexing_then_given_a_new_paper_gives_a_cold_builds_bytes(papers):

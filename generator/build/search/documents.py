@@ -7,7 +7,7 @@ Python object per term, for postings.py to add to the index. Of its fragment fil
 only the digest: remade_fragment() makes the file again from the paper when it is written (a new
 paper, or one whose number moved), which costs less than keeping 80,000 fragments (124 MB) in
 memory and in the cache file. The build that made a paper keeps its fragment, up to a budget
-(term_cache.TermCache.fragments).
+(search.MadeFragments).
 """
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ class Made:
     fields: tuple[tuple[Collection[str], Collection[int]], ...]
     lengths: tuple[int, ...]
     fragment_digest: str  # cache.bytes_digest of its fragment file
-    fragment: bytes  # the file itself, for the build that made it (TermCache.fragments)
+    fragment: bytes  # the file itself, for the build that made it (search.MadeFragments)
 
 
 def made(paper: Paper, topic_names: TopicNames) -> Made:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,10 +41,6 @@ from generator.content.taxonomy import TopicNames
 from generator.files import write_file_atomic
 
 MAGIC = b"paper-digest search index 2\n"
-# Bytes of fragment files a build keeps of those it made (TermCache.fragments): a cold build
-# writes every one, and making it again was 1.5 % of a cold build's CPU at 9,877 papers (16 MB of
-# fragments). At 80,000 papers (124 MB) the rest are made again.
-FRAGMENT_BYTES_KEPT = 32 << 20
 CHECK_EVERY = 500  # papers between two checkpoint calls: at most ~0.15 s of tokenizing
 DIGEST_BYTES = 16  # a fragment's digest: the bytes whose hex cache.bytes_digest gives
 _memo: Index | None = None  # the index of the last build in this process
@@ -77,13 +73,12 @@ class TermCache:
         self._file_read = False
         self._known = 0  # documents in the index found in memory or in the file
         self._differing = 0  # papers made, and documents of that index not in this build
-        self.fragments: dict[str, bytes] = {}  # fragment files this build made, by digest, up to FRAGMENT_BYTES_KEPT
-        self._fragment_bytes = 0
 
     def index(self, papers: Sequence[Paper], topic_names: TopicNames, checkpoint: Callable[[], None],
-              stoppable: bool = True) -> Index:
-        """The index of the papers, numbered in their order; checkpoint is called every CHECK_EVERY
-        papers and between the steps (it may raise to stop, when stoppable)."""
+              stoppable: bool = True) -> Generator[tuple[int, documents.Made], None, Index]:
+        """The index of the papers, numbered in their order, returned once each paper made now has
+        been yielded as it is made, with its number; checkpoint is called every CHECK_EVERY papers
+        and between the steps (it may raise to stop, when stoppable)."""
         global _unindexed
         checkpoint()
         known = self._load()
@@ -105,18 +100,13 @@ class TermCache:
                     made_row = len(new)
                     data = documents.made(paper, topic_names)
                     new.add(key, data)
-                    self._keep_fragment(data)
+                    yield number, data
                 row = -made_row - 1
             rows[number] = row
         terms.forget_memos()  # they served this build's tokenizing
         self._known = len(known)
         self._differing = int((rows < 0).sum()) + len(row_of)
         return updated(known, rows, new, checkpoint, spend_new=not stoppable)
-
-    def _keep_fragment(self, data: documents.Made) -> None:
-        if self._fragment_bytes + len(data.fragment) <= FRAGMENT_BYTES_KEPT:
-            self.fragments[data.fragment_digest] = data.fragment
-            self._fragment_bytes += len(data.fragment)
 
     def _load(self) -> Index:
         # With the memo filled by an earlier build in this process (the dev server), the few papers
