@@ -234,8 +234,8 @@ def test_the_first_ingest_after_an_upgrade_names_the_papers_lacking_their_digest
     done = digest_cli(project, "build")
     assert done.returncode == 0, done.stderr
     notices = [line for line in done.stdout.splitlines() if line.startswith("notice:")]
-    assert len(notices) == 1 and "1 paper lacks (" in notices[0], done.stdout
-    assert f"{thyme.name}) metadata a digest" in notices[0]
+    assert len(notices) == 1 and notices[0].startswith("notice: 1 paper ("), done.stdout
+    assert f"{thyme.name}) lacks metadata a digest it came from holds: " in notices[0]
     assert "comments (1), submitted_by (1)" in notices[0] and "`digest backfill` fills it in" in notices[0]
     assert snapshot(project / "content" / "papers") == before  # a notice: nothing is filled
     # The record is written anew: the next commands say it no more, nor of a curator's removal.

@@ -591,10 +591,12 @@ def lacking_metadata_notice(report: IngestReport) -> str | None:
     papers = len(report.lacking)
     fields = Counter(name for names in report.lacking.values() for name in names)
     examples = ", ".join(display_path(path) for path in list(report.lacking)[:2]) + (", …" if papers > 2 else "")
-    return (f"{papers:,} {'paper lacks' if papers == 1 else 'papers lack'} ({examples}) metadata a digest they came "
-            f"from holds: {', '.join(f'{name} ({count:,})' for name, count in sorted(fields.items()))}. An older "
-            "ingest did not read it, or a curator removed it: `digest backfill` fills it in; review "
-            "`git diff content/papers` before committing")
+    one = papers == 1
+    return (f"{papers:,} {'paper' if one else 'papers'} ({examples}) {'lacks' if one else 'lack'} metadata "
+            f"{'a digest it came from holds' if one else 'digests they came from hold'}: "
+            f"{', '.join(f'{name} ({count:,})' for name, count in sorted(fields.items()))}. An older ingest did not "
+            "read it, or a curator removed it; `digest backfill` fills it in (review `git diff content/papers` "
+            "before committing)")
 
 
 def missing_metadata(paper: Paper, draft: DraftPaper) -> list[str]:
