@@ -301,8 +301,8 @@ def test_a_build_makes_only_the_fragments_its_record_lacks(papers, tmp_path: Pat
 
 @pytest.mark.parametrize("stoppable", [False, True])
 def test_fragments_are_written_as_made_or_beyond_the_kept_bytes_made_again_the_same(papers, monkeypatch, stoppable):
-    """A command-line build, which cannot be stopped, writes each fragment as it is made; a dev-server
-    build keeps those it made up to FRAGMENT_BYTES_KEPT, and makes the others again to write them."""
+    """Both keep the fragments they made up to FRAGMENT_BYTES_KEPT; past it, a command-line build,
+    which cannot be stopped, writes each as it is made, and a dev-server build makes it again."""
     ordered = sorted(papers, key=lambda paper: (paper.first_featured, paper.slug))
     expected = cold_build(ordered)
     term_cache.forget()
