@@ -113,8 +113,9 @@ class MadeFragments:
     written after the shards. Past it, a build that cannot be stopped (the command line's) writes
     each as it is made, where making it again took 1.6 s at 80,000 papers (124 MB of fragments);
     one that may be stopped (the dev server's) writes its search files only once the index is
-    whole, and makes those again. Kept, they are written in a stretch of their own: written as
-    made at 9,877 papers, the search process took 0.3 s more (tokenizing between the writes)."""
+    whole, and makes those again. Kept, they are written in a stretch of their own, as before:
+    written as made, a 9,877-paper build seemed 0.3 s of CPU slower in alternating runs, a
+    difference that vanished with the runs' order swapped (bench/RESULTS.md)."""
 
     def __init__(self, written_now: bool):
         self.written_now = written_now

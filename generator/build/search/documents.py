@@ -6,8 +6,8 @@ cache makes only its new papers. NewDocuments holds those in numpy-ready columns
 Python object per term, for postings.py to add to the index. Of its fragment file the index keeps
 only the digest: remade_fragment() makes the file again from the paper when it is written (a new
 paper, or one whose number moved), which costs less than keeping 80,000 fragments (124 MB) in
-memory and in the cache file. The build that made a paper keeps its fragment, up to a budget
-(search.MadeFragments).
+memory and in the cache file. The build that made a paper keeps its fragment, up to a budget,
+or past it writes the fragment as it is made (search.MadeFragments).
 """
 from __future__ import annotations
 
