@@ -181,6 +181,20 @@ def test_a_line_break_in_a_title_is_reported_at_its_line_in_the_file(tmp_path: P
     assert [(error.line, error.hint) for error in errors] == [(2, ONE_LINE_HINT)]
 
 
+@pytest.mark.parametrize("bad", NOT_ONE_LINE, ids=[f"U+{ord(bad):04X}" for bad in NOT_ONE_LINE])
+@pytest.mark.parametrize("key", PLACES)
+def test_an_escaped_control_character_in_a_file_is_reported_at_its_field(tmp_path: Path, key: str, bad: str):
+    """Escaped as ingest writes it, the YAML is fine and the value is not: the field is named at its line."""
+    path = tmp_path / "sparse-routing.md"
+    text = format_paper_file(valid_fields(**PLACES[key](bad)), "x")
+    path.write_text(text, encoding="utf-8")
+    line = 1 + text.split("\n").index(next(line for line in text.split("\n") if line.startswith(f"{key}:")))
+    paper_file, errors = read_paper_file(path)
+    assert paper_file is None
+    assert (errors[0].line, errors[0].message) == (
+        line, f"field '{key}' contains the character U+{ord(bad):04X}, a control character or line break")
+
+
 def test_printable_unicode_is_one_line_text():
     title = "D^{2}MoE — μ-Experts: 大模型 with e\u0301 and \u00a0 and 😀 & <think>"
     assert validate_fields(valid_fields(title=title, authors=["José\u0301 Ñ", "李明"]), {}, "p.md") == []
@@ -195,7 +209,7 @@ def test_identifier_patterns_match_whole_values_only(pattern: re.Pattern, good: 
 
 
 def test_paper_from_fields_reads_what_the_file_says():
-    fields, key_lines, body, body_line = parse_front_matter(
+    fields, key_lines, body, body_line, _ = parse_front_matter(
         "---\ntitle: '  Padded  '\nslug: p\nfeatured: [2025-08-19, 2025-08-18, 2025-08-19]\ntopics: [b, a]\n"
         "rule_topics: []\n---\nBody\n")
     assert validate_fields(fields, key_lines, "p.md") == []

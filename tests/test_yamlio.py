@@ -180,7 +180,7 @@ PAPER = "---\ntitle: T\nslug: s\nfeatured: [2025-08-18]\ntopics: [moe]\n{extra}-
 
 
 def test_front_matter_gives_fields_and_file_lines_of_its_keys() -> None:
-    fields, key_lines, body, body_line = parse_front_matter(PAPER.format(extra="links:\n- url: https://a.example\n"))
+    fields, key_lines, body, body_line, _ = parse_front_matter(PAPER.format(extra="links:\n- url: https://a.example\n"))
     assert fields["links"] == [{"url": "https://a.example"}]
     assert key_lines == {"title": 2, "slug": 3, "featured": 4, "topics": 5, "links": 6}
     assert (body, body_line) == ("The abstract.\n", 9)

@@ -131,14 +131,14 @@ def parse_paper_file(path: Path, data: bytes, shown: str | None = None) -> tuple
         line = undecodable_line(data, error)
         return None, [SourceError(shown, line, "not UTF-8 text", "save the file as UTF-8")]
     try:
-        fields, key_lines, body, body_line = parse_front_matter(text)
+        front = parse_front_matter(text)
     except FrontMatterError as error:
         return None, [SourceError(shown, error.line, error.message, error.hint)]
-    errors = validate_fields(fields, key_lines, shown, expected_slug=path.stem)
+    errors = validate_fields(front.fields, front.key_lines, shown, expected_slug=path.stem, one_line=front.one_line)
     if errors:
         return None, errors
-    paper = paper_from_fields(fields, body, shown, body_line)
-    return PaperFile(paper, key_lines, "\n".join(identity_keys(paper.title, paper.body, paper.arxiv_id))), []
+    paper = paper_from_fields(front.fields, front.body, shown, front.body_line)
+    return PaperFile(paper, front.key_lines, "\n".join(identity_keys(paper.title, paper.body, paper.arxiv_id))), []
 
 
 def paper_from_fields(fields: dict[str, Any], body: str, path: str, body_line: int) -> Paper:

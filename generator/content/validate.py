@@ -14,13 +14,14 @@ ONE_LINE_HINT = "delete it: front matter values are one line of plain text (they
 
 
 def validate_fields(fields: dict[str, Any], key_lines: dict[str, int], path: str,
-                    expected_slug: str | None = None) -> list[SourceError]:
-    """Every schema problem of one paper's front matter."""
+                    expected_slug: str | None = None, one_line: bool = False) -> list[SourceError]:
+    """Every schema problem of one paper's front matter. one_line: the values are known to hold
+    no character schema.NOT_ONE_LINE matches (frontmatter.FrontMatter.one_line)."""
     # Looked up on each call, so that a variant of Paper installed in `schema` is the one checked against.
     declared = {schema_field.name: schema_field for schema_field in schema.front_matter_fields(schema.Paper)}
     errors = unknown_fields(fields, declared, key_lines, path) + missing_fields(fields, declared, path)
     errors += [error for name, value in fields.items() if name in declared
-               for error in value_problems(declared[name], value, key_lines.get(name, 1), path)]
+               for error in value_problems(declared[name], value, key_lines.get(name, 1), path, one_line)]
     slug = fields.get("slug")
     if expected_slug and isinstance(slug, str) and slug != expected_slug:
         errors.append(SourceError(path, key_lines.get("slug", 1),
@@ -40,9 +41,10 @@ def missing_fields(fields: dict[str, Any], declared: dict[str, schema.SchemaFiel
             for name, schema_field in declared.items() if schema_field.spec.required and name not in fields]
 
 
-def value_problems(schema_field: schema.SchemaField, value: Any, line: int, path: str) -> list[SourceError]:
+def value_problems(schema_field: schema.SchemaField, value: Any, line: int, path: str,
+                   one_line: bool = False) -> list[SourceError]:
     """At most one problem per field: the first one is what the curator has to fix."""
-    character = first_invisible_character(value)
+    character = None if one_line else first_invisible_character(value)
     if character is not None:
         return [SourceError(path, line, f"field '{schema_field.name}' contains the character "
                                         f"U+{ord(character):04X}, a control character or line break", ONE_LINE_HINT)]
