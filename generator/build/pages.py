@@ -30,6 +30,7 @@ from generator.content.math import SPAN
 from generator.content.schema import LINK_KINDS, Paper, exported_fields
 from generator.content.taxonomy import Topic
 from generator.content.tex_text import shown_text
+from generator.jsonout import compact_json
 
 # Which part of the site a page belongs to: ("paper", slug), ("topic", slug), ("day", date), or
 # SITE_WIDE for the pages every change may reach (home, indexes, the site feed, papers.json...).
@@ -574,7 +575,7 @@ def papers_json(context: Mapping, reuse: RecordReuse | None = None, name: str = 
             entry = known.get(id(paper))
             text = entry[1] if entry is not None and entry[0] is paper else earlier.record(number, paper.slug)
             if text is None:
-                text = paper_record_json(paper).encode()
+                text = paper_record_json(paper)
             if _rendering_again:
                 kept[id(paper)] = paper, text
             yield b",\n" + text if number else text
@@ -664,7 +665,7 @@ class EarlierRecords:
             return None
         self._next = line + 1
         text = text.removesuffix(b"\n").removesuffix(b",")
-        whole = text.startswith(b"{") and text.endswith(b"}") and f'"slug": "{slug}"'.encode() in text
+        whole = text.startswith(b"{") and text.endswith(b"}") and f'"slug":"{slug}"'.encode() in text
         return text if whole else None
 
 
@@ -693,8 +694,8 @@ def _slug(paper: Paper) -> str:
     return paper.slug
 
 
-def paper_record_json(paper: Paper) -> str:
-    return json.dumps(paper_record(paper), ensure_ascii=False, sort_keys=True)
+def paper_record_json(paper: Paper) -> bytes:
+    return compact_json(paper_record(paper), sort_keys=True)
 
 
 def paper_record(paper: Paper) -> dict:

@@ -75,10 +75,14 @@ def forget(project: Project) -> None:
 
 
 def save(project: Project, record: BuildRecord) -> None:
+    # Loaded here: a build imports this module before its paper parsers fork, and orjson's import
+    # (uuid's with it) would add to that stretch, when one core works alone (cli.cmd_build).
+    from generator.jsonout import compact_json
+
     data = {"key": record.key, "site": site_listing(project.site), "pages": record.pages, "files": record.files,
             "records": base64.b64encode(record.records).decode("ascii")}
     try:
-        write_file_atomic(project.cache_dir, RECORD_FILE, json.dumps(data, separators=(",", ":")).encode())
+        write_file_atomic(project.cache_dir, RECORD_FILE, compact_json(data))
     except OSError:
         return  # a read-only checkout still builds, only cold each time
 

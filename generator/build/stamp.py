@@ -176,6 +176,8 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
     (files.is_racy) may change again unseen, keeping its stamp: its mtime is left out, so the
     digest never matches, and the second look compares its bytes (after an ingest, the next
     build took 6.5 s at 80,000 papers to find the site up to date)."""
+    from generator.jsonout import compact_json  # not before the parsers fork: see record.save
+
     if inputs is None:
         return
     folders = [str(folder) for folder in project.input_folders()]  # as input_stamps took them
@@ -189,7 +191,7 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
                "mtimes": [mtime for _, mtime in stamps.values()], "digests": [known[key] for key in stamps]}
     summary = {"digest": digest, "folders": folders, "names": _names(inputs), "context": context}
     try:
-        write_file_atomic(project.cache_dir, INPUTS_FILE, json.dumps(entries, separators=(",", ":")).encode())
+        write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json(entries))
         write_file_atomic(project.cache_dir, STAMP_FILE, json.dumps(summary).encode())
     except OSError:
         return  # a read-only checkout still builds, only each time

@@ -37,6 +37,7 @@ from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, TopicNames
 from generator.files import Output, Remade, output_bytes
 from generator.heap import gc_paused
+from generator.jsonout import compact_json
 
 MANIFEST_PATH = "search/index.json"
 INDEX_PATH = MANIFEST_PATH
@@ -91,10 +92,10 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
     for shard in make_shards(index.vocabulary, index.fields, checkpoint):
         yield f"search/s/{shard.name}.json", shard.data
         shard_names.append([shard.key, shard.name])
-    vocabulary = _json(index.vocabulary)
+    vocabulary = compact_json(index.vocabulary)
     yield f"search/v/{content_name(vocabulary)}.json", vocabulary
     yield from _fragments(ordered, topic_names, index, made)
-    yield MANIFEST_PATH, _json({
+    yield MANIFEST_PATH, _json_with_floats({
         "format": FORMAT,
         "lunr": LUNR_VERSION,
         "fields": [list(field) for field in FIELDS],
@@ -161,5 +162,6 @@ def fragment_path(number: int) -> str:
     return f"search/f/{number // FRAGMENTS_PER_FOLDER}/{number}.json"
 
 
-def _json(value: object) -> bytes:
+def _json_with_floats(value: object) -> bytes:
+    """As jsonout.compact_json writes, for a value holding floats (k1, b), which it leaves to json."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

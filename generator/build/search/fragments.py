@@ -17,13 +17,12 @@ Plain text only: search.js puts it in the page with DOM text nodes.
 """
 from __future__ import annotations
 
-import json
-
 from generator.build import urls
 from generator.build.quick_links import web_quick_links
 from generator.content.markdown import curly_tex_quotes
 from generator.content.math import math_text
 from generator.content.schema import Paper
+from generator.jsonout import compact_json
 
 SHOWN_AUTHORS = 3
 
@@ -45,4 +44,4 @@ def fragment(paper: Paper, abstract: str, topics: list[list[str]], lengths: list
                 ("i", paper.arxiv_id or None),
                 ("k", [list(link) for link in web_links] or None))
     data.update((key, value) for key, value in optional if value is not None)
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return compact_json(data)
