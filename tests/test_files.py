@@ -11,6 +11,7 @@ from generator.files import (
     resolve_inside,
     safe_parts,
     write_file_atomic,
+    write_new_file,
 )
 
 
@@ -80,3 +81,19 @@ def test_a_file_changed_in_the_last_two_seconds_is_racy():
     now = time.time_ns()
     assert is_racy(now) and is_racy(now - 1_900_000_000)
     assert not is_racy(now - 2_100_000_000)
+
+
+
+PAGE = b"<p>a page</p>" * 50
+
+
+@pytest.mark.parametrize("data", [lambda: PAGE, lambda: (PAGE[:9], PAGE[9:]), lambda: iter([PAGE[:9], PAGE[9:]])],
+                         ids=["bytes", "a page's parts", "a stream"])
+def test_a_new_file_holds_all_its_data_however_little_each_write_takes(tmp_path, monkeypatch, data):
+    """A write may take fewer bytes than it is given (a signal, a full disk's last blocks): the rest follows."""
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda descriptor, view: real_write(descriptor, bytes(view)[:7]))
+    path = tmp_path / "page.html"
+    path.write_bytes(b"an older, longer page" * 100)
+    write_new_file(str(path), data())
+    assert path.read_bytes() == PAGE

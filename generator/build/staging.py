@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from generator.files import Data, resolve_inside, safe_parts, write_data
+from generator.files import Data, resolve_inside, safe_parts, write_new_file
 
 
 class StagedSite:
@@ -58,8 +58,7 @@ class StagedSite:
         if folder not in self._made_folders:
             _make_folder(folder)
             self._made_folders.add(folder)
-        with open(target, "wb") as stream:
-            write_data(stream, data)
+        write_new_file(target, data)
 
     def commit(self) -> bool:
         """Swap the staged site in; whether it replaced a site/ that was there. Where the kernel
