@@ -210,14 +210,31 @@ class FileStampCache:
     def _encoded(self) -> Iterator[bytes]:
         """The file, entry by entry: one text of 80,000 papers' entries added 300 MB to the peak of a
         build's memory (and took four bytes a character once any of them held an emoji: hence ASCII)."""
+        from generator.jsonout import compact_json  # not before the parsers fork: see record.save
+
         yield b'{"version":' + _COMPACT_JSON.encode(self.version).encode("ascii") + b',"entries":{'
         for number, (key, entry) in enumerate(self._entries.items()):
-            line = f"{_COMPACT_JSON.encode(key)}:{_COMPACT_JSON.encode(entry)}".encode("ascii")
+            # ASCII text is the same bytes either way, and orjson's in an eighth of the time (9,877
+            # papers' entries: 80 -> 14 ms). Other text stays json's: orjson keeps a UTF-8 copy
+            # of each non-ASCII text it writes for as long as the text lives, the cache's whole life.
+            if key.isascii() and _is_ascii(entry):
+                line = compact_json(key) + b":" + compact_json(entry)
+            else:
+                line = f"{_COMPACT_JSON.encode(key)}:{_COMPACT_JSON.encode(entry)}".encode("ascii")
             yield b"," + line if number else line
         yield b"}}"
 
 
 _COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
+def _is_ascii(value: Any) -> bool:
+    """Whether every text in a JSON value (lists, text, numbers; a mapping counts as not) is ASCII."""
+    if isinstance(value, str):
+        return value.isascii()
+    if isinstance(value, list):
+        return all(map(_is_ascii, value))
+    return not isinstance(value, dict)
 
 
 def _is_entry(entry: Any) -> bool:
