@@ -128,7 +128,10 @@ def _token_forms(token: str) -> tuple[str, ...]:
     if core.isascii() and core.isalpha():  # most tokens: one plain word, one form
         term = search_term(core)
         return (term,) if term else ()
-    return tuple(term for group in _GROUP.findall(token) for term in _group_forms(group))
+    groups = _GROUP.findall(token)
+    if len(groups) == 1:
+        return _group_forms(groups[0])
+    return tuple(term for group in groups for term in _group_forms(group))
 
 
 def _group_forms(group: str) -> tuple[str, ...]:
@@ -158,6 +161,12 @@ def search_term(form: str) -> str:
 
 def word_forms(group: str) -> list[str]:
     """The unstemmed forms of one normalized group (rule 4 above), duplicates kept."""
+    if group.isascii() and group.replace("-", "").isalpha():
+        return _hyphenated_forms(group.split("-"))
+    return _any_group_forms(group)
+
+
+def _any_group_forms(group: str) -> list[str]:
     runs, joiners = _JOINER.split(group), _JOINER.findall(group)
     forms: list[str] = []
     for number, run in enumerate(runs):
@@ -175,6 +184,14 @@ def word_forms(group: str) -> list[str]:
     return forms
 
 
+def _hyphenated_forms(runs: list[str]) -> list[str]:
+    """word_forms of ASCII letters joined by hyphens ("large-scale"), most groups of two runs or
+    more: no run holds a digit or follows an apostrophe, and a join is the runs side by side."""
+    joins = ["".join(runs[start:stop]) for start in range(len(runs) - 1)
+             for stop in range(start + 2, min(start + MAX_JOINED, len(runs)) + 1)]
+    return runs + joins + (["".join(runs)] if len(runs) > MAX_JOINED else [])
+
+
 def joined(runs: list[str], joiners: list[str]) -> str:
     """Runs put back together without their joiners, except a "." between two digits."""
     text = runs[0]
@@ -185,5 +202,6 @@ def joined(runs: list[str], joiners: list[str]) -> str:
 
 
 def _index_forms(group: str) -> tuple[str, ...]:
-    terms = (search_term(form) for form in word_forms(group))
-    return tuple(dict.fromkeys(term for term in terms if term))
+    terms = dict.fromkeys(map(search_term, word_forms(group)))
+    terms.pop("", None)  # the stop words'
+    return tuple(terms)
