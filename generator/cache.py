@@ -26,6 +26,7 @@ from typing import Any
 
 import generator
 from generator.files import is_racy, list_files, read_regular_file, write_file_atomic
+from generator.jsonout import ascii_json, compact_json
 
 FORMAT = 2  # the layout of cache files; bump when it changes
 GENERATOR_DIR = Path(generator.__file__).resolve().parent
@@ -210,9 +211,7 @@ class FileStampCache:
     def _encoded(self) -> Iterator[bytes]:
         """The file, entry by entry: one text of 80,000 papers' entries added 300 MB to the peak of a
         build's memory (and took four bytes a character once any of them held an emoji: hence ASCII)."""
-        from generator.jsonout import compact_json  # not before the parsers fork: see record.save
-
-        yield b'{"version":' + _COMPACT_JSON.encode(self.version).encode("ascii") + b',"entries":{'
+        yield b'{"version":' + ascii_json(self.version).encode("ascii") + b',"entries":{'
         for number, (key, entry) in enumerate(self._entries.items()):
             # ASCII text is the same bytes either way, and orjson's in an eighth of the time (9,877
             # papers' entries: 80 -> 14 ms). Other text stays json's: orjson keeps a UTF-8 copy
@@ -220,12 +219,9 @@ class FileStampCache:
             if key.isascii() and _is_ascii(entry):
                 line = compact_json(key) + b":" + compact_json(entry)
             else:
-                line = f"{_COMPACT_JSON.encode(key)}:{_COMPACT_JSON.encode(entry)}".encode("ascii")
+                line = f"{ascii_json(key)}:{ascii_json(entry)}".encode("ascii")
             yield b"," + line if number else line
         yield b"}}"
-
-
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 def _is_ascii(value: Any) -> bool:

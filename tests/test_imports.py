@@ -38,24 +38,24 @@ def test_working_out_related_papers_loads_none_of_the_numpy_modules_it_never_use
     assert shown.split()[1:] == []
 
 
+def loaded_on_first_use(imports: str, module: str, call: str, text: str) -> list[str]:
+    """In a child Python: whether `module` is loaded after `imports`, whether it is after `call`,
+    and whether what the call returned holds `text`."""
+    return run_python(f"import sys\n{imports}\nbefore = {module!r} in sys.modules\nmade = {call}\n"
+                      f"print(before, {module!r} in sys.modules, {text!r} in made)").split()
+
+
 def test_the_math_converter_loads_at_the_first_formula():
-    shown = run_python("import sys, generator.build.builder\n"
-                       "from generator.content.math import math_html\n"
-                       "before = 'latex2mathml' in sys.modules\n"
-                       "html = math_html('Energy $E = mc^2$')\n"
-                       "print(before, 'latex2mathml' in sys.modules, '<msup>' in html)")
-    assert shown.split() == ["False", "True", "True"]
+    assert loaded_on_first_use("import generator.build.builder\nfrom generator.content.math import math_html",
+                               "latex2mathml", "math_html('Energy $E = mc^2$')", "<msup>") == ["False", "True", "True"]
 
 
 def test_the_paper_parsers_start_before_markdown_it_loads_and_it_loads_for_the_first_markdown_body():
     # `digest build` forks the paper parsers once generator.content.papers is imported (cli.cmd_build):
     # whatever that import loads is paid before both cores work.
-    shown = run_python("import sys\nimport generator.content.papers\n"
-                       "from generator.content.markdown import render_markdown\n"
-                       "before = 'markdown_it' in sys.modules\n"
-                       "html = render_markdown('*one* [two](https://example.org)')\n"
-                       "print(before, 'markdown_it' in sys.modules, '<em>one</em>' in html)")
-    assert shown.split() == ["False", "True", "True"]
+    assert loaded_on_first_use("import generator.content.papers\nfrom generator.content.markdown import render_markdown",
+                               "markdown_it", "render_markdown('*one* [two](https://example.org)')",
+                               "<em>one</em>") == ["False", "True", "True"]
 
 
 def test_a_deferred_module_loads_when_first_used():
@@ -95,3 +95,11 @@ def test_loading_the_build_starts_no_blas_threads():
                          "numpy.ones((64, 64)) @ numpy.ones((64, 64))\n"  # a BLAS call, had it threads to use
                          "print(len(os.listdir('/proc/self/task')))")
     assert threads.split() == ["1"]
+
+
+def test_orjson_loads_after_the_paper_parsers_fork_at_the_first_json_written():
+    # The modules `digest build` imports before it forks the paper parsers (cli.cmd_build) write JSON
+    # with jsonout, but only later: orjson's import, uuid's with it, waits until then.
+    assert loaded_on_first_use("import generator.cli, generator.build.stamp, generator.content.papers\n"
+                               "from generator.jsonout import compact_json",
+                               "orjson", "compact_json({'a': 'b'}).decode()", '{"a":"b"}') == ["False", "True", "True"]

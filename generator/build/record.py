@@ -27,6 +27,7 @@ from pathlib import Path
 
 from generator.cache import generator_version
 from generator.files import list_files, read_regular_file, write_file_atomic
+from generator.jsonout import compact_json
 from generator.project import Project
 
 RECORD_FILE = "build-record.json"  # in the project's cache folder
@@ -75,10 +76,6 @@ def forget(project: Project) -> None:
 
 
 def save(project: Project, record: BuildRecord) -> None:
-    # Loaded here: a build imports this module before its paper parsers fork, and orjson's import
-    # (uuid's with it) would add to that stretch, when one core works alone (cli.cmd_build).
-    from generator.jsonout import compact_json
-
     data = {"key": record.key, "site": site_listing(project.site), "pages": record.pages, "files": record.files,
             "records": base64.b64encode(record.records).decode("ascii")}
     try:

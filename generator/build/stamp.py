@@ -37,6 +37,7 @@ from generator.cache import (
 )
 from generator.files import is_racy, read_stamped_file, write_file_atomic
 from generator.heap import gc_paused
+from generator.jsonout import compact_json
 from generator.project import Project
 
 STAMP_FILE = "build-stamp.json"  # in the project's cache folder
@@ -176,8 +177,6 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
     (files.is_racy) may change again unseen, keeping its stamp: its mtime is left out, so the
     digest never matches, and the second look compares its bytes (after an ingest, the next
     build took 6.5 s at 80,000 papers to find the site up to date)."""
-    from generator.jsonout import compact_json  # not before the parsers fork: see record.save
-
     if inputs is None:
         return
     folders = [str(folder) for folder in project.input_folders()]  # as input_stamps took them

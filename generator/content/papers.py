@@ -29,6 +29,7 @@ from generator.content.yamlout import dump_fields
 from generator.errors import SourceError, display_path, undecodable_line
 from generator.files import link_leading_out, read_stamped_file, write_file_atomic
 from generator.heap import gc_paused
+from generator.jsonout import ascii_json
 from generator.project import Project
 
 CACHE_FILE = "papers.json"  # in the project's cache folder
@@ -474,7 +475,7 @@ def _paper_file_to_json(paper_file: PaperFile) -> list[str]:
     PaperFile's own strings."""
     paper = paper_file.paper
     meta = [_to_json(fields_from_paper(paper)), paper_file.key_lines, paper.body_line]
-    return [_COMPACT_JSON.encode(meta), paper.body, paper_file.identity]
+    return [ascii_json(meta), paper.body, paper_file.identity]
 
 
 def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
@@ -491,7 +492,6 @@ def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
         return None
 
 
-_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
 
 
 DATE_TAG = "date"  # {"date": "2025-08-18"} in the cache stands for a date value

@@ -21,7 +21,6 @@ with this build's papers, shards.py writes the shards.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from generator.content.schema import Paper
 from generator.content.taxonomy import Topic, TopicNames
 from generator.files import Output, Remade, output_bytes
 from generator.heap import gc_paused
-from generator.jsonout import compact_json
+from generator.jsonout import compact_json, compact_json_with_floats
 
 MANIFEST_PATH = "search/index.json"
 INDEX_PATH = MANIFEST_PATH
@@ -95,7 +94,7 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
     vocabulary = compact_json(index.vocabulary)
     yield f"search/v/{content_name(vocabulary)}.json", vocabulary
     yield from _fragments(ordered, topic_names, index, made)
-    yield MANIFEST_PATH, _json_with_floats({
+    yield MANIFEST_PATH, compact_json_with_floats({  # k1 and b
         "format": FORMAT,
         "lunr": LUNR_VERSION,
         "fields": [list(field) for field in FIELDS],
@@ -160,8 +159,3 @@ def _fragments(ordered: list[Paper], topic_names: TopicNames, index: Index,
 def fragment_path(number: int) -> str:
     """The site-relative path of document `number`'s fragment (search.js's Store.fragment)."""
     return f"search/f/{number // FRAGMENTS_PER_FOLDER}/{number}.json"
-
-
-def _json_with_floats(value: object) -> bytes:
-    """As jsonout.compact_json writes, for a value holding floats (k1, b), which it leaves to json."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
