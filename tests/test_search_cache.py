@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import tracemalloc
 import weakref
 from pathlib import Path
 
@@ -361,3 +362,31 @@ def test_a_build_that_cannot_be_stopped_lets_its_new_columns_go_before_the_index
     assert taken and alive_when_unpacked == [0] * len(FIELDS)
     term_cache.forget()
     assert files == search.build_search_files(papers, TOPICS, should_stop=lambda: False)  # keeps them, same bytes
+
+
+def test_an_update_that_leaves_documents_out_copies_their_postings_once():
+    # A day that features papers again, or an edit in the preview, leaves their old documents out of
+    # the last build's index. At 80,000 papers the abstracts hold 9 million postings (8 bytes each,
+    # packed): leaving them out of each column before packing them took 325 MiB at updated()'s peak.
+    terms_count, documents_count, per_term = 50_000, 20_000, 40
+    step = documents_count // per_term
+    documents_of_each = np.tile(np.arange(0, documents_count, step, dtype=documents.TERM_ID), terms_count)
+    postings_count = len(documents_of_each)
+    abstracts = postings.FieldPostings(np.arange(0, postings_count + 1, per_term, dtype=np.int64), documents_of_each,
+                                       np.ones(postings_count, dtype=documents.TERM_ID),
+                                       np.zeros(documents_count, dtype=documents.TERM_ID))
+    nothing = postings.FieldPostings(np.zeros(terms_count + 1, dtype=np.int64), np.zeros(0, dtype=documents.TERM_ID),
+                                     np.zeros(0, dtype=documents.TERM_ID), np.zeros(documents_count, dtype=documents.TERM_ID))
+    fields = tuple(abstracts if name == "abstract" else nothing for name, _ in FIELDS)
+    index = postings.Index([f"t{number:06d}" for number in range(terms_count)], [bytes(KEY_BYTES)] * documents_count,
+                           ["0" * 32] * documents_count, fields)
+    rows = np.arange(1, documents_count, dtype=np.int64)  # document 0 left out, the others one place earlier
+    tracemalloc.start()
+    try:
+        updated = postings.updated(index, rows, documents.NewDocuments(), lambda: None)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    kept = updated.fields[FIELDS.index(("abstract", 1))]
+    assert len(kept.documents) == postings_count - terms_count and kept.documents.max() == documents_of_each.max() - 1
+    assert peak < 28 * postings_count  # packed once: 21 bytes a posting; each column filtered first: 37
