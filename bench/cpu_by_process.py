@@ -1,13 +1,14 @@
 """Where a command's CPU time goes: each of its processes' CPU time and peak memory, and the cores it left idle.
 
-    .venv/bin/python bench/cpu_by_process.py [--step 0.05] [--cores 2] -- COMMAND...
+    .venv/bin/python bench/cpu_by_process.py [--step 0.05] [--cores 2] [--each] -- COMMAND...
 
 e.g. in a bench project: `rm -rf site .cache && python bench/cpu_by_process.py -- digest build`.
 Every few milliseconds it reads the time on CPU of the command and of every process it forked
 (/proc/<pid>/task/*/schedstat, in nanoseconds) and peak resident memory (VmHWM in
 /proc/<pid>/status), then prints the cores busy per step, each process's CPU time and peak in the
-order they started, and the core-seconds left idle. A build that keeps
-every core busy can only get faster with less CPU; idle stretches show where work could move.
+order they started, and the core-seconds left idle. With --each, every step also shows each
+process's share of a core, in the order they started: which one works alone, or waits. A build
+that keeps every core busy can only get faster with less CPU; idle stretches show where work could move.
 The sampler itself takes a few percent of one core, shown in the busy cores. Linux only.
 """
 from __future__ import annotations
@@ -52,6 +53,14 @@ def cpu_nanoseconds(pids: list[int]) -> dict[tuple[int, str], int]:
     return times
 
 
+def per_process_nanoseconds(times: dict[tuple[int, str], int]) -> dict[int, int]:
+    """pid -> the time on CPU of all its threads."""
+    totals: dict[int, int] = {}
+    for (pid, _), nanoseconds in times.items():
+        totals[pid] = totals.get(pid, 0) + nanoseconds
+    return totals
+
+
 def peak_megabytes(pid: int) -> float | None:
     """The process's peak resident memory so far; None once it has ended."""
     try:
@@ -65,6 +74,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--step", type=float, default=0.05, help="seconds per printed line")
     parser.add_argument("--cores", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--each", action="store_true", help="each process's share of a core per step too")
     parser.add_argument("command", nargs="+")
     args = parser.parse_args()
     start = time.perf_counter()
@@ -73,6 +83,7 @@ def main() -> int:
     first_seen: dict[int, float] = {}
     peaks: dict[int, float] = {}
     step_start, step_total, idle = 0.0, 0, 0.0
+    step_start_by_process: dict[int, int] = {}
     while command.poll() is None:
         time.sleep(POLL_SECONDS)
         now = time.perf_counter() - start
@@ -87,12 +98,17 @@ def main() -> int:
             total = sum(last.values())
             busy = (total - step_total) / 1e9 / (now - step_start)
             idle += max(0.0, args.cores - busy) * (now - step_start)
-            print(f"{now:6.2f} s {'#' * round(busy * 20):<{20 * args.cores}} {busy:4.2f} cores")
+            shares = ""
+            if args.each:
+                by_process = per_process_nanoseconds(last)
+                shares = " | " + " ".join(
+                    f"{(by_process.get(pid, 0) - step_start_by_process.get(pid, 0)) / 1e9 / (now - step_start):4.0%}"
+                    for pid in sorted(first_seen, key=first_seen.__getitem__))
+                step_start_by_process = by_process
+            print(f"{now:6.2f} s {'#' * round(busy * 20):<{20 * args.cores}} {busy:4.2f} cores{shares}")
             step_start, step_total = now, total
     wall = time.perf_counter() - start
-    per_process: dict[int, int] = {}
-    for (pid, _), nanoseconds in last.items():
-        per_process[pid] = per_process.get(pid, 0) + nanoseconds
+    per_process = per_process_nanoseconds(last)
     for pid in sorted(per_process, key=first_seen.__getitem__):
         print(f"process {pid}, from {first_seen[pid]:.2f} s: {per_process[pid] / 1e6:8.1f} ms CPU, "
               f"peak {peaks.get(pid, 0.0):.0f} MB")
