@@ -492,8 +492,6 @@ def _paper_file_from_json(value: Any, shown: str) -> PaperFile | None:
         return None
 
 
-
-
 DATE_TAG = "date"  # {"date": "2025-08-18"} in the cache stands for a date value
 
 
