@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import json
 import operator
 import os
@@ -96,12 +95,25 @@ def file_digest(path: str | Path) -> str | None:
 def values_digest(value: object) -> str:
     """A digest of plain values (text, numbers, dates, tuples, dataclasses of them): pickled in
     fast mode, so that equal values give equal bytes whether or not they share objects (no
-    memo), and only hashed, never loaded. Four times faster than repr for 80,000 stamps."""
-    buffer = io.BytesIO()
-    pickler = pickle.Pickler(buffer, protocol=5)
+    memo), and only hashed, never loaded. Four times faster than repr for 80,000 stamps. The
+    pickle is hashed frame by frame as it is written, never whole in memory: at 80,000 papers a
+    buffer and its copy took 20 MB of the build's peak as it saved its stamp."""
+    hashed = _Hashed()
+    pickler = pickle.Pickler(hashed, protocol=5)
     pickler.fast = True
     pickler.dump(value)
-    return bytes_digest(buffer.getvalue())
+    return hashed.hash.hexdigest()
+
+
+class _Hashed:
+    """A file that hashes what is written to it, as bytes_digest hashes bytes."""
+
+    def __init__(self) -> None:
+        self.hash = hashlib.blake2b(digest_size=16)
+
+    def write(self, data: bytes) -> int:
+        self.hash.update(data)
+        return len(data)
 
 
 @functools.cache

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from generator.cache import generator_version
 from generator.files import list_files, read_regular_file, write_file_atomic
-from generator.jsonout import compact_json
+from generator.jsonout import compact_json_written_once
 from generator.project import Project
 
 RECORD_FILE = "build-record.json"  # in the project's cache folder
@@ -79,7 +79,7 @@ def save(project: Project, record: BuildRecord) -> None:
     data = {"key": record.key, "site": site_listing(project.site), "pages": record.pages, "files": record.files,
             "records": base64.b64encode(record.records).decode("ascii")}
     try:
-        write_file_atomic(project.cache_dir, RECORD_FILE, compact_json(data))
+        write_file_atomic(project.cache_dir, RECORD_FILE, compact_json_written_once(data))
     except OSError:
         return  # a read-only checkout still builds, only cold each time
 

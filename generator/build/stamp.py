@@ -37,7 +37,7 @@ from generator.cache import (
 )
 from generator.files import is_racy, read_stamped_file, write_file_atomic
 from generator.heap import gc_paused
-from generator.jsonout import compact_json
+from generator.jsonout import compact_json_written_once
 from generator.project import Project
 
 STAMP_FILE = "build-stamp.json"  # in the project's cache folder
@@ -190,7 +190,7 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
                "mtimes": [mtime for _, mtime in stamps.values()], "digests": [known[key] for key in stamps]}
     summary = {"digest": digest, "folders": folders, "names": _names(inputs), "context": context}
     try:
-        write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json(entries))
+        write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json_written_once(entries))
         write_file_atomic(project.cache_dir, STAMP_FILE, json.dumps(summary).encode())
     except OSError:
         return  # a read-only checkout still builds, only each time
