@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import generator
-from generator.files import is_racy, list_files, read_regular_file, write_file_atomic
+from generator.files import hash_stamped_file, is_racy, list_files, read_regular_file, write_file_atomic
 from generator.jsonout import ascii_json, compact_json
 
 FORMAT = 2  # the layout of cache files; bump when it changes
@@ -79,11 +79,20 @@ def any_racy(stamps: Mapping[str, Stamp]) -> bool:
 
 
 _MTIME = operator.itemgetter(1)
+DIGEST_SIZE = 16  # bytes of BLAKE2b: every digest the build keeps
 
 
 def bytes_digest(data: bytes) -> str:
     """The digest the build record keeps: of an output's bytes, of a page's context, of stamps."""
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
+
+
+def stamped_file_digest(path: str | Path) -> tuple[str, Stamp] | None:
+    """bytes_digest of a regular file's bytes, read a piece at a time, with its stamp as it was
+    opened (files.hash_stamped_file); None for what is not one, or cannot be read."""
+    hashed = hashlib.blake2b(digest_size=DIGEST_SIZE)
+    stamp = hash_stamped_file(path, hashed)
+    return None if stamp is None else (hashed.hexdigest(), stamp)
 
 
 def file_digest(path: str | Path) -> str | None:
@@ -109,7 +118,7 @@ class _Hashed:
     """A file that hashes what is written to it, as bytes_digest hashes bytes."""
 
     def __init__(self) -> None:
-        self.hash = hashlib.blake2b(digest_size=16)
+        self.hash = hashlib.blake2b(digest_size=DIGEST_SIZE)
 
     def write(self, data: bytes) -> int:
         self.hash.update(data)

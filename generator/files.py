@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from generator.errors import SourceError, display_path
 
@@ -223,6 +223,34 @@ def read_stamped_file(path: str | Path) -> tuple[bytes, tuple[int, int]] | None:
         os.close(descriptor)
 
 
+def hash_stamped_file(path: str | Path, hashed: Hashing) -> tuple[int, int] | None:
+    """The file's bytes fed to `hashed` a piece at a time, and its stamp (size, mtime_ns) as it was
+    opened; None for what is not a regular file or cannot be read. One buffer, reused: read whole,
+    the 112 MB of digests a build stamps at 80,000 papers grew its memory by 24 MB at its very end."""
+    try:
+        descriptor = os.open(path, _READ_FLAGS)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        buffer = bytearray(min(info.st_size + 1, _HASHED_PIECE))  # one read for a small file
+        view = memoryview(buffer)
+        while count := os.readv(descriptor, [buffer]):
+            hashed.update(view[:count])
+        return info.st_size, info.st_mtime_ns
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+class Hashing(Protocol):
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+
+_HASHED_PIECE = 1 << 18
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 

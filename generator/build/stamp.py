@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import generator
@@ -29,13 +29,13 @@ from generator.cache import (
     Stamp,
     Stamps,
     any_racy,
-    bytes_digest,
     file_digest,
     folder_stamps,
     generator_version,
+    stamped_file_digest,
     values_digest,
 )
-from generator.files import is_racy, read_stamped_file, write_file_atomic
+from generator.files import is_racy, write_file_atomic
 from generator.heap import gc_paused
 from generator.jsonout import compact_json_written_once
 from generator.project import Project
@@ -185,17 +185,30 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
         key: (size, None if is_racy(mtime) else mtime) for key, (size, mtime) in inputs.items()}
     context = _context(project)
     digest = _digest(context, stamps)
-    # Flat lists in listing order: read back in a third of the time of one list per file.
-    entries = {"stamp": digest, "keys": list(stamps), "sizes": [size for size, _ in stamps.values()],
-               "mtimes": [mtime for _, mtime in stamps.values()], "digests": [known[key] for key in stamps]}
     summary = {"digest": digest, "folders": folders, "names": _names(inputs), "context": context}
     try:
-        write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json_written_once(entries))
+        write_file_atomic(project.cache_dir, INPUTS_FILE, _inputs_file(digest, stamps, known))
         write_file_atomic(project.cache_dir, STAMP_FILE, json.dumps(summary).encode())
     except OSError:
         return  # a read-only checkout still builds, only each time
     finally:
         _read_inputs_file.cache_clear()  # the file it holds is gone: not kept in memory for nothing
+
+
+def _inputs_file(digest: str, stamps: Mapping[str, tuple[int, int | None]],
+                 known: Mapping[str, str | None]) -> Iterator[bytes]:
+    """The inputs file's JSON, one list after another: made whole, it took 12 MB of the build's
+    peak at 80,000 papers, as the build's last step. Flat lists in listing order: read back in a
+    third of the time of one list per file."""
+    yield b'{"stamp":' + compact_json_written_once(digest) + b',"keys":'
+    yield compact_json_written_once(list(stamps))
+    yield b',"sizes":'
+    yield compact_json_written_once([size for size, _ in stamps.values()])
+    yield b',"mtimes":'
+    yield compact_json_written_once([mtime for _, mtime in stamps.values()])
+    yield b',"digests":'
+    yield compact_json_written_once([known[key] for key in stamps])
+    yield b"}"
 
 
 def input_digests(project: Project, inputs: Stamps, given: Mapping[str, str | None]) -> Mapping[str, str | None]:
@@ -228,10 +241,10 @@ def _digest_if_unchanged(path: str, stamp: Stamp) -> str | None:
     """The digest of the file's bytes when it still has the stamp it was listed with, on a file
     system whose mtimes tell nanoseconds apart: a file changed since, or within a coarse clock's
     tick, may hold other bytes than the build read."""
-    read = read_stamped_file(path)
-    if read is None or read[1] != stamp or (is_racy(stamp[1]) and stamp[1] % 1_000_000_000 == 0):
+    found = stamped_file_digest(path)
+    if found is None or found[1] != stamp or (is_racy(stamp[1]) and stamp[1] % 1_000_000_000 == 0):
         return None
-    return bytes_digest(read[0])
+    return found[0]
 
 
 def forget(project: Project) -> None:
