@@ -29,7 +29,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,7 +63,7 @@ def start_server(project: Path, port: int, log: Path) -> tuple[subprocess.Popen,
             time.sleep(0.02)
 
 
-def edit_seconds(page, paper: Path, number: int) -> tuple[float, float]:
+def edit_seconds(page: Page, paper: Path, number: int) -> tuple[float, float]:
     """Retitle the paper, open on `page`; seconds from the save to the new title on screen as
     Playwright sees it (its polling included), and from the save to the new version's paint by
     the page's own clock: the frame after reload.js put the new body in place (its
@@ -189,4 +189,4 @@ def measure(args: argparse.Namespace, log: Path) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -29,7 +29,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Request, sync_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -100,8 +100,12 @@ def timed_suggestions(browser: Browser, base: str, entries: list[dict], network:
     page.evaluate("([key, entries]) => localStorage.setItem(key, JSON.stringify(entries))", [LIST_KEY, entries])
     page.goto(f"{base}/reading-list/")
     received: list[int] = []
-    page.on("requestfinished", lambda request: "/papers/" in request.url and received.append(
-        request.sizes()["responseBodySize"]))
+
+    def count_paper_page(request: Request) -> None:
+        if "/papers/" in request.url:
+            received.append(request.sizes()["responseBodySize"])
+
+    page.on("requestfinished", count_paper_page)
     if network:
         page.context.new_cdp_session(page).send("Network.emulateNetworkConditions", network)
     result = page.evaluate(TIME_SUGGESTIONS)

@@ -125,7 +125,7 @@ def quality(count: int, examples: int) -> None:
     pairs = [(slug, other) for slug, others in result.items() for other in others]
     rng = random.Random(7)
     slugs = sorted(by_slug)
-    baseline = [tuple(rng.sample(slugs, 2)) for _ in range(len(pairs))]
+    baseline = [(first, second) for first, second in (rng.sample(slugs, 2) for _ in range(len(pairs)))]
 
     def rates(chosen: list[tuple[str, str]]) -> tuple[float, float, float]:
         topic = sum(bool(rule_topics[a] & rule_topics[b] - {"other"}) for a, b in chosen)

@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +42,9 @@ from generator.build import search
 from generator.build.search import terms
 from generator.content.markdown import plain_text
 from generator.content.schema import Paper
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page, Response
 
 STATIC = ROOT / "themes" / "default" / "static"
 CHROMIUM = "/usr/bin/chromium"
@@ -98,7 +101,7 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def record_search_file(fetched: list[tuple[str, int]], response) -> None:
+def record_search_file(fetched: list[tuple[str, int]], response: Response) -> None:
     """Each search file the page fetched, with its gzipped size."""
     path = urlparse(response.url).path
     if is_search_file(path):
@@ -146,7 +149,7 @@ new MutationObserver(function (changes, observer) {
 """
 
 
-def wait_for_results(page, query: str) -> None:
+def wait_for_results(page: Page, query: str) -> None:
     status = page.locator("#search-status", has_text=f"\u201c{query}\u201d")
     status.wait_for(timeout=120_000)
 
@@ -200,7 +203,8 @@ def node_top(mode: str, source: Path, queries: list[str], scratch: Path) -> list
     path.write_text(json.dumps(queries), encoding="utf-8")
     done = subprocess.run(["node", "--max-old-space-size=8192", str(ROOT / "bench" / "lunr_query.js"), mode,
                            str(source), str(path)], capture_output=True, text=True, check=True)
-    return json.loads(done.stdout)["top"]
+    top: list[list[int]] = json.loads(done.stdout)["top"]
+    return top
 
 
 def recall(papers: list[Paper], site: Path, scratch: Path) -> dict:

@@ -51,7 +51,8 @@ def make_project(root: Path, size: int | None) -> Path:
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 class ServerProcess:
@@ -82,6 +83,7 @@ class ServerProcess:
         self.process.wait(timeout=30)
 
     def _read_output(self) -> None:
+        assert self.process.stdout is not None  # started with stdout=PIPE
         for line in self.process.stdout:
             self.lines.append(line)
             if "Serving" in line:

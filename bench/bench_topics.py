@@ -81,9 +81,9 @@ def main() -> None:
     for label in labels:
         if label["split"] == args.misses:
             row = corpus[label["arxiv_id"]]
-            chosen = matcher.assign(row["title"], row["abstract"])
-            if chosen[0] not in label["topics"]:
-                print(f"  {chosen} vs {label['topics']}: {label['title']}")
+            assigned = matcher.assign(row["title"], row["abstract"])
+            if assigned[0] not in label["topics"]:
+                print(f"  {assigned} vs {label['topics']}: {label['title']}")
 
 
 if __name__ == "__main__":
