@@ -223,6 +223,15 @@ def read_stamped_file(path: str | Path) -> tuple[bytes, tuple[int, int]] | None:
         os.close(descriptor)
 
 
+class Hashing(Protocol):
+    """What hash_stamped_file feeds: a hashlib object."""
+
+    def update(self, data: bytes | memoryview, /) -> None: ...
+
+
+_HASHED_PIECE = 1 << 18  # bytes read at a time by hash_stamped_file: a larger file takes several reads
+
+
 def hash_stamped_file(path: str | Path, hashed: Hashing) -> tuple[int, int] | None:
     """The file's bytes fed to `hashed` a piece at a time, and its stamp (size, mtime_ns) as it was
     opened; None for what is not a regular file or cannot be read. One buffer, reused: read whole,
@@ -246,11 +255,6 @@ def hash_stamped_file(path: str | Path, hashed: Hashing) -> tuple[int, int] | No
         os.close(descriptor)
 
 
-class Hashing(Protocol):
-    def update(self, data: bytes | memoryview, /) -> None: ...
-
-
-_HASHED_PIECE = 1 << 18
 _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import generator
@@ -185,30 +185,17 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
         key: (size, None if is_racy(mtime) else mtime) for key, (size, mtime) in inputs.items()}
     context = _context(project)
     digest = _digest(context, stamps)
+    # Flat lists in listing order: read back in a third of the time of one list per file.
+    entries = {"stamp": digest, "keys": list(stamps), "sizes": [size for size, _ in stamps.values()],
+               "mtimes": [mtime for _, mtime in stamps.values()], "digests": [known[key] for key in stamps]}
     summary = {"digest": digest, "folders": folders, "names": _names(inputs), "context": context}
     try:
-        write_file_atomic(project.cache_dir, INPUTS_FILE, _inputs_file(digest, stamps, known))
+        write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json_written_once(entries))
         write_file_atomic(project.cache_dir, STAMP_FILE, json.dumps(summary).encode())
     except OSError:
         return  # a read-only checkout still builds, only each time
     finally:
         _read_inputs_file.cache_clear()  # the file it holds is gone: not kept in memory for nothing
-
-
-def _inputs_file(digest: str, stamps: Mapping[str, tuple[int, int | None]],
-                 known: Mapping[str, str | None]) -> Iterator[bytes]:
-    """The inputs file's JSON, one list after another: made whole, it took 12 MB of the build's
-    peak at 80,000 papers, as the build's last step. Flat lists in listing order: read back in a
-    third of the time of one list per file."""
-    yield b'{"stamp":' + compact_json_written_once(digest) + b',"keys":'
-    yield compact_json_written_once(list(stamps))
-    yield b',"sizes":'
-    yield compact_json_written_once([size for size, _ in stamps.values()])
-    yield b',"mtimes":'
-    yield compact_json_written_once([mtime for _, mtime in stamps.values()])
-    yield b',"digests":'
-    yield compact_json_written_once([known[key] for key in stamps])
-    yield b"}"
 
 
 def input_digests(project: Project, inputs: Stamps, given: Mapping[str, str | None]) -> Mapping[str, str | None]:
