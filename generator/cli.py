@@ -80,6 +80,12 @@ class _OutputMayGoUnread:
         return getattr(self._stream, name)
 
 
+def today_in_utc() -> dt.date:
+    """The day `digest fetch` and `digest new` mean by "today", the same wherever the curator is:
+    a paper added by hand on a California evening is featured on the day fetch saves."""
+    return dt.datetime.now(dt.UTC).date()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     project = Project.at(Path(args.project).resolve())
@@ -175,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = _Commands(parser.add_subparsers(required=True, metavar="COMMAND"), common)
     fetch = commands.add(cmd_fetch, "fetch", "save a day of Hugging Face's Daily Papers API as that day's digest "
                          "in content/digests/ (needs the network)", "digest fetch 2025-08-18", writes=True)
-    fetch.add_argument("day", nargs="?", type=iso_date, default=dt.datetime.now(dt.UTC).date(),
+    fetch.add_argument("day", nargs="?", type=iso_date, default=today_in_utc(),
                        help="the day, YYYY-MM-DD (default: today in UTC)")
     ingest = commands.add(cmd_ingest, "ingest", "turn digests into paper files under content/papers/",
                           "digest ingest content/digests/2025-08-18.txt", writes=True)
@@ -190,7 +196,8 @@ def _parser() -> argparse.ArgumentParser:
     new = commands.add(cmd_new, "new", "scaffold a paper file for a paper added by hand",
                        'digest new "Title of the paper" --date 2025-08-18', writes=True)
     new.add_argument("title", type=paper_title, help="the paper's title, in quotes")
-    new.add_argument("--date", type=iso_date, default=dt.date.today(), help="featured date, YYYY-MM-DD")
+    new.add_argument("--date", type=iso_date, default=today_in_utc(),
+                     help="featured date, YYYY-MM-DD (default: today in UTC)")
     commands.add(cmd_retopic, "retopic", "re-apply content/topics.yaml to papers whose topics no person set",
                  "digest retopic", writes=True)
     commands.add(cmd_backfill, "backfill", "fill metadata papers lack (comments, submitter, ...) from the "

@@ -284,3 +284,21 @@ def test_a_build_keeps_the_collector_off_from_ingest_to_its_end(golden_project: 
     code, _ = run_main(golden_project, "build", "--clean", capsys=capsys)
     assert code == 0 and collecting == [False]
     assert gc.isenabled()
+
+
+def test_new_and_fetch_mean_the_same_day_by_today_in_any_time_zone(golden_project: Path) -> None:
+    """A paper added by hand is featured on the day `digest fetch` saves (UTC), wherever the
+    curator is: at any hour one of these two zones is on another date than UTC."""
+    import datetime as dt
+
+    days = {dt.datetime.now(dt.UTC).date()}
+    for number, zone in enumerate(["Etc/GMT-14", "Etc/GMT+12"]):
+        result = subprocess.run([sys.executable, "-m", "generator", "--project", str(golden_project), "new", f"Paper {number}"],
+                                capture_output=True, text=True, cwd=ROOT, timeout=120, env={**os.environ, "TZ": zone})
+        assert result.returncode == 0, result.stderr
+        text = (golden_project / "content" / "papers" / f"paper-{number}.md").read_text(encoding="utf-8")
+        days.add(dt.datetime.now(dt.UTC).date())  # a run across midnight may take either day
+        assert re.search(r"^featured: \[(\S+)\]$", text, re.MULTILINE).group(1) in {day.isoformat() for day in days}
+    fetch_help = digest(golden_project, "fetch", "--help").stdout
+    new_help = digest(golden_project, "new", "--help").stdout
+    assert "today in UTC" in fetch_help and "today in UTC" in new_help
