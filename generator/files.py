@@ -7,10 +7,13 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, TypeVar
 
 from generator.errors import SourceError, display_path
+
+T = TypeVar("T")
 
 # A file's bytes, or its parts in order: a file of hundreds of megabytes need not be one object.
 Data = bytes | Iterable[bytes | memoryview]
@@ -208,19 +211,7 @@ def read_regular_file(path: str | Path) -> bytes | None:
 def read_stamped_file(path: str | Path) -> tuple[bytes, tuple[int, int]] | None:
     """read_regular_file's bytes, and the file's stamp (size, mtime_ns) when they were read: a cache
     may keep them under it, since an edit made since then gives another stamp."""
-    try:
-        descriptor = os.open(path, _READ_FLAGS)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(descriptor)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        return _read_to_end(descriptor, info.st_size), (info.st_size, info.st_mtime_ns)
-    except OSError:
-        return None
-    finally:
-        os.close(descriptor)
+    return _from_regular_file(path, _read_to_end)
 
 
 class Hashing(Protocol):
@@ -236,6 +227,20 @@ def hash_stamped_file(path: str | Path, hashed: Hashing) -> tuple[int, int] | No
     """The file's bytes fed to `hashed` a piece at a time, and its stamp (size, mtime_ns) as it was
     opened; None for what is not a regular file or cannot be read. One buffer, reused: read whole,
     the 112 MB of digests a build stamps at 80,000 papers grew its memory by 24 MB at its very end."""
+    found = _from_regular_file(path, partial(_hash_to_end, hashed))
+    return None if found is None else found[1]
+
+
+def _hash_to_end(hashed: Hashing, descriptor: int, size: int) -> None:
+    buffer = bytearray(min(size + 1, _HASHED_PIECE))  # one read for a small file
+    view = memoryview(buffer)
+    while count := os.readv(descriptor, [buffer]):
+        hashed.update(view[:count])
+
+
+def _from_regular_file(path: str | Path, consume: Callable[[int, int], T]) -> tuple[T, tuple[int, int]] | None:
+    """consume(descriptor, size) of a regular file opened without blocking (read_regular_file), and
+    its stamp (size, mtime_ns) as it was opened; None for anything else, or a file that cannot be read."""
     try:
         descriptor = os.open(path, _READ_FLAGS)
     except OSError:
@@ -244,11 +249,7 @@ def hash_stamped_file(path: str | Path, hashed: Hashing) -> tuple[int, int] | No
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None
-        buffer = bytearray(min(info.st_size + 1, _HASHED_PIECE))  # one read for a small file
-        view = memoryview(buffer)
-        while count := os.readv(descriptor, [buffer]):
-            hashed.update(view[:count])
-        return info.st_size, info.st_mtime_ns
+        return consume(descriptor, info.st_size), (info.st_size, info.st_mtime_ns)
     except OSError:
         return None
     finally:
