@@ -176,8 +176,12 @@ def profile(project: Path, scratch: Path) -> None:
     output = scratch / "build.prof"
     for leftover in ("site", ".cache"):
         shutil.rmtree(project / leftover, ignore_errors=True)
-    subprocess.run([sys.executable, "-m", "cProfile", "-o", str(output), "-m", "generator",
-                    "--project", str(project), "build"], check=True, stdout=subprocess.DEVNULL)
+    # generator.cli.main, not `-m generator`: the command's run() ends with os._exit, before
+    # cProfile could write its file. Arguments: the profile's file, then the command's.
+    code = ("import cProfile, sys; from generator.cli import main; "
+            "cProfile.runctx('main(sys.argv[2:])', globals(), locals(), sys.argv[1])")
+    subprocess.run([sys.executable, "-c", code, str(output), "--project", str(project), "build"],
+                   check=True, stdout=subprocess.DEVNULL)
     pstats.Stats(str(output)).sort_stats("cumulative").print_stats(30)  # the first ten are the CLI's wrappers
 
 
