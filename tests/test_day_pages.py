@@ -116,3 +116,44 @@ def test_a_long_days_topic_filter_says_it_filters_its_page(golden_project):
     first = page_text(golden_project / "site", f"/dates/{DAY}/")  # two topics among its papers
     assert "<summary>Filter this page by topic" in first
     assert "<summary>Filter by topic" in page_text(golden_project / "site", "/dates/2025-08-15/")
+
+
+def day_heading_link(site: Path, topic: str, day: str) -> str:
+    """Where the topic page's heading for the day leads."""
+    found = re.search(rf'<h2 class="day-heading" id="day-{day}"><a href="([^"]+)">', page_text(site, f"/topics/{topic}/"))
+    assert found, f"no heading for {day} on the {topic} page"
+    return found.group(1)
+
+
+def retopic(project: Path, slug: str, topics: str) -> None:
+    paper = project / "content" / "papers" / f"{slug}.md"
+    paper.write_text(re.sub(r"(?m)^topics: .*$", f"topics: {topics}", paper.read_text(), count=1))
+
+
+def test_a_topic_pages_day_heading_links_the_days_page_that_lists_its_papers(golden_project):
+    """On a long day, page 1 may list none of the topic's papers (an arXiv listing's day runs to eight pages)."""
+    with_day_page_size(golden_project, 2)
+    retopic(golden_project, "hostile-title", "[other]")  # the day: hostile-title, panopticsplatting | skippipe
+    assert build_site(golden_project).errors == []
+    site = golden_project / "site"
+    assert day_heading_link(site, "language-models", DAY) == f"/dates/{DAY}/page/2/"  # skippipe alone
+    assert day_heading_link(site, "vision", DAY) == f"/dates/{DAY}/"
+
+
+def test_a_paper_moving_up_a_long_day_moves_the_day_headings_of_other_topics(golden_project, tmp_path):
+    """skippipe (language models) takes the day's first place and pushes panopticsplatting, alone in
+    vision that day, to page 2: the preview's rebuild re-renders the vision page, though neither
+    paper edited is in that topic."""
+    with_day_page_size(golden_project, 2)
+    retopic(golden_project, "hostile-title", "[other]")
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    skippipe = golden_project / "content" / "papers" / "skippipe.md"
+    skippipe.write_text(skippipe.read_text().replace("featured: [2025-08-18]\n", f"featured: [2025-08-18]\nranks: {{{DAY}: 1}}\n"))
+    result = builder.rebuild([skippipe])
+    site = golden_project / "site"
+    assert result.errors == [] and "topics/vision/index.html" in result.written
+    assert day_heading_link(site, "vision", DAY) == f"/dates/{DAY}/page/2/"
+    assert day_heading_link(site, "language-models", DAY) == f"/dates/{DAY}/"
+    assert SiteBuilder(golden_project, tmp_path / "cold").build().errors == []
+    assert snapshot(site) == snapshot(tmp_path / "cold")

@@ -571,12 +571,16 @@ class SiteBuilder:
 
     def _regions(self, edited: list[Paper], site: Site) -> Scope:
         """The edited papers' own pages, the days they are featured on and those days' neighbours
-        (whose pages link them), and their topics."""
+        (whose pages link them), and their topics; the papers the edit moved to another page of a
+        long day, and their topics (a topic page's day heading links the day's page that lists its
+        first paper of the day)."""
         featured = {day for paper in edited for day in paper.featured}
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
-        papers = {paper.slug for paper in edited} | self._moved_across_pages(featured, site)
-        return Scope(frozenset(papers), frozenset(days), frozenset(topic for paper in edited for topic in paper.topics))
+        moved = self._moved_across_pages(featured, site)
+        by_slug = site.paper_by_slug() if moved else {}
+        topics = {topic for paper in (*edited, *(by_slug[slug] for slug in moved)) for topic in paper.topics}
+        return Scope(frozenset({paper.slug for paper in edited} | moved), frozenset(days), frozenset(topics))
 
     def _moved_across_pages(self, days: set[dt.date], site: Site) -> set[str]:
         """The papers an edit moved to another page of one of these days (a paper joining, leaving

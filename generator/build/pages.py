@@ -420,6 +420,7 @@ def topic_pages(topic: Topic, site: Site, config: SiteConfig) -> list[Page]:
             "newer": None if number == 0 else (number + 1 if number < archived else 0),
             "older": (archived if number == 0 else number - 1) or None,
             "page_links": archive_window(number, archived) if archived else (),
+            "day_pages": heading_day_pages(shown, site, config.day_page_size),
         }
         if number == 0:
             context["paper_count"] = len(site.papers_by_topic[topic.slug])
@@ -436,6 +437,17 @@ def _topic_page_groups(context: Mapping) -> dict:
 def day_groups(papers: tuple[Paper, ...]) -> tuple[tuple[dt.date, tuple[Paper, ...]], ...]:
     """Newest-first papers under their latest featured day, so each date is shown once."""
     return tuple((day, tuple(group)) for day, group in groupby(papers, key=lambda paper: paper.last_featured))
+
+
+def heading_day_pages(papers: tuple[Paper, ...], site: Site, page_size: int) -> dict[dt.date, int]:
+    """Where a topic page's day headings (day_groups) lead on a long day: the page of the day that
+    lists the group's first paper, the first of that day's pages to hold any of the group, when it
+    is not page 1 (day_groups and the day's pages share the day's ranking)."""
+    pages = {}
+    for day, group in groupby(papers, key=lambda paper: paper.last_featured):
+        if (page := site.day_page(day, next(group).slug, page_size)) > 1:
+            pages[day] = page
+    return pages
 
 
 def archive_window(current: int, archived: int, radius: int = 2) -> tuple[int | None, ...]:
