@@ -89,6 +89,21 @@ def test_topic_pages_show_the_newest_first_and_count_archive_pages_from_the_olde
     assert [(page.context["newer"], page.context["older"]) for page in topic_pages] == [(None, 2), (2, None), (0, 1)]
 
 
+def test_a_topic_pages_day_headings_lead_to_the_page_of_a_long_day_that_lists_its_first_paper():
+    """Days of two papers a page: the 1st has five (the topic's only one last, on page 3), the 3rd
+    three (the topic's third, page 2), the 5th three (the topic's first: page 1, no entry); the 2nd
+    and 4th fit on one page and need no entry."""
+    others = [paper(f"{letter}{day}", (day,), topics=("vision",), title=f"{letter}{day}")
+              for day, letters in ((1, "DEFG"), (3, "AB"), (5, "BC")) for letter in letters]
+    ours = [paper("h1", (1,), title="H1"), paper("c3", (3,), title="C3"), paper("a5", (5,), title="A5"),
+            paper("p2", (2,)), paper("p4", (4,))]
+    site = assemble_site(others + ours, TOPICS)
+    front, = pages.topic_pages(TOPICS[0], site, SiteConfig(day_page_size=2))
+    assert [p.slug for p in front.context["papers"]] == ["a5", "p4", "c3", "p2", "h1"]
+    assert front.context["day_pages"] == {AUG.replace(day=3): 2, AUG.replace(day=1): 3}
+    assert pages.topic_pages(TOPICS[0], site, SiteConfig(day_page_size=5))[0].context["day_pages"] == {}
+
+
 def test_a_new_paper_changes_the_front_page_and_leaves_the_archive_pages_alone():
     def contexts(count: int) -> dict:
         site = assemble_site([paper(f"p{day:02}", (day,)) for day in range(1, count + 1)], TOPICS)

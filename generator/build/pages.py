@@ -6,6 +6,7 @@ Contexts therefore hold immutable, comparable values (Papers, Topics, tuples).
 """
 from __future__ import annotations
 
+import bisect
 import contextlib
 import datetime as dt
 import hashlib
@@ -442,12 +443,24 @@ def day_groups(papers: tuple[Paper, ...]) -> tuple[tuple[dt.date, tuple[Paper, .
 def heading_day_pages(papers: tuple[Paper, ...], site: Site, page_size: int) -> dict[dt.date, int]:
     """Where a topic page's day headings (day_groups) lead on a long day: the page of the day that
     lists the group's first paper, the first of that day's pages to hold any of the group, when it
-    is not page 1 (day_groups and the day's pages share the day's ranking)."""
-    pages = {}
-    for day, group in groupby(papers, key=lambda paper: paper.last_featured):
-        if (page := site.day_page(day, next(group).slug, page_size)) > 1:
+    is not page 1 (day_groups and the day's pages share the day's ranking). Only the long days
+    are looked for, each by bisection: at 80,248 papers, going through every paper of the 2,896
+    topic pages took 105-140 ms of each full build or deploy, bisecting 55-67 ms."""
+    pages: dict[dt.date, int] = {}
+    if not papers:
+        return pages
+    for day in site.long_days(papers[-1].last_featured, papers[0].last_featured, page_size):
+        first = bisect.bisect_left(papers, -day.toordinal(), key=_newest_day_first)
+        if first == len(papers) or papers[first].last_featured != day:
+            continue  # none of the topic's papers on this page is of that day
+        if (page := site.day_page(day, papers[first].slug, page_size)) > 1:
             pages[day] = page
     return pages
+
+
+def _newest_day_first(paper: Paper) -> int:
+    """The first part of site.newest_first_key, by which a topic's papers are sorted."""
+    return -paper.last_featured.toordinal()
 
 
 def archive_window(current: int, archived: int, radius: int = 2) -> tuple[int | None, ...]:

@@ -212,6 +212,11 @@ class Site:
             places = self._day_places[day] = {paper.slug: place for place, paper in enumerate(papers)}
         return places[slug] // page_size + 1
 
+    def long_days(self, oldest: dt.date, newest: dt.date, page_size: int) -> Iterator[dt.date]:
+        """The days from oldest to newest whose list runs past one page, oldest first."""
+        between = self.days[bisect.bisect_left(self.days, oldest):bisect.bisect_right(self.days, newest)]
+        return (day for day in between if len(self.papers_by_day[day]) > page_size)
+
     def featured_pages(self, paper: Paper, page_size: int) -> Mapping[dt.date, int]:
         """The paper's days whose list holds it past their first page, and that page (day_page)."""
         pages = {}
