@@ -321,7 +321,7 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
 
     parse_ahead(project)  # a cold build's papers are parsed on the workers while this process imports the rest
     from generator.build.builder import build_site
-    from generator.content.check import check_content
+    from generator.content.check import check_content, unread_files
     from generator.ingest.catalog import lacking_metadata_notice, run_ingest
 
     # One command, whose objects live until it ends: the collector would walk the millions that ingest
@@ -336,7 +336,9 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
         result = build_site(project, clean=args.clean)
     if notice := lacking_metadata_notice(ingested):
         print(f"notice: {notice}")
-    for line in capped_notice_lines(result.notices, MAX_NOTICES_PER_KIND):
+    # A file saved where no command reads it (a digest named .TXT) changes no page: said here, the
+    # build run to publish it does not just find the site up to date.
+    for line in capped_notice_lines(result.notices + unread_files(project), MAX_NOTICES_PER_KIND):
         print(f"notice: {line}")
     if not result.written and not result.removed:
         print("build: site/ is up to date")

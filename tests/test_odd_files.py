@@ -85,6 +85,21 @@ def test_check_names_files_saved_where_no_command_reads_them(golden_project: Pat
     assert "skippipe.md.bak" not in result.stdout
 
 
+def test_the_build_run_to_publish_a_file_no_command_reads_names_it(golden_project: Path) -> None:
+    """A digest saved as .TXT changes no page: the build says why, where it said only that site/ was up to date."""
+    build = [sys.executable, "-m", "generator", "--project", str(golden_project), "build"]
+    assert subprocess.run(build, capture_output=True, text=True, cwd=golden_project).returncode == 0
+    digests = golden_project / "content" / "digests"
+    digests.mkdir(exist_ok=True)
+    (digests / "2025-08-19.TXT").write_text("Aug 19\n\nA Title\n\nAn abstract.\n")
+    (papers_dir(golden_project) / "new-paper.MD").write_text("---\ntitle: New\n---\n")
+    result = subprocess.run(build, capture_output=True, text=True, cwd=golden_project)
+    assert result.returncode == 0, result.stderr
+    assert "notice: content/digests/2025-08-19.TXT: not read: digests are named .txt or .json" in result.stdout
+    assert "notice: content/papers/new-paper.MD: not read: paper files are named .md (rename it to new-paper.md)" in result.stdout
+    assert result.stdout.rstrip().endswith("build: site/ is up to date")
+
+
 def test_check_names_paper_files_saved_with_another_ending(golden_project: Path) -> None:
     """A paper file saved as `.MD`, `.markdown` or `.md.txt` (an editor that hides extensions) is
     published by no command: check says so, where it said nothing."""
