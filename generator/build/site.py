@@ -214,8 +214,11 @@ class Site:
 
     def long_days(self, oldest: dt.date, newest: dt.date, page_size: int) -> Iterator[dt.date]:
         """The days from oldest to newest whose list runs past one page, oldest first."""
-        between = self.days[bisect.bisect_left(self.days, oldest):bisect.bisect_right(self.days, newest)]
-        return (day for day in between if len(self.papers_by_day[day]) > page_size)
+        return (day for day in self.days_between(oldest, newest) if len(self.papers_by_day[day]) > page_size)
+
+    def days_between(self, oldest: dt.date, newest: dt.date) -> tuple[dt.date, ...]:
+        """The featured days from oldest to newest, both included, oldest first."""
+        return self.days[bisect.bisect_left(self.days, oldest):bisect.bisect_right(self.days, newest)]
 
     def featured_pages(self, paper: Paper, page_size: int) -> Mapping[dt.date, int]:
         """The paper's days whose list holds it past their first page, and that page (day_page)."""
@@ -238,7 +241,7 @@ class Site:
 
     def period_days(self, period: Period) -> tuple[dt.date, ...]:
         """Its featured days, oldest first."""
-        return self.days[bisect.bisect_left(self.days, period.start):bisect.bisect_right(self.days, period.end)]
+        return self.days_between(period.start, period.end)
 
     def period_papers(self, period: Period) -> tuple[tuple[Paper, dt.date], ...]:
         """Every paper featured in the period, each with its first day in it, top first: the most
