@@ -578,7 +578,7 @@ class SiteBuilder:
         days = featured | {near for known in (site, self._site) if known for day in featured
                            for near in _days_around(known.days, day)}
         moved = self._moved_across_pages(featured, site)
-        by_slug = site.paper_by_slug() if moved else {}
+        by_slug = site.paper_by_slug()
         topics = {topic for paper in (*edited, *(by_slug[slug] for slug in moved)) for topic in paper.topics}
         return Scope(frozenset({paper.slug for paper in edited} | moved), frozenset(days), frozenset(topics))
 
