@@ -18,15 +18,19 @@ from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
 from generator import __version__
-from generator.errors import BuildFailed, SourceError, display_path
+from generator.errors import (
+    MAX_NOTICES_PER_KIND,
+    BuildFailed,
+    SourceError,
+    capped_error_lines,
+    capped_notice_lines,
+    display_path,
+)
 from generator.project import Project
 from generator.words import count_of
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
-MAX_ERRORS_PER_FILE = 20  # a pasted novel gives one error per paragraph: the first ones say enough
-MAX_ERRORS = 200
-MAX_NOTICES_PER_KIND = 20  # a kind of notice comes once per paper (in the fallback topic, no abstract): 5,000 at 80k
 EXIT_CODES = """exit codes:
   0  success
   1  problems in the content or the theme, each as path:line: message;
@@ -269,7 +273,7 @@ def port_number(text: str) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
-    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
+    from generator.ingest.catalog import notice_lines, run_ingest
 
     paths = [path.resolve() for path in args.paths] or None
     missing = [path for path in paths or () if not path.is_file()]
@@ -287,11 +291,9 @@ def cmd_ingest(args: argparse.Namespace, project: Project) -> int:
     if report.skipped:
         print("ingest: no digest or paper file changed since the last ingest")
         return EXIT_OK
-    files = report.created + report.updated + report.unchanged
-    if notice := lacking_metadata_notice(report):
-        print(f"notice: {notice}")
-    print(f"ingest: {count_of(files, 'paper file')}: {report.created:,} new, {report.updated:,} updated, "
-          f"{report.unchanged:,} unchanged")
+    for line in notice_lines(report):
+        print(line)
+    print(f"ingest: {report.summary()}")
     return EXIT_OK
 
 
@@ -322,7 +324,7 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
     parse_ahead(project)  # a cold build's papers are parsed on the workers while this process imports the rest
     from generator.build.builder import build_site
     from generator.content.check import check_content, unread_files
-    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
+    from generator.ingest.catalog import notice_lines, run_ingest
 
     # One command, whose objects live until it ends: the collector would walk the millions that ingest
     # leaves, each time it is turned on between the steps (2 s of the main process at 80,000 papers).
@@ -334,8 +336,10 @@ def cmd_build(args: argparse.Namespace, project: Project) -> int:
             found = failure.errors + check_content(project).errors
             raise BuildFailed(list(dict.fromkeys(found))) from None
         result = build_site(project, clean=args.clean)
-    if notice := lacking_metadata_notice(ingested):
-        print(f"notice: {notice}")
+    for line in notice_lines(ingested):
+        print(line)
+    if ingested.written:  # what of the build is new content, and what comes of saving again
+        print(f"ingest: {ingested.summary()}")
     # A file saved where no command reads it (a digest named .TXT) changes no page: said here, the
     # build run to publish it does not just find the site up to date.
     for line in capped_notice_lines(result.notices + unread_files(project), MAX_NOTICES_PER_KIND):
@@ -423,40 +427,6 @@ def _print_errors(errors: list[SourceError]) -> None:
         print(line, file=sys.stderr)
     if errors:
         print(f"digest: {count_of(len(errors), 'problem')}; nothing was changed", file=sys.stderr)
-
-
-def capped_notice_lines(notices: list[SourceError], per_kind: int) -> list[str]:
-    """Every notice as a line, but at most per_kind of one message, then "… and N more: MESSAGE": at
-    80,000 papers 5,000 were in the fallback topic, one line each."""
-    shown, per_message = first_of_each(notices, lambda notice: notice.message, per_kind)
-    return [str(notice) for notice in shown] + [
-        f"… and {count - per_kind} more: {message} (`digest check --all` lists every one)"
-        for message, count in per_message.items() if count > per_kind]
-
-
-def capped_error_lines(errors: list[SourceError], per_file: int = MAX_ERRORS_PER_FILE,
-                       total: int = MAX_ERRORS) -> list[str]:
-    """Every error as a line, but at most per_file of one file (then "… and N more in FILE")
-    and total in all: 50 MB of pasted prose would otherwise print half a million lines."""
-    shown, per_path = first_of_each(errors, lambda error: error.path, per_file)
-    lines = [str(error) for error in shown[:total]]
-    lines += [f"… and {count - per_file} more in {path}" for path, count in per_path.items() if count > per_file]
-    if len(shown) > total:
-        lines.append(f"… and {len(shown) - total} more problems in other files")
-    return lines
-
-
-def first_of_each(problems: list[SourceError], key: Callable[[SourceError], str],
-                  per_key: int) -> tuple[list[SourceError], dict[str, int]]:
-    """The problems in order, but at most per_key of those sharing a key; and how many each key has."""
-    shown: list[SourceError] = []
-    counts: dict[str, int] = {}
-    for problem in problems:
-        name = key(problem)
-        counts[name] = counts.get(name, 0) + 1
-        if counts[name] <= per_key:
-            shown.append(problem)
-    return shown, counts
 
 
 if __name__ == "__main__":

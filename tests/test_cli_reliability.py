@@ -15,7 +15,7 @@ import pytest
 
 from generator import __version__, cli
 from generator.build import staging
-from generator.errors import SourceError
+from generator.errors import SourceError, capped_error_lines
 from generator.lock import project_lock
 from generator.project import Project
 from tests.helpers import ROOT, snapshot
@@ -99,7 +99,7 @@ def test_a_topic_typo_gets_did_you_mean(golden_project: Path) -> None:
 def test_printed_errors_are_capped_per_file_and_in_total() -> None:
     errors = [SourceError("a.txt", line, "bad") for line in range(1, 1001)]
     errors += [SourceError(f"f{number}.md", 1, "bad") for number in range(300)]
-    lines = cli.capped_error_lines(errors, per_file=20, total=200)
+    lines = capped_error_lines(errors, per_file=20, total=200)
     assert lines[:20] == [f"a.txt:{line}: bad" for line in range(1, 21)]
     assert "… and 980 more in a.txt" in lines
     assert "… and 120 more problems in other files" in lines

@@ -321,3 +321,50 @@ def test_an_abstracts_identity_ignores_case_spacing_and_markdown_escapes():
     assert abstract_key(as_copied) == abstract_key(as_written) == abstract_key(" We train *sparse* routers on 2 GPUs.")
     assert abstract_key("Über  große Modelle") == abstract_key("über große modelle")
     assert abstract_key(as_written) != abstract_key("we train \\*dense\\* routers on 2 gpus.")
+
+
+UNSORTED_DAY = """Aug 19
+
+A Study of Pottery Glazes in Ancient Kilns
+
+We report the glaze colors of forty shards found near a river.
+
+Expert Routing for Sparse Mixture-of-Experts Language Models
+
+We route tokens to experts with a learned router and balance their load.
+"""
+POTTERY = "content/papers/a-study-of-pottery-glazes-in-ancient-kilns.md"
+FALLBACK_NOTICE = (f"notice: {POTTERY}:5: only in the fallback topic 'other' (set its topics by hand, or add "
+                   "keywords to content/topics.yaml and run `digest retopic`)")
+
+
+def test_the_build_that_publishes_a_day_names_its_new_papers_no_topic_rule_matched(tmp_path):
+    """Those papers show only under "Not yet sorted": the build a curator runs to publish the day
+    names them at their topics line, and says what ingest did, where it said only which files it wrote."""
+    project = make_project(tmp_path, [SEED])
+    assert digest_cli(project, "build").returncode == 0
+    (project / "content" / "digests" / "2025-08-19.txt").write_text(UNSORTED_DAY, encoding="utf-8")
+    result = digest_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == [FALLBACK_NOTICE, "ingest: 84 paper files: 2 new, 0 updated, 82 unchanged"]
+    assert lines[2].startswith("build: wrote ") and len(lines) == 3  # the paper the rules sorted is not named
+    assert (project / POTTERY).read_text(encoding="utf-8").splitlines()[4] == "topics: [other]"
+    again = digest_cli(project, "build")  # nothing new: nothing to say of it again
+    assert again.stdout == "build: site/ is up to date\n"
+
+
+def test_ingest_names_its_new_unsorted_papers_and_caps_them_at_twenty(tmp_path):
+    project = make_project(tmp_path)
+    crafts = ["pottery", "weaving", "glazing", "carving", "dyeing", "tanning", "forging", "casting", "joinery",
+              "thatching", "quilting", "knitting", "gilding", "etching", "enamel", "mosaic", "basketry", "lacquer",
+              "bookbinding", "calligraphy", "embroidery", "felting", "glassblowing", "pewter", "tapestry"]
+    pottery = "".join(f"\n\nA Study of {craft.title()} in Old Villages\n\nOld {craft} shops kept {craft} tools "
+                      f"and {craft} records in wooden chests." for craft in crafts)
+    (project / "content" / "digests" / "2025-08-19.txt").write_text("Aug 19" + pottery + "\n", encoding="utf-8")
+    result = digest_cli(project, "ingest")
+    assert result.returncode == 0, result.stderr
+    named = [line for line in result.stdout.splitlines() if line.startswith("notice: content/papers/a-study-of-")]
+    assert len(named) == 20 and all(":5: only in the fallback topic 'other'" in line for line in named)
+    assert "notice: … and 5 more: only in the fallback topic 'other' (`digest check --all` lists every one)" in result.stdout
+    assert result.stdout.splitlines()[-1] == "ingest: 25 paper files: 25 new, 0 updated, 0 unchanged"

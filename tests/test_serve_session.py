@@ -298,3 +298,17 @@ def test_unexpected_errors_point_at_the_template_line(tmp_path):
 def test_unexpected_errors_without_a_source_line_still_say_what_happened(tmp_path):
     message = describe_unexpected(ValueError("no such thing"), [tmp_path])
     assert message == "ValueError: no such thing"
+
+
+def test_the_preview_names_the_new_papers_of_a_saved_day_that_no_topic_rule_matched(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """A curator reads a new day in the preview: its log names the papers left in "Not yet sorted"."""
+    from tests.helpers import make_project
+    from tests.test_ingest import FALLBACK_NOTICE, UNSORTED_DAY
+
+    project = make_project(tmp_path)
+    (project / "content" / "digests" / "2025-08-19.txt").write_text(UNSORTED_DAY, encoding="utf-8")
+    monkeypatch.chdir(project)  # as the command is, for paths relative to the project
+    report = session_module._run_ingest(Project.at(project), None)
+    assert report.created == 2
+    assert capsys.readouterr().out.splitlines() == [FALLBACK_NOTICE]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from generator.build.site import check_topics
 from generator.content.papers import (
@@ -12,11 +11,11 @@ from generator.content.papers import (
     duplicate_papers,
     is_paper_file_name,
     load_paper_files,
+    paper_file_now,
     parse_ahead,
-    read_paper_file,
 )
 from generator.content.schema import Paper
-from generator.content.taxonomy import Topic, fallback_slug, load_taxonomy
+from generator.content.taxonomy import Topic, fallback_notice, fallback_slug, load_taxonomy
 from generator.errors import SourceError, display_path
 from generator.files import visible_entries
 from generator.ingest.catalog import digest_errors_started, digest_paths, is_digest_name
@@ -69,8 +68,7 @@ def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceE
     if not topics:
         return []
     fallback = fallback_slug(topics)
-    return [SourceError(file.paper.path, file.key_lines.get("topics", 1), f"only in the fallback topic '{fallback}'",
-                        "set its topics by hand, or add keywords to content/topics.yaml and run `digest retopic`")
+    return [fallback_notice(file.paper.path, file.key_lines.get("topics", 1), fallback)
             for file in files if file.paper.topics == (fallback,)]
 
 
@@ -148,16 +146,8 @@ def featured_still_to_come(project: Project, papers: Iterable[Paper], today: dt.
     to print too: that day heads the home page and the feeds until it comes, so the build that
     publishes it says so. Only these few files are read again, for their `featured` line."""
     late = (paper for paper in papers if paper.last_featured > today + ONE_DAY)
-    files = (_paper_file_now(project.papers / f"{paper.slug}.md") for paper in late)
+    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in late)
     return [unlikely_featured_date(file, file.paper.last_featured, STILL_TO_COME) for file in files if file]
-
-
-def _paper_file_now(path: Path) -> PaperFile | None:
-    """The file as it is now; None when it was deleted or broken since the build read it."""
-    try:
-        return read_paper_file(path)[0]
-    except OSError:
-        return None
 
 
 def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:

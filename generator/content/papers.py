@@ -121,6 +121,14 @@ def read_paper_file(path: Path) -> tuple[PaperFile | None, list[SourceError]]:
     return parse_paper_file(path, path.read_bytes())
 
 
+def paper_file_now(path: Path) -> PaperFile | None:
+    """The file as it is now, read again for a notice; None when it was deleted or broken since."""
+    try:
+        return read_paper_file(path)[0]
+    except OSError:
+        return None
+
+
 def parse_paper_file(path: Path, data: bytes, shown: str | None = None) -> tuple[PaperFile | None, list[SourceError]]:
     """The paper file at path, from its bytes; shown: its display_path, when the caller knows it."""
     shown = shown or display_path(path)

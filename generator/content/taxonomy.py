@@ -298,6 +298,13 @@ def fallback_slug(topics: list[Topic]) -> str:
     return topics[-1].slug
 
 
+def fallback_notice(path: str, topics_line: int, fallback: str) -> SourceError:
+    """The notice on a paper that is only in the fallback topic: no topic rule matched it, so readers
+    find it under "Not yet sorted" alone (`digest check`, and ingest for the papers it creates)."""
+    return SourceError(path, topics_line, f"only in the fallback topic '{fallback}'",
+                       "set its topics by hand, or add keywords to content/topics.yaml and run `digest retopic`")
+
+
 class TopicNames(dict[str, str]):
     """Topic slug -> name, knowing the fallback topic: it sorts nothing, so readers see no chip,
     category or tag of it, on pages, in feeds or in search results. Every name is still searched."""

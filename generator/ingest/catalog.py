@@ -33,10 +33,11 @@ from generator.content.papers import (
     fields_from_paper,
     format_paper_file,
     load_paper_files,
+    paper_file_now,
 )
 from generator.content.schema import Link, Paper
-from generator.content.taxonomy import TopicMatcher, fallback_slug, load_taxonomy
-from generator.errors import BuildFailed, SourceError, display_path
+from generator.content.taxonomy import TopicMatcher, fallback_notice, fallback_slug, load_taxonomy
+from generator.errors import BuildFailed, SourceError, capped_notice_lines, display_path
 from generator.files import is_hidden_name, write_temporary_quickly
 from generator.heap import gc_paused
 from generator.ingest.apijson import parse_api_digest
@@ -46,6 +47,7 @@ from generator.ingest.links import extract_links
 from generator.ingest.pagecopy import decode, parse_digest
 from generator.ingest.state import Days, IngestState, Inputs, NewState, Written, record_of_another_generator
 from generator.project import Project
+from generator.words import count_of
 
 MAX_SLUG = 60
 DIGEST_FORMATS = {".txt": parse_digest, ".json": parse_api_digest}  # by file ending
@@ -69,6 +71,13 @@ class IngestReport:
     # sources holds and they lack: never read by the older ingest that read that digest, or
     # removed by a curator (lacking_metadata_notice).
     lacking: dict[Path, list[str]] = field(default_factory=dict)
+    # Each paper file this ingest created that no topic rule matched (taxonomy.fallback_notice):
+    # what a curator reading the new papers has to sort by hand.
+    notices: list[SourceError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        files = self.created + self.updated + self.unchanged
+        return f"{count_of(files, 'paper file')}: {self.created:,} new, {self.updated:,} updated, {self.unchanged:,} unchanged"
 
 
 class NewParts(NamedTuple):
@@ -208,6 +217,7 @@ def _run_ingest(project: Project, paths: list[Path]) -> IngestReport:
     # The paper files as they were before reading them (by name): any changed before the write is left alone.
     report, written = catalog.write(project, inputs.papers)
     NewState(project, inputs, {**known, **days_of(drafts, paths)}, hashes, written).save()
+    report.notices = unsorted_notices(catalog.unsorted(report.written), catalog.matcher.fallback)
     if upgraded:  # else what a paper lacks of its digests' metadata was a curator's removal
         report.lacking = {project.papers / f"{slug}.md": sorted(catalog.lacking[slug]) for slug in sorted(catalog.lacking)}
     return report
@@ -525,6 +535,12 @@ class Catalog:
             files = [*report.written, project.ingest_ledger]
             return report, write_all_or_nothing(files, itertools.chain(texts, [ledger.encode("utf-8")]), expected)
 
+    def unsorted(self, written: list[Path]) -> list[Path]:
+        """Those of the written paper files that this ingest created in the fallback topic alone."""
+        fallback = (self.matcher.fallback,)
+        return [path for path in written
+                if path.stem not in self.original and self.papers[path.stem].topics == fallback]
+
     def _encoded(self, slugs: list[str]) -> workers.Results[bytes]:
         """The papers' files in UTF-8, in order: formatted by the workers for many papers."""
         return workers.map_in_order(self._file_bytes, slugs, FORMAT_CHUNK)
@@ -580,6 +596,19 @@ def with_missing_metadata(paper: Paper, draft: DraftPaper) -> Paper:
     has, a curator's or an earlier digest's, stays."""
     names = missing_metadata(paper, draft)
     return replace(paper, **{name: getattr(draft, name) for name in names}) if names else paper
+
+
+def notice_lines(report: IngestReport) -> list[str]:
+    """The notices the commands that ingest print: papers lacking metadata, new papers left unsorted."""
+    lacking = lacking_metadata_notice(report)
+    return ([f"notice: {lacking}"] if lacking else []) + [f"notice: {line}" for line in capped_notice_lines(report.notices)]
+
+
+def unsorted_notices(paths: list[Path], fallback: str) -> list[SourceError]:
+    """check's fallback notice for each of these new paper files, at its `topics:` line: each file is
+    read back for it (a day's few; ~0.1 ms a file)."""
+    files = (paper_file_now(path) for path in paths)
+    return [fallback_notice(file.paper.path, file.key_lines.get("topics", 1), fallback) for file in files if file]
 
 
 def lacking_metadata_notice(report: IngestReport) -> str | None:

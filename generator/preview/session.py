@@ -574,11 +574,11 @@ def _site_builder(project: Project) -> Builder:
 
 
 def _run_ingest(project: Project, digests: list[Path] | None) -> IngestOutcome:
-    from generator.ingest.catalog import lacking_metadata_notice, run_ingest
+    from generator.ingest.catalog import notice_lines, run_ingest
 
     report = run_ingest(project, digests)
-    if notice := lacking_metadata_notice(report):
-        say(f"notice: {notice}")
+    for line in notice_lines(report):
+        say(line)
     return report
 
 
