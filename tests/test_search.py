@@ -281,3 +281,12 @@ def test_a_newer_edit_stops_the_index_at_every_step_and_nothing_half_made_comes_
     for call in range(1, asked + 1):
         with pytest.raises(search.SearchCancelled):
             search.build_search_files(papers, TOPICS, should_stop=stop_at(call))
+
+
+def test_the_manifest_counts_the_documents_of_each_first_featured_day_oldest_first():
+    """search.js lists results newest first from these counts alone: documents are numbered by day."""
+    papers = [make_paper(f"Paper {number}", day=day) for number, day in
+              enumerate(["2025-08-19", "2025-08-18", "2025-08-20", "2025-08-18", "2025-08-20", "2025-08-20"])]
+    manifest = manifest_of(search.build_search_files(papers, TOPICS))
+    assert manifest["dayCounts"] == [2, 1, 3]
+    assert sum(manifest_of(search.build_search_files(fixture_papers(), TOPICS))["dayCounts"]) == len(fixture_papers())

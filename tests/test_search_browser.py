@@ -332,3 +332,39 @@ def test_back_from_a_result_restores_the_list_and_where_it_was_read(page, site_d
     expect(page.locator("#search-results .paper-title").nth(30)).to_be_in_viewport()
     assert abs(page.evaluate("window.scrollY") - read_at) <= 2
     assert page.problems == []
+
+
+def result_days(page) -> list[str]:
+    return [day.get_attribute("datetime") for day in page.locator("#search-results time").all()]
+
+
+def list_every_result(page, total: int) -> None:
+    for _ in range(total // 20):
+        page.click(".search-more")
+    expect(page.locator("#search-results li")).to_have_count(total)
+
+
+def test_newest_first_lists_the_same_results_by_day_each_days_best_first_and_keeps_it_in_the_address(page):
+    status = open_search(page, "video")
+    total = int(status.split()[0])
+    assert 20 < total <= 80  # several pages, and few enough to list them all
+    list_every_result(page, total)
+    best_first = list(zip(result_days(page), result_titles(page), strict=True))
+    assert [day for day, _ in best_first] != sorted(day for day, _ in best_first)[::-1]  # any day comes first
+
+    page.select_option("#search-order", "newest")
+    expect(page).to_have_url(re.compile(r"/search/\?q=video&sort=newest$"))
+    expect(page.locator("#search-results li")).to_have_count(20)
+    list_every_result(page, total)
+    newest_first = list(zip(result_days(page), result_titles(page), strict=True))
+    assert newest_first == sorted(best_first, key=lambda row: row[0], reverse=True)  # stable: a day's best first
+    assert page.text_content("#search-status") == status
+
+    page.reload()  # the order is the address's; the list as long as it was
+    expect(page.locator("#search-status")).to_have_text(status)
+    expect(page.locator("#search-results li")).to_have_count(total)
+    assert page.input_value("#search-order") == "newest"
+    assert list(zip(result_days(page), result_titles(page), strict=True)) == newest_first
+    page.select_option("#search-order", "")
+    expect(page).to_have_url(re.compile(r"/search/\?q=video$"))
+    assert page.problems == []

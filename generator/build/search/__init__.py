@@ -5,7 +5,8 @@ assembles per query from the manifest and the shards of the query's terms; its s
 those of one lunr.js index over the same fields (tests/test_search_node.py checks that).
 
     search/index.json          the manifest: fields and boosts, document count, total field
-                               lengths (for BM25's average), which shard starts at which term
+                               lengths (for BM25's average), which shard starts at which term,
+                               documents per first featured day (for "Newest first")
     search/s/<hash>.json       term shards (shards.py), named by their bytes
     search/v/<hash>.json       every term, sorted: fuzzy (~) and leading-wildcard queries only
     search/f/<folder>/<number>.json   what a result shows (fragments.py); FRAGMENTS_PER_FOLDER a folder
@@ -21,6 +22,7 @@ with this build's papers, shards.py writes the shards.
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Generator, Iterable, Iterator
 from pathlib import Path
 
@@ -105,7 +107,16 @@ def _search_files(papers: Iterable[Paper], topics: Iterable[Topic], cache: TermC
         "fieldLengths": [int(field.lengths.sum(dtype=np.int64)) for field in index.fields],
         "shards": shard_names,
         "vocabulary": content_name(vocabulary),
+        "dayCounts": day_counts(ordered),
     })
+
+
+def day_counts(ordered: list[Paper]) -> list[int]:
+    """How many documents each first featured day numbers, oldest day first: with the documents
+    numbered by that day, what search.js needs to list results newest first (each day's best
+    match first) without fetching their fragments: 580 numbers at 9,877 papers, 656 bytes of the
+    manifest gzipped; 592 at 80,304 papers, 956 bytes."""
+    return [len(list(papers)) for _, papers in itertools.groupby(ordered, key=lambda paper: paper.first_featured)]
 
 
 class MadeFragments:

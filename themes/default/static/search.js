@@ -156,6 +156,28 @@
     this.pipeline = new lunr.Pipeline();
     this.pipeline.add(queryTermsPipeline);
     this.fragmentCache = new Map();
+    this.dayOfDocument = dayOfDocument(manifest.dayCounts, manifest.documents);
+  }
+
+  // Each document's first featured day as a number that grows with the day (documents are numbered
+  // by that day: generator/build/search/__init__.py day_counts), or null without the counts (an
+  // index older than them: results then come in the best match's order only).
+  function dayOfDocument(counts, documents) {
+    if (!Array.isArray(counts)) { return null; }
+    var days = new Uint32Array(documents);
+    var start = 0;
+    counts.forEach(function (count, day) {
+      days.fill(day, start, start + count);
+      start += count;
+    });
+    return days;
+  }
+
+  // The results of the newest first featured day first, each day's best match first (lunr.js
+  // lists them best first, and the sort keeps that order among equals).
+  function newestFirst(store, results) {
+    var day = store.dayOfDocument;
+    return results.slice().sort(function (a, b) { return day[Number(b.ref)] - day[Number(a.ref)]; });
   }
 
   function StaleIndexError(message) {
@@ -734,25 +756,49 @@
     return !known || Object.keys(known).every(function (number) { return fragment.l[number] === known[number]; });
   }
 
-  // The search page's address for query.
-  function queryAddress(window, query) {
-    return window.location.pathname + (query ? "?q=" + encodeURIComponent(query) : "");
+  var NEWEST = "newest";  // the order in the address (?sort=newest); the best match first without it
+
+  // The search page's address for query, in this order.
+  function queryAddress(window, query, order) {
+    var parameters = (query ? ["q=" + encodeURIComponent(query)] : []).concat(order === NEWEST ? ["sort=" + NEWEST] : []);
+    return window.location.pathname + (parameters.length ? "?" + parameters.join("&") : "");
   }
 
   // A shareable address for the current search, without reloading the page. A new query starts
   // with no saved list length or reading position (rememberView).
-  function rememberQuery(window, query) {
-    window.history.replaceState(null, "", queryAddress(window, query));
+  function rememberQuery(window, query, order) {
+    window.history.replaceState(null, "", queryAddress(window, query, order));
   }
 
   // The same for a search the reader chose to go to (a suggestion), as a link would: a new history
   // entry, so that Back returns to the query before.
-  function goToQuery(window, query) {
-    window.history.pushState(null, "", queryAddress(window, query));
+  function goToQuery(window, query, order) {
+    window.history.pushState(null, "", queryAddress(window, query, order));
   }
 
   function queryInAddress(window) {
     return new URLSearchParams(window.location.search).get("q") || "";
+  }
+
+  function orderInAddress(window) {
+    return new URLSearchParams(window.location.search).get("sort") === NEWEST ? NEWEST : "";
+  }
+
+  // "Order: Best match / Newest first", a control of the list: the page without JavaScript lists no
+  // results, so the template has none.
+  function orderControl(document) {
+    var control = element(document, "p", "search-order");
+    var select = element(document, "select");
+    select.id = "search-order";
+    [["", "Best match"], [NEWEST, "Newest first"]].forEach(function (option) {
+      var node = element(document, "option", "", option[1]);
+      node.value = option[0];
+      select.appendChild(node);
+    });
+    var label = element(document, "label", "", "Order ");
+    label.htmlFor = select.id;
+    control.append(label, select);
+    return { node: control, select: select };
   }
 
   // Keeps changes ({shown: results listed, scrollY}) in this page's history entry, which the
@@ -814,7 +860,11 @@
     var suggestion = element(document, "p", "search-suggestion");
     suggestion.hidden = true;
     page.status.after(suggestion);
+    var order = orderControl(document);
+    order.node.hidden = true;  // until the index says it knows the days
+    page.status.before(order.node);
     page.input.value = queryInAddress(page.window);
+    order.select.value = orderInAddress(page.window);
     page.status.textContent = "Loading the search index\u2026";
 
     // A query that cannot run leaves no results on screen: those of the query before would
@@ -830,12 +880,12 @@
       var similar = similarSpellings(query);
       if (!similar) { return; }
       var link = element(document, "a", "", similar);
-      link.href = queryAddress(page.window, similar);
+      link.href = queryAddress(page.window, similar, order.select.value);
       link.addEventListener("click", function (event) {
         if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) { return; }
         event.preventDefault();
         page.window.clearTimeout(timer);
-        goToQuery(page.window, similar);
+        goToQuery(page.window, similar, order.select.value);
         page.input.value = similar;
         show(similar);
       });
@@ -923,6 +973,9 @@
       page.status.textContent = "Searching\u2026";
       findPapers(store, query).then(function (found) {
         if (!isShown(search)) { return null; }
+        if (order.select.value === NEWEST && store.dayOfDocument) {
+          found = Object.assign({}, found, { results: newestFirst(store, found.results) });
+        }
         page.list.replaceChildren();
         return showMore(found, search, view && view.shown).then(function () {
           // Set with the first results, never before: the count and the list always agree.
@@ -937,7 +990,7 @@
 
     function searchNow() {
       page.window.clearTimeout(timer);
-      rememberQuery(page.window, page.input.value.trim());
+      rememberQuery(page.window, page.input.value.trim(), order.select.value);
       show(page.input.value);
     }
 
@@ -949,6 +1002,7 @@
       page.window.clearTimeout(timer);
       timer = page.window.setTimeout(searchNow, TYPING_PAUSE_MS);
     });
+    order.select.addEventListener("change", searchNow);  // the same results in the other order
 
     // The reading position, kept for Back: the browser's own restoring would scroll the page
     // before the results it needs are listed, so this script scrolls once they are.
@@ -967,6 +1021,7 @@
     page.window.addEventListener("popstate", function () {
       page.window.clearTimeout(timer);
       page.input.value = queryInAddress(page.window);
+      order.select.value = orderInAddress(page.window);
       show(page.input.value, page.window.history.state);
     }, { signal: page.lifetime });
     page.window.addEventListener("pagehide", rememberScroll, { signal: page.lifetime });
@@ -980,6 +1035,7 @@
     var load = fetchJson(page.window, page.searchPage, page.lifetime);
     load(MANIFEST).then(function (manifest) {
       store = new Store(manifest, load);
+      order.node.hidden = !store.dayOfDocument;
       show(page.input.value, page.window.history.state);
     }).catch(function (error) {
       if (page.lifetime.aborted) { return; }  // the run ended: not a failure the page shown has
