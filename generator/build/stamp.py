@@ -14,6 +14,12 @@ When the digest differs, a second look, in .cache/build-inputs.json: each input'
 digest of the bytes the build read. If every file whose stamp moved still has those bytes (a
 checkout, a clone, an editor saving without a change), nothing changed, and the stamp is taken
 again. At 80,000 papers one paper file saved unchanged cost a build 6.5 s and 820 MB to find that out.
+
+The digest is taken over the inputs' paths, as the last build listed them; the second look names
+each input by its path from the project's folder (a built-in theme's files, outside it, by their
+own): a project moved, or cloned into another folder (a CI runner's), finds its site up to date by
+the second look. Named by absolute paths there too, a moved project of 80,000 papers took a whole
+build (16 s) to find its site up to date.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import TypeVar
 
 import generator
 from generator.build.record import site_listing
@@ -91,7 +98,8 @@ def _stamped_folders(project: Project) -> list[Path] | None:
     stored = _stored(project).get("folders")
     if not isinstance(stored, list) or not all(isinstance(folder, str) for folder in stored):
         return None
-    folders = [Path(folder) for folder in stored]
+    root = project.root.resolve()
+    folders = [root / folder for folder in stored]  # an absolute one stays as it is
     places = (project.root.resolve(), GENERATOR_ROOT)
     return folders if all(any(folder.is_relative_to(place) for place in places) for folder in folders) else None
 
@@ -112,21 +120,47 @@ def is_up_to_date(project: Project, inputs: Stamps | None) -> bool:
     if digest == _digest(context, inputs):
         return True
     # The second look only where it can find the site up to date: the same files, generator and site/.
-    if stored.get("names") != _names(inputs) or stored.get("context") != context:
+    # Here by the names the inputs file keeps: the first look's paths are the folder's, where the
+    # last build ran (35 ms fewer at 80,000 papers than renaming them for every no-change build).
+    named = Names(project)
+    portable = named.portable(inputs)
+    if stored.get("names") != _names(portable) or stored.get("context") != context:
         return False
     built = _built_inputs(project, digest)
-    if built is None or not _same_bytes(built, inputs):
+    if built is None or not _same_bytes(built, portable, named):
         return False
-    save(project, inputs, {key: known for key, (_, known) in built.items()})
+    save(project, inputs, {named.local(key): known for key, (_, known) in built.items()})
     return True
+
+
+Value = TypeVar("Value")
+
+
+class Names:
+    """How the stamp files name an input: by its path from the project's folder, when inside it."""
+
+    def __init__(self, project: Project):
+        self.root = os.path.join(project.root.resolve(), "")  # as Project.input_folders resolves
+
+    def portable(self, stamps: Mapping[str, Value]) -> dict[str, Value]:
+        """The stamps (or anything by input path) by the names the files keep, in the same order."""
+        cut = len(self.root)
+        return {key[cut:] if key.startswith(self.root) else key: value for key, value in stamps.items()}
+
+    def name(self, path: str) -> str:
+        return path[len(self.root):] if path.startswith(self.root) else path
+
+    def local(self, name: str) -> str:
+        """The path of the input a stamp file names."""
+        return os.path.join(self.root, name)  # an absolute name stays as it is
 
 
 BuiltInputs = dict[str, tuple[tuple[int, int | None], str | None]]  # key -> ((size, mtime_ns or None), digest)
 
 
-def _same_bytes(built: BuiltInputs, inputs: Stamps) -> bool:
-    """Whether the inputs are the files the build read, with the bytes it read: the same names,
-    and each file whose stamp moved of the same size and digest."""
+def _same_bytes(built: BuiltInputs, inputs: Stamps, named: Names) -> bool:
+    """Whether the inputs (by their portable names) are the files the build read, with the bytes
+    it read: the same names, and each file whose stamp moved of the same size and digest."""
     if built.keys() != inputs.keys():
         return False
     moved = [key for key, stamp in inputs.items() if stamp != built[key][0]]
@@ -134,7 +168,7 @@ def _same_bytes(built: BuiltInputs, inputs: Stamps) -> bool:
     # anew is told apart at once, not after reading the files before it (0.7 s for all of them).
     if any(inputs[key][0] != built[key][0][0] or built[key][1] is None for key in moved):
         return False
-    return all(file_digest(key) == built[key][1] for key in moved)
+    return all(file_digest(named.local(key)) == built[key][1] for key in moved)
 
 
 def _built_inputs(project: Project, digest: str | None = None) -> BuiltInputs | None:
@@ -179,16 +213,18 @@ def save(project: Project, inputs: Stamps | None, digests: Mapping[str, str | No
     build took 6.5 s at 80,000 papers to find the site up to date)."""
     if inputs is None:
         return
-    folders = [str(folder) for folder in project.input_folders()]  # as input_stamps took them
+    named = Names(project)
+    folders = [named.name(str(folder)) for folder in project.input_folders()]  # as input_stamps took them
     known = input_digests(project, inputs, digests or {})
     stamps: dict[str, tuple[int, int | None]] = {
         key: (size, None if is_racy(mtime) else mtime) for key, (size, mtime) in inputs.items()}
     context = _context(project)
     digest = _digest(context, stamps)
+    portable = named.portable(stamps)
     # Flat lists in listing order: read back in a third of the time of one list per file.
-    entries = {"stamp": digest, "keys": list(stamps), "sizes": [size for size, _ in stamps.values()],
-               "mtimes": [mtime for _, mtime in stamps.values()], "digests": [known[key] for key in stamps]}
-    summary = {"digest": digest, "folders": folders, "names": _names(inputs), "context": context}
+    entries = {"stamp": digest, "keys": list(portable), "sizes": [size for size, _ in portable.values()],
+               "mtimes": [mtime for _, mtime in portable.values()], "digests": [known[key] for key in stamps]}
+    summary = {"digest": digest, "folders": folders, "names": _names(portable), "context": context}
     try:
         write_file_atomic(project.cache_dir, INPUTS_FILE, compact_json_written_once(entries))
         write_file_atomic(project.cache_dir, STAMP_FILE, json.dumps(summary).encode())
@@ -211,14 +247,16 @@ def input_digests(project: Project, inputs: Stamps, given: Mapping[str, str | No
     before = _built_inputs(project) or {}
     loaded = PaperCache.loaded_digests(project)
     papers = papers_prefix(project)
+    named = Names(project)
     digests: dict[str, str | None] = {}
     for key, stamp in inputs.items():
+        earlier = before.get(named.name(key))
         if key in given:
             digests[key] = given[key]
         elif key.startswith(papers) and key[len(papers):] in loaded:
             digests[key] = loaded[key[len(papers):]]
-        elif key in before and before[key][0] == stamp:
-            digests[key] = before[key][1]
+        elif earlier is not None and earlier[0] == stamp:
+            digests[key] = earlier[1]
         else:
             digests[key] = _digest_if_unchanged(key, stamp)
     return digests
@@ -247,7 +285,7 @@ def _digest(context: str, inputs: Mapping[str, tuple[int, int | None]]) -> str:
     return values_digest((context, inputs))
 
 
-def _names(inputs: Stamps) -> str:
+def _names(inputs: Mapping[str, object]) -> str:
     """The input files' names, in any order: a clone lists a folder in another order than the
     checkout it was cloned from."""
     return values_digest(sorted(inputs))
