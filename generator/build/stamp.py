@@ -100,7 +100,7 @@ def _stamped_folders(project: Project) -> list[Path] | None:
         return None
     root = project.root.resolve()
     folders = [root / folder for folder in stored]  # an absolute one stays as it is
-    places = (project.root.resolve(), GENERATOR_ROOT)
+    places = (root, GENERATOR_ROOT)
     return folders if all(any(folder.is_relative_to(place) for place in places) for folder in folders) else None
 
 
@@ -144,8 +144,7 @@ class Names:
 
     def portable(self, stamps: Mapping[str, Value]) -> dict[str, Value]:
         """The stamps (or anything by input path) by the names the files keep, in the same order."""
-        cut = len(self.root)
-        return {key[cut:] if key.startswith(self.root) else key: value for key, value in stamps.items()}
+        return {self.name(key): value for key, value in stamps.items()}
 
     def name(self, path: str) -> str:
         return path[len(self.root):] if path.startswith(self.root) else path
