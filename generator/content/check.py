@@ -15,7 +15,7 @@ from generator.content.papers import (
     parse_ahead,
 )
 from generator.content.schema import Paper
-from generator.content.taxonomy import Topic, fallback_notice, fallback_slug, load_taxonomy
+from generator.content.taxonomy import Topic, fallback_notice, fallback_slug, load_taxonomy, only_in_fallback
 from generator.errors import SourceError, display_path
 from generator.files import visible_entries
 from generator.ingest.catalog import digest_errors_started, digest_paths, is_digest_name
@@ -69,7 +69,7 @@ def fallback_papers(files: list[PaperFile], topics: list[Topic]) -> list[SourceE
         return []
     fallback = fallback_slug(topics)
     return [fallback_notice(file.paper.path, file.key_lines.get("topics", 1), fallback)
-            for file in files if file.paper.topics == (fallback,)]
+            for file in files if only_in_fallback(file.paper.topics, fallback)]
 
 
 def unread_files(project: Project) -> list[SourceError]:

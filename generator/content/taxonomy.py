@@ -298,6 +298,11 @@ def fallback_slug(topics: list[Topic]) -> str:
     return topics[-1].slug
 
 
+def only_in_fallback(topics: tuple[str, ...], fallback: str) -> bool:
+    """Whether a paper's topics are the fallback topic alone: no rule, and no person, placed it."""
+    return topics == (fallback,)
+
+
 def fallback_notice(path: str, topics_line: int, fallback: str) -> SourceError:
     """The notice on a paper that is only in the fallback topic: no topic rule matched it, so readers
     find it under "Not yet sorted" alone (`digest check`, and ingest for the papers it creates)."""

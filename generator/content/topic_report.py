@@ -18,6 +18,7 @@ from generator.content.taxonomy import (
     TopicMatcher,
     fallback_slug,
     load_taxonomy,
+    only_in_fallback,
 )
 from generator.errors import BuildFailed
 from generator.project import Project
@@ -59,7 +60,7 @@ def topic_report(papers: list[Paper], topics: list[Topic], matcher: TopicMatcher
     verdicts = workers.map_in_order(partial(unsure_verdict, matcher=matcher), by_path, VERDICT_CHUNK)
     return TopicReport(
         counts=tuple((topic, counts[topic.slug]) for topic in topics),
-        fallback=tuple(paper for paper in by_path if paper.topics == (matcher.fallback,)),
+        fallback=tuple(paper for paper in by_path if only_in_fallback(paper.topics, matcher.fallback)),
         unsure=tuple(UnsurePaper(paper, *verdict) for paper, verdict in zip(by_path, verdicts) if verdict is not None),
     )
 

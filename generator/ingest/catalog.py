@@ -36,7 +36,7 @@ from generator.content.papers import (
     paper_file_now,
 )
 from generator.content.schema import Link, Paper
-from generator.content.taxonomy import TopicMatcher, fallback_notice, fallback_slug, load_taxonomy
+from generator.content.taxonomy import TopicMatcher, fallback_notice, fallback_slug, load_taxonomy, only_in_fallback
 from generator.errors import BuildFailed, SourceError, capped_notice_lines, display_path
 from generator.files import is_hidden_name, write_temporary_quickly
 from generator.heap import gc_paused
@@ -537,9 +537,8 @@ class Catalog:
 
     def unsorted(self, written: list[Path]) -> list[Path]:
         """Those of the written paper files that this ingest created in the fallback topic alone."""
-        fallback = (self.matcher.fallback,)
-        return [path for path in written
-                if path.stem not in self.original and self.papers[path.stem].topics == fallback]
+        return [path for path in written if path.stem not in self.original
+                and only_in_fallback(self.papers[path.stem].topics, self.matcher.fallback)]
 
     def _encoded(self, slugs: list[str]) -> workers.Results[bytes]:
         """The papers' files in UTF-8, in order: formatted by the workers for many papers."""
