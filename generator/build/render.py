@@ -24,6 +24,7 @@ from generator.build.site import Period
 from generator.build.theme import THEMES_DIRS, Theme
 from generator.cache import GENERATOR_DIR, generator_version
 from generator.config import SiteConfig
+from generator.content.addresses import linked_addresses
 from generator.content.markdown import curly_tex_quotes, render_markdown
 from generator.content.math import math_html, math_text
 from generator.content.schema import Paper
@@ -52,9 +53,9 @@ MEMOIZED_FRAGMENTS = 100_000
 
 @cache
 def abstract_html(markdown_text: str) -> str:
-    """A paper body as safe HTML, TeX's quotation marks and text markup as they show; cached
-    because feeds show the same papers again."""
-    return tex_html(curly_tex_quotes(render_markdown(markdown_text)))
+    """A paper body as safe HTML, TeX's quotation marks and text markup as they show, its web
+    addresses links; cached because feeds show the same papers again."""
+    return linked_addresses(tex_html(curly_tex_quotes(render_markdown(markdown_text))))
 
 
 def xml_text(value: object) -> Markup:

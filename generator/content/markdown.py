@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -38,6 +39,9 @@ SHOWN_INLINE = frozenset(["text", "code_inline"])
 LINE_BREAKS = frozenset(["softbreak", "hardbreak"])
 SHOWN_BLOCK = frozenset(["code_block", "fence"])
 CONTROL_CHARACTER = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")  # a line break is one only as \n
+TAG = re.compile(r"(<[^>]*>)")
+TAG_NAME = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)")
+VERBATIM = frozenset(["code", "pre"])  # elements whose text shows as written
 
 
 def escape_markdown(text: str) -> str:
@@ -177,6 +181,32 @@ def _is_plain_paragraphs(text: str) -> bool:
     if not text or has_markdown_syntax(text) or CONTROL_CHARACTER.search(text):
         return False
     return is_one_line(text) or all(line and line.strip() == line for line in text.replace("\n\n", "\n").split("\n"))
+
+
+def text_outside(html: str, needle: str, change: Callable[[str, str], str], kept: frozenset[str]) -> str:
+    """HTML with `change(text, tag after it)` applied to each run of text between two tags that
+    holds `needle` ("" after the last), except inside the elements named in `kept` (VERBATIM, say)."""
+    parts = TAG.split(html)
+    kept_depth = 0
+    for index, part in enumerate(parts):
+        if index % 2:  # a tag
+            kept_depth = max(0, kept_depth + _depth_change(part, kept))
+        elif kept_depth == 0 and needle in part:
+            parts[index] = change(part, parts[index + 1] if index + 1 < len(parts) else "")
+    return "".join(parts)
+
+
+def _depth_change(tag: str, kept: frozenset[str]) -> int:
+    """+1 for a tag that opens one of the kept elements, -1 for one that closes one, else 0."""
+    found = TAG_NAME.match(tag)
+    if found is None or found.group(2).lower() not in kept:
+        return 0
+    return -1 if found.group(1) else 1
+
+
+def opens_element(tag: str) -> bool:
+    """Whether a tag (as TAG finds one) opens an element: `<em>`, not `</p>` or `<br />`."""
+    return TAG_NAME.match(tag) is not None and not tag.startswith("</") and not tag.endswith("/>")
 
 
 def escape_html(text: str) -> str:

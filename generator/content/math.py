@@ -22,11 +22,13 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from xml.etree import ElementTree
 
 from markupsafe import Markup, escape
+
+from generator.content.markdown import VERBATIM, text_outside
 
 MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
 # Presentation MathML that browsers render (MathML Core) and latex2mathml writes.
@@ -35,8 +37,6 @@ MATHML_ATTRIBUTES = frozenset(["display", "mathvariant", "stretchy", "fence", "s
 SAFE_VALUE = re.compile(r"[\w#.%+ -]*\Z")  # lengths, colours, keywords: no url(), quotes or colons
 LOOKS_LIKE_MARKUP = re.compile(r"<[A-Za-z/!?]")  # TeX writes "a < b"; "<b" opens a tag
 MAX_TEX = 300  # characters; a longer "span" is two dollars far apart, not one formula
-TAG = re.compile(r"(<[^>]*>)")
-VERBATIM = re.compile(r"<(/?)(code|pre)\b", re.IGNORECASE)
 # The rule in the module docstring, on escaped text: the TeX is group 1 (backslash pairs kept whole).
 SPAN = re.compile(rf"(?<![\\$])\$(?=[^\s$])((?:[^$\\]|\\.){{1,{MAX_TEX}}}?)(?<![\s\\])\$(?![\d$])")
 
@@ -52,26 +52,12 @@ def math_html(value: object) -> Markup:
         markup = Markup(tex_html(str(markup), links=False))
     if "$" not in markup:
         return markup
-    return Markup(text_outside_code(str(markup), "$", lambda text: dollars_as_text(SPAN.sub(_span_html, text))))
+    return Markup(text_outside(str(markup), "$", lambda text, _: dollars_as_text(SPAN.sub(_span_html, text)), VERBATIM))
 
 
 def dollars_as_text(text: str) -> str:
     """Text whose spans were read: the escaped dollars left are dollars (`\\$5` shows as $5)."""
     return text.replace("\\$", "$")
-
-
-def text_outside_code(markup: str, needle: str, change: Callable[[str], str]) -> str:
-    """HTML with `change` applied to each run of text between two tags that holds `needle`,
-    except inside <code> or <pre>, whose text is verbatim."""
-    parts = TAG.split(markup)
-    verbatim_depth = 0
-    for index, part in enumerate(parts):
-        if index % 2:  # a tag
-            if found := VERBATIM.match(part):
-                verbatim_depth = max(0, verbatim_depth + (-1 if found.group(1) else 1))
-        elif verbatim_depth == 0 and needle in part:
-            parts[index] = change(part)
-    return "".join(parts)
 
 
 def _span_html(span: re.Match[str]) -> str:

@@ -15,11 +15,12 @@ import json
 import re
 from typing import Any
 
+from generator.content.addresses import is_link_address
 from generator.content.markdown import normalize_paragraphs
 from generator.content.schema import ARXIV_ID, Link, is_count
 from generator.errors import SourceError
 from generator.ingest.draft import DraftPaper
-from generator.ingest.links import extract_links, is_link_address
+from generator.ingest.links import extract_links
 
 FILE_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})\.json")
 # JSON may escape half a surrogate pair ("\\ud83d"), which no UTF-8 paper file can hold.

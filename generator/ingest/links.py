@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import re
 
-from generator.content.addresses import web_address
+from generator.content.addresses import is_link_address, web_address, without_trailing_punctuation
 from generator.content.schema import Link
 from generator.content.tex_text import ADDRESS_ESCAPES, tex_address
 
 # A URL runs to a space, a quote or bracket, or a backslash but for TeX's escapes (`\_` for _).
 URL = re.compile(rf"https?://(?:[^\s<>\"'`{{}}|\\^]|\\[{ADDRESS_ESCAPES}])+", re.IGNORECASE)
-TRAILING_PUNCTUATION = ".,;:!?'\"*"
 CODE_HOSTS = {"github.com", "gitlab.com", "bitbucket.org", "gitee.com", "codeberg.org", "sourceforge.net"}
 PAPER_HOSTS = {"arxiv.org", "openreview.net", "aclanthology.org", "doi.org"}
 
@@ -22,27 +21,10 @@ def extract_links(text: str) -> tuple[Link, ...]:
     for match in URL.finditer(text):
         # "[url](url)", a Markdown link written out in an abstract, is two URLs, not one.
         for part in match.group(0).split("]("):
-            url = _trim(tex_address(part))
+            url = without_trailing_punctuation(tex_address(part))
             if url not in seen and is_link_address(url):
                 seen[url] = Link(url, link_kind(url))
     return tuple(seen.values())
-
-
-def is_link_address(url: str) -> bool:
-    """A URL a paper may link to: a web address, with no space in it, on a dotted host (not
-    `http://localhost:8000/`). The abstract's URLs and the API's code and project links alike."""
-    address = web_address(url)
-    return address is not None and "." in (address.hostname or "") and not any(char.isspace() for char in url.strip())
-
-
-def _trim(url: str) -> str:
-    """Drop sentence punctuation and unbalanced closing brackets that end the sentence, not the URL."""
-    while url:
-        if url[-1] in TRAILING_PUNCTUATION or (url[-1] in ")]" and url.count("(" if url[-1] == ")" else "[") < url.count(url[-1])):
-            url = url[:-1]
-        else:
-            return url
-    return url
 
 
 def link_kind(url: str) -> str:
