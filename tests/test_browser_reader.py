@@ -464,6 +464,7 @@ def row_offers(row: Locator) -> dict:
         "summary": row.locator(".paper-summary").all_inner_texts(),
         "chips": links(".chips a.chip"), "quick links": links(".quick-links a.quick-link"),
         "link rel": {link.get_attribute("rel") for link in row.locator(".quick-link").all()},
+        "quick link names": [link.get_attribute("aria-label") for link in row.locator(".quick-link").all()],
         "abstract toggle": row.locator("details.abstract-toggle > summary").all_inner_texts(),
     }
 
@@ -481,6 +482,8 @@ def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base
     found = row_offers(page.locator("#search-results .paper-item[data-slug='panopticsplatting']"))
     assert found == listed
     assert [label for label, _ in found["quick links"]] == ["arXiv", "PDF", "Code", "Project page"]
+    # A screen reader's list of links tells this row's "Code" from the next row's.
+    assert found["quick link names"] == [f"{label}: {found['save']['title']}" for label, _ in found["quick links"]]
     assert found["chips"] == [("Computer Vision", "/topics/vision/")] and "12" in found["upvotes"]
     assert found["organization"] == ["Analytical Engines <Ltd>"]
     assert found["summary"] == ["AI SUMMARY Panoptic <masks> from splats."]  # the label in capitals, as styled

@@ -647,14 +647,16 @@
     return fragment.u.replace(/\/$/, "").split("/").pop();
   }
 
-  // A span of links, or null when there are none.
-  function linkGroup(document, className, links, linkClass, rel) {
+  // A span of links, or null when there are none. title: the paper's, when the links are its own
+  // (its code, its PDF): a screen reader's list of links then tells one row's "Code" from the next's.
+  function linkGroup(document, className, links, linkClass, rel, title) {
     if (!links.length) { return null; }
     var group = element(document, "span", className);
     links.forEach(function (link) {
       var anchor = element(document, "a", linkClass, link[0]);
       anchor.href = link[1];
       if (rel) { anchor.rel = rel; }
+      if (title) { anchor.setAttribute("aria-label", link[0] + ": " + title); }
       group.appendChild(anchor);
     });
     return group;
@@ -679,7 +681,7 @@
       fragment.a.length ? element(document, "span", "paper-authors", authorLine(fragment)) : null,
       fragment.o ? element(document, "span", "paper-organization", fragment.o) : null,
       linkGroup(document, "chips", chips, "chip"),
-      linkGroup(document, "quick-links", quickLinks(fragment), "quick-link", "noopener nofollow")];
+      linkGroup(document, "quick-links", quickLinks(fragment), "quick-link", "noopener nofollow", fragment.t)];
     meta.append.apply(meta, parts.filter(Boolean));
     return meta;
   }
