@@ -466,7 +466,14 @@ def row_offers(row: Locator) -> dict:
         "link rel": {link.get_attribute("rel") for link in row.locator(".quick-link").all()},
         "quick link names": [link.get_attribute("aria-label") for link in row.locator(".quick-link").all()],
         "abstract toggle": row.locator("details.abstract-toggle > summary").all_inner_texts(),
+        "abstract links": abstract_links(row),
     }
+
+
+def abstract_links(row: Locator) -> list[tuple[str | None, str | None, str | None]]:
+    """(text, address, rel) of each link in a row's abstract, shown or folded."""
+    return [(link.text_content(), link.get_attribute("href"), link.get_attribute("rel"))
+            for link in row.locator(".abstract-text a").all()]
 
 
 def search_for(page: Page, base_url: str, query: str) -> None:
@@ -487,6 +494,15 @@ def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base
     assert found["chips"] == [("Computer Vision", "/topics/vision/")] and "12" in found["upvotes"]
     assert found["organization"] == ["Analytical Engines <Ltd>"]
     assert found["summary"] == ["AI SUMMARY Panoptic <masks> from splats."]  # the label in capitals, as styled
+
+
+def test_a_search_results_abstract_links_the_address_its_list_row_links(reader: Page, base_url: str):
+    page = reader
+    page.goto(f"{base_url}/dates/{LATEST}/")
+    listed = abstract_links(page.locator(".paper-item[data-slug='many-authors']"))
+    search_for(page, base_url, "everyone")
+    found = abstract_links(page.locator("#search-results .paper-item[data-slug='many-authors']"))
+    assert found == listed == [(LONG_ADDRESS, LONG_ADDRESS, "nofollow")]
 
 
 def test_a_search_result_is_saved_to_the_reading_list_with_its_star(reader: Page, base_url: str):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,14 @@ from search_support import TOPICS, make_paper, node_or_skip
 
 from generator.build import search
 from generator.build.quick_links import quick_links
+from generator.build.render import abstract_html
+from generator.content.markdown import escape_markdown
+from generator.content.papers import parse_paper_file
 from generator.content.schema import Link
+from generator.content.tex_text import shown_text
 
-SEARCH_JS = Path(__file__).resolve().parent.parent / "themes" / "default" / "static" / "search.js"
+ROOT = Path(__file__).resolve().parent.parent
+SEARCH_JS = ROOT / "themes" / "default" / "static" / "search.js"
 QUICK_LINKS_IN_NODE = """
 const search = require(process.argv[1]);
 const fragments = JSON.parse(require("fs").readFileSync(0, "utf8"));
@@ -47,3 +53,64 @@ def test_a_result_offers_the_quick_links_of_the_papers_list_row(paper):
     fragment = fragment_of(search.build_search_files([paper], TOPICS), paper.slug)
     [offered] = links_in_search_js([fragment])
     assert [tuple(link) for link in offered] == list(quick_links(paper))
+
+
+ADDRESSES_IN_NODE = """
+const search = require(process.argv[1]);
+const texts = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(texts.map(text => search.addressParts(text)
+  .filter(part => typeof part !== "string").map(part => [part.shown, part.href]))));
+"""
+ADDRESS_CASES = [
+    "Code and data are available in https://github.com/Junjie-Ye/MulDimIF.",
+    "(see https://x.example/a_(b)), then http://y.example:8080/p?q=1&r=2; done",
+    "Models at www.example.org/models, not www. and me@www.example.org or xwww.example.org",
+    'released athttps://github.com/InternLM/OREAL! "https://q.example/p" and <https://z.example>',
+    "http://localhost:8000, https://[anonymized], https://a.example:99999/x, ftp://f.example/a",
+    "Broken by a listing: https://github. com/a/b, and https://ünïcode.example/päth]. [https://b.example/x]",
+]
+
+
+class Anchors(HTMLParser):
+    """(text, href) of each link in some HTML."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[list[str]] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href") or ""
+            self.found.append(["", self._href])
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None:
+            self.found[-1][0] += data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "a":
+            self._href = None
+
+
+def paper_body(path: Path) -> str:
+    parsed, errors = parse_paper_file(path, path.read_bytes())
+    assert parsed is not None and not errors
+    return parsed.paper.body
+
+
+def test_a_results_abstract_links_the_addresses_a_list_row_links():
+    """search.js links the addresses of a result's abstract (its plain text) as the build links them
+    in a list row's abstract: the same text, the same address, on every abstract of the seed day."""
+    bodies = [escape_markdown(case) for case in ADDRESS_CASES]
+    bodies += [paper_body(path) for path in sorted((ROOT / "content" / "papers").glob("*.md"))]
+    texts = [shown_text(body) for body in bodies]
+    done = subprocess.run([node_or_skip(), "-e", ADDRESSES_IN_NODE, str(SEARCH_JS)], input=json.dumps(texts),
+                          capture_output=True, text=True, timeout=60, check=True)
+    linked_in_rows = []
+    for body in bodies:
+        anchors = Anchors()
+        anchors.feed(abstract_html(body))
+        linked_in_rows.append(anchors.found)
+    assert json.loads(done.stdout) == linked_in_rows
+    assert sum(map(len, linked_in_rows)) >= 40  # the seed day's 33 abstracts with an address among them

@@ -696,11 +696,77 @@
     return snippet;
   }
 
-  // The whole abstract behind a toggle, as on list rows; the snippet above shows why it matched.
+  // The whole abstract behind a toggle, as on list rows, its web addresses links as there; the
+  // snippet above shows why it matched.
   function abstractToggle(document, fragment) {
     var toggle = element(document, "details", "abstract-toggle");
-    toggle.append(element(document, "summary", "", "Abstract"), element(document, "div", "abstract-text", fragment.x));
+    var text = element(document, "div", "abstract-text");
+    addressParts(fragment.x).forEach(function (part) {
+      if (typeof part === "string") {
+        text.appendChild(document.createTextNode(part));
+      } else {
+        var link = element(document, "a", "", part.shown);
+        link.href = part.href;
+        link.rel = "nofollow";
+        text.appendChild(link);
+      }
+    });
+    toggle.append(element(document, "summary", "", "Abstract"), text);
     return toggle;
+  }
+
+  // A web address in plain text, as generator/content/addresses.py finds one in a list row's
+  // abstract (SCHEME_OR_WWW_ADDRESS; \w there is a letter, a digit or _).
+  var WEB_ADDRESS = /(?:https?:\/\/|www\.)[\p{L}\p{N}_-]+(?:\.[\p{L}\p{N}_-]+)+(?::\d{1,5})?(?:[\/?#][^\s<>"'\\{}$`|^]*)?/gu;
+  var BEFORE_A_WORD = /[\p{L}\p{N}_.@\/-]/u;
+  var TRAILING_PUNCTUATION = ".,;:!?'\"*";
+  var OPENING_BRACKET = { ")": "(", "]": "[" };
+
+  // The text as strings and {shown, href} addresses, in order (addresses.py linked_addresses).
+  function addressParts(text) {
+    var parts = [];
+    var position = 0;
+    text.replace(WEB_ADDRESS, function (written, start) {
+      var withinWord = written.slice(0, 4) === "www." && start > 0 && BEFORE_A_WORD.test(text.charAt(start - 1));
+      var shown = withoutTrailingPunctuation(written);
+      var href = shown.indexOf("://") < 0 ? "http://" + shown : shown;
+      if (withinWord || !isLinkAddress(href)) { return written; }
+      parts.push(text.slice(position, start), { shown: shown, href: href });
+      position = start + shown.length;
+      return written;
+    });
+    parts.push(text.slice(position));
+    return parts.filter(function (part) { return part !== ""; });
+  }
+
+  // addresses.py without_trailing_punctuation: a sentence's full stop, or a bracket opened before it.
+  function withoutTrailingPunctuation(url) {
+    var end = url.length;
+    var unmatched = { ")": count(url, ")") - count(url, "("), "]": count(url, "]") - count(url, "[") };
+    while (end) {
+      var last = url.charAt(end - 1);
+      if (OPENING_BRACKET[last] && unmatched[last] > 0) {
+        unmatched[last] -= 1;
+      } else if (TRAILING_PUNCTUATION.indexOf(last) < 0) {
+        break;
+      }
+      end -= 1;
+    }
+    return url.slice(0, end);
+  }
+
+  function count(text, character) {
+    return text.split(character).length - 1;
+  }
+
+  // addresses.py is_link_address: http(s), a valid port, a dotted host.
+  function isLinkAddress(href) {
+    try {
+      var parsed = new URL(href);
+      return /^https?:$/.test(parsed.protocol) && parsed.hostname.indexOf(".") >= 0;
+    } catch (error) {
+      return false;
+    }
   }
 
   // Hugging Face's machine-written summary, labelled as list rows label it.
@@ -1049,7 +1115,8 @@
   return {
     normalize: normalize, wordForms: wordForms, indexTerms: indexTerms, queryTerms: queryTerms,
     queryTermsPipeline: queryTermsPipeline, Store: Store, findPapers: findPapers, searchClauses: searchClauses,
-    parseQuery: parseQuery, matchedSpans: matchedSpans, quickLinks: quickLinks, StaleIndexError: StaleIndexError,
+    parseQuery: parseQuery, matchedSpans: matchedSpans, quickLinks: quickLinks, addressParts: addressParts,
+    StaleIndexError: StaleIndexError,
     start: start,
   };
 }));
