@@ -31,7 +31,8 @@ WORDS = ["model", "experts", "routing", "sparse", "token", "survey", "agents", "
 TRAPS = [
     "$L_2$", "$\\textit{Trans-LoRA}$", "\\alpha", "a\\", "<think>", "</think>", "a<b", "b>c", "R&D", "&amp;", "&#123;",
     "x*y", "*bold*", "**", "__init__", "_x", "`code`", "``quotes''", "`", "[1]", "[IDK]", "]", "[", "![img](x.png)",
-    "[link](https://x.org)", "<https://a.b>", "#", "##", "1.", "12)", "-", "+", ">", "|", "=", "---",
+    "[link](https://x.org)", "<https://a.b>", "https://github.com/a_b/c.", "(www.x.org/p_(q))", "https://q.io/a?b=1&c=2",
+    "http://x.y/$a$", "#", "##", "1.", "12)", "-", "+", ">", "|", "=", "---",
     "e\u0301", "n\u0303", "\u0308", "大模型", "中文", "日本語", "🤗", "🚀", "👩\u200d💻", "🇺🇳", "שלום", "مرحبا", "naïve",
 ]
 LINE_STARTS = ["#", "# ", "## ", "1.", "1. ", "12. ", "3) ", "- ", "+ ", "> ", "* ", "`", "<", "[", "\\", "&"]
@@ -180,6 +181,8 @@ def test_a_built_site_shows_every_title_and_abstract_as_written(tmp_path):
         assert shown(page) == (with_formulas(front["title"]), abstract), path.name
 
     site = project / "site"
+    linked = sum(page.read_text(encoding="utf-8").count(' rel="nofollow">') for page in (site / "papers").rglob("*.html"))
+    assert linked > 0  # addresses in abstracts are links, and their text still reads as written
     feed_titles = [entry.findtext("{http://www.w3.org/2005/Atom}title") for entry in
                    ET.parse(site / "feed.xml").getroot().iter("{http://www.w3.org/2005/Atom}entry")]
     export_titles = [paper["title"] for paper in json.loads((site / "papers.json").read_text(encoding="utf-8"))["papers"]]
