@@ -28,7 +28,7 @@ def is_link_address(url: str) -> bool:
     """A URL a paper may link to: a web address, with no space in it, on a dotted host (not
     `http://localhost:8000/`). The abstract's URLs and the API's code and project links alike."""
     address = web_address(url)
-    return address is not None and "." in (address.hostname or "") and not any(char.isspace() for char in url.strip())
+    return address is not None and "." in (address.hostname or "") and len(url.split()) == 1  # no space within
 
 
 def without_trailing_punctuation(url: str) -> str:
@@ -68,6 +68,8 @@ def linked_addresses(html: str) -> str:
     or math stays as it is."""
     if "://" not in html and "www." not in html:
         return html
+    if html.count("<") == html.count("<p>") + html.count("</p>"):  # paragraphs of text, as most are
+        return _linked_text(html, "")
     return text_outside(html, "", _linked_text, NOT_LINKED_INSIDE)
 
 
@@ -87,11 +89,12 @@ def _address_link(found: re.Match[str]) -> str:
     written = found.group(0)
     if written.startswith("www.") and _within_a_word(found):  # `xwww.a.org`, `me@www.a.org`
         return written
-    shown = without_trailing_punctuation(html.unescape(written))
+    unescaped = html.unescape(written) if "&" in written else written
+    shown = without_trailing_punctuation(unescaped)
     url = shown if "://" in shown else f"http://{shown}"
     if not is_link_address(url):
         return written
-    after = html.unescape(written)[len(shown):]
+    after = unescaped[len(shown):]
     return f'<a href="{escape_html(url)}" rel="nofollow">{escape_html(shown)}</a>{escape_html(after)}'
 
 
