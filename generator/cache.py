@@ -140,17 +140,40 @@ def generator_version(leave_out: frozenset[str] = frozenset()) -> str:
     return digest.hexdigest()[:16]
 
 
+def _cache_version(kind: str) -> str:
+    return f"{kind}/{generator_version()}"
+
+
+def _file_head(version: str) -> bytes:
+    """A FileStampCache file's first bytes: its version, before its entries."""
+    return b'{"version":' + ascii_json(version).encode("ascii") + b","
+
+
 class FileStampCache:
     """Entries keyed by file, each with the file's stamp and digest when the entry was made and a JSON value."""
 
     def __init__(self, path: Path, kind: str):
         """kind: what the entries hold, so that one cache's file is never read as another's."""
         self.path = path
-        self.version = f"{kind}/{generator_version()}"
+        self.kind = kind
+        self.version = _cache_version(kind)
         self._entries: dict[str, Any] = self._read() or {}
         self._dirty = False
 
+    @staticmethod
+    def is_current(path: Path, kind: str) -> bool:
+        """Whether the file at path holds this generator's entries of this kind: told from its first
+        bytes, as _encoded writes them, not the whole file (170 MB at 80,000 papers)."""
+        head = _file_head(_cache_version(kind))
+        try:
+            with path.open("rb") as file:
+                return file.read(len(head)) == head
+        except OSError:
+            return False
+
     def _read(self) -> dict[str, Any] | None:
+        if not self.is_current(self.path, self.kind):
+            return None  # decoding an older generator's file to drop it took 0.9 s at 80,000 papers
         try:
             stored = json.loads(self.path.read_bytes())
         except (OSError, ValueError):  # missing, unreadable or not JSON (UnicodeDecodeError is a ValueError)
@@ -232,7 +255,7 @@ class FileStampCache:
     def _encoded(self) -> Iterator[bytes]:
         """The file, entry by entry: one text of 80,000 papers' entries added 300 MB to the peak of a
         build's memory (and took four bytes a character once any of them held an emoji: hence ASCII)."""
-        yield b'{"version":' + ascii_json(self.version).encode("ascii") + b',"entries":{'
+        yield _file_head(self.version) + b'"entries":{'
         for number, (key, entry) in enumerate(self._entries.items()):
             # ASCII text is the same bytes either way, and orjson writes it in an eighth of the time
             # (9,877 papers' entries: 80-95 -> 36 ms, the ASCII check's 17 included). Other text

@@ -322,6 +322,37 @@ def test_a_cold_build_parses_ahead_and_a_warm_one_does_not(tmp_path, monkeypatch
     papers._parsing_ahead.pop(project.papers)[1].close()
 
 
+def test_an_older_generators_cache_is_parsed_ahead_and_check_parses_on_the_workers(tmp_path, monkeypatch, request):
+    """After an upgrade the paper cache is an older generator's, which this one never reads: every
+    paper is parsed again, on the workers, as without a cache. `digest check` parsed them all in
+    its own process: its digests' workers had started first."""
+    from generator import cli
+    from generator.content import papers
+    from generator.content.check import check_content
+
+    project = cold_project(tmp_path)
+    assert cli.main(["--project", str(project.root), "build"]) == 0
+    cache_file = project.cache_dir / papers.CACHE_FILE
+    older = cache_file.read_bytes().replace(b'"version":"paper files/', b'"version":"paper files/0', 1)
+    runs = request.getfixturevalue("forks")
+    monkeypatch.setattr(papers, "PARSE_AHEAD_FROM", 1)
+    papers.PaperCache._open.clear()
+    papers.parse_ahead(project)
+    assert runs == []  # the build's cache is this generator's
+    cache_file.write_bytes(older)
+    papers.parse_ahead(project)
+    assert runs == [len(list(project.papers.glob("*.md")))]
+    papers._parsing_ahead.pop(project.papers)[1].close()
+
+    cache_file.write_bytes(older)
+    papers.PaperCache._open.clear()
+    parse_here, parsed_here = papers._parsed_file, []
+    monkeypatch.setattr(papers, "_parsed_file", lambda file_shown: parsed_here.append(file_shown[0]) or parse_here(file_shown))
+    report = check_content(project)
+    assert report.errors == [] and report.papers == len(list(project.papers.glob("*.md")))
+    assert parsed_here == []  # every paper parsed by a worker
+
+
 def test_digests_read_by_the_workers_give_the_serial_drafts_errors_and_hashes(tmp_path, request):
     digests = tmp_path / "digests"
     digests.mkdir()
