@@ -1,7 +1,7 @@
 """Web addresses: what counts as one, wherever content gives a URL to publish.
 
-Light on purpose (the standard library only): the site config imports it, and reading the
-config must not import the Markdown parser.
+Light on purpose (the standard library, and markdown.py's helpers for HTML text, which import no
+parser): the site config imports it, and reading the config must not import the Markdown parser.
 """
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def without_trailing_punctuation(url: str) -> str:
 # address does not hold. `{`, `}` and `\` end one because TeX wraps addresses in arguments
 # (`\url{…}`); `$` because a formula may follow one. `&amp;` is the one entity an address holds
 # (`?a=1&b=2`). Lowercase schemes only, as written: IGNORECASE made the search 3x slower, and so
-# does the alternative `www.`, so it is searched for only in text that holds one (1 abstract in 50).
+# does the alternative `www.`, so it is searched for only in text that holds one (138 of the
+# 80,317 corpus abstracts).
 ADDRESS_AFTER_START = r"[\w-]+(?:\.[\w-]+)+(?::\d{1,5})?(?:[/?#](?:[^\s<>\"'&\\{}$`|^]+|&amp;)*+)?"
 SCHEME_ADDRESS = re.compile(r"https?://" + ADDRESS_AFTER_START)
 SCHEME_OR_WWW_ADDRESS = re.compile(r"(?:https?://|www\.)" + ADDRESS_AFTER_START)
