@@ -38,6 +38,8 @@ EXIT_CODES = """exit codes:
   2  wrong usage
   3  a fault in the generator (please report it)
   130  interrupted (Ctrl-C)"""
+# `serve` runs until Ctrl-C, its one way to end: that is its success, not an interruption.
+UNTIL_CTRL_C_EXIT_CODES = EXIT_CODES.replace("0  success", "0  stopped with Ctrl-C").rpartition("\n  130")[0]
 
 
 def run() -> NoReturn:
@@ -213,7 +215,7 @@ def _parser() -> argparse.ArgumentParser:
     commands.add(cmd_topics, "topics", "report papers per topic, papers in the fallback, and unsure placements",
                  "digest topics")
     serve = commands.add(cmd_serve, "serve", "build, serve on 127.0.0.1, rebuild and reload on every save",
-                         "digest serve --port 8001", writes=True)
+                         "digest serve --port 8001", writes=True, until_ctrl_c=True)
     serve.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     serve.add_argument("--port", type=port_number, default=8000, help="the port to listen on, 1-65535")
     return parser
@@ -236,9 +238,11 @@ class _Commands:
     def __init__(self, subparsers: argparse._SubParsersAction[argparse.ArgumentParser], common: argparse.ArgumentParser):
         self._subparsers, self._common = subparsers, common
 
-    def add(self, command: Command, name: str, help: str, example: str, writes: bool = False) -> argparse.ArgumentParser:
-        """A subcommand; writes: it changes the project, so it takes the project lock."""
-        epilog = f"example:\n  {example}\n\n{EXIT_CODES}"
+    def add(self, command: Command, name: str, help: str, example: str, writes: bool = False,
+            until_ctrl_c: bool = False) -> argparse.ArgumentParser:
+        """A subcommand; writes: it changes the project, so it takes the project lock; until_ctrl_c:
+        it runs until stopped (`serve`)."""
+        epilog = f"example:\n  {example}\n\n{UNTIL_CTRL_C_EXIT_CODES if until_ctrl_c else EXIT_CODES}"
         parser = self._subparsers.add_parser(name, parents=[self._common], help=help, description=help[0].upper() + help[1:] + ".",
                                              epilog=epilog, formatter_class=_HelpFormatter)
         parser.set_defaults(command=command, writes=writes)

@@ -58,6 +58,10 @@ def test_every_command_has_a_description_an_example_and_the_exit_codes(command: 
         cli._parser().parse_args([command, "--help"])
     help_text = cli._parser()._subparsers._group_actions[0].choices[command].format_help()  # type: ignore[union-attr]
     assert "example:\n  digest " in help_text and "exit codes:" in help_text and "3  a fault" in help_text
+    # Ctrl-C ends `serve` as it should end, with 0; it interrupts any other command, with 130.
+    ends_with_ctrl_c = command == "serve"
+    assert ("0  stopped with Ctrl-C" in help_text) == ends_with_ctrl_c
+    assert ("130  interrupted (Ctrl-C)" in help_text) != ends_with_ctrl_c
 
 
 @pytest.mark.parametrize("port", ["99999", "-1", "0", "http"])
