@@ -146,6 +146,20 @@ def test_build_points_at_a_day_still_to_come_as_it_publishes_it(project):
     assert "2062-08-18" in (project / "site" / "index.html").read_text(encoding="utf-8")  # published all the same
 
 
+def test_build_points_at_a_day_before_arxiv_as_it_publishes_it(project):
+    """`0025` typed for `2025` gives the Days calendar and the topics' years a column of year 25:
+    the build (Netlify's log) says so, at the `featured` line, and publishes it all the same."""
+    papers = project / "content" / "papers"
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
+        "featured: [2025-08-18]", "featured: [0025-08-18]")
+    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    result = digest_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("notice: content/papers/typo.md:4: featured on a day before arXiv began (1991-08-01) "
+                                    "(correct 0025-08-18 to the day the paper was listed)\nbuild: wrote ")
+    assert (project / "site" / "dates" / "0025-08-18" / "index.html").exists()  # published all the same
+
+
 def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
     """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
     paper's day lists it after every placed paper."""

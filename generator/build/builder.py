@@ -51,7 +51,7 @@ from generator.build.theme import (
 )
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
-from generator.content.check import featured_still_to_come
+from generator.content.check import ARXIV_FIRST_DAY, ONE_DAY, featured_on_unlikely_days
 from generator.content.math import convert_ahead
 from generator.content.papers import (
     PaperCache,
@@ -196,15 +196,18 @@ class SiteBuilder:
         if self.keep_state:
             self._remember(resources, papers, site, key)
         return BuildResult(written, removed, [], time.perf_counter() - started, replaced=replaced,
-                           notices=self._days_still_to_come(site))
+                           notices=self._unlikely_days(site))
 
-    def _days_still_to_come(self, site: Site) -> list[SourceError]:
-        """Papers on the site's days after tomorrow (`2062` typed for `2026`): such a day heads the
-        home page and the feeds, so the build that publishes it says so, as `digest check` does."""
-        tomorrow = dt.date.today() + dt.timedelta(days=1)
-        late_days = site.days[bisect.bisect_right(site.days, tomorrow):]
-        late = {paper.slug: paper for day in late_days for paper in site.papers_by_day[day]}
-        return featured_still_to_come(self.project, late.values(), dt.date.today())
+    def _unlikely_days(self, site: Site) -> list[SourceError]:
+        """Papers on the site's days after tomorrow (`2062` typed for `2026`) or before arXiv began
+        (`0025` for `2025`): the first heads the home page and the feeds, the second stretches the
+        Days calendar and the topics' years back to it, so the build that publishes either says so,
+        as `digest check` does."""
+        today = dt.date.today()
+        days = site.days
+        unlikely = days[:bisect.bisect_left(days, ARXIV_FIRST_DAY)] + days[bisect.bisect_right(days, today + ONE_DAY):]
+        papers = {paper.slug: paper for day in unlikely for paper in site.papers_by_day[day]}
+        return featured_on_unlikely_days(self.project, papers.values(), today)
 
     def adopt(self, inputs: Stamps | None) -> BuildResult | None:
         """Take over site/ as the last build left it, when no input changed since (inputs:

@@ -120,13 +120,21 @@ def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
     notices = []
     for file in files:
         paper = file.paper
-        if paper.last_featured > today + ONE_DAY:
-            notices.append(unlikely_featured_date(file, paper.last_featured, STILL_TO_COME))
-        if paper.first_featured < ARXIV_FIRST_DAY:
-            notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
+        notices += unlikely_featured_days(file, today)
         if paper.published and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY:
             notices.append(unlikely_published_date(file, paper.published))
         notices += places_on_other_days(file)
+    return notices
+
+
+def unlikely_featured_days(file: PaperFile, today: dt.date) -> list[SourceError]:
+    """A featured day still to come, and one before arXiv began: what the whole site shows (the
+    home page and the feeds; the Days calendar and the topics' years), so the build says it too."""
+    paper, notices = file.paper, []
+    if paper.last_featured > today + ONE_DAY:
+        notices.append(unlikely_featured_date(file, paper.last_featured, STILL_TO_COME))
+    if paper.first_featured < ARXIV_FIRST_DAY:
+        notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
     return notices
 
 
@@ -141,13 +149,12 @@ def places_on_other_days(file: PaperFile) -> list[SourceError]:
             for day, _ in file.paper.ranks if day not in featured]
 
 
-def featured_still_to_come(project: Project, papers: Iterable[Paper], today: dt.date) -> list[SourceError]:
-    """check's notice for each of these papers featured on a day still to come, for `digest build`
-    to print too: that day heads the home page and the feeds until it comes, so the build that
-    publishes it says so. Only these few files are read again, for their `featured` line."""
-    late = (paper for paper in papers if paper.last_featured > today + ONE_DAY)
-    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in late)
-    return [unlikely_featured_date(file, file.paper.last_featured, STILL_TO_COME) for file in files if file]
+def featured_on_unlikely_days(project: Project, papers: Iterable[Paper], today: dt.date) -> list[SourceError]:
+    """check's notices for these papers, each featured on a day still to come or before arXiv
+    began, for `digest build` to print too, in the log of the build that publishes the day. Only
+    these few files are read again, for their `featured` line."""
+    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in papers)
+    return [notice for file in files if file for notice in unlikely_featured_days(file, today)]
 
 
 def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceError:
