@@ -105,6 +105,26 @@ def test_editing_a_paper_rebuilds_its_page_and_reloads(session, events, project)
     assert "delightfully simple to state" in get(session, "/papers/s/sparse-routing-for-tiny-models/").text
 
 
+def test_the_log_names_a_saved_featured_day_still_to_come(session, events, project):
+    """`2062` typed for `2026` heads the home page: the preview's log says so, as `digest build`
+    does, for the file just saved."""
+    path = paper_file(project, "sparse-routing-for-tiny-models")
+    path.write_text(path.read_text().replace("featured: [2025-08-18]", "featured: [2025-08-18, 2062-08-18]"))
+    assert events.next_event()[0] == "reload"
+    expected = ("notice: content/papers/sparse-routing-for-tiny-models.md:4: featured on a day still to come "
+                "(correct 2062-08-18 to the day the paper was listed)")
+    deadline = time.monotonic() + 10
+    while expected not in [display_relative(message, project) for message in session.messages]:
+        assert time.monotonic() < deadline, session.messages
+        time.sleep(0.05)
+    assert "2062" in get(session, "/").text  # published all the same
+
+
+def display_relative(message: str, project: Path) -> str:
+    """A log line with the project's folder left out of its paths, as from within the project."""
+    return message.replace(f"{project.resolve()}/", "").replace(f"{project}/", "")
+
+
 def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, monkeypatch):
     from generator.build import builder
 

@@ -389,7 +389,8 @@ class SiteBuilder:
         self._pending_related = pending
         self._failed_papers = set()
         deferred = [page.path for page in self._deferred.pages] if self._deferred else []
-        return BuildResult(written + now_written, removed + now_removed, [], time.perf_counter() - started, deferred)
+        return BuildResult(written + now_written, removed + now_removed, [], time.perf_counter() - started, deferred,
+                           notices=featured_on_unlikely_days(self.project, after, dt.date.today()))
 
     def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:

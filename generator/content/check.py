@@ -130,12 +130,17 @@ def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
 def unlikely_featured_days(file: PaperFile, today: dt.date) -> list[SourceError]:
     """A featured day still to come, and one before arXiv began: what the whole site shows (the
     home page and the feeds; the Days calendar and the topics' years), so the build says it too."""
-    paper, notices = file.paper, []
+    return [unlikely_featured_date(file, day, what) for day, what in unlikely_featured(file.paper, today)]
+
+
+def unlikely_featured(paper: Paper, today: dt.date) -> list[tuple[dt.date, str]]:
+    """The paper's featured days that are most likely typos, each with what is unlikely of it."""
+    found = []
     if paper.last_featured > today + ONE_DAY:
-        notices.append(unlikely_featured_date(file, paper.last_featured, STILL_TO_COME))
+        found.append((paper.last_featured, STILL_TO_COME))
     if paper.first_featured < ARXIV_FIRST_DAY:
-        notices.append(unlikely_featured_date(file, paper.first_featured, BEFORE_ARXIV))
-    return notices
+        found.append((paper.first_featured, BEFORE_ARXIV))
+    return found
 
 
 def places_on_other_days(file: PaperFile) -> list[SourceError]:
@@ -153,7 +158,7 @@ def featured_on_unlikely_days(project: Project, papers: Iterable[Paper], today: 
     """check's notices for these papers, each featured on a day still to come or before arXiv
     began, for `digest build` to print too, in the log of the build that publishes the day. Only
     these few files are read again, for their `featured` line."""
-    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in papers)
+    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in papers if unlikely_featured(paper, today))
     return [notice for file in files if file for notice in unlikely_featured_days(file, today)]
 
 

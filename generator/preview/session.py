@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from generator.cache import Stamps, any_racy, bytes_digest, changed_files, folder_stamps
-from generator.errors import BuildFailed, SourceError, display_path
+from generator.errors import MAX_NOTICES_PER_KIND, BuildFailed, SourceError, capped_notice_lines, display_path
 from generator.heap import settle
 from generator.preview.server import LiveReload, PreviewServer
 from generator.preview.watch import Debouncer, FolderWatcher, is_editor_noise
@@ -49,6 +49,8 @@ class BuildOutcome(Protocol):
     def errors(self) -> Sequence[SourceError]: ...
     @property
     def deferred(self) -> Sequence[str]: ...  # pages left for write_deferred_pages
+    @property
+    def notices(self) -> Sequence[SourceError]: ...  # published, but most likely a typo
     def removals(self) -> str: ...  # what it removed, in a few words
 
 
@@ -102,6 +104,7 @@ class _NothingBuilt:
     removed: tuple[str, ...] = ()
     errors: tuple[SourceError, ...] = ()
     deferred: tuple[str, ...] = ()
+    notices: tuple[SourceError, ...] = ()
 
     def removals(self) -> str:
         return "removed 0"
@@ -476,6 +479,8 @@ class PreviewSession:
             return
         what = "Built" if changed is None else f"{_describe_changes(changed)}: rebuilt"
         self._report(f"{what} {count_of(len(result.written), 'file')}, {result.removals()} in {milliseconds:.0f} ms")
+        for line in capped_notice_lines(list(result.notices), MAX_NOTICES_PER_KIND):  # as `digest build` prints them
+            self._report(f"notice: {line}")
 
     def _static_changed(self, result: BuildOutcome) -> bool:
         """Whether a file in site/static/ changed or went since the last build shown. The theme's
