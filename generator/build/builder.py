@@ -51,7 +51,7 @@ from generator.build.theme import (
 )
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
-from generator.content.check import ARXIV_FIRST_DAY, ONE_DAY, featured_on_unlikely_days
+from generator.content.check import featured_on_unlikely_days, likely_featured_days
 from generator.content.math import convert_ahead
 from generator.content.papers import (
     PaperCache,
@@ -204,8 +204,11 @@ class SiteBuilder:
         Days calendar and the topics' years back to it, so the build that publishes either says so,
         as `digest check` does."""
         today = dt.date.today()
+        # The site's days outside the likely span, found by bisection: asking every paper took
+        # 45 ms of each full build at 80,304 papers.
+        first_likely, last_likely = likely_featured_days(today)
         days = site.days
-        unlikely = days[:bisect.bisect_left(days, ARXIV_FIRST_DAY)] + days[bisect.bisect_right(days, today + ONE_DAY):]
+        unlikely = days[:bisect.bisect_left(days, first_likely)] + days[bisect.bisect_right(days, last_likely):]
         papers = {paper.slug: paper for day in unlikely for paper in site.papers_by_day[day]}
         return featured_on_unlikely_days(self.project, papers.values(), today)
 

@@ -135,12 +135,18 @@ def unlikely_featured_days(file: PaperFile, today: dt.date) -> list[SourceError]
 
 def unlikely_featured(paper: Paper, today: dt.date) -> list[tuple[dt.date, str]]:
     """The paper's featured days that are most likely typos, each with what is unlikely of it."""
+    first_likely, last_likely = likely_featured_days(today)
     found = []
-    if paper.last_featured > today + ONE_DAY:
+    if paper.last_featured > last_likely:
         found.append((paper.last_featured, STILL_TO_COME))
-    if paper.first_featured < ARXIV_FIRST_DAY:
+    if paper.first_featured < first_likely:
         found.append((paper.first_featured, BEFORE_ARXIV))
     return found
+
+
+def likely_featured_days(today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and the last day a paper is likely featured on: arXiv's first day, and tomorrow."""
+    return ARXIV_FIRST_DAY, today + ONE_DAY
 
 
 def places_on_other_days(file: PaperFile) -> list[SourceError]:
