@@ -164,9 +164,9 @@ class FileStampCache:
     def is_current(path: Path, kind: str) -> bool:
         """Whether the file at path holds this generator's entries of this kind: told from its first
         bytes, as _encoded writes them, not the whole file (170 MB at 80,000 papers)."""
-        head = _file_head(_cache_version(kind))
         try:
-            with path.open("rb") as file:
+            with path.open("rb") as file:  # first: without a file (a cold build) the version is not worked out
+                head = _file_head(_cache_version(kind))
                 return file.read(len(head)) == head
         except OSError:
             return False
