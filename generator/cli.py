@@ -31,15 +31,13 @@ from generator.words import count_of
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 Command = Callable[[argparse.Namespace, Project], int]  # one per subcommand: cmd_*
-EXIT_CODES = """exit codes:
-  0  success
-  1  problems in the content or the theme, each as path:line: message;
+FAILURE_EXIT_CODES = """  1  problems in the content or the theme, each as path:line: message;
      a file that cannot be read or written; another digest command is running
   2  wrong usage
-  3  a fault in the generator (please report it)
-  130  interrupted (Ctrl-C)"""
+  3  a fault in the generator (please report it)"""
+EXIT_CODES = f"exit codes:\n  0  success\n{FAILURE_EXIT_CODES}\n  130  interrupted (Ctrl-C)"
 # `serve` runs until Ctrl-C, its one way to end: that is its success, not an interruption.
-UNTIL_CTRL_C_EXIT_CODES = EXIT_CODES.replace("0  success", "0  stopped with Ctrl-C").rpartition("\n  130")[0]
+UNTIL_CTRL_C_EXIT_CODES = f"exit codes:\n  0  stopped with Ctrl-C\n{FAILURE_EXIT_CODES}"
 
 
 def run() -> NoReturn:
