@@ -11,9 +11,9 @@ import datetime as dt
 import hashlib
 import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit
 
 import pytest
@@ -481,12 +481,19 @@ def search_for(page: Page, base_url: str, query: str) -> None:
     expect(page.locator("#search-status")).to_contain_text("result")
 
 
-def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base_url: str):
-    page = reader
+T = TypeVar("T")
+
+
+def in_list_and_in_search(page: Page, base_url: str, slug: str, query: str, read: Callable[[Locator], T]) -> tuple[T, T]:
+    """What `read` finds in the paper's row on the latest day's page, then in its search result."""
     page.goto(f"{base_url}/dates/{LATEST}/")
-    listed = row_offers(page.locator(".paper-item[data-slug='panopticsplatting']"))
-    search_for(page, base_url, "panoptic")
-    found = row_offers(page.locator("#search-results .paper-item[data-slug='panopticsplatting']"))
+    listed = read(page.locator(f".paper-item[data-slug='{slug}']"))
+    search_for(page, base_url, query)
+    return listed, read(page.locator(f"#search-results .paper-item[data-slug='{slug}']"))
+
+
+def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base_url: str):
+    listed, found = in_list_and_in_search(reader, base_url, "panopticsplatting", "panoptic", row_offers)
     assert found == listed
     assert [label for label, _ in found["quick links"]] == ["arXiv", "PDF", "Code", "Project page"]
     # A screen reader's list of links tells this row's "Code" from the next row's.
@@ -497,11 +504,7 @@ def test_a_search_result_offers_what_the_papers_list_row_does(reader: Page, base
 
 
 def test_a_search_results_abstract_links_the_address_its_list_row_links(reader: Page, base_url: str):
-    page = reader
-    page.goto(f"{base_url}/dates/{LATEST}/")
-    listed = abstract_links(page.locator(".paper-item[data-slug='many-authors']"))
-    search_for(page, base_url, "everyone")
-    found = abstract_links(page.locator("#search-results .paper-item[data-slug='many-authors']"))
+    listed, found = in_list_and_in_search(reader, base_url, "many-authors", "everyone", abstract_links)
     assert found == listed == [(LONG_ADDRESS, LONG_ADDRESS, "nofollow")]
 
 

@@ -110,6 +110,12 @@ def test_check_lists_the_first_notices_of_a_kind_and_counts_the_rest(project):
     assert "more: no abstract" not in every.stdout
 
 
+def save_typo(project, featured: str) -> None:
+    """content/papers/typo.md: a good paper whose `featured` line (line 4) is the one given."""
+    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("featured: [2025-08-18]", featured)
+    (project / "content" / "papers" / "typo.md").write_text(typo, encoding="utf-8")
+
+
 @pytest.mark.parametrize("dates, notice", [
     ("featured: [2025-08-18, 9999-12-31]",
      "4: featured on a day still to come (correct 9999-12-31 to the day the paper was listed)"),
@@ -122,9 +128,7 @@ def test_check_lists_the_first_notices_of_a_kind_and_counts_the_rest(project):
                                                       "the day its first version appeared on arXiv)"),
 ])
 def test_check_points_at_an_unlikely_date(project, dates, notice):
-    papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace("featured: [2025-08-18]", dates)
-    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    save_typo(project, dates)
     result = digest_cli(project, "check")
     assert result.returncode == 0, result.stderr  # a notice: the date is valid, only unlikely
     assert f"notice: content/papers/typo.md:{notice}" in result.stdout
@@ -135,10 +139,7 @@ def test_build_points_at_a_day_still_to_come_as_it_publishes_it(project):
     """`2062` typed for `2026` heads the home page and the feeds: the build (Netlify's log) says so."""
     quiet = digest_cli(project, "build")
     assert quiet.returncode == 0 and "notice:" not in quiet.stdout
-    papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
-        "featured: [2025-08-18]", "featured: [2025-08-18, 2062-08-18]")
-    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    save_typo(project, "featured: [2025-08-18, 2062-08-18]")
     result = digest_cli(project, "build")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("notice: content/papers/typo.md:4: featured on a day still to come "
@@ -149,10 +150,7 @@ def test_build_points_at_a_day_still_to_come_as_it_publishes_it(project):
 def test_build_points_at_a_day_before_arxiv_as_it_publishes_it(project):
     """`0025` typed for `2025` gives the Days calendar and the topics' years a column of year 25:
     the build (Netlify's log) says so, at the `featured` line, and publishes it all the same."""
-    papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
-        "featured: [2025-08-18]", "featured: [0025-08-18]")
-    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    save_typo(project, "featured: [0025-08-18]")
     result = digest_cli(project, "build")
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("notice: content/papers/typo.md:4: featured on a day before arXiv began (1991-08-01) "
@@ -164,9 +162,7 @@ def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
     """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
     paper's day lists it after every placed paper."""
     papers = project / "content" / "papers"
-    typo = GOOD_PAPER.format(slug="typo").replace("A Good Paper", "A Typo").replace(
-        "featured: [2025-08-18]", "featured: [2025-08-18]\nranks: {2025-08-18: 2, 2025-08-19: 3}")
-    (papers / "typo.md").write_text(typo, encoding="utf-8")
+    save_typo(project, "featured: [2025-08-18]\nranks: {2025-08-18: 2, 2025-08-19: 3}")
     for other in papers.glob("*.md"):  # the seed's fallback notices aside, this is the one notice
         if other.name != "typo.md" and "topics: [other]" in other.read_text(encoding="utf-8"):
             other.unlink()
