@@ -302,6 +302,18 @@ def test_a_build_error_appears_on_the_open_page_and_clears_when_fixed(page, sess
     overlay.wait_for(state="detached", timeout=15_000)
 
 
+def test_an_edit_shows_on_the_open_page_while_another_file_is_broken(page, session):
+    broken = paper_file(session.project_dir, "fast-sampling-of-diffusion-models")
+    broken.write_text(broken.read_text().replace("title: ", 'title: "unclosed\n', 1))
+    overlay = page.locator("#digest-build-error")
+    overlay.wait_for(state="visible", timeout=15_000)
+
+    path = paper_file(session.project_dir, SLUG)
+    path.write_text(path.read_text().replace("Sparse Routing for Tiny Models", "Sparse Routing, Still Shown", 1))
+    page.wait_for_function("() => document.querySelector('h1').textContent.includes('Still Shown')", timeout=15_000)
+    assert "content/papers/fast-sampling-of-diffusion-models.md:" in overlay.inner_text()  # still over the page
+
+
 def test_the_published_page_has_no_reload_script(session):
     with urllib.request.urlopen(f"{session.url}papers/{SLUG[0]}/{SLUG}/", timeout=10) as response:
         assert "/__digest/reload.js" in response.read().decode()  # the served page has it ...

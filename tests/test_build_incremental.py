@@ -18,6 +18,7 @@ from generator.build import stamp
 from generator.build.builder import SiteBuilder, build_site
 from generator.build.record import RECORD_FILE
 from generator.content import papers as papers_module
+from generator.errors import display_path
 from generator.preview.watch import is_editor_noise
 from generator.project import Project
 from tests.helpers import ROOT, digest_cli, set_mtimes, snapshot
@@ -114,6 +115,75 @@ def test_one_paper_in_two_files_is_refused_by_a_rebuild_as_by_a_full_build(golde
     assert snapshot(golden_project / "site") == before
     changed.unlink()
     assert builder.rebuild([changed]).errors == []
+
+
+def paper_page(project: Path, slug: str) -> str:
+    return (project / "site" / "papers" / slug[0] / slug / "index.html").read_text()
+
+
+@pytest.mark.parametrize("broken", ["YAML that does not parse", "a topic the taxonomy lacks", "another file's paper"])
+def test_a_rebuild_builds_the_files_it_can_and_keeps_a_broken_ones_last_good_version(golden_project, broken):
+    """One broken paper file holds back no other save of the preview: the others are built, it
+    keeps its page as last built until a save mends it, and the rebuild reports its errors."""
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    papers = golden_project / "content" / "papers"
+    good = (papers / "skippipe.md").read_text()
+    (papers / "skippipe.md").write_text({
+        "YAML that does not parse": good.replace("title: ", 'title: "unclosed\n', 1),
+        "a topic the taxonomy lacks": good.replace("topics: [", "topics: [no-such-topic, "),
+        "another file's paper": good.replace('title: "SkipPipe: Partial and Reordered Pipelining for LLMs"',
+                                              'title: "PanopticSplatting: End-to-End Panoptic Gaussian Splatting"'),
+    }[broken].replace("stage skipping", "stage jumping"))
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Renamed:")
+
+    result = builder.rebuild([papers / "skippipe.md", papers / "corpusbrain.md"])
+    assert [error.path for error in result.errors] == [display_path(papers / "skippipe.md")]
+    assert "CorpusBrain Renamed:" in paper_page(golden_project, "corpusbrain")  # built
+    skippipe = paper_page(golden_project, "skippipe")
+    assert "stage skipping" in skippipe and "stage jumping" not in skippipe  # as last built
+
+    retitle(golden_project, "corpusbrain", "CorpusBrain Renamed:", "CorpusBrain Renamed Twice:")
+    result = builder.rebuild([papers / "corpusbrain.md"])  # still broken: read again, still left out
+    assert [error.path for error in result.errors] == [display_path(papers / "skippipe.md")]
+    assert "CorpusBrain Renamed Twice:" in paper_page(golden_project, "corpusbrain")
+
+    (papers / "skippipe.md").write_text(good.replace("stage skipping", "stage jumping"))
+    result = builder.rebuild([papers / "skippipe.md"])
+    assert result.errors == [] and "stage jumping" in paper_page(golden_project, "skippipe")
+    assert builder.rebuild([]).errors == []
+    assert snapshot(golden_project / "site") == cold_build(golden_project, golden_project.parent / "scratch")
+
+
+def test_a_rebuild_that_can_build_none_of_the_files_changes_nothing(golden_project):
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    before = snapshot(golden_project / "site")
+    papers = golden_project / "content" / "papers"
+    for slug in ("skippipe", "corpusbrain"):
+        retitle(golden_project, slug, "title: ", 'title: "unclosed\n')
+    result = builder.rebuild([papers / "skippipe.md", papers / "corpusbrain.md"])
+    assert result.written == [] and len(result.errors) == 2
+    assert snapshot(golden_project / "site") == before
+
+
+def test_a_file_left_out_keeps_its_papers_identity_for_the_others(golden_project):
+    """Left out, a file's paper stays as the site has it, under its old title: a paper saved with
+    that title in the same rebuild is one paper in two files, and left out too."""
+    builder = SiteBuilder(golden_project)
+    assert builder.build().errors == []
+    papers = golden_project / "content" / "papers"
+    corpusbrain_title = "CorpusBrain: Pre-train a Generative Retrieval Model"
+    retitle(golden_project, "corpusbrain", "CorpusBrain:", "CorpusBrain Renamed:")
+    retitle(golden_project, "corpusbrain", "topics: [", "topics: [no-such-topic, ")  # left out: keeps its title
+    skippipe = papers / "skippipe.md"
+    skippipe.write_text(re.sub(r"^title: .*$", f'title: "{corpusbrain_title}"', skippipe.read_text(), count=1, flags=re.M))
+    result = builder.rebuild([papers / "corpusbrain.md", skippipe])
+    messages = [str(error) for error in result.errors]
+    assert len(messages) == 2 and "unknown topic 'no-such-topic'" in messages[0], messages
+    assert "one paper in two files" in messages[1] and str(skippipe) in messages[1], messages
+    assert result.written == []
+    assert corpusbrain_title.split(":")[0] + ":" in paper_page(golden_project, "corpusbrain")
 
 
 def test_a_title_a_rebuild_took_away_is_free_for_another_paper(golden_project):

@@ -147,6 +147,20 @@ def test_a_save_made_while_the_first_build_runs_is_built_right_after(project, mo
         session.stop()
 
 
+def test_a_digest_that_failed_to_ingest_is_reported_again_by_the_next_start(project):
+    """The first build shows the other papers, but site/ is not stamped as made from every input:
+    the next start builds again rather than take site/ over, and says what is wrong."""
+    (project / "content" / "digests" / "2025-08-20.txt").write_text("Daily Papers\n\nAug 20\n\nA Title Without Its Abstract\n")
+    set_mtimes(project, time.time() - 3600)
+    for start in ("first", "second"):
+        messages: list[str] = []
+        session = PreviewSession(project, "127.0.0.1", 0, report=messages.append)
+        session.start()
+        session.stop()
+        assert any("2025-08-20.txt:5: title 'A Title Without Its Abstract' has no abstract" in message
+                   for message in messages), (start, messages)
+
+
 def test_a_second_start_takes_over_an_up_to_date_site_and_still_rebuilds_edits(project):
     set_mtimes(project, time.time() - 3600)
     first = PreviewSession(project, "127.0.0.1", 0, report=lambda message: None)
@@ -205,6 +219,45 @@ def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     page = get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
     assert "digest-build-error" not in page
     assert "simple to explain" in page
+
+
+def test_a_broken_paper_file_holds_back_no_other_save(session, events, project):
+    """While one paper file does not parse, a save of another is shown: its pages reload with the
+    broken file's error over them, and the broken paper keeps the page it last built."""
+    broken = paper_file(project, "fast-sampling-of-diffusion-models")
+    good = broken.read_text()
+    broken.write_text(good.replace("title: ", 'title: "unclosed\n', 1))
+    assert events.next_event()[0] == "build-error"
+
+    other = paper_file(project, "robots-that-fold-laundry")
+    other.write_text(other.read_text().replace("simple to state", "easy to state"))
+    name, data = events.next_event()
+    where = "content/papers/fast-sampling-of-diffusion-models.md:"
+    assert name == "reload" and len(data["errors"]) == 1 and where in data["errors"][0], (name, data)
+    page = get(session, "/papers/r/robots-that-fold-laundry/").text
+    assert "easy to state" in page and 'id="digest-build-error"' in page and where in page
+    assert "Fast Sampling of Diffusion Models" in get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
+    assert wait_for(lambda: any(message.startswith("1 error; the site shows those files as they last built")
+                                for message in session.messages)), session.messages
+    assert events.next_event_named({"search-index"})[1]["errors"] == data["errors"]  # still shown
+    assert "easy to state" in " ".join(path.read_text() for path in (session.site_dir / "search").rglob("*.json"))
+
+    broken.write_text(good.replace("simple to state", "simple to explain"))
+    name, data = events.next_event()
+    assert (name, data["errors"]) == ("reload", [])
+    assert "simple to explain" in get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
+    assert "digest-build-error" not in get(session, "/papers/r/robots-that-fold-laundry/").text
+
+
+def test_a_broken_digest_holds_back_no_other_save(session, events, project):
+    digest = project / "content" / "digests" / "2025-08-20.txt"
+    digest.write_text("Daily Papers\n\nAug 20\n\nA Title Without Its Abstract\n")
+    assert events.next_event()[0] == "build-error"
+    other = paper_file(project, "robots-that-fold-laundry")
+    other.write_text(other.read_text().replace("simple to state", "easy to state"))
+    name, data = events.next_event()
+    assert name == "reload" and any("2025-08-20.txt:5" in error for error in data["errors"]), (name, data)
+    assert "easy to state" in get(session, "/papers/r/robots-that-fold-laundry/").text
 
 
 def test_broken_template_shows_its_line_and_keeps_pages(session, events, project):

@@ -124,6 +124,27 @@ class PendingRelated:
     scope: Scope  # the edit's regions, without the papers whose related list changed
 
 
+@dataclass
+class Reread:
+    """The paper files a rebuild read again: by path as text, each one's paper (None: deleted), the
+    digest of the bytes each was parsed from (by slug), and the files parsed; those left out, the
+    site keeping their papers as they were, and why (SiteBuilder._reread)."""
+
+    papers: dict[str, Paper | None] = field(default_factory=dict)
+    digests: dict[str, str] = field(default_factory=dict)
+    files: list[PaperFile] = field(default_factory=list)
+    left_out: list[Path] = field(default_factory=list)
+    errors: list[SourceError] = field(default_factory=list)
+
+    def leave_out(self, path: Path, errors: list[SourceError]) -> None:
+        paper = self.papers.pop(str(path), None)
+        if paper is not None:
+            self.digests.pop(paper.slug, None)
+            self.files = [file for file in self.files if file.paper is not paper]
+        self.left_out.append(path)
+        self.errors += errors
+
+
 PageMaker = Callable[[Site, SiteConfig, Scope | None], list[Page]]
 STOP_EVERY_PARTS = 1000  # papers.json's records between two questions whether a newer save waits
 
@@ -363,18 +384,16 @@ class SiteBuilder:
         if needs_full or self._resources is None:
             return self.build()
         started = time.perf_counter()
-        reread = changed_papers | self._failed_papers
         pending: PendingRelated | None = None
         try:
             written, removed = self._finish_related()  # the last rebuild's, if write_deferred_pages did not come
-            reread_papers, reread_digests, reread_files = self._reread(reread)
-            keys = sorted(reread_papers)
+            edit = self._reread(changed_papers | self._failed_papers)
+            keys = sorted(edit.papers)
             before = [self._papers[key] for key in keys if key in self._papers]
-            after = [paper for key in keys if (paper := reread_papers[key]) is not None]
-            if duplicates := self._identities.errors_replacing(before, reread_files):
-                raise BuildFailed(duplicates)
-            site = self._patch(self._resources, before, after)
-            if defer_data and shown and self._site is not None and _same_slugs(before, after):
+            after = [paper for key in keys if (paper := edit.papers[key]) is not None]
+            assert self._site is not None, "a rebuild follows a build"
+            site = patch_site(self._site, before, after)
+            if defer_data and shown and _same_slugs(before, after):
                 # The open pages first, with the related lists of the site before the edit: the
                 # same papers, shown as they are now. write_deferred_pages updates them.
                 pending = self._scope_before_related(before + after, site)
@@ -386,14 +405,14 @@ class SiteBuilder:
         except BuildFailed as failed:
             self._failed_papers |= changed_papers  # read again next time: the state still holds the old text
             return BuildResult([], [], failed.errors, time.perf_counter() - started)
-        self._keep_reread(reread_papers, reread_digests)
-        self._identities.replace(before, reread_files)
+        self._keep_reread(edit.papers, edit.digests)
+        self._identities.replace(before, edit.files)
         self._site = site
         self._pending_related = pending
-        self._failed_papers = set()
+        self._failed_papers = set(edit.left_out)
         deferred = [page.path for page in self._deferred.pages] if self._deferred else []
-        return BuildResult(written + now_written, removed + now_removed, [], time.perf_counter() - started, deferred,
-                           notices=featured_on_unlikely_days(self.project, after, dt.date.today()))
+        return BuildResult(written + now_written, removed + now_removed, edit.errors, time.perf_counter() - started,
+                           deferred, notices=featured_on_unlikely_days(self.project, after, dt.date.today()))
 
     def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:
@@ -445,13 +464,6 @@ class SiteBuilder:
         errors = errors + check_topics(papers, list(resources.topics), display_path(self.project.taxonomy_file))
         if errors:
             raise BuildFailed(errors)
-
-    def _patch(self, resources: Resources, before: list[Paper], after: list[Paper]) -> Site:
-        """The last site with these papers edited (as assemble would give it): only the edited
-        papers' topics are checked, since the taxonomy did not change (that is a full build)."""
-        assert self._site is not None, "a rebuild follows a build"
-        self._check_topics(resources, after, [])
-        return patch_site(self._site, before, after)
 
     def _write_everything(self, resources: Resources, site: Site, parallel: bool, key: str,
                           related: ForkedCall | None = None) -> tuple[list[str], list[str], bool]:
@@ -830,31 +842,48 @@ class SiteBuilder:
                                                              self.project.taxonomy_file.resolve()})
         return self._affecting_every_page[1]
 
-    def _reread(self, paths: set[Path]) -> tuple[dict[str, Paper | None], dict[str, str], list[PaperFile]]:
-        """The changed files read again, by path as text: None for a deleted one; the digest
-        of the bytes each paper was parsed from, by slug; and the files read. The known papers stay as they are until
-        the rebuild succeeds (_keep_reread): copying their dict to change it took 40-70 ms of a
-        preview edit at 9,877 papers after an idle second on a 2-core VM, every paper it touched
-        coming back into the caches, against 1 ms warm."""
-        papers: dict[str, Paper | None] = {}
-        digests: dict[str, str] = {}
-        files: list[PaperFile] = []
-        errors: list[SourceError] = []
+    def _reread(self, paths: set[Path]) -> Reread:
+        """The changed files read again. A file the site cannot take as it is now is left out: one
+        that does not parse, names a topic the taxonomy lacks, or holds a paper another file holds.
+        Its paper stays as the site has it until a save mends it, and the rest of the edit is built,
+        so that one broken file holds back no other save. Raises BuildFailed when every file is left out.
+        The known papers stay as they are until the rebuild succeeds (_keep_reread): copying their
+        dict to change it took 40-70 ms of a preview edit at 9,877 papers after an idle second on a
+        2-core VM, every paper it touched coming back into the caches, against 1 ms warm."""
+        edit = Reread()
         for path in sorted(paths):
-            papers[str(path)] = None
             if not path.is_file():
+                edit.papers[str(path)] = None  # deleted
                 continue
             data = path.read_bytes()
-            paper_file, file_errors = parse_paper_file(path, data)
-            errors += file_errors
-            if paper_file:
-                papers[str(path)] = paper_file.paper
-                digests[paper_file.paper.slug] = bytes_digest(data)
-                files.append(paper_file)
-        if errors:
-            self._failed_papers |= paths
-            raise BuildFailed(errors)
-        return papers, digests, files
+            paper_file, errors = parse_paper_file(path, data)
+            if errors or paper_file is None:
+                edit.leave_out(path, errors)
+                continue
+            edit.papers[str(path)] = paper_file.paper
+            edit.digests[paper_file.paper.slug] = bytes_digest(data)
+            edit.files.append(paper_file)
+        while unfit := self._unfit(edit):  # leaving a file out keeps its paper's old keys: look again
+            for path, errors in unfit.items():
+                edit.leave_out(path, errors)
+        if edit.errors and not edit.papers:
+            raise BuildFailed(edit.errors)
+        return edit
+
+    def _unfit(self, edit: Reread) -> dict[Path, list[SourceError]]:
+        """The files read again whose paper the site cannot take: a topic the taxonomy lacks, or
+        the paper of another file (PaperIdentities); their errors, by file."""
+        assert self._resources is not None, "a rebuild follows a build"
+        before = [self._papers[key] for key in edit.papers if key in self._papers]
+        after = [paper for paper in edit.papers.values() if paper is not None]
+        taxonomy = display_path(self.project.taxonomy_file)
+        errors = (self._identities.errors_replacing(before, edit.files)
+                  + check_topics(after, list(self._resources.topics), taxonomy))
+        files = {paper.path: Path(key) for key, paper in edit.papers.items() if paper is not None}
+        unfit: dict[Path, list[SourceError]] = {}
+        for error in errors:
+            unfit.setdefault(files[error.path], []).append(error)
+        return unfit
 
     def _keep_reread(self, papers: Mapping[str, Paper | None], digests: Mapping[str, str]) -> None:
         """The known papers updated in place with those read again (None: deleted)."""

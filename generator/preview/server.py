@@ -136,20 +136,26 @@ class LiveReload:
         with self._lock:
             self._written.wait_for(lambda: path not in self._unwritten, timeout)
 
-    def publish_reload(self, whole: bool = False) -> None:
+    def publish_reload(self, whole: bool = False, errors: Iterable[str] = ()) -> None:
         """The site changed (or a failed build was fixed): every open page reloads. Only the pages
         whose connection is still open count as reloading: a page navigated away from leaves its
         stream behind until the next write to it fails. whole: a file pages show under the same
         address changed (an image in static/; the theme's stylesheets and scripts are named by
         their bytes): a browser keeps a page's images by address, so the pages served before
-        load again whole rather than in place."""
+        load again whole rather than in place. errors: those of the files the build left out, whose
+        pages it did not change; the pages show them."""
         with self._lock:
             self._reloading = sum(1 for _, connection in self._streams.values() if connection is None or _is_open(connection))
-        self._publish("reload", errors=(), whole=whole)
+        self._publish("reload", errors=tuple(errors), whole=whole)
+
+    def publish_update(self) -> None:
+        """More of the same build was written after the reload (pages' related lists): open pages
+        reload, with the build's errors still shown."""
+        self.publish_reload(errors=self.errors)
 
     def publish_search_index(self) -> None:
         """The search index was rewritten after the pages: only search pages reload."""
-        self._publish("search-index", errors=())
+        self._publish("search-index", errors=self.errors)
 
     def publish_errors(self, errors: list[str]) -> None:
         """The last rebuild failed: open pages show the errors, pages stay as they were."""
@@ -263,7 +269,7 @@ def error_overlay(errors: tuple[str, ...]) -> str:
     items = "".join(f"<li>{html.escape(error)}</li>" for error in errors)
     return (  # styled by a stylesheet: the Content-Security-Policy refuses style= attributes
         f'<link rel="stylesheet" href="{OVERLAY_STYLE_PATH}"><div id="digest-build-error" role="alert">'
-        "<strong>Build failed; showing the last good pages. Fix the file and save to retry.</strong>"
+        "<strong>Not built: the site shows these files as they last built. Fix the file and save to retry.</strong>"
         f"<ul>{items}</ul></div>"
     )
 

@@ -6,8 +6,10 @@
                              -> reload event, or the errors shown on every page
     PreviewSession.stop()    watcher, rebuild worker, event streams, server
 
-A failed rebuild keeps the last good pages served; the paths it could not
-build are retried with the next change, so fixing the file clears the error.
+A failed rebuild keeps the last good pages served. A rebuild that could build some of
+the files saved shows those, and the others as they last built (a paper file that does
+not parse, a digest that does not ingest); either way the paths it could not build are
+retried with the next change, so fixing the file clears the error.
 """
 from __future__ import annotations
 
@@ -113,6 +115,42 @@ class _NothingBuilt:
 NOTHING_BUILT = _NothingBuilt()
 
 
+@dataclass(frozen=True)
+class _WithErrors:
+    """A build's outcome and more errors: a digest's that did not ingest, beside the build of
+    everything else (PreviewSession._ingest_then)."""
+
+    built: BuildOutcome
+    errors: tuple[SourceError, ...]
+
+    @property
+    def written(self) -> Sequence[str]:
+        return self.built.written
+
+    @property
+    def removed(self) -> Sequence[str]:
+        return self.built.removed
+
+    @property
+    def deferred(self) -> Sequence[str]:
+        return self.built.deferred
+
+    @property
+    def notices(self) -> Sequence[SourceError]:
+        return self.built.notices
+
+    def removals(self) -> str:
+        return self.built.removals()
+
+
+def _built(result: BuildOutcome | None) -> BuildOutcome | None:
+    """The outcome of a build that changed the site, maybe leaving out some files it reports
+    errors for (their pages stay as they last built); None for a build that failed and changed nothing."""
+    if result is None or (result.errors and not (result.written or result.removed or result.deferred)):
+        return None
+    return result
+
+
 class IngestOutcome(Protocol):
     @property
     def written(self) -> Sequence[Path]: ...  # paper files created or updated
@@ -171,6 +209,7 @@ class PreviewSession:
         self._unbuilt: set[Path] = set()  # changes of failed rebuilds, retried with the next one
         self._before_first_build: dict[str, tuple[int, int]] = {}  # source files as the first build read them
         self._stamped: Stamps | None = None  # the inputs site/ was stamped for at the start (taken over or built)
+        self._built_from: Stamps | None = None  # the inputs the first build read, when it built them all
         self._static: dict[str, str] | None = None  # site/static/'s files and their digests, as last shown
         self._server: PreviewServer | None = None
         self._debouncer = Debouncer(self._apply_changes, first=self._catch_up_and_warm_up,
@@ -262,6 +301,8 @@ class PreviewSession:
         started = time.perf_counter()
         result, errors = self._collect_errors(
             lambda: self._adopt() or self._ingest_then(None, lambda ingested: self._first_build(on_every_core)))
+        if self._built_from is not None and not errors:
+            self._stamp(self._built_from)
         self._finish(result, errors, changed=None, started=started)
 
     def _adopt(self) -> BuildOutcome | None:
@@ -273,16 +314,20 @@ class PreviewSession:
         return adopted
 
     def _first_build(self, on_every_core: bool) -> BuildOutcome:
-        from generator.build import stamp  # imported here: importing serve must stay cheap
-
         inputs = self._list_sources()  # after ingest: its own writes are built
         builder = self._builder or self._make_builder()
-        # Everything is built (what the build record says is there is kept), and stamped for the next start.
+        # Everything is built (what the build record says is there is kept), and stamped for the
+        # next start by _full_build, unless a digest failed to ingest: the next start, building
+        # instead of taking site/ over, then reports it again.
         result = builder.build(parallel=on_every_core)
-        if not result.errors:
-            stamp.save(self.project, inputs)
-            self._stamped = inputs
+        self._built_from = inputs if not result.errors else None
         return result
+
+    def _stamp(self, inputs: Stamps) -> None:
+        from generator.build import stamp  # imported here: importing serve must stay cheap
+
+        stamp.save(self.project, inputs)
+        self._stamped = inputs
 
     def _list_sources(self) -> Stamps | None:
         """The source files as the first build reads them, kept to catch up afterwards. They are
@@ -352,11 +397,12 @@ class PreviewSession:
         result, errors = self._collect_errors(
             lambda: self._ingest_then(digests, lambda ingested: self._rebuild(changed | ingested)))
         self._unbuilt = changed if errors else set()
-        if result is not None and not errors:
-            self.live.hold(result.deferred)  # a page not written yet is served once it is
+        built = _built(result)
+        if built is not None:
+            self.live.hold(built.deferred)  # a page not written yet is served once it is
         self._finish(result, errors, changed=changed, started=started)
         self._built_while_loading = set()
-        if not errors:
+        if built is not None:
             # The open pages load first: the other pages and the search index (a second of CPU at
             # 10,000 papers) would slow the server's answers to them.
             self.live.wait_for_reloads(RELOAD_GRACE_SECONDS, give_up=self._debouncer.has_pending)
@@ -394,7 +440,7 @@ class PreviewSession:
             return
         open_pages = self.live.open_pages()  # their related papers were updated after their reload
         if result.written and (open_pages is None or not open_pages.isdisjoint(result.written)):
-            self.live.publish_reload()
+            self.live.publish_update()
         # A save while the index is made (a second at 10,000 papers) stops it: the newer edit is
         # shown first, and its own rebuild defers the index again.
         written = [*result.written, *builder.write_deferred(self._debouncer.has_pending)]
@@ -406,8 +452,8 @@ class PreviewSession:
     def _ingest_then(self, digests: list[Path] | None, build: Callable[[set[Path]], BuildOutcome]) -> BuildOutcome:
         """Ingests the digests (None: all of them), then builds with the paper files ingest wrote.
 
-        A digest that fails to ingest does not stop the build of everything else;
-        the errors of both are reported together.
+        A digest that fails to ingest does not stop the build of everything else: its papers stay
+        as they last built, and the errors of both are reported together.
         """
         if links_out := self.project.links_leading_out():  # one made since the preview started
             raise BuildFailed(links_out)
@@ -423,7 +469,7 @@ class PreviewSession:
             self._debouncer.ignore_own_writes([*written, self.project.ingest_ledger, self.project.ingest_record])
         result = build(written)
         if ingest_errors:  # a broken paper file is reported by both: once is enough
-            raise BuildFailed(list(dict.fromkeys(ingest_errors + list(result.errors))))
+            return _WithErrors(result, tuple(dict.fromkeys(ingest_errors + list(result.errors))))
         return result
 
     def _is_digest(self, path: Path) -> bool:
@@ -446,10 +492,11 @@ class PreviewSession:
 
     def _finish(self, result: BuildOutcome | None, errors: list[str], changed: set[Path] | None,
                 started: float) -> None:
-        if errors or result is None:  # _collect_errors gives no result only with errors
+        built = _built(result)
+        if built is None:
             self._show_errors(errors)
         else:
-            self._show_success(result, changed, started)
+            self._show_success(built, changed, started, errors)
 
     def _show_errors(self, errors: list[str]) -> None:
         self.live.publish_errors(errors)
@@ -458,16 +505,26 @@ class PreviewSession:
         for error in errors:
             self._report(f"  {error}")
 
-    def _show_success(self, result: BuildOutcome, changed: set[Path] | None, started: float) -> None:
+    def _show_success(self, result: BuildOutcome, changed: set[Path] | None, started: float,
+                      errors: list[str]) -> None:
+        """errors: those of the files the build left out (_built), shown on the open pages and
+        after the line that says what it built."""
         milliseconds = (time.perf_counter() - started) * 1000
         was_failing = bool(self.live.errors)
         # Pages left for after the reload count too: a page served before the edit whose stream
         # opens only now (the reload script listens once its page has painted) learns of the new
         # version from the hello, and its reload waits for its page to be written (hold).
-        if changed is None or result.written or result.removed or result.deferred or was_failing:
-            self.live.publish_reload(whole=self._static_changed(result))
-        if was_failing:  # the line after it may well say that nothing changed: the save undid the error
+        if changed is None or result.written or result.removed or result.deferred or was_failing or errors:
+            self.live.publish_reload(whole=self._static_changed(result), errors=errors)
+        if was_failing and not errors:  # the line after it may well say that nothing changed: the save undid the error
             self._report("Build fixed; the open pages no longer show the errors.")
+        self._report_built(result, changed, milliseconds)
+        if errors:
+            self._report(f"{count_of(len(errors), 'error')}; the site shows those files as they last built:")
+            for error in errors:
+                self._report(f"  {error}")
+
+    def _report_built(self, result: BuildOutcome, changed: set[Path] | None, milliseconds: float) -> None:
         if changed is None and not result.written:
             self._report(f"site/ is up to date (no input changed since the last build); ready in {milliseconds:.0f} ms")
             return
