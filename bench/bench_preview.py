@@ -13,7 +13,9 @@ that site/ is up to date and the preview takes it over. Measured:
   page's wall clock against the save's (a page that reloads whole: its first contentful paint).
   One paper per edit, a different one each time; every edit is undone at the end. Each edit
   waits until the server has written the last one's search index and listings (--back-to-back
-  does not: a save then may wait for the step under way).
+  does not: a save then may wait for the step under way). With --broken, another paper file is
+  saved with YAML that does not parse first, and stays so while the edits are made: each edit is
+  then shown with that file's error over the page.
 """
 from __future__ import annotations
 
@@ -90,8 +92,9 @@ def edit_seconds(page: Page, paper: Path, number: int) -> tuple[float, float]:
     return seen, painted
 
 
-# What the preview prints once an edit's search index and listings are written.
+# What the preview prints once an edit's search index and listings are written, and for a failed build.
 DEFERRED_DONE = re.compile(r"after the change$", re.MULTILINE)
+BUILD_FAILED = re.compile(r"^Build failed", re.MULTILINE)
 
 
 def wait_for_lines(log: Path, pattern: re.Pattern[str], count: int, timeout: float = 30.0) -> None:
@@ -145,6 +148,8 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--back-to-back", action="store_true",
                         help="edit without waiting for the server to finish the last edit's search index and "
                              "listings (a newer save stops them, but waits for the step under way)")
+    parser.add_argument("--broken", action="store_true",
+                        help="make the edits while another paper file does not parse (undone at the end)")
     return parser.parse_args()
 
 
@@ -152,7 +157,8 @@ def measure(args: argparse.Namespace, log: Path) -> None:
     project = args.project.resolve()
     every_paper = sorted((project / "content" / "papers").glob("*.md"))
     papers = every_paper[::max(1, len(every_paper) // (args.edits + 1))][1:args.edits + 1]  # spread over the site
-    originals = {paper: paper.read_text(encoding="utf-8") for paper in papers}
+    broken = every_paper[0]  # not among those edited
+    originals = {paper: paper.read_text(encoding="utf-8") for paper in [*papers, broken]}
     # Stopped by `timeout` or kill, the edits are undone too: left behind, an edited paper file
     # makes every later cold build of the project read all its digests again (ingest/state.py).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit("stopped: edits undone"))
@@ -166,6 +172,10 @@ def measure(args: argparse.Namespace, log: Path) -> None:
             browser = playwright.chromium.launch(executable_path=CHROMIUM)
             page = browser.new_page()
             time.sleep(args.pause)  # the rebuild thread loads what it took over; an edit before waits for it
+            if args.broken:  # once loaded: a full build, as one during the load is, would fail whole
+                broken.write_text(originals[broken].replace("title: ", 'title: "unclosed\n', 1), encoding="utf-8")
+                wait_for_lines(log, BUILD_FAILED, 1)
+                print(f"{broken.name} saved with YAML that does not parse", flush=True)
             for number, paper in enumerate(papers, 1):
                 page.goto(f"http://127.0.0.1:{port}{paper_url(paper.stem)}")
                 time.sleep(args.pause)
