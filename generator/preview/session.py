@@ -514,7 +514,7 @@ class PreviewSession:
         # Pages left for after the reload count too: a page served before the edit whose stream
         # opens only now (the reload script listens once its page has painted) learns of the new
         # version from the hello, and its reload waits for its page to be written (hold).
-        if changed is None or result.written or result.removed or result.deferred or was_failing or errors:
+        if changed is None or result.written or result.removed or result.deferred or was_failing:
             self.live.publish_reload(whole=self._static_changed(result), errors=errors)
         if was_failing and not errors:  # the line after it may well say that nothing changed: the save undid the error
             self._report("Build fixed; the open pages no longer show the errors.")
