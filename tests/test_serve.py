@@ -247,6 +247,10 @@ def test_a_broken_paper_file_holds_back_no_other_save(session, events, project):
     assert (name, data["errors"]) == ("reload", [])
     assert "simple to explain" in get(session, "/papers/f/fast-sampling-of-diffusion-models/").text
     assert "digest-build-error" not in get(session, "/papers/r/robots-that-fold-laundry/").text
+    # The fix alone is rebuilt: the save built before is not read again with each later one.
+    assert wait_for(lambda: any(": rebuilt" in message for message in session.messages[-3:]))
+    rebuilt = [message for message in session.messages if ": rebuilt" in message]
+    assert "robots-that-fold-laundry" not in rebuilt[-1], rebuilt
 
 
 def test_a_broken_digest_holds_back_no_other_save(session, events, project):
