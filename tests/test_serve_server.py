@@ -238,6 +238,26 @@ def test_build_errors_show_on_every_page_until_a_good_build(server):
     assert "digest-build-error" not in raw_request(port_of(server), "/").text
 
 
+def test_errors_of_files_a_build_left_out_stay_on_its_later_events_until_a_build_without(server):
+    """A build that left a broken file out reloads the pages with its errors; the pages and the
+    search index written after the reload (publish_update, publish_search_index) keep showing them."""
+    stream = EventStream(port_of(server))
+    try:
+        assert stream.next_event()[0] == "hello"
+        left_out = ["content/papers/x.md:2: bad"]
+        server.live.publish_reload(errors=left_out)
+        server.live.publish_update()
+        server.live.publish_search_index()
+        assert [(name, data["errors"]) for name, data in (stream.next_event() for _ in range(3))] == [
+            ("reload", left_out), ("reload", left_out), ("search-index", left_out)]
+        assert "content/papers/x.md:2: bad" in raw_request(port_of(server), "/").text
+        server.live.publish_reload()
+        assert stream.next_event()[1]["errors"] == []
+        assert "digest-build-error" not in raw_request(port_of(server), "/").text
+    finally:
+        stream.close()
+
+
 def test_error_overlay_escapes_the_message():
     page = inject_live_reload(b"<body></body>", "v1", ("x.md:1: <script>alert(1)</script>",))
     assert b"<script>alert(1)" not in page
