@@ -2,6 +2,7 @@
 fragment, list rows from quick_links (generator/build/quick_links.py); the two must agree."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from html.parser import HTMLParser
@@ -12,7 +13,7 @@ from search_support import TOPICS, make_paper, node_or_skip
 
 from generator.build import search
 from generator.build.quick_links import quick_links
-from generator.build.render import abstract_html
+from generator.build.render import abstract_html, long_date
 from generator.content.markdown import escape_markdown
 from generator.content.papers import parse_paper_file
 from generator.content.schema import Link
@@ -114,3 +115,20 @@ def test_a_results_abstract_links_the_addresses_a_list_row_links():
         linked_in_rows.append(anchors.found)
     assert json.loads(done.stdout) == linked_in_rows
     assert sum(map(len, linked_in_rows)) >= 40  # the seed day's 33 abstracts with an address among them
+
+
+DATES_IN_NODE = """
+const search = require(process.argv[1]);
+process.stdout.write(JSON.stringify(JSON.parse(require("fs").readFileSync(0, "utf8")).map(search.longDate)));
+"""
+
+
+def test_a_results_day_is_written_as_pages_write_it():
+    """search.js writes a result's day itself (pages have render.long_date write theirs): each
+    month, a leap day, and a year before 1000 as a typo in a paper file gives it."""
+    days = [dt.date(2025, month, 1) for month in range(1, 13)]
+    days += [dt.date(2024, 2, 29), dt.date(2025, 8, 18), dt.date(1, 2, 1), dt.date(999, 12, 31), dt.date(2062, 8, 9)]
+    done = subprocess.run([node_or_skip(), "-e", DATES_IN_NODE, str(SEARCH_JS)],
+                          input=json.dumps([day.isoformat() for day in days]),
+                          capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(done.stdout) == [long_date(day) for day in days]

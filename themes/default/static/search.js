@@ -1116,6 +1116,7 @@
     normalize: normalize, wordForms: wordForms, indexTerms: indexTerms, queryTerms: queryTerms,
     queryTermsPipeline: queryTermsPipeline, Store: Store, findPapers: findPapers, searchClauses: searchClauses,
     parseQuery: parseQuery, matchedSpans: matchedSpans, quickLinks: quickLinks, addressParts: addressParts,
+    longDate: longDate,
     StaleIndexError: StaleIndexError,
     start: start,
   };
