@@ -158,6 +158,19 @@ def test_build_points_at_a_day_before_arxiv_as_it_publishes_it(project):
     assert (project / "site" / "dates" / "0025-08-18" / "index.html").exists()  # published all the same
 
 
+def test_build_points_at_a_paper_without_an_abstract_as_it_publishes_it(project):
+    """A paper file added by hand with its abstract left out: its page, list rows and search result
+    show none, so the build (Netlify's log) says so, at the line the abstract belongs on."""
+    save_typo(project, "featured: [2025-08-18]")
+    typo = project / "content" / "papers" / "typo.md"
+    typo.write_text(typo.read_text(encoding="utf-8").replace("An abstract.\n", ""), encoding="utf-8")
+    result = digest_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("notice: content/papers/typo.md:7: no abstract "
+                                    "(write the abstract below the '---' line)\nbuild: wrote "), result.stdout
+    assert (project / "site" / "papers" / "t" / "typo" / "index.html").exists()  # published all the same
+
+
 def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
     """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
     paper's day lists it after every placed paper."""

@@ -120,6 +120,16 @@ def test_the_log_names_a_saved_featured_day_still_to_come(session, events, proje
     assert "2062" in get(session, "/").text  # published all the same
 
 
+def test_the_log_names_a_saved_paper_without_an_abstract(session, events, project):
+    path = paper_file(project, "sparse-routing-for-tiny-models")
+    text = path.read_text()
+    path.write_text(text[:text.index("---", 3) + 4])  # the front matter alone
+    assert events.next_event()[0] == "reload"
+    expected = "notice: content/papers/sparse-routing-for-tiny-models.md:"
+    assert wait_for(lambda: any(display_relative(message, project).startswith(expected) and "no abstract" in message
+                                for message in session.messages)), session.messages
+
+
 def display_relative(message: str, project: Path) -> str:
     """A log line with the project's folder left out of its paths, as from within the project."""
     return message.replace(f"{project.resolve()}/", "").replace(f"{project}/", "")

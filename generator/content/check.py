@@ -40,7 +40,7 @@ def check_content(project: Project) -> CheckReport:
     files, paper_errors = load_paper_files(project)
     report.errors += site_config_errors(project) + digest_errors() + taxonomy_errors + paper_errors
     report.errors += unknown_topics(files, topics, display_path(project.taxonomy_file)) + duplicate_papers(files)
-    report.notices += fallback_papers(files, topics) + empty_abstracts(files) + unlikely_dates(files, dt.date.today())
+    report.notices += fallback_papers(files, topics) + empty_abstracts(file.paper for file in files) + unlikely_dates(files, dt.date.today())
     report.notices += unread_files(project)
     report.papers = len(files)
     return report
@@ -97,9 +97,11 @@ def _named_almost_like_a_paper_file(name: str) -> bool:
     return name.lower().endswith(PAPER_FILE_LOOKALIKES) and not is_paper_file_name(name)
 
 
-def empty_abstracts(files: list[PaperFile]) -> list[SourceError]:
-    return [SourceError(file.paper.path, file.paper.body_line, "no abstract", "write the abstract below the '---' line")
-            for file in files if not file.paper.body]
+def empty_abstracts(papers: Iterable[Paper]) -> list[SourceError]:
+    """Papers whose page, list rows and search result show no abstract: a paper file added by hand
+    with its abstract left out. `digest build` prints these too, for the build that publishes them."""
+    return [SourceError(paper.path, paper.body_line, "no abstract", "write the abstract below the '---' line")
+            for paper in papers if not paper.body]
 
 
 # arXiv's first day. Papers are featured in digests of new papers, none older than arXiv: a
