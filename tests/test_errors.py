@@ -171,6 +171,17 @@ def test_build_points_at_a_paper_without_an_abstract_as_it_publishes_it(project)
     assert (project / "site" / "papers" / "t" / "typo" / "index.html").exists()  # published all the same
 
 
+def test_build_points_at_an_unlikely_published_day_as_it_publishes_it(project):
+    """`2052` typed for `2025` in `published` shows on the paper's page and in its citation: the
+    build says so, at the `published` line, as check does."""
+    save_typo(project, "featured: [2025-08-18]\npublished: 2052-08-15")
+    result = digest_cli(project, "build")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("notice: content/papers/typo.md:5: published on a day after it was first featured "
+                                    "(2025-08-18) (correct whichever date is wrong: `published` (2052-08-15) is the day "
+                                    "its first version appeared on arXiv)\nbuild: wrote "), result.stdout
+
+
 def test_check_points_at_a_place_on_a_day_the_paper_is_not_featured_on(project):
     """`ranks: {2025-08-19: 3}` beside `featured: [2025-08-18]`: no page shows the place, and the
     paper's day lists it after every placed paper."""

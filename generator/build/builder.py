@@ -51,7 +51,7 @@ from generator.build.theme import (
 )
 from generator.cache import Stamp, Stamps, bytes_digest, changed_files
 from generator.config import SiteConfig
-from generator.content.check import empty_abstracts, featured_on_unlikely_days, likely_featured_days
+from generator.content.check import featured_on_unlikely_days, likely_featured_days, shown_wrong
 from generator.content.math import convert_ahead
 from generator.content.papers import (
     PaperCache,
@@ -217,7 +217,7 @@ class SiteBuilder:
         if self.keep_state:
             self._remember(resources, papers, site, key)
         return BuildResult(written, removed, [], time.perf_counter() - started, replaced=replaced,
-                           notices=self._unlikely_days(site) + empty_abstracts(site.papers))  # 25 ms at 80,000 papers
+                           notices=self._unlikely_days(site) + shown_wrong(self.project, site.papers))
 
     def _unlikely_days(self, site: Site) -> list[SourceError]:
         """Papers on the site's days after tomorrow (`2062` typed for `2026`) or before arXiv began
@@ -413,7 +413,7 @@ class SiteBuilder:
         deferred = [page.path for page in self._deferred.pages] if self._deferred else []
         return BuildResult(written + now_written, removed + now_removed, edit.errors, time.perf_counter() - started,
                            deferred, notices=featured_on_unlikely_days(self.project, after, dt.date.today())
-                           + empty_abstracts(after))
+                           + shown_wrong(self.project, after))
 
     def _load_everything(self, paper_stamps: Mapping[str, Stamp] | None = None
                          ) -> tuple[Resources, list[Paper], list[SourceError]]:

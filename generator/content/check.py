@@ -99,9 +99,21 @@ def _named_almost_like_a_paper_file(name: str) -> bool:
 
 def empty_abstracts(papers: Iterable[Paper]) -> list[SourceError]:
     """Papers whose page, list rows and search result show no abstract: a paper file added by hand
-    with its abstract left out. `digest build` prints these too, for the build that publishes them."""
+    with its abstract left out."""
     return [SourceError(paper.path, paper.body_line, "no abstract", "write the abstract below the '---' line")
             for paper in papers if not paper.body]
+
+
+def shown_wrong(project: Project, papers: Iterable[Paper]) -> list[SourceError]:
+    """check's notices about what these papers' own pages would show wrong, for `digest build` to
+    print too, in the log of the build that publishes them: no abstract, and an unlikely `published`
+    day, which the page's citation repeats. One pass over the papers (30-45 ms at 80,000); only the
+    files with an unlikely `published` day are read again, for the line."""
+    suspects = [paper for paper in papers if not paper.body or (paper.published and unlikely_published(paper))]
+    files = (paper_file_now(project.papers / f"{paper.slug}.md") for paper in suspects if paper.body)
+    published = [unlikely_published_date(file) for file in files
+                 if file and unlikely_published(file.paper)]
+    return empty_abstracts(suspects) + published
 
 
 # arXiv's first day. Papers are featured in digests of new papers, none older than arXiv: a
@@ -123,8 +135,8 @@ def unlikely_dates(files: list[PaperFile], today: dt.date) -> list[SourceError]:
     for file in files:
         paper = file.paper
         notices += unlikely_featured_days(file, today)
-        if paper.published and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY:
-            notices.append(unlikely_published_date(file, paper.published))
+        if unlikely_published(paper):
+            notices.append(unlikely_published_date(file))
         notices += places_on_other_days(file)
     return notices
 
@@ -175,9 +187,16 @@ def unlikely_featured_date(file: PaperFile, day: dt.date, what: str) -> SourceEr
                        f"correct {day.isoformat()} to the day the paper was listed")
 
 
-def unlikely_published_date(file: PaperFile, day: dt.date) -> SourceError:
+def unlikely_published(paper: Paper) -> bool:
+    """Whether the paper's `published` day is before arXiv began or after the day it was first featured."""
+    return paper.published is not None and not ARXIV_FIRST_DAY <= paper.published <= paper.first_featured + ONE_DAY
+
+
+def unlikely_published_date(file: PaperFile) -> SourceError:
     """A paper is on arXiv before a digest of new papers lists it, so a `published` day after the
-    first featured one means that one of the two is wrong."""
+    first featured one means that one of the two is wrong (file: one that unlikely_published finds)."""
+    day = file.paper.published
+    assert day is not None, "only an unlikely published day is reported"
     line = file.key_lines.get("published", 1)
     meaning = "the day its first version appeared on arXiv"
     if day < ARXIV_FIRST_DAY:
