@@ -73,7 +73,7 @@ from generator.project import Project
 class BuildResult:
     written: list[str]  # site-relative paths written (or rewritten)
     removed: list[str]
-    errors: list[SourceError]  # empty on success
+    errors: list[SourceError]  # empty on success; a rebuild's also those of the files it left out (_reread)
     seconds: float
     deferred: list[str] = field(default_factory=list)  # pages left for write_deferred_pages (rebuild's shown)
     # A full build swapped a new site/ in for one that was there: whatever the old one held is gone,
