@@ -171,13 +171,19 @@ def test_build_points_at_a_paper_without_an_abstract_as_it_publishes_it(project)
     assert (project / "site" / "papers" / "t" / "typo" / "index.html").exists()  # published all the same
 
 
-def test_build_points_at_an_unlikely_published_day_as_it_publishes_it(project):
+@pytest.mark.parametrize("abstract", ["kept", "left out too"])
+def test_build_points_at_an_unlikely_published_day_as_it_publishes_it(project, abstract):
     """`2052` typed for `2025` in `published` shows on the paper's page and in its citation: the
-    build says so, at the `published` line, as check does."""
+    build says so, at the `published` line, as check does; of a paper without an abstract too."""
     save_typo(project, "featured: [2025-08-18]\npublished: 2052-08-15")
+    typo = project / "content" / "papers" / "typo.md"
+    if abstract == "left out too":
+        typo.write_text(typo.read_text(encoding="utf-8").replace("An abstract.\n", ""), encoding="utf-8")
     result = digest_cli(project, "build")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("notice: content/papers/typo.md:5: published on a day after it was first featured "
+    no_abstract = "notice: content/papers/typo.md:8: no abstract (write the abstract below the '---' line)\n"
+    assert result.stdout.startswith((no_abstract if abstract == "left out too" else "")
+                                    + "notice: content/papers/typo.md:5: published on a day after it was first featured "
                                     "(2025-08-18) (correct whichever date is wrong: `published` (2052-08-15) is the day "
                                     "its first version appeared on arXiv)\nbuild: wrote "), result.stdout
 
