@@ -231,6 +231,12 @@ def test_broken_yaml_shows_file_and_line_until_fixed(session, events, project):
     assert "simple to explain" in page
 
 
+def save_another_paper(project: Path) -> None:
+    """An edit of robots-that-fold-laundry.md ("easy to state"), saved while another file is broken."""
+    path = paper_file(project, "robots-that-fold-laundry")
+    path.write_text(path.read_text().replace("simple to state", "easy to state"))
+
+
 def test_a_broken_paper_file_holds_back_no_other_save(session, events, project):
     """While one paper file does not parse, a save of another is shown: its pages reload with the
     broken file's error over them, and the broken paper keeps the page it last built."""
@@ -239,8 +245,7 @@ def test_a_broken_paper_file_holds_back_no_other_save(session, events, project):
     broken.write_text(good.replace("title: ", 'title: "unclosed\n', 1))
     assert events.next_event()[0] == "build-error"
 
-    other = paper_file(project, "robots-that-fold-laundry")
-    other.write_text(other.read_text().replace("simple to state", "easy to state"))
+    save_another_paper(project)
     name, data = events.next_event()
     where = "content/papers/fast-sampling-of-diffusion-models.md:"
     assert name == "reload" and len(data["errors"]) == 1 and where in data["errors"][0], (name, data)
@@ -267,8 +272,7 @@ def test_a_broken_digest_holds_back_no_other_save(session, events, project):
     digest = project / "content" / "digests" / "2025-08-20.txt"
     digest.write_text("Daily Papers\n\nAug 20\n\nA Title Without Its Abstract\n")
     assert events.next_event()[0] == "build-error"
-    other = paper_file(project, "robots-that-fold-laundry")
-    other.write_text(other.read_text().replace("simple to state", "easy to state"))
+    save_another_paper(project)
     name, data = events.next_event()
     assert name == "reload" and any("2025-08-20.txt:5" in error for error in data["errors"]), (name, data)
     assert "easy to state" in get(session, "/papers/r/robots-that-fold-laundry/").text
@@ -298,8 +302,7 @@ def test_broken_taxonomy_then_paper_edit_then_fix_shows_the_edit(session, events
     taxonomy.write_text(good.replace("topics:", "topics: [unclosed\n", 1))
     assert events.next_event()[0] == "build-error"
 
-    path = paper_file(project, "robots-that-fold-laundry")
-    path.write_text(path.read_text().replace("simple to state", "easy to state"))
+    save_another_paper(project)
     name, data = events.next_event()
     assert name == "build-error"  # the taxonomy is still broken
     assert any("topics.yaml" in error for error in data["errors"])

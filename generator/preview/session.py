@@ -507,8 +507,10 @@ class PreviewSession:
 
     def _show_errors(self, errors: list[str]) -> None:
         self.live.publish_errors(errors)
-        self._report(f"Build failed ({count_of(len(errors), 'error')}); "
-                     "still serving the last good pages:")
+        self._report_errors(f"Build failed ({count_of(len(errors), 'error')}); still serving the last good pages:", errors)
+
+    def _report_errors(self, heading: str, errors: list[str]) -> None:
+        self._report(heading)
         for error in errors:
             self._report(f"  {error}")
 
@@ -527,9 +529,7 @@ class PreviewSession:
             self._report("Build fixed; the open pages no longer show the errors.")
         self._report_built(result, changed, milliseconds)
         if errors:
-            self._report(f"{count_of(len(errors), 'error')}; the site shows those files as they last built:")
-            for error in errors:
-                self._report(f"  {error}")
+            self._report_errors(f"{count_of(len(errors), 'error')}; the site shows those files as they last built:", errors)
 
     def _report_built(self, result: BuildOutcome, changed: set[Path] | None, milliseconds: float) -> None:
         if changed is None and not result.written:
