@@ -529,6 +529,23 @@ def test_pages_a_rebuild_left_unwritten_are_written_by_the_next_one(golden_proje
     assert snapshot(golden_project / "site") == fresh_build(golden_project)
 
 
+def test_a_save_that_rebuilds_everything_leaves_no_older_deferred_file_to_write(golden_project):
+    """A paper saved, then the taxonomy before the paper's deferred files were written (a newer save
+    came first): the full build writes the search files with the topic's new name, and
+    write_deferred must not put back those of the site before it."""
+    builder = SiteBuilder(golden_project)
+    builder.build()
+    paper, taxonomy = golden_project / "content" / "papers" / "skippipe.md", golden_project / "content" / "topics.yaml"
+    paper.write_text(paper.read_text().replace("SkipPipe:", "SkipPipe Saved:", 1))
+    builder.rebuild([paper], defer_data=True, shown={"papers/s/skippipe/index.html"})
+    taxonomy.write_text(taxonomy.read_text().replace("name: Language Models", "name: Language Modelling"))
+    assert builder.rebuild([taxonomy], defer_data=True, shown={"papers/s/skippipe/index.html"}).errors == []
+    builder.write_deferred()
+    search = golden_project / "site" / "search"
+    assert [path.name for path in search.rglob("*.json") if '"Language Models"' in path.read_text()] == []
+    assert snapshot(golden_project / "site") == fresh_build(golden_project)
+
+
 def test_a_save_during_the_listings_stops_them_and_the_next_write_makes_them(golden_project, monkeypatch):
     builder = SiteBuilder(golden_project)
     builder.build()

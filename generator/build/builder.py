@@ -357,6 +357,9 @@ class SiteBuilder:
         self._parsed_digests = PaperCache.of(self.project).paper_digests()  # of the load just made
         self._site = site
         self._failed_papers = set()
+        # What an earlier rebuild left for write_deferred is of an older site: this build wrote the
+        # search index and the data files too, and writing it now would put the older ones back.
+        self._deferred = None
         self._rendered_key = key
 
     def _all_pages(self, resources: Resources, site: Site, scope: Scope | None = None,
