@@ -1,13 +1,14 @@
-"""Random curator edits, built the two incremental ways a site is built: by the preview's builder
-(one SiteBuilder rebuilding what was saved, open pages first, the rest deferred) and by `digest
-build` (a new builder each time, from the last build's record, as on Netlify). After each round of
-edits both must give, byte for byte, the site a build without any cache makes of the same content.
+"""Random curator edits, built the three incremental ways a site is built: by the preview's builder
+(one SiteBuilder rebuilding what was saved, open pages first, the rest deferred), by `digest build`
+in place (a new builder each time, from the last build's record) and by Netlify deploys (a fresh
+checkout each time, with the last deploy's .cache/ and site/). After each round of edits each must
+give, byte for byte, the site of the same content ingested and built with nothing recorded.
 
 The targeted tests in test_build_incremental.py check one edit each; these walk through sequences
 no one would think to write down (a paper retitled, moved to another day, deleted, then a topic
-renamed), where a page the dependency map or the record forgot stays stale. Fixed seeds and a small
-project (topic pages of one paper, feeds of three, as in the golden project), so a run is the same
-everywhere and takes seconds.
+renamed), where a page the dependency map or the record forgot stays stale, or a digest the ingest
+state vouched for is not read. Fixed seeds and a small project (topic pages of one paper, feeds of
+three, as in the golden project), so a run is the same everywhere and takes seconds.
 """
 from __future__ import annotations
 
@@ -202,21 +203,24 @@ class RandomProject:
         return papers | set(self.rng.sample(["index.html", "topics/vision/index.html", "dates/2025-08-18/index.html"], 1))
 
 
-def cold_site(project: Path, scratch: Path) -> dict[str, str]:
-    """The site a build without any cache makes of the project's content."""
+def site_built_from_nothing(project: Path, scratch: Path) -> dict[str, str]:
+    """The site of the project's content ingested and built with nothing recorded: every digest
+    read again (no ingest state, no ingest record), then a build without any cache."""
     shutil.rmtree(scratch, ignore_errors=True)
     shutil.copytree(project / "content", scratch / "content")
+    (scratch / "content" / "ingest-record.json").unlink(missing_ok=True)
+    run_ingest(Project.at(scratch))
     assert build_site(scratch).errors == []
     return snapshot(scratch / "site")
 
 
-def mismatch(built: dict[str, str], cold: dict[str, str]) -> list[str]:
+def mismatch(built: dict[str, str], expected: dict[str, str]) -> list[str]:
     """The site paths whose files differ, or that only one of the two sites has."""
-    return sorted(path for path in built.keys() | cold.keys() if built.get(path) != cold.get(path))
+    return sorted(path for path in built.keys() | expected.keys() if built.get(path) != expected.get(path))
 
 
 @pytest.mark.parametrize("seed", [1, 17])
-def test_random_edits_rebuilt_by_the_preview_give_a_cold_builds_site(tmp_path, seed):
+def test_random_edits_rebuilt_by_the_preview_give_the_site_of_a_build_from_nothing(tmp_path, seed):
     project = RandomProject(tmp_path / "project", seed)
     builder = SiteBuilder(project.root)
     assert builder.build().errors == []
@@ -255,12 +259,12 @@ def test_random_edits_rebuilt_by_the_preview_give_a_cold_builds_site(tmp_path, s
         if broken is not None:  # mended (unless an edit rewrote or removed it)
             assert rebuild(project.mend(broken)) == [], done
         builder.write_deferred()
-        cold = cold_site(project.root, tmp_path / "cold")
-        assert mismatch(snapshot(project.root / "site"), cold) == [], f"round {round_number}, after {done}"
+        expected = site_built_from_nothing(project.root, tmp_path / "scratch")
+        assert mismatch(snapshot(project.root / "site"), expected) == [], f"round {round_number}, after {done}"
 
 
 @pytest.mark.parametrize("seed", [3, 4])
-def test_random_edits_built_by_digest_build_give_a_cold_builds_site(tmp_path, seed):
+def test_random_edits_built_by_digest_build_give_the_site_of_a_build_from_nothing(tmp_path, seed):
     project = RandomProject(tmp_path / "project", seed)
     assert build_site(project.root).errors == []
     done: list[str] = []
@@ -276,5 +280,34 @@ def test_random_edits_built_by_digest_build_give_a_cold_builds_site(tmp_path, se
             project.mend(broken)
         run_ingest(Project.at(project.root))  # as `digest build` does first
         assert build_site(project.root).errors == []
-        cold = cold_site(project.root, tmp_path / "cold")
-        assert mismatch(snapshot(project.root / "site"), cold) == [], f"round {round_number}, after {done}"
+        expected = site_built_from_nothing(project.root, tmp_path / "scratch")
+        assert mismatch(snapshot(project.root / "site"), expected) == [], f"round {round_number}, after {done}"
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_random_edits_deployed_from_fresh_checkouts_give_the_site_of_a_build_from_nothing(tmp_path, seed):
+    """As on Netlify: each round a new checkout of the content in the same folder, every file stamped
+    anew, with .cache/ and site/ as the last deploy left them; `digest build` there. Some rounds
+    the curator ingested before committing (the paper files, the ledger and the ingest record are
+    in the checkout), others only the digest was committed (the deploy ingests it)."""
+    project = RandomProject(tmp_path / "project", seed)
+    deploy, staged = tmp_path / "deploy", tmp_path / "next"
+    done: list[str] = []
+    for round_number in range(ROUNDS):
+        for _ in range(project.rng.choice([1, 1, 2])):
+            done.append(project.random_edit()[0])
+        if project.rng.random() < 0.5:
+            run_ingest(Project.at(project.root))
+            done.append("ingested before the commit")
+        shutil.copytree(project.root / "content", staged / "content", copy_function=shutil.copyfile)
+        if deploy.exists():
+            for kept in (".cache", "site"):
+                shutil.copytree(deploy / kept, staged / kept, symlinks=True)
+            shutil.rmtree(deploy)
+        staged.rename(deploy)
+        run_ingest(Project.at(deploy))
+        assert build_site(deploy).errors == []
+        # Against a checkout ingested and built with no cache: the deploy's record and caches must
+        # neither lose a digest's papers nor keep any of an older checkout.
+        expected = site_built_from_nothing(project.root, tmp_path / "scratch")
+        assert mismatch(snapshot(deploy / "site"), expected) == [], f"round {round_number}, after {done}"
